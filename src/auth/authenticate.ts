@@ -1,0 +1,71 @@
+import { randomUUID } from "node:crypto";
+import type { IncomingHttpHeaders } from "node:http";
+import { Environment } from "../entities/enums.js";
+import { looksLikeApiKey } from "./api-key-format.js";
+import type { ApiKeyAuthenticator } from "./api-key-authenticator.js";
+import type { UsageRecorder } from "./usage-recorder.js";
+import { badRequest, Principal, RequestContext, unauthenticated } from "./request-context.js";
+
+export const ENVIRONMENT_HEADER = "keyway-environment";
+
+/** Verifies a bearer token that is not an API key: a session JWT or a shared-secret JWT. */
+export interface TokenAuthenticator {
+  authenticate(token: string, environment: Environment, requestedExplicitly: boolean): Promise<Principal>;
+}
+
+function credentialFrom(headers: IncomingHttpHeaders): string | null {
+  const header = headers.authorization;
+  if (!header) return null;
+  const [scheme, value = ""] = header.trim().split(/\s+/, 2);
+  if (/^bearer$/i.test(scheme)) return value;
+  if (/^basic$/i.test(scheme)) {
+    // Stripe-style: the key is the username, the password is empty.
+    const decoded = Buffer.from(value, "base64").toString("utf8");
+    return decoded.split(":")[0];
+  }
+  throw unauthenticated("Unsupported authorization scheme; use Bearer or Basic");
+}
+
+function environmentFrom(headers: IncomingHttpHeaders): Environment | null {
+  const raw = headers[ENVIRONMENT_HEADER];
+  if (raw === undefined) return null;
+  const value = String(raw).trim().toUpperCase();
+  if (value === Environment.TEST || value === Environment.LIVE) return value;
+  throw badRequest("BAD_USER_INPUT", "Keyway-Environment must be TEST or LIVE");
+}
+
+/** Builds the one RequestContext of a request. Nothing below src/auth reads headers. */
+export class Authenticator {
+  private tokenAuthenticator: TokenAuthenticator | null = null;
+
+  constructor(
+    private readonly apiKeys: ApiKeyAuthenticator,
+    private readonly usage: UsageRecorder,
+  ) {}
+
+  useTokenAuthenticator(tokens: TokenAuthenticator): void {
+    this.tokenAuthenticator = tokens;
+  }
+
+  async contextFor(headers: IncomingHttpHeaders, ip: string): Promise<RequestContext> {
+    const requestId = randomUUID();
+    const requested = environmentFrom(headers);
+    const credential = credentialFrom(headers);
+    const base = { requestId, ip, requestedEnvironment: requested ?? Environment.TEST };
+    if (credential === null) return { ...base, principal: null };
+
+    if (looksLikeApiKey(credential)) {
+      const principal = await this.apiKeys.authenticate(credential);
+      if (requested && requested !== principal.environment) {
+        throw badRequest("ENVIRONMENT_MISMATCH", `This API key belongs to ${principal.environment}; Keyway-Environment says ${requested}`);
+      }
+      this.usage.record(principal.keyId);
+      return { ...base, principal };
+    }
+    if (this.tokenAuthenticator && credential.split(".").length === 3) {
+      const principal = await this.tokenAuthenticator.authenticate(credential, base.requestedEnvironment, requested !== null);
+      return { ...base, principal };
+    }
+    throw unauthenticated("Invalid API key");
+  }
+}

@@ -1,0 +1,169 @@
+import path from "node:path";
+
+/**
+ * Every environment variable Keyway reads, parsed and validated once.
+ * Nothing else in the code base reads process.env.
+ */
+export interface Config {
+  nodeEnv: string;
+  production: boolean;
+  port: number;
+  host: string;
+  databaseUrl: string | null;
+  dataDir: string;
+  logLevel: string;
+  keyPrefix: string;
+  adminEmail: string;
+  adminPassword: string | null;
+  bootstrap: boolean;
+  maxKeysPerEnvironment: number;
+  keyCacheTtlMs: number;
+  usageFlushIntervalMs: number;
+  expirySweepIntervalSeconds: number;
+  expiringSoonDays: number;
+  session: {
+    secret: string | null;
+    idleSeconds: number;
+    maxSeconds: number;
+  };
+  signupEnabled: boolean;
+  defaultPlan: "FREE" | "PAID";
+  bcryptCost: number;
+  loginMaxFailuresPerEmail: number;
+  loginMaxFailuresPerIp: number;
+  loginFailureWindowSeconds: number;
+  allowPrivateUrlsInTest: boolean;
+  playground: boolean;
+  webhooks: {
+    retryScheduleMs: number[];
+    timeoutMs: number;
+    activationTimeoutMs: number;
+    maxTargetsPerEnvironment: number;
+    failureDeactivationMs: number;
+    eventRetentionDays: number;
+  };
+  collab: {
+    timeoutMs: number;
+    maxEndpointsPerEnvironment: number;
+  };
+  limits: {
+    bodyBytes: number;
+    maxDepth: number;
+    maxAliases: number;
+    maxCost: number;
+  };
+  workerConcurrency: number;
+}
+
+export class ConfigError extends Error {}
+
+type Env = Record<string, string | undefined>;
+
+function int(env: Env, name: string, fallback: number, min = 0, max = Number.MAX_SAFE_INTEGER): number {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return fallback;
+  if (!/^-?\d+$/.test(raw.trim())) throw new ConfigError(`${name} must be an integer, got "${raw}"`);
+  const value = Number(raw);
+  if (value < min || value > max) throw new ConfigError(`${name} must be between ${min} and ${max}, got ${value}`);
+  return value;
+}
+
+function bool(env: Env, name: string, fallback: boolean): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return fallback;
+  if (/^(1|true|yes|on)$/i.test(raw)) return true;
+  if (/^(0|false|no|off)$/i.test(raw)) return false;
+  throw new ConfigError(`${name} must be true or false, got "${raw}"`);
+}
+
+function oneOf<T extends string>(env: Env, name: string, values: readonly T[], fallback: T): T {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return fallback;
+  const upper = raw.toUpperCase() as T;
+  if (!values.includes(upper)) throw new ConfigError(`${name} must be one of ${values.join(", ")}, got "${raw}"`);
+  return upper;
+}
+
+const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** Parses "0,5s,5m,30m,2h" into milliseconds; a bare number is milliseconds. */
+export function parseDurationList(name: string, raw: string): number[] {
+  return raw.split(",").map((part) => {
+    const match = /^\s*(\d+)\s*(ms|s|m|h|d)?\s*$/.exec(part);
+    if (!match) throw new ConfigError(`${name} must be a comma-separated list of durations like 0,5s,5m,2h; got "${raw}"`);
+    return Number(match[1]) * DURATION_UNITS[match[2] ?? "ms"];
+  });
+}
+
+export function loadConfig(env: Env = process.env): Config {
+  const nodeEnv = env.NODE_ENV ?? "development";
+  const production = nodeEnv === "production";
+  const keyPrefix = env.KEYWAY_KEY_PREFIX ?? "kw";
+  if (!/^[a-z][a-z0-9]{0,9}$/.test(keyPrefix)) {
+    throw new ConfigError(`KEYWAY_KEY_PREFIX must be 1-10 lowercase letters or digits starting with a letter, got "${keyPrefix}"`);
+  }
+  const privateUrls = env.KEYWAY_ALLOW_PRIVATE_URLS ?? (production ? "none" : "test");
+  if (!["test", "none"].includes(privateUrls)) {
+    throw new ConfigError(`KEYWAY_ALLOW_PRIVATE_URLS must be "test" or "none", got "${privateUrls}"`);
+  }
+  const bcryptCost = int(env, "KEYWAY_BCRYPT_COST", production ? 12 : 10, 4, 15);
+  if (production && bcryptCost < 10) throw new ConfigError("KEYWAY_BCRYPT_COST must be at least 10 when NODE_ENV=production");
+  const sessionSecret = env.KEYWAY_SESSION_SECRET || null;
+  if (sessionSecret !== null && Buffer.byteLength(sessionSecret) < 32) {
+    throw new ConfigError("KEYWAY_SESSION_SECRET must be at least 32 bytes");
+  }
+
+  return {
+    nodeEnv,
+    production,
+    port: int(env, "PORT", 4000, 0, 65535),
+    host: env.HOST || "0.0.0.0",
+    databaseUrl: env.DATABASE_URL || null,
+    dataDir: path.resolve(env.KEYWAY_DATA_DIR || ".keyway"),
+    logLevel: env.LOG_LEVEL || (nodeEnv === "test" ? "silent" : "info"),
+    keyPrefix,
+    adminEmail: (env.KEYWAY_ADMIN_EMAIL || "admin@keyway.local").toLowerCase(),
+    adminPassword: env.KEYWAY_ADMIN_PASSWORD || null,
+    bootstrap: bool(env, "KEYWAY_BOOTSTRAP", true),
+    maxKeysPerEnvironment: int(env, "KEYWAY_MAX_KEYS_PER_ENVIRONMENT", 1000, 1),
+    keyCacheTtlMs: int(env, "KEYWAY_KEY_CACHE_TTL_MS", 60_000, 0),
+    usageFlushIntervalMs: int(env, "KEYWAY_USAGE_FLUSH_MS", 1000, 10, 1000),
+    expirySweepIntervalSeconds: int(env, "KEYWAY_EXPIRY_SWEEP_SECONDS", 60, 1),
+    expiringSoonDays: int(env, "KEYWAY_EXPIRING_SOON_DAYS", 7, 1),
+    session: {
+      secret: sessionSecret,
+      idleSeconds: int(env, "KEYWAY_SESSION_IDLE_SECONDS", 900, 1),
+      maxSeconds: int(env, "KEYWAY_SESSION_MAX_SECONDS", 43_200, 1),
+    },
+    signupEnabled: bool(env, "KEYWAY_SIGNUP_ENABLED", true),
+    defaultPlan: oneOf(env, "KEYWAY_DEFAULT_PLAN", ["FREE", "PAID"] as const, "FREE"),
+    bcryptCost,
+    loginMaxFailuresPerEmail: int(env, "KEYWAY_LOGIN_MAX_FAILURES_PER_EMAIL", 10, 1),
+    loginMaxFailuresPerIp: int(env, "KEYWAY_LOGIN_MAX_FAILURES_PER_IP", 100, 1),
+    loginFailureWindowSeconds: int(env, "KEYWAY_LOGIN_FAILURE_WINDOW_SECONDS", 900, 1),
+    allowPrivateUrlsInTest: privateUrls === "test",
+    playground: bool(env, "KEYWAY_PLAYGROUND", !production),
+    webhooks: {
+      retryScheduleMs: parseDurationList(
+        "KEYWAY_WEBHOOK_RETRY_SCHEDULE",
+        env.KEYWAY_WEBHOOK_RETRY_SCHEDULE || "0,5s,5m,30m,2h,5h,10h,10h",
+      ),
+      timeoutMs: int(env, "KEYWAY_WEBHOOK_TIMEOUT_MS", 15_000, 1),
+      activationTimeoutMs: int(env, "KEYWAY_WEBHOOK_ACTIVATION_TIMEOUT_MS", 15_000, 1),
+      maxTargetsPerEnvironment: int(env, "KEYWAY_MAX_TARGETS_PER_ENVIRONMENT", 10, 1),
+      failureDeactivationMs: int(env, "KEYWAY_WEBHOOK_FAILURE_DEACTIVATION_SECONDS", 5 * 86_400, 1) * 1000,
+      eventRetentionDays: int(env, "KEYWAY_EVENT_RETENTION_DAYS", 30, 1),
+    },
+    collab: {
+      timeoutMs: int(env, "KEYWAY_COLLAB_TIMEOUT_MS", 2000, 1),
+      maxEndpointsPerEnvironment: int(env, "KEYWAY_MAX_COLLAB_ENDPOINTS_PER_ENVIRONMENT", 5, 1),
+    },
+    limits: {
+      bodyBytes: 1024 * 1024,
+      maxDepth: int(env, "KEYWAY_MAX_QUERY_DEPTH", 12, 1),
+      maxAliases: int(env, "KEYWAY_MAX_QUERY_ALIASES", 30, 1),
+      maxCost: int(env, "KEYWAY_MAX_QUERY_COST", 5000, 1),
+    },
+    workerConcurrency: int(env, "KEYWAY_WORKER_CONCURRENCY", 10, 1),
+  };
+}

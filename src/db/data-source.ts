@@ -1,0 +1,32 @@
+import { DataSource } from "typeorm";
+import { ENTITIES } from "../entities/index.js";
+import { MIGRATIONS } from "./migrations/index.js";
+
+export function createDataSource(url: string, poolSize = 20): DataSource {
+  return new DataSource({
+    type: "postgres",
+    url,
+    entities: ENTITIES,
+    migrations: MIGRATIONS,
+    migrationsTableName: "keyway_migrations",
+    synchronize: false,
+    uuidExtension: "pgcrypto",
+    extra: { max: poolSize, application_name: "keyway" },
+  });
+}
+
+const MIGRATION_LOCK = 7217262;
+
+/** Runs pending migrations, one transaction each; several processes starting at once take turns. */
+export async function migrate(dataSource: DataSource): Promise<string[]> {
+  const lock = dataSource.createQueryRunner();
+  await lock.connect();
+  try {
+    await lock.query("SELECT pg_advisory_lock($1)", [MIGRATION_LOCK]);
+    const migrations = await dataSource.runMigrations({ transaction: "each" });
+    return migrations.map((migration) => migration.name);
+  } finally {
+    await lock.query("SELECT pg_advisory_unlock($1)", [MIGRATION_LOCK]).catch(() => {});
+    await lock.release();
+  }
+}

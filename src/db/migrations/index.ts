@@ -1,0 +1,4 @@
+import { Foundation1763900000000 } from "./1763900000000-foundation.js";
+
+/** In order. Each capability adds its own file; never edit one that has shipped. */
+export const MIGRATIONS = [Foundation1763900000000];

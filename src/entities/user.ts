@@ -1,0 +1,45 @@
+import { Field, ID, ObjectType } from "type-graphql";
+import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn, UpdateDateColumn } from "typeorm";
+import { encodeId } from "../schema/ids.js";
+import { Node } from "../schema/node.js";
+
+/** A dashboard identity. Email and password are organization-wide; roles live in memberships. */
+@Entity({ name: "users" })
+@ObjectType({ implements: Node })
+export class User implements Node {
+  @PrimaryGeneratedColumn("uuid")
+  id: string;
+
+  @Field(() => ID, { name: "id" })
+  get nodeId(): string {
+    return encodeId("User", this.id);
+  }
+
+  @Index()
+  @Column({ name: "organization_id", type: "uuid" })
+  organizationId: string;
+
+  /** Stored lower-cased; unique across the installation so login needs no organization. */
+  @Field()
+  @Index({ unique: true })
+  @Column({ type: "text" })
+  email: string;
+
+  @Field(() => String, { nullable: true })
+  @Column({ type: "text", nullable: true })
+  name: string | null;
+
+  @Column({ name: "password_hash", type: "text" })
+  passwordHash: string;
+
+  @Field(() => Date, { nullable: true })
+  @Column({ name: "last_login_at", type: "timestamptz", nullable: true })
+  lastLoginAt: Date | null;
+
+  @Field()
+  @CreateDateColumn({ name: "created_at", type: "timestamptz" })
+  createdAt: Date;
+
+  @UpdateDateColumn({ name: "updated_at", type: "timestamptz" })
+  updatedAt: Date;
+}

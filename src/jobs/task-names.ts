@@ -1,0 +1,7 @@
+/** graphile-worker task identifiers; the handlers live beside this file. */
+export const TASKS = {
+  /** Fan a committed notification event out to the subscribed targets. */
+  fanOutEvent: "notification_event.fan_out",
+  /** Sweep API keys that expire soon or have expired, writing their events. */
+  sweepKeyExpiry: "api_key.sweep_expiry",
+} as const;

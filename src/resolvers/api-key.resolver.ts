@@ -1,0 +1,108 @@
+import { Arg, Args, Authorized, Ctx, FieldResolver, Mutation, Resolver, Root } from "type-graphql";
+import type { Services } from "../app.js";
+import { tenantContext, type RequestContext } from "../auth/request-context.js";
+import { ApiKey } from "../entities/api-key.js";
+import { ActorType } from "../entities/enums.js";
+import { Organization } from "../entities/organization.js";
+import { Actor } from "../schema/actor.js";
+import {
+  ActivateAPIKeyInput,
+  APIKeyConnection,
+  APIKeyFilterInput,
+  APIKeyPayload,
+  CreateSecretAPIKeyInput,
+  DeactivateAPIKeyInput,
+  DeleteAPIKeyInput,
+  RevokeAPIKeyInput,
+  RotateAPIKeyInput,
+  UpdateAPIKeyInput,
+} from "../schema/api-keys.js";
+import { ConnectionArgs } from "../schema/connection.js";
+import { inputId } from "../schema/ids.js";
+import { loadersFor } from "./loaders.js";
+
+type Payload = typeof APIKeyPayload;
+
+@Resolver(() => ApiKey)
+export class ApiKeyResolver {
+  constructor(private readonly services: Services) {}
+
+  private keyId(input: { apiKeyId: string }): string {
+    return inputId("APIKey", input.apiKeyId, ["apiKeyId"]);
+  }
+
+  @Authorized("keys:write")
+  @Mutation(() => APIKeyPayload, { description: "Creates a secret key; the payload's `key` is the only time the secret is shown." })
+  createSecretAPIKey(@Arg("input") input: CreateSecretAPIKeyInput, @Ctx() ctx: RequestContext): Promise<Payload> {
+    return this.services.apiKeys.create(tenantContext(ctx), input.secretKey);
+  }
+
+  @Authorized("keys:write")
+  @Mutation(() => APIKeyPayload)
+  updateAPIKey(@Arg("input") input: UpdateAPIKeyInput, @Ctx() ctx: RequestContext): Promise<Payload> {
+    const { apiKeyId: _, ...changes } = input;
+    return this.services.apiKeys.update(tenantContext(ctx), this.keyId(input), changes);
+  }
+
+  @Authorized("keys:write")
+  @Mutation(() => APIKeyPayload, { description: "Unblocks a deactivated key." })
+  activateAPIKey(@Arg("input") input: ActivateAPIKeyInput, @Ctx() ctx: RequestContext): Promise<Payload> {
+    return this.services.apiKeys.activate(tenantContext(ctx), this.keyId(input));
+  }
+
+  @Authorized("keys:write")
+  @Mutation(() => APIKeyPayload, { description: "Blocks a key until it is activated again." })
+  deactivateAPIKey(@Arg("input") input: DeactivateAPIKeyInput, @Ctx() ctx: RequestContext): Promise<Payload> {
+    return this.services.apiKeys.deactivate(tenantContext(ctx), this.keyId(input));
+  }
+
+  @Authorized("keys:write")
+  @Mutation(() => APIKeyPayload, { description: "Returns the new key (with `key`); the old one works until expireOldKeyInSeconds have passed." })
+  rotateAPIKey(@Arg("input") input: RotateAPIKeyInput, @Ctx() ctx: RequestContext): Promise<Payload> {
+    return this.services.apiKeys.rotate(tenantContext(ctx), this.keyId(input), input.expireOldKeyInSeconds);
+  }
+
+  @Authorized("keys:write")
+  @Mutation(() => APIKeyPayload, { description: "Irreversible." })
+  revokeAPIKey(@Arg("input") input: RevokeAPIKeyInput, @Ctx() ctx: RequestContext): Promise<Payload> {
+    return this.services.apiKeys.revoke(tenantContext(ctx), this.keyId(input));
+  }
+
+  @Authorized("keys:write")
+  @Mutation(() => APIKeyPayload, { description: "Removes the key from lists and refuses it at once; the record stays for the audit log." })
+  deleteAPIKey(@Arg("input") input: DeleteAPIKeyInput, @Ctx() ctx: RequestContext): Promise<Payload> {
+    return this.services.apiKeys.delete(tenantContext(ctx), this.keyId(input));
+  }
+
+  @FieldResolver(() => Actor, { nullable: true, description: "null when Keyway created it (bootstrap, operator CLI)." })
+  async createdBy(@Root() key: ApiKey, @Ctx() ctx: RequestContext): Promise<typeof Actor | null> {
+    if (!key.createdById) return null;
+    const loaders = loadersFor(ctx, this.services);
+    return key.createdByType === ActorType.USER ? loaders.user.load(key.createdById) : loaders.apiKey.load(key.createdById);
+  }
+
+  @FieldResolver(() => ApiKey, { nullable: true })
+  rotatedFrom(@Root() key: ApiKey, @Ctx() ctx: RequestContext): Promise<ApiKey | null> | null {
+    return key.rotatedFromId ? loadersFor(ctx, this.services).apiKey.load(key.rotatedFromId) : null;
+  }
+
+  @FieldResolver(() => ApiKey, { nullable: true })
+  rotatedTo(@Root() key: ApiKey, @Ctx() ctx: RequestContext): Promise<ApiKey | null> | null {
+    return key.rotatedToId ? loadersFor(ctx, this.services).apiKey.load(key.rotatedToId) : null;
+  }
+}
+
+@Resolver(() => Organization)
+export class OrganizationApiKeysResolver {
+  constructor(private readonly services: Services) {}
+
+  @Authorized("keys:read")
+  @FieldResolver(() => APIKeyConnection, { description: "Newest first." })
+  apiKeys(
+    @Args() page: ConnectionArgs,
+    @Arg("filterBy", () => APIKeyFilterInput, { nullable: true }) filterBy: APIKeyFilterInput | null,
+    @Ctx() ctx: RequestContext,
+  ) {
+    return this.services.apiKeys.list(tenantContext(ctx), page, filterBy);
+  }
+}

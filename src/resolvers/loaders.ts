@@ -1,0 +1,32 @@
+import DataLoader from "dataloader";
+import { tenantContext, type RequestContext } from "../auth/request-context.js";
+import type { Services } from "../app.js";
+import type { ApiKey } from "../entities/api-key.js";
+import type { User } from "../entities/user.js";
+
+/** Per-request batching for references between objects (createdBy, rotatedFrom, …): one query per page, not per row. */
+export interface Loaders {
+  apiKey: DataLoader<string, ApiKey | null>;
+  user: DataLoader<string, User | null>;
+}
+
+const perRequest = new WeakMap<RequestContext, Loaders>();
+
+export function loadersFor(ctx: RequestContext, services: Services): Loaders {
+  let loaders = perRequest.get(ctx);
+  if (!loaders) {
+    const tenant = tenantContext(ctx);
+    loaders = {
+      apiKey: new DataLoader(async (ids) => {
+        const found = await services.apiKeys.findManyById(tenant, ids);
+        return ids.map((id) => found.get(id) ?? null);
+      }),
+      user: new DataLoader(async (ids) => {
+        const found = await services.users.findManyById(tenant, ids);
+        return ids.map((id) => found.get(id) ?? null);
+      }),
+    };
+    perRequest.set(ctx, loaders);
+  }
+  return loaders;
+}

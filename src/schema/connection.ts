@@ -1,0 +1,148 @@
+import { Max, Min } from "class-validator";
+import { GraphQLError } from "graphql";
+import { ArgsType, ClassType, Field, Int, ObjectType } from "type-graphql";
+import type { ObjectLiteral, SelectQueryBuilder } from "typeorm";
+
+@ObjectType({ simpleResolvers: true })
+export class PageInfo {
+  @Field()
+  hasNextPage: boolean;
+
+  @Field()
+  hasPreviousPage: boolean;
+
+  @Field(() => String, { nullable: true })
+  startCursor: string | null;
+
+  @Field(() => String, { nullable: true })
+  endCursor: string | null;
+}
+
+/** Relay arguments; page sizes outside 1–100 are refused with BAD_USER_INPUT. */
+@ArgsType()
+export class ConnectionArgs {
+  @Field(() => Int, { nullable: true, description: "Page size, 1–100 (default 20) counting forward." })
+  @Min(1)
+  @Max(100)
+  first?: number | null;
+
+  @Field(() => String, { nullable: true })
+  after?: string | null;
+
+  @Field(() => Int, { nullable: true, description: "Page size, 1–100, counting back from `before` (or the end)." })
+  @Min(1)
+  @Max(100)
+  last?: number | null;
+
+  @Field(() => String, { nullable: true })
+  before?: string | null;
+}
+
+export interface Edge<T> {
+  cursor: string;
+  node: T;
+}
+
+export interface ConnectionResult<T> {
+  edges: Edge<T>[];
+  pageInfo: PageInfo;
+  /** Counted only when the client asks for it: counting a million rows is not free. */
+  totalCount: () => Promise<number>;
+}
+
+/** Declares `<Name>Connection` and `<Name>Edge` for a node type. */
+export function Connection<T extends object>(name: string, nodeType: ClassType<T>) {
+  @ObjectType(`${name}Edge`, { simpleResolvers: true })
+  class EdgeType {
+    @Field()
+    cursor: string;
+
+    @Field(() => nodeType)
+    node: T;
+  }
+
+  @ObjectType(`${name}Connection`, { simpleResolvers: true })
+  class ConnectionType {
+    @Field(() => [EdgeType])
+    edges: EdgeType[];
+
+    @Field(() => PageInfo)
+    pageInfo: PageInfo;
+
+    @Field(() => Int, { description: "All matching objects, across pages." })
+    totalCount: number;
+  }
+  return ConnectionType;
+}
+
+const DEFAULT_PAGE_SIZE = 20;
+
+function encodeCursor(id: string): string {
+  return Buffer.from(`c:${id}`).toString("base64url");
+}
+
+/** The row id a cursor points at, or null for a cursor this server did not write. */
+export function decodeCursor(cursor: string): string | null {
+  const text = Buffer.from(cursor, "base64url").toString("utf8");
+  const match = /^c:([0-9a-f-]{36})$/.exec(text);
+  return match ? match[1] : null;
+}
+
+/** A bad cursor or page request: a client error on a query field. */
+export class InvalidCursor extends GraphQLError {
+  constructor(message: string) {
+    super(message, { extensions: { code: "BAD_USER_INPUT" } });
+  }
+}
+
+/**
+ * Keyset pagination, newest first, over (created_at, id): no OFFSET, so page 1,000
+ * costs what page 1 does. The cursor names a row; the next page starts strictly
+ * after that row's (created_at, id), matched by an index ordered exactly so.
+ */
+export async function paginate<T extends ObjectLiteral & { id: string }>(
+  query: SelectQueryBuilder<T>,
+  args: ConnectionArgs,
+): Promise<ConnectionResult<T>> {
+  if (args.first != null && args.last != null) throw new InvalidCursor("Pass either first or last, not both");
+  const alias = query.alias;
+  const table = query.expressionMap.mainAlias!.metadata.tablePath;
+  const countQuery = query.clone();
+  const backward = args.last != null || (args.before != null && args.first == null);
+  const size = (backward ? args.last : args.first) ?? DEFAULT_PAGE_SIZE;
+
+  for (const [cursor, operator, name] of [
+    [args.after, "<", "afterId"],
+    [args.before, ">", "beforeId"],
+  ] as const) {
+    if (cursor == null) continue;
+    const id = decodeCursor(cursor);
+    if (!id) throw new InvalidCursor(`Invalid cursor: ${cursor}`);
+    query.andWhere(
+      `(${alias}.createdAt, ${alias}.id) ${operator} (SELECT c.created_at, c.id FROM ${table} c WHERE c.id = :${name})`,
+      { [name]: id },
+    );
+  }
+  const direction = backward ? "ASC" : "DESC";
+  const rows = await query
+    .orderBy(`${alias}.createdAt`, direction)
+    .addOrderBy(`${alias}.id`, direction)
+    .take(undefined)
+    .limit(size + 1)
+    .getMany();
+
+  const more = rows.length > size;
+  const page = more ? rows.slice(0, size) : rows;
+  if (backward) page.reverse();
+  const edges = page.map((node) => ({ cursor: encodeCursor(node.id), node }));
+  return {
+    edges,
+    pageInfo: Object.assign(new PageInfo(), {
+      hasNextPage: backward ? args.before != null : more,
+      hasPreviousPage: backward ? more : args.after != null,
+      startCursor: edges[0]?.cursor ?? null,
+      endCursor: edges[edges.length - 1]?.cursor ?? null,
+    }),
+    totalCount: () => countQuery.getCount(),
+  };
+}

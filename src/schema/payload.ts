@@ -1,0 +1,77 @@
+import { getNullableType, GraphQLSchema, isUnionType } from "graphql";
+import { ArgumentValidationError, AuthorizationError, createUnionType } from "type-graphql";
+import type { ValidationError } from "class-validator";
+import { AccessDenied, DomainError } from "../services/domain-errors.js";
+import { AccessDeniedError, FieldUserError, UserError, UserErrorCode } from "./errors.js";
+
+type ClassType = new (...args: any[]) => object; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+/** `<Entity> | UserError | AccessDeniedError`, Highnote's mutation payload shape. */
+export function payloadUnion<T extends ClassType>(name: string, entity: T) {
+  return createUnionType({
+    name,
+    types: () => [entity, UserError, AccessDeniedError] as const,
+  });
+}
+
+/** Same as payloadUnion, for operations no actor is denied (signUp, login). */
+export function publicPayloadUnion<T extends ClassType>(name: string, entity: T) {
+  return createUnionType({ name, types: () => [entity, UserError] as const });
+}
+
+export function userError(code: UserErrorCode, description: string, path: string[]): UserError {
+  const error = Object.assign(new FieldUserError(), { code, description, errorPath: path });
+  return Object.assign(new UserError(), { errors: [error] });
+}
+
+function validationErrors(errors: ValidationError[], parent: string[]): FieldUserError[] {
+  return errors.flatMap((error) => {
+    const path = [...parent, error.property];
+    const own = Object.values(error.constraints ?? {}).map((description) =>
+      Object.assign(new FieldUserError(), { code: UserErrorCode.INVALID_INPUT, errorPath: path, description }),
+    );
+    return [...own, ...validationErrors(error.children ?? [], path)];
+  });
+}
+
+/** The one place that turns refusals into payload members; anything else is rethrown (and masked). */
+export function toErrorPayload(error: unknown): UserError | AccessDeniedError {
+  if (error instanceof AuthorizationError || error instanceof AccessDenied) {
+    return Object.assign(new AccessDeniedError(), {
+      message: error instanceof AccessDenied ? error.message : "Access denied: the actor lacks the permission this mutation needs",
+    });
+  }
+  if (error instanceof ArgumentValidationError) {
+    return Object.assign(new UserError(), {
+      // Only the paths and messages: class-validator's raw errors echo the input back.
+      errors: validationErrors(error.extensions.validationErrors as ValidationError[], ["input"]),
+    });
+  }
+  if (error instanceof DomainError) {
+    return userError(error.code, error.message, error.path.length ? ["input", ...error.path] : []);
+  }
+  throw error;
+}
+
+/**
+ * Wraps every Mutation field whose type is a payload union, so authorization,
+ * validation and domain errors become union members. Runs after buildSchema
+ * because @Authorized's middleware sits before any middleware we could add.
+ */
+export function mapMutationErrors(schema: GraphQLSchema): GraphQLSchema {
+  const mutation = schema.getMutationType();
+  for (const field of Object.values(mutation?.getFields() ?? {})) {
+    const type = getNullableType(field.type);
+    if (!isUnionType(type) || !type.getTypes().some((member) => member.name === "UserError")) continue;
+    const resolve = field.resolve;
+    if (!resolve) continue;
+    field.resolve = async (source, args, context, info) => {
+      try {
+        return await resolve(source, args, context, info);
+      } catch (error) {
+        return toErrorPayload(error);
+      }
+    };
+  }
+  return schema;
+}

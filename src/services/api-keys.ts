@@ -1,0 +1,337 @@
+import { randomUUID } from "node:crypto";
+import { Brackets, IsNull, QueryFailedError } from "typeorm";
+import { generateApiKey, hashApiKey, KEY_PREFIX_DISPLAY_LENGTH } from "../auth/api-key-format.js";
+import type { ApiKeyAuthenticator } from "../auth/api-key-authenticator.js";
+import { API_KEY_CHANGED_CHANNEL } from "../auth/api-key-authenticator.js";
+import { API_KEY_ROLE_PERMISSIONS, covers } from "../auth/permissions.js";
+import type { TenantContext } from "../auth/request-context.js";
+import type { Config } from "../config.js";
+import { ApiKey, apiKeyStatus, APIKeyState, APIKeyStatus } from "../entities/api-key.js";
+import { ActorType, APIKeyRole, Environment, NotificationEventName, Plan } from "../entities/enums.js";
+import { Organization } from "../entities/organization.js";
+import { ConnectionArgs, paginate } from "../schema/connection.js";
+import { encodeId } from "../schema/ids.js";
+import {
+  AccessDenied,
+  AlreadyExists,
+  InvalidInput,
+  InvalidState,
+  LimitExceeded,
+  NotFound,
+  UpgradeRequired,
+} from "./domain-errors.js";
+import type { Transaction, Transactions } from "./transaction.js";
+
+export interface NewApiKey {
+  name: string;
+  description?: string | null;
+  role?: APIKeyRole | null;
+  expiresAt?: Date | null;
+}
+
+export interface ApiKeyChanges {
+  name?: string | null;
+  description?: string | null;
+  expiresAt?: Date | null;
+  role?: APIKeyRole | null;
+}
+
+export interface ApiKeyFilter {
+  search?: string | null;
+  status?: APIKeyStatus[] | null;
+  role?: APIKeyRole[] | null;
+}
+
+export const MAX_ROTATION_GRACE_SECONDS = 7 * 86_400;
+const NAME_MAX = 100;
+const DESCRIPTION_MAX = 500;
+
+/** Mirrors apiKeyStatus() in SQL so lists filter exactly as keys display. */
+const STATUS_SQL = (alias: string) =>
+  `CASE WHEN ${alias}.state = 'REVOKED' THEN 'REVOKED'
+        WHEN ${alias}.expires_at <= now() THEN 'EXPIRED'
+        ELSE ${alias}.state::text END`;
+
+/** What a notification event carries about a key: never the secret or its hash. */
+export function apiKeyEventData(key: ApiKey): Record<string, unknown> {
+  return {
+    object: "api_key",
+    id: key.nodeId,
+    name: key.name,
+    description: key.description,
+    role: key.role,
+    status: key.status,
+    environment: key.environment,
+    redactedKey: key.redactedKey,
+    expiresAt: key.expiresAt?.toISOString() ?? null,
+    rotatedFrom: key.rotatedFromId ? encodeId("APIKey", key.rotatedFromId) : null,
+    rotatedTo: key.rotatedToId ? encodeId("APIKey", key.rotatedToId) : null,
+  };
+}
+
+function isUniqueViolation(error: unknown, constraint: string): boolean {
+  return error instanceof QueryFailedError && (error.driverError as { constraint?: string }).constraint === constraint;
+}
+
+export class ApiKeyService {
+  constructor(
+    private readonly config: Config,
+    private readonly transactions: Transactions,
+    private readonly authenticator: ApiKeyAuthenticator,
+  ) {}
+
+  async create(ctx: TenantContext, input: NewApiKey): Promise<ApiKey> {
+    const role = input.role ?? APIKeyRole.READONLY;
+    this.assertMayGrant(ctx, role);
+    const name = this.cleanName(input.name, ["secretKey", "name"]);
+    this.assertFuture(input.expiresAt, ["secretKey", "expiresAt"]);
+    return this.transactions.run(ctx, async (tx) => {
+      await this.assertMayCreate(tx);
+      await this.assertNameFree(tx, name, null, ["secretKey", "name"]);
+      const key = await this.insertKey(tx, {
+        name,
+        description: this.cleanDescription(input.description, ["secretKey", "description"]),
+        role,
+        expiresAt: input.expiresAt ?? null,
+        rotatedFromId: null,
+      });
+      await tx.audit("api_key.create", key.nodeId);
+      await tx.emit(NotificationEventName.API_KEY_CREATED, apiKeyEventData(key));
+      return key;
+    });
+  }
+
+  async update(ctx: TenantContext, keyId: string, changes: ApiKeyChanges): Promise<ApiKey> {
+    if (changes.role) this.assertMayGrant(ctx, changes.role);
+    const name = changes.name != null ? this.cleanName(changes.name, ["name"]) : null;
+    if (changes.expiresAt) this.assertFuture(changes.expiresAt, ["expiresAt"]);
+    return this.change(ctx, keyId, "api_key.update", NotificationEventName.API_KEY_UPDATED, async (key, tx) => {
+      if (key.state === APIKeyState.REVOKED) throw new InvalidState("A revoked key cannot be changed", ["apiKeyId"]);
+      if (name !== null && name.toLowerCase() !== key.name.toLowerCase()) await this.assertNameFree(tx, name, key.id, ["name"]);
+      if (name !== null) key.name = name;
+      if (changes.description !== undefined) key.description = this.cleanDescription(changes.description, ["description"]);
+      // expiresAt: null clears the expiry ("Never"); omitted leaves it.
+      if (changes.expiresAt !== undefined) key.expiresAt = changes.expiresAt;
+      if (changes.role) key.role = changes.role;
+    });
+  }
+
+  activate(ctx: TenantContext, keyId: string): Promise<ApiKey> {
+    return this.change(ctx, keyId, "api_key.activate", NotificationEventName.API_KEY_ACTIVATED, async (key) => {
+      if (key.state === APIKeyState.REVOKED) throw new InvalidState("A revoked key cannot be activated", ["apiKeyId"]);
+      if (key.state === APIKeyState.ACTIVE) throw new InvalidState("The key is already active", ["apiKeyId"]);
+      key.state = APIKeyState.ACTIVE;
+      key.deactivatedAt = null;
+    });
+  }
+
+  deactivate(ctx: TenantContext, keyId: string): Promise<ApiKey> {
+    return this.change(ctx, keyId, "api_key.deactivate", NotificationEventName.API_KEY_DEACTIVATED, async (key) => {
+      if (key.state === APIKeyState.REVOKED) throw new InvalidState("A revoked key cannot be deactivated", ["apiKeyId"]);
+      if (key.state === APIKeyState.DEACTIVATED) throw new InvalidState("The key is already deactivated", ["apiKeyId"]);
+      key.state = APIKeyState.DEACTIVATED;
+      key.deactivatedAt = new Date();
+    });
+  }
+
+  revoke(ctx: TenantContext, keyId: string): Promise<ApiKey> {
+    return this.change(ctx, keyId, "api_key.revoke", NotificationEventName.API_KEY_REVOKED, async (key) => {
+      if (key.state === APIKeyState.REVOKED) throw new InvalidState("The key is already revoked", ["apiKeyId"]);
+      key.state = APIKeyState.REVOKED;
+      key.revokedAt = new Date();
+    });
+  }
+
+  delete(ctx: TenantContext, keyId: string): Promise<ApiKey> {
+    return this.change(ctx, keyId, "api_key.delete", NotificationEventName.API_KEY_DELETED, async (key) => {
+      key.deletedAt = new Date();
+    });
+  }
+
+  /** A successor with the same name, role and description; the old key works for `graceSeconds` more. */
+  async rotate(ctx: TenantContext, keyId: string, graceSeconds: number): Promise<ApiKey> {
+    if (!Number.isInteger(graceSeconds) || graceSeconds < 0 || graceSeconds > MAX_ROTATION_GRACE_SECONDS) {
+      throw new InvalidInput(`expireOldKeyInSeconds must be between 0 and ${MAX_ROTATION_GRACE_SECONDS}`, ["expireOldKeyInSeconds"]);
+    }
+    return this.transactions.run(ctx, async (tx) => {
+      const old = await this.lockKey(tx, keyId);
+      this.assertMayGrant(ctx, old.role);
+      const status = apiKeyStatus(old);
+      if (status !== APIKeyStatus.ACTIVE) throw new InvalidState(`A key that is ${status} cannot be rotated`, ["apiKeyId"]);
+      if (old.rotatedToId) throw new InvalidState("The key has already been rotated", ["apiKeyId"]);
+      await this.assertMayCreate(tx);
+
+      const originalExpiry = old.expiresAt;
+      const graceEnd = new Date(Date.now() + graceSeconds * 1000);
+      const successorId = randomUUID();
+      old.expiresAt = originalExpiry && originalExpiry < graceEnd ? originalExpiry : graceEnd;
+      old.rotatedToId = successorId;
+      await tx.scope.save(old);
+      await this.notifyChanged(tx, old.id);
+
+      const successor = await this.insertKey(tx, {
+        id: successorId,
+        name: old.name,
+        description: old.description,
+        role: old.role,
+        // The successor keeps the old key's own expiry, not the grace period's.
+        expiresAt: originalExpiry,
+        rotatedFromId: old.id,
+      });
+      await tx.audit("api_key.rotate", successor.nodeId);
+      await tx.emit(NotificationEventName.API_KEY_ROTATED, apiKeyEventData(successor));
+      return successor;
+    });
+  }
+
+  /** A key of the caller's tenant, null when it does not exist there or is deleted. */
+  findById(ctx: TenantContext, id: string): Promise<ApiKey | null> {
+    return this.transactions.scope(ctx).findOne(ApiKey, { id, deletedAt: IsNull() });
+  }
+
+  /** Several keys by id (createdBy, rotatedFrom/To), deleted ones included: history stays readable. */
+  async findManyById(ctx: TenantContext, ids: readonly string[]): Promise<Map<string, ApiKey>> {
+    const keys = await this.transactions
+      .scope(ctx)
+      .query(ApiKey, "k")
+      .andWhere("k.id IN (:...ids)", { ids })
+      .getMany();
+    return new Map(keys.map((key) => [key.id, key]));
+  }
+
+  list(ctx: TenantContext, args: ConnectionArgs, filter: ApiKeyFilter | null | undefined) {
+    const query = this.transactions.scope(ctx).query(ApiKey, "k").andWhere("k.deletedAt IS NULL");
+    if (filter?.search) {
+      const pattern = `%${filter.search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+      query.andWhere(new Brackets((q) => q.where("k.name ILIKE :pattern").orWhere("k.description ILIKE :pattern")), { pattern });
+    }
+    if (filter?.status?.length) query.andWhere(`${STATUS_SQL("k")} IN (:...statuses)`, { statuses: filter.status });
+    if (filter?.role?.length) query.andWhere("k.role IN (:...roles)", { roles: filter.role });
+    return paginate(query, args);
+  }
+
+  /**
+   * Issues a key outside any request: the bootstrap and the operator CLI.
+   * Same rules for the format and storage, audited as SYSTEM.
+   */
+  issueAsOperator(ctx: TenantContext, name: string, role: APIKeyRole): Promise<ApiKey> {
+    return this.transactions.run(ctx, async (tx) => {
+      const key = await this.insertKey(tx, { name, description: null, role, expiresAt: null, rotatedFromId: null });
+      await tx.audit("api_key.create", key.nodeId);
+      await tx.emit(NotificationEventName.API_KEY_CREATED, apiKeyEventData(key));
+      return key;
+    });
+  }
+
+  private async change(
+    ctx: TenantContext,
+    keyId: string,
+    action: string,
+    event: NotificationEventName,
+    apply: (key: ApiKey, tx: Transaction) => Promise<void>,
+  ): Promise<ApiKey> {
+    return this.transactions.run(ctx, async (tx) => {
+      const key = await this.lockKey(tx, keyId);
+      // Nobody changes a key that holds more than they do.
+      this.assertMayGrant(ctx, key.role);
+      await apply(key, tx);
+      try {
+        await tx.scope.save(key);
+      } catch (error) {
+        if (isUniqueViolation(error, "api_keys_name_key")) throw new AlreadyExists("A key with this name already exists", ["name"]);
+        throw error;
+      }
+      await this.notifyChanged(tx, key.id);
+      await tx.audit(action, key.nodeId);
+      await tx.emit(event, apiKeyEventData(key));
+      return key;
+    });
+  }
+
+  private async lockKey(tx: Transaction, keyId: string): Promise<ApiKey> {
+    const key = await tx.scope.findOneForUpdate(ApiKey, { id: keyId, deletedAt: IsNull() });
+    if (!key) throw new NotFound("API key", ["apiKeyId"]);
+    return key;
+  }
+
+  /** Every process evicts the key from its cache: this one at commit, the others on NOTIFY. */
+  private async notifyChanged(tx: Transaction, keyId: string): Promise<void> {
+    tx.afterCommit(() => this.authenticator.invalidate(keyId));
+    await tx.notify(API_KEY_CHANGED_CHANNEL, keyId);
+  }
+
+  private async insertKey(
+    tx: Transaction,
+    values: Pick<ApiKey, "name" | "description" | "role" | "expiresAt" | "rotatedFromId"> & { id?: string },
+  ): Promise<ApiKey> {
+    const plaintext = generateApiKey(this.config.keyPrefix, tx.ctx.environment);
+    const { actor } = tx.ctx;
+    const key = tx.scope.create(ApiKey, {
+      ...values,
+      id: values.id ?? randomUUID(),
+      keyHash: hashApiKey(plaintext),
+      prefix: plaintext.slice(0, KEY_PREFIX_DISPLAY_LENGTH),
+      last4: plaintext.slice(-4),
+      state: APIKeyState.ACTIVE,
+      usageCount: 0,
+      createdByType: actor.type,
+      createdById: actor.type === ActorType.SYSTEM ? null : actor.id,
+    });
+    try {
+      await tx.em.insert(ApiKey, key);
+    } catch (error) {
+      if (isUniqueViolation(error, "api_keys_name_key")) throw new AlreadyExists("A key with this name already exists", ["secretKey", "name"]);
+      throw error;
+    }
+    const saved = await tx.scope.findOne(ApiKey, { id: key.id });
+    saved!.key = plaintext;
+    return saved!;
+  }
+
+  private assertMayGrant(ctx: TenantContext, role: APIKeyRole): void {
+    if (!covers(ctx.permissions, API_KEY_ROLE_PERMISSIONS[role])) {
+      throw new AccessDenied(`Access denied: a ${role} key holds permissions you do not have`);
+    }
+  }
+
+  /** Plan and per-environment limit; the advisory lock makes concurrent creates count one at a time. */
+  private async assertMayCreate(tx: Transaction): Promise<void> {
+    const { organizationId, environment } = tx.ctx;
+    if (environment === Environment.LIVE) {
+      const organization = await tx.em.findOneByOrFail(Organization, { id: organizationId });
+      if (organization.plan === Plan.FREE) throw new UpgradeRequired();
+    }
+    await tx.em.query("SELECT pg_advisory_xact_lock(hashtext($1))", [`api_keys:${organizationId}:${environment}`]);
+    const count = await tx.scope.count(ApiKey, { deletedAt: IsNull() });
+    if (count >= this.config.maxKeysPerEnvironment) {
+      throw new LimitExceeded(`At most ${this.config.maxKeysPerEnvironment} API keys per environment`);
+    }
+  }
+
+  private async assertNameFree(tx: Transaction, name: string, exceptId: string | null, path: string[]): Promise<void> {
+    const clash = await tx.scope
+      .query(ApiKey, "k")
+      .andWhere("lower(k.name) = lower(:name) AND k.deletedAt IS NULL AND k.rotatedToId IS NULL", { name })
+      .andWhere(exceptId ? "k.id <> :exceptId" : "TRUE", { exceptId })
+      .getExists();
+    if (clash) throw new AlreadyExists(`An API key named "${name}" already exists in this environment`, path);
+  }
+
+  private cleanName(raw: string, path: string[]): string {
+    const name = raw.trim();
+    if (name.length === 0 || name.length > NAME_MAX) throw new InvalidInput(`Name must be 1–${NAME_MAX} characters`, path);
+    return name;
+  }
+
+  private cleanDescription(raw: string | null | undefined, path: string[]): string | null {
+    const description = raw?.trim() || null;
+    if (description && description.length > DESCRIPTION_MAX) {
+      throw new InvalidInput(`Description must be at most ${DESCRIPTION_MAX} characters`, path);
+    }
+    return description;
+  }
+
+  private assertFuture(expiresAt: Date | null | undefined, path: string[]): void {
+    if (expiresAt && expiresAt.getTime() <= Date.now()) throw new InvalidInput("expiresAt must be in the future", path);
+  }
+}

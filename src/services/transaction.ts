@@ -1,0 +1,93 @@
+import { DataSource, EntityManager } from "typeorm";
+import type { TenantContext } from "../auth/request-context.js";
+import type { Config } from "../config.js";
+import { AuditLogEntry } from "../entities/audit-log-entry.js";
+import { NotificationEventName } from "../entities/enums.js";
+import { NotificationEvent } from "../entities/notification-event.js";
+import { TASKS } from "../jobs/task-names.js";
+import { TenantScope } from "./tenant-scope.js";
+
+const DAY_MS = 86_400_000;
+
+/**
+ * One mutation's unit of work: tenant-scoped reads and writes, its audit row and
+ * its outbox event all commit together or not at all.
+ */
+export class Transaction {
+  readonly scope: TenantScope;
+  private readonly afterCommitCallbacks: Array<() => void> = [];
+
+  constructor(
+    readonly em: EntityManager,
+    readonly ctx: TenantContext,
+    private readonly eventRetentionDays: number,
+  ) {
+    this.scope = new TenantScope(em, ctx);
+  }
+
+  async audit(action: string, targetId: string | null): Promise<void> {
+    const { actor } = this.ctx;
+    await this.em.insert(
+      AuditLogEntry,
+      this.scope.create(AuditLogEntry, {
+        action,
+        actorType: actor.type,
+        actorId: actor.id,
+        actorDisplayName: actor.displayName,
+        targetId,
+        requestId: this.ctx.requestId,
+      }),
+    );
+  }
+
+  /** Writes the event (outbox) and queues its fan-out job on this transaction's connection. */
+  async emit(name: NotificationEventName, data: Record<string, unknown>): Promise<NotificationEvent> {
+    const event = this.scope.create(NotificationEvent, {
+      name,
+      data,
+      expiresAt: new Date(Date.now() + this.eventRetentionDays * DAY_MS),
+    });
+    await this.em.save(event);
+    await this.em.query("SELECT graphile_worker.add_job($1, json_build_object('eventId', $2::text), job_key => $2::text)", [
+      TASKS.fanOutEvent,
+      event.id,
+    ]);
+    return event;
+  }
+
+  /** Postgres delivers the notification to every listening process when (and only if) this commits. */
+  async notify(channel: string, payload: string): Promise<void> {
+    await this.em.query("SELECT pg_notify($1, $2)", [channel, payload]);
+  }
+
+  /** Runs once the transaction has committed (cache invalidation, wake-ups). */
+  afterCommit(callback: () => void): void {
+    this.afterCommitCallbacks.push(callback);
+  }
+
+  runAfterCommit(): void {
+    for (const callback of this.afterCommitCallbacks) callback();
+  }
+}
+
+export class Transactions {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly config: Config,
+  ) {}
+
+  /** Tenant-scoped reads outside a transaction. */
+  scope(ctx: Pick<TenantContext, "organizationId" | "environment">): TenantScope {
+    return new TenantScope(this.dataSource.manager, ctx);
+  }
+
+  async run<T>(ctx: TenantContext, work: (tx: Transaction) => Promise<T>): Promise<T> {
+    let tx: Transaction | undefined;
+    const result = await this.dataSource.transaction(async (em) => {
+      tx = new Transaction(em, ctx, this.config.webhooks.eventRetentionDays);
+      return work(tx);
+    });
+    tx?.runAfterCommit();
+    return result;
+  }
+}

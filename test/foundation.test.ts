@@ -1,0 +1,162 @@
+import { ClientError } from "graphql-request";
+import { APIKeyRole, Environment } from "../src/entities/enums";
+import { bearer, startTestServer, TestServer } from "./helpers/server";
+
+let server: TestServer;
+
+beforeAll(async () => {
+  server = await startTestServer();
+});
+afterAll(async () => {
+  await server?.stop();
+});
+
+describe("requests without credentials", () => {
+  it("answers ping", async () => {
+    const result = await server.post("{ ping }");
+    expect(result).toEqual({ status: 200, body: { data: { ping: "pong" } } });
+  });
+
+  it("refuses everything else with 401 UNAUTHENTICATED", async () => {
+    const result = await server.post("{ viewer { environment } }");
+    expect(result.status).toBe(401);
+    expect(result.body.errors?.[0].extensions?.code).toBe("UNAUTHENTICATED");
+  });
+
+  it("refuses a malformed key without saying more than 'Invalid API key'", async () => {
+    const result = await server.post("{ ping }", {}, bearer("kw_test_notakeyatall"));
+    expect(result.status).toBe(401);
+    expect(result.body.errors?.[0]).toMatchObject({ message: "Invalid API key", extensions: { code: "UNAUTHENTICATED" } });
+    expect(result.body.errors?.[0].extensions?.reason).toBeUndefined();
+  });
+
+  it("refuses a key with one character changed (checksum)", async () => {
+    const key = server.adminKey;
+    const typo = key.slice(0, 10) + (key[10] === "a" ? "b" : "a") + key.slice(11);
+    const result = await server.post("{ viewer { environment } }", {}, bearer(typo));
+    expect(result.status).toBe(401);
+    expect(result.body.errors?.[0].message).toBe("Invalid API key");
+  });
+});
+
+describe("the bootstrap key", () => {
+  it("has the documented format", () => {
+    expect(server.adminKey).toMatch(/^kw_test_[0-9A-Za-z]{36}$/);
+  });
+
+  it("authenticates with Bearer and shows the viewer", async () => {
+    const data = await server.admin.request<any>(`{
+      viewer { environment role permissions organization { id name plan } actor { __typename ... on APIKey { id role } } }
+    }`);
+    expect(data.viewer).toMatchObject({
+      environment: "TEST",
+      role: "ADMIN",
+      organization: { plan: "PAID" },
+      actor: { __typename: "APIKey", role: "ADMIN" },
+    });
+    expect(data.viewer.permissions).toContain("secret:write");
+    expect(data.viewer.organization.id).toMatch(/^org_[0-9a-f]{32}$/);
+  });
+
+  it("authenticates with HTTP Basic, the key as username", async () => {
+    const basic = Buffer.from(`${server.adminKey}:`).toString("base64");
+    const result = await server.post("{ viewer { environment } }", {}, { authorization: `Basic ${basic}` });
+    expect(result).toEqual({ status: 200, body: { data: { viewer: { environment: "TEST" } } } });
+  });
+
+  it("accepts a matching Keyway-Environment header and refuses a disagreeing one", async () => {
+    const ok = await server.post("{ viewer { environment } }", {}, { ...bearer(server.adminKey), "keyway-environment": "TEST" });
+    expect(ok.status).toBe(200);
+    const mismatch = await server.post("{ viewer { environment } }", {}, { ...bearer(server.adminKey), "keyway-environment": "LIVE" });
+    expect(mismatch.status).toBe(400);
+    expect(mismatch.body.errors?.[0].extensions?.code).toBe("ENVIRONMENT_MISMATCH");
+  });
+
+  it("lists the viewer's organization", async () => {
+    const data = await server.admin.request<any>("{ organizations { id name plan } }");
+    expect(data.organizations).toHaveLength(1);
+    expect(data.organizations[0].plan).toBe("PAID");
+  });
+});
+
+describe("a second start on the same database", () => {
+  it("creates nothing", async () => {
+    expect(await server.app.bootstrap()).toBeNull();
+  });
+});
+
+describe("tenancy", () => {
+  it("hides a TEST key from LIVE and from another organization", async () => {
+    const created = await server.admin.request<any>(
+      `mutation { createSecretAPIKey(input: { secretKey: { name: "tenancy probe" } }) { ... on APIKey { id } } }`,
+    );
+    const id = created.createSecretAPIKey.id;
+    const nodeQuery = `query($id: ID!) { node(id: $id) { id } }`;
+    expect((await server.admin.request<any>(nodeQuery, { id })).node).toEqual({ id });
+
+    const liveKey = await server.issueKey(APIKeyRole.ADMIN, Environment.LIVE);
+    expect((await server.client(liveKey).request<any>(nodeQuery, { id })).node).toBeNull();
+
+    const other = await server.otherOrganization();
+    expect((await server.client(other.testKey).request<any>(nodeQuery, { id })).node).toBeNull();
+
+    const revoke = `mutation($id: ID!) { revokeAPIKey(input: { apiKeyId: $id }) {
+      __typename ... on UserError { errors { code errorPath } } } }`;
+    for (const key of [liveKey, other.testKey]) {
+      const result = await server.client(key).request<any>(revoke, { id });
+      expect(result.revokeAPIKey).toEqual({ __typename: "UserError", errors: [{ code: "NOT_FOUND", errorPath: ["input", "apiKeyId"] }] });
+    }
+    expect((await server.admin.request<any>(`query($id: ID!) { node(id: $id) { ... on APIKey { status } } }`, { id })).node.status).toBe(
+      "ACTIVE",
+    );
+  });
+});
+
+describe("errors and limits", () => {
+  it("masks unexpected errors and gives a request id", async () => {
+    // A cursor that decodes but names no row is fine; one that is not ours is a client error, not a 500.
+    const result = await server.post(`{ organizations { apiKeys(after: "garbage") { totalCount } } }`, {}, bearer(server.adminKey));
+    expect(result.body.errors?.[0].extensions?.code).toBe("BAD_USER_INPUT");
+  });
+
+  it("refuses page sizes outside 1-100 with BAD_USER_INPUT", async () => {
+    for (const first of [0, 101]) {
+      const result = await server.post(`{ organizations { apiKeys(first: ${first}) { totalCount } } }`, {}, bearer(server.adminKey));
+      expect(result.body.errors?.[0].extensions?.code).toBe("BAD_USER_INPUT");
+    }
+  });
+
+  it("refuses queries deeper than 12", async () => {
+    const deep = `{ viewer { organization { apiKeys { edges { node { ${"rotatedFrom { ".repeat(8)}id${" }".repeat(8)} } } } } } }`;
+    const result = await server.post(deep, {}, bearer(server.adminKey));
+    expect(result.body.errors?.[0].message).toMatch(/depth/i);
+    expect(result.status).toBe(400);
+    expect(result.body.errors?.[0].message).toMatch(/depth/i);
+  });
+
+  it("refuses more than 30 aliases", async () => {
+    const aliases = Array.from({ length: 31 }, (_, i) => `a${i}: ping`).join(" ");
+    const result = await server.post(`{ ${aliases} }`, {}, bearer(server.adminKey));
+    expect(result.status).toBe(400);
+    expect(result.body.errors?.[0].message).toMatch(/alias/i);
+  });
+
+  it("refuses bodies over 1 MB with a JSON error", async () => {
+    const response = await fetch(server.url, {
+      method: "POST",
+      headers: { "content-type": "application/json", ...bearer(server.adminKey) },
+      body: JSON.stringify({ query: "{ ping }", variables: { pad: "x".repeat(1024 * 1024) } }),
+    });
+    expect(response.status).toBe(413);
+    expect(((await response.json()) as any).errors[0].message).toMatch(/1 MB/);
+  });
+
+  it("is unhealthy only when the database is", async () => {
+    const response = await fetch(server.url.replace("/graphql", "/healthz"));
+    expect(response.status).toBe(200);
+  });
+
+  it("turns a graphql-request call with errors into a ClientError", async () => {
+    await expect(server.client(null).request("{ viewer { role } }")).rejects.toBeInstanceOf(ClientError);
+  });
+});

@@ -1,0 +1,3 @@
+module.exports = async function globalTeardown() {
+  if (globalThis.__KEYWAY_TEST_DB__) await globalThis.__KEYWAY_TEST_DB__.stop();
+};
