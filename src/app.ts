@@ -13,6 +13,8 @@ import { createLogger } from "./logger.js";
 import { ApiKeyService } from "./services/api-keys.js";
 import { bootstrap, BootstrapResult } from "./services/bootstrap.js";
 import { OrganizationService } from "./services/organizations.js";
+import { DnsLookup, OutboundHttp } from "./services/outbound-http.js";
+import { SigningKeyService } from "./services/signing-keys.js";
 import { PasswordHasher } from "./services/passwords.js";
 import { Transactions } from "./services/transaction.js";
 import { UserService } from "./services/users.js";
@@ -30,6 +32,14 @@ export interface Services {
   organizations: OrganizationService;
   apiKeys: ApiKeyService;
   users: UserService;
+  outboundHttp: OutboundHttp;
+  signingKeys: SigningKeyService;
+}
+
+export interface AppOptions {
+  logger?: Logger;
+  /** Replaces DNS for outbound requests (tests resolve names without the network). */
+  dnsLookup?: DnsLookup;
 }
 
 /**
@@ -45,7 +55,8 @@ export class App {
     readonly databaseUrl: string,
   ) {}
 
-  static async open(config: Config, logger: Logger = createLogger(config.logLevel)): Promise<App> {
+  static async open(config: Config, options: AppOptions = {}): Promise<App> {
+    const logger = options.logger ?? createLogger(config.logLevel);
     const stops: Array<() => Promise<void>> = [];
     let databaseUrl = config.databaseUrl;
     if (!databaseUrl) {
@@ -76,6 +87,8 @@ export class App {
       organizations: new OrganizationService(dataSource),
       apiKeys: new ApiKeyService(config, transactions, apiKeyAuthenticator),
       users: new UserService(dataSource),
+      outboundHttp: new OutboundHttp(config.allowPrivateUrlsInTest, options.dnsLookup),
+      signingKeys: new SigningKeyService(transactions),
     };
     const app = new App(services, databaseUrl);
     app.stops = stops;

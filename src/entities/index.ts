@@ -3,7 +3,8 @@ import { AuditLogEntry } from "./audit-log-entry.js";
 import { Membership } from "./membership.js";
 import { NotificationEvent } from "./notification-event.js";
 import { Organization } from "./organization.js";
+import { SigningKey } from "./signing-key.js";
 import { User } from "./user.js";
 
 /** Every entity, listed as classes so the same data source works from sources (jest) and dist. */
-export const ENTITIES = [Organization, User, Membership, ApiKey, AuditLogEntry, NotificationEvent];
+export const ENTITIES = [Organization, User, Membership, ApiKey, AuditLogEntry, NotificationEvent, SigningKey];

@@ -2,7 +2,7 @@ import "reflect-metadata";
 import { randomBytes } from "node:crypto";
 import { GraphQLClient } from "graphql-request";
 import { Client } from "pg";
-import { App } from "../../src/app";
+import { App, AppOptions } from "../../src/app";
 import { PERMISSIONS } from "../../src/auth/permissions";
 import { systemContext } from "../../src/auth/request-context";
 import { loadConfig } from "../../src/config";
@@ -55,7 +55,7 @@ async function createDatabase(adminUrl: string): Promise<{ url: string; drop: ()
 }
 
 /** The real server, in this process, on a fresh database of its own. */
-export async function startTestServer(env: Record<string, string> = {}): Promise<TestServer> {
+export async function startTestServer(env: Record<string, string> = {}, options: AppOptions = {}): Promise<TestServer> {
   const adminUrl = process.env.KEYWAY_TEST_ADMIN_URL;
   if (!adminUrl) throw new Error("KEYWAY_TEST_ADMIN_URL is not set: run the tests through jest (globalSetup)");
   const database = await createDatabase(adminUrl);
@@ -68,7 +68,7 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
     LOG_LEVEL: process.env.LOG_LEVEL ?? "silent",
     ...env,
   });
-  const app = await App.open(config);
+  const app = await App.open(config, options);
   await app.migrate();
   const created = await app.bootstrap();
   if (!created) throw new Error("bootstrap created nothing on a fresh database");

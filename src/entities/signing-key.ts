@@ -1,0 +1,38 @@
+import { Field, ID, ObjectType } from "type-graphql";
+import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn } from "typeorm";
+import { encodeId } from "../schema/ids.js";
+import { TenantScoped } from "./tenant-scoped.js";
+
+/**
+ * A Standard Webhooks signing secret of a notification target or a
+ * collaborative-authorization endpoint (the owner). Rotation adds a key and
+ * expires the previous ones after a grace period; while both are valid, each
+ * message carries both signatures.
+ */
+@Entity({ name: "signing_keys" })
+@Index(["ownerId", "createdAt"])
+@ObjectType("SigningKey", { simpleResolvers: true })
+export class SigningKey extends TenantScoped {
+  @PrimaryGeneratedColumn("uuid")
+  id: string;
+
+  @Field(() => ID, { name: "id" })
+  get nodeId(): string {
+    return encodeId("SigningKey", this.id);
+  }
+
+  @Column({ name: "owner_id", type: "uuid" })
+  ownerId: string;
+
+  @Field({ description: "whsec_…; verify deliveries with any Standard Webhooks library." })
+  @Column({ type: "text" })
+  secret: string;
+
+  @Field()
+  @CreateDateColumn({ name: "created_at", type: "timestamptz" })
+  createdAt: Date;
+
+  @Field(() => Date, { nullable: true, description: "null until a rotation gives it an end." })
+  @Column({ name: "expires_at", type: "timestamptz", nullable: true })
+  expiresAt: Date | null;
+}

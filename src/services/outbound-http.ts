@@ -1,0 +1,164 @@
+import { lookup as dnsLookup, LookupAddress } from "node:dns";
+import http from "node:http";
+import https from "node:https";
+import type { LookupFunction } from "node:net";
+import ipaddr from "ipaddr.js";
+import { Environment } from "../entities/enums.js";
+import { UnsafeUrl } from "./domain-errors.js";
+
+/** Ranges a TEST environment may reach when KEYWAY_ALLOW_PRIVATE_URLS=test; LIVE reaches only public unicast. */
+const PRIVATE_RANGES_ALLOWED_IN_TEST = new Set(["loopback", "private", "uniqueLocal", "carrierGradeNat"]);
+
+export const RESPONSE_BODY_LIMIT = 1024;
+
+export interface OutboundResponse {
+  /** null when no HTTP response arrived (timeout, refused, unsafe address). */
+  httpStatus: number | null;
+  durationMs: number;
+  /** At most 1 KB of the response body. */
+  responseBody: string | null;
+  errorMessage: string | null;
+  timedOut: boolean;
+}
+
+export type DnsLookup = (hostname: string) => Promise<LookupAddress[]>;
+
+const systemLookup: DnsLookup = (hostname) =>
+  new Promise((resolve, reject) => dnsLookup(hostname, { all: true }, (error, addresses) => (error ? reject(error) : resolve(addresses))));
+
+/**
+ * Every request Keyway makes to a customer's URL (webhook deliveries, collaborative
+ * authorization) goes through here. The URL is checked when it is saved and the
+ * resolved address again when the connection is made, so a DNS answer that changes
+ * to 127.0.0.1 later is still refused. Redirects are never followed.
+ */
+export class OutboundHttp {
+  constructor(
+    private readonly allowPrivateInTest: boolean,
+    /** Tests resolve names through their own table instead of the network. */
+    private readonly resolve: DnsLookup = systemLookup,
+  ) {}
+
+  private addressAllowed(address: string, environment: Environment): boolean {
+    if (!ipaddr.isValid(address)) return false;
+    const range = ipaddr.process(address).range();
+    if (range === "unicast") return true;
+    return environment === Environment.TEST && this.allowPrivateInTest && PRIVATE_RANGES_ALLOWED_IN_TEST.has(range);
+  }
+
+  /** Parses and checks a URL at save time; throws UnsafeUrl (UNSAFE_URL at `path`). */
+  async assertSafe(uri: string, environment: Environment, path: string[] = ["uri"]): Promise<URL> {
+    let url: URL;
+    try {
+      url = new URL(uri);
+    } catch {
+      throw new UnsafeUrl("Not a valid URL", path);
+    }
+    const schemes = environment === Environment.LIVE ? ["https:"] : ["https:", "http:"];
+    if (!schemes.includes(url.protocol)) {
+      throw new UnsafeUrl(environment === Environment.LIVE ? "LIVE URLs must use https" : "URLs must use http or https", path);
+    }
+    if (url.username || url.password) throw new UnsafeUrl("URLs must not contain credentials", path);
+    const host = url.hostname.replace(/^\[|\]$/g, "");
+    // The WHATWG parser has already turned decimal/octal/hex IPv4 forms (2130706433) into dotted quads.
+    const addresses = ipaddr.isValid(host) ? [host] : await this.resolveOrRefuse(host, path);
+    for (const address of addresses) {
+      if (!this.addressAllowed(address, environment)) {
+        throw new UnsafeUrl(`${url.hostname} resolves to ${address}, which is not a public address`, path);
+      }
+    }
+    return url;
+  }
+
+  private async resolveOrRefuse(host: string, path: string[]): Promise<string[]> {
+    try {
+      const answers = await this.resolve(host);
+      if (answers.length === 0) throw new Error("no addresses");
+      return answers.map((answer) => answer.address);
+    } catch {
+      throw new UnsafeUrl(`${host} does not resolve`, path);
+    }
+  }
+
+  /** A lookup for net.connect that refuses addresses the environment may not reach. */
+  private guardedLookup(environment: Environment): LookupFunction {
+    return (hostname, options, callback) => {
+      this.resolve(hostname).then(
+        (answers) => {
+          const bad = answers.find((answer) => !this.addressAllowed(answer.address, environment));
+          if (bad || answers.length === 0) {
+            callback(new Error(`refused to connect: ${hostname} resolves to ${bad?.address ?? "nothing"}`), "", 4);
+            return;
+          }
+          if ((options as { all?: boolean }).all) (callback as unknown as (e: null, a: LookupAddress[]) => void)(null, answers);
+          else callback(null, answers[0].address, answers[0].family);
+        },
+        (error: Error) => callback(error as NodeJS.ErrnoException, "", 4),
+      );
+    };
+  }
+
+  /** POSTs a JSON body; never throws for network or HTTP failures, it reports them. */
+  async postJson(
+    uri: string,
+    environment: Environment,
+    body: string,
+    headers: Record<string, string>,
+    timeoutMs: number,
+  ): Promise<OutboundResponse> {
+    const started = performance.now();
+    const done = (partial: Partial<OutboundResponse>): OutboundResponse => ({
+      httpStatus: null,
+      responseBody: null,
+      errorMessage: null,
+      timedOut: false,
+      ...partial,
+      durationMs: Math.round(performance.now() - started),
+    });
+    let url: URL;
+    try {
+      url = await this.assertSafe(uri, environment);
+    } catch (error) {
+      return done({ errorMessage: (error as Error).message });
+    }
+    const transport = url.protocol === "https:" ? https : http;
+    return new Promise<OutboundResponse>((resolve) => {
+      let settled = false;
+      const finish = (result: OutboundResponse) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        resolve(result);
+      };
+      const request = transport.request(
+        url,
+        {
+          method: "POST",
+          headers: { "content-type": "application/json", "user-agent": "Keyway-Webhooks/1", ...headers, "content-length": Buffer.byteLength(body) },
+          lookup: this.guardedLookup(environment),
+          agent: false,
+        },
+        (response) => {
+          const chunks: Buffer[] = [];
+          let size = 0;
+          response.on("data", (chunk: Buffer) => {
+            if (size < RESPONSE_BODY_LIMIT) chunks.push(chunk.subarray(0, RESPONSE_BODY_LIMIT - size));
+            size += chunk.length;
+          });
+          response.on("end", () =>
+            finish(done({ httpStatus: response.statusCode ?? null, responseBody: Buffer.concat(chunks).toString("utf8") })),
+          );
+          response.on("error", (error) =>
+            finish(done({ httpStatus: response.statusCode ?? null, errorMessage: error.message, responseBody: Buffer.concat(chunks).toString("utf8") })),
+          );
+        },
+      );
+      const timer = setTimeout(() => {
+        finish(done({ errorMessage: `no response within ${timeoutMs} ms`, timedOut: true }));
+        request.destroy();
+      }, timeoutMs);
+      request.on("error", (error) => finish(done({ errorMessage: error.message })));
+      request.end(body);
+    });
+  }
+}
