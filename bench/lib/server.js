@@ -1,0 +1,58 @@
+// Starts Keyway as a separate process (as `npm start` would) on its own embedded
+// PostgreSQL, so load generated in the bench process does not share its event loop.
+const { spawn } = require("node:child_process");
+const { mkdtempSync, chmodSync } = require("node:fs");
+const os = require("node:os");
+const path = require("node:path");
+
+const ROOT = path.join(__dirname, "..", "..");
+
+async function startDatabase() {
+  const { startEmbeddedPostgres } = require(path.join(ROOT, "dist/src/db/embedded-postgres.js"));
+  const parent = mkdtempSync(path.join(os.tmpdir(), "keyway-bench-"));
+  chmodSync(parent, 0o755);
+  return startEmbeddedPostgres({ dataDir: path.join(parent, "pg"), persistent: false, fast: true });
+}
+
+/** Spawns `node dist/src/main.js serve`; resolves once it listens, with the bootstrap key. */
+function startKeyway(databaseUrl, env = {}) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [path.join(ROOT, "dist/src/main.js"), "serve"], {
+      env: { ...process.env, NODE_ENV: "production", LOG_LEVEL: "warn", DATABASE_URL: databaseUrl, PORT: "0", HOST: "127.0.0.1",
+        KEYWAY_ADMIN_PASSWORD: "bench-password-1", KEYWAY_PLAYGROUND: "false", ...env },
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    let output = "";
+    let key = null;
+    child.stdout.on("data", (chunk) => {
+      output += chunk;
+      key = key ?? (/TEST API key:\s+(\S+)/.exec(output) || [])[1] ?? null;
+      const listening = /listening on (http:\/\/\S+)/.exec(output);
+      if (listening) {
+        child.stdout.removeAllListeners("data");
+        child.stdout.resume();
+        resolve({
+          url: listening[1],
+          key,
+          process: child,
+          stop: () => new Promise((done) => { child.once("exit", done); child.kill("SIGTERM"); }),
+        });
+      }
+    });
+    child.once("exit", (code) => reject(new Error(`keyway exited with ${code} before listening:\n${output}`)));
+  });
+}
+
+/** POST a GraphQL operation; throws on errors. */
+async function graphql(url, key, query, variables) {
+  const response = await fetch(url, {
+    method: "POST",
+    headers: { "content-type": "application/json", authorization: `Bearer ${key}` },
+    body: JSON.stringify({ query, variables }),
+  });
+  const body = await response.json();
+  if (body.errors) throw new Error(JSON.stringify(body.errors));
+  return body.data;
+}
+
+module.exports = { ROOT, startDatabase, startKeyway, graphql };
