@@ -1,0 +1,77 @@
+import { App } from "../src/app";
+import { loadConfig } from "../src/config";
+import { RunningServer, startServer } from "../src/server";
+import { bearer, startTestServer, TestServer } from "./helpers/server";
+import { waitFor } from "./helpers/wait";
+
+/** Two Keyway processes on one database, as in a deployment with several instances. */
+let first: TestServer;
+let second: { app: App; server: RunningServer };
+
+async function startSecond(): Promise<{ app: App; server: RunningServer }> {
+  const app = await App.open(loadConfig({ NODE_ENV: "test", DATABASE_URL: first.app.databaseUrl, LOG_LEVEL: "silent" }));
+  await app.startBackground();
+  return { app, server: await startServer(app, 0, "127.0.0.1") };
+}
+
+async function viaSecond(key: string) {
+  const response = await fetch(second.server.url, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...bearer(key) },
+    body: JSON.stringify({ query: "{ viewer { role } }" }),
+  });
+  return { status: response.status, body: (await response.json()) as any };
+}
+
+async function createKey(name: string) {
+  const data = await first.admin.request<any>(
+    `mutation($name: String!) { createSecretAPIKey(input: { secretKey: { name: $name } }) { ... on APIKey { id key } } }`,
+    { name },
+  );
+  return data.createSecretAPIKey as { id: string; key: string };
+}
+
+beforeAll(async () => {
+  first = await startTestServer();
+  second = await startSecond();
+});
+afterAll(async () => {
+  await second?.server.stop();
+  await second?.app.close();
+  await first?.stop();
+});
+
+it("refuses a key revoked through another process within a second, despite its cache", async () => {
+  const key = await createKey("shared");
+  expect((await viaSecond(key.key)).status).toBe(200); // now cached in the second process
+  for (const [mutation, reason] of [
+    ["deactivateAPIKey", "DEACTIVATED"],
+    ["revokeAPIKey", "REVOKED"],
+  ] as const) {
+    if (mutation === "revokeAPIKey") {
+      await first.admin.request(`mutation($id: ID!) { activateAPIKey(input: { apiKeyId: $id }) { __typename } }`, { id: key.id });
+      await waitFor(async () => ((await viaSecond(key.key)).status === 200 ? true : undefined), 1000, "re-activation to reach the second process");
+    }
+    await first.admin.request(`mutation($id: ID!) { ${mutation}(input: { apiKeyId: $id }) { __typename } }`, { id: key.id });
+    const refused = await waitFor(async () => {
+      const result = await viaSecond(key.key);
+      return result.status === 401 ? result : undefined;
+    }, 1000, `${mutation} to reach the second process`);
+    expect(refused.body.errors[0].extensions.reason).toBe(reason);
+  }
+});
+
+it("counts usage exactly across processes, flushing on graceful shutdown", async () => {
+  const key = await createKey("counted");
+  for (let i = 0; i < 20; i++) expect((await viaSecond(key.key)).status).toBe(200);
+  for (let i = 0; i < 5; i++) expect((await first.post("{ viewer { role } }", {}, bearer(key.key))).status).toBe(200);
+  // Stop the second process right away: its counts must not be lost.
+  await second.server.stop();
+  await second.app.close();
+  second = await startSecond();
+  const count = await waitFor(async () => {
+    const data = await first.admin.request<any>(`query($id: ID!) { node(id: $id) { ... on APIKey { usageCount lastUsedAt } } }`, { id: key.id });
+    return data.node.usageCount === 25 ? data.node : undefined;
+  }, 3000, "usage count of 25");
+  expect(count.lastUsedAt).not.toBeNull();
+});
