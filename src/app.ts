@@ -8,6 +8,7 @@ import type { Config } from "./config.js";
 import { ChangeListener } from "./db/change-listener.js";
 import { createDataSource, migrate } from "./db/data-source.js";
 import { startWorker } from "./jobs/worker.js";
+import { TASKS } from "./jobs/task-names.js";
 import { createTaskList } from "./jobs/tasks.js";
 import { createLogger } from "./logger.js";
 import { ApiKeyService } from "./services/api-keys.js";
@@ -123,6 +124,8 @@ export class App {
 
     const worker = await startWorker(this.databaseUrl, createTaskList(this.services), config.workerConcurrency, logger);
     this.stops.unshift(() => worker.stop());
+    // Starts the self-rescheduling sweep unless another process already has.
+    await worker.runner.addJob(TASKS.sweepKeyExpiry, {}, { jobKey: TASKS.sweepKeyExpiry, jobKeyMode: "preserve_run_at" });
   }
 
   /** Stops everything in reverse order of start; usage counts are flushed before the pool closes. */

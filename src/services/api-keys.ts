@@ -3,8 +3,8 @@ import { Brackets, IsNull, QueryFailedError } from "typeorm";
 import { generateApiKey, hashApiKey, KEY_PREFIX_DISPLAY_LENGTH } from "../auth/api-key-format.js";
 import type { ApiKeyAuthenticator } from "../auth/api-key-authenticator.js";
 import { API_KEY_CHANGED_CHANNEL } from "../auth/api-key-authenticator.js";
-import { API_KEY_ROLE_PERMISSIONS, covers } from "../auth/permissions.js";
-import type { TenantContext } from "../auth/request-context.js";
+import { API_KEY_ROLE_PERMISSIONS, covers, PERMISSIONS } from "../auth/permissions.js";
+import { systemContext, type TenantContext } from "../auth/request-context.js";
 import type { Config } from "../config.js";
 import { ApiKey, apiKeyStatus, APIKeyState, APIKeyStatus } from "../entities/api-key.js";
 import { ActorType, APIKeyRole, Environment, NotificationEventName, Plan } from "../entities/enums.js";
@@ -110,8 +110,12 @@ export class ApiKeyService {
       if (name !== null && name.toLowerCase() !== key.name.toLowerCase()) await this.assertNameFree(tx, name, key.id, ["name"]);
       if (name !== null) key.name = name;
       if (changes.description !== undefined) key.description = this.cleanDescription(changes.description, ["description"]);
-      // expiresAt: null clears the expiry ("Never"); omitted leaves it.
-      if (changes.expiresAt !== undefined) key.expiresAt = changes.expiresAt;
+      // expiresAt: null clears the expiry ("Never"); omitted leaves it. A new expiry is announced afresh.
+      if (changes.expiresAt !== undefined && changes.expiresAt?.getTime() !== key.expiresAt?.getTime()) {
+        key.expiresAt = changes.expiresAt;
+        key.expiringSoonNotifiedAt = null;
+        key.expiredNotifiedAt = null;
+      }
       if (changes.role) key.role = changes.role;
     });
   }
@@ -208,6 +212,43 @@ export class ApiKeyService {
     if (filter?.status?.length) query.andWhere(`${STATUS_SQL("k")} IN (:...statuses)`, { statuses: filter.status });
     if (filter?.role?.length) query.andWhere("k.role IN (:...roles)", { roles: filter.role });
     return paginate(query, args);
+  }
+
+  /**
+   * Writes API_KEY_EXPIRING_SOON once for each key that expires within the configured
+   * days and API_KEY_EXPIRED once for each key that has expired; each in its own
+   * transaction with the flag that makes it happen only once, also with several processes.
+   */
+  async sweepExpiry(now = new Date()): Promise<{ expiringSoon: number; expired: number }> {
+    const soon = new Date(now.getTime() + this.config.expiringSoonDays * 86_400_000);
+    const due: Array<{ id: string; organization_id: string; environment: Environment; expired: boolean }> =
+      await this.transactions.dataSource.query(
+        `SELECT id, organization_id, environment, expires_at <= $1 AS expired
+           FROM api_keys
+          WHERE deleted_at IS NULL AND state <> 'REVOKED' AND expired_notified_at IS NULL
+            AND expires_at IS NOT NULL AND expires_at <= $2
+            AND (expires_at <= $1 OR (expiring_soon_notified_at IS NULL AND rotated_to_id IS NULL))
+          ORDER BY expires_at
+          LIMIT 1000`,
+        [now, soon],
+      );
+    const counts = { expiringSoon: 0, expired: 0 };
+    for (const row of due) {
+      const ctx = systemContext(row.organization_id, row.environment, new Set(PERMISSIONS));
+      const sent = await this.transactions.run(ctx, async (tx) => {
+        const key = await tx.scope.findOneForUpdate(ApiKey, { id: row.id }, true);
+        if (!key || key.deletedAt || key.state === APIKeyState.REVOKED || !key.expiresAt) return false;
+        if (row.expired ? key.expiredNotifiedAt : key.expiringSoonNotifiedAt) return false;
+        if (row.expired) key.expiredNotifiedAt = now;
+        else key.expiringSoonNotifiedAt = now;
+        await tx.scope.save(key);
+        const event = row.expired ? NotificationEventName.API_KEY_EXPIRED : NotificationEventName.API_KEY_EXPIRING_SOON;
+        await tx.emit(event, apiKeyEventData(key));
+        return true;
+      });
+      if (sent) counts[row.expired ? "expired" : "expiringSoon"]++;
+    }
+    return counts;
   }
 
   /**

@@ -32,9 +32,15 @@ export class TenantScope {
     return this.em.findOne(entity, { where: this.where(where) });
   }
 
-  /** Reads the row and holds its lock until the transaction ends: concurrent changes queue up. */
-  findOneForUpdate<T extends TenantEntity>(entity: EntityClass<T>, where: FindOptionsWhere<T>): Promise<T | null> {
-    return this.em.findOne(entity, { where: this.where(where), lock: { mode: "pessimistic_write" } });
+  /**
+   * Reads the row and holds its lock until the transaction ends: concurrent changes queue up.
+   * With `skipLocked`, a row another transaction holds reads as absent (background sweeps).
+   */
+  findOneForUpdate<T extends TenantEntity>(entity: EntityClass<T>, where: FindOptionsWhere<T>, skipLocked = false): Promise<T | null> {
+    return this.em.findOne(entity, {
+      where: this.where(where),
+      lock: { mode: "pessimistic_write", ...(skipLocked ? { onLocked: "skip_locked" as const } : {}) },
+    });
   }
 
   find<T extends TenantEntity>(entity: EntityClass<T>, where: FindOptionsWhere<T> = {}): Promise<T[]> {

@@ -72,7 +72,7 @@ export class Transaction {
 
 export class Transactions {
   constructor(
-    private readonly dataSource: DataSource,
+    readonly dataSource: DataSource,
     private readonly config: Config,
   ) {}
 
