@@ -1,8 +1,6 @@
-import { AsyncLocalStorage } from "node:async_hooks";
-import { randomUUID } from "node:crypto";
 import { createServer, Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { ApolloServer } from "@apollo/server";
+import { ApolloServer, ApolloServerPlugin } from "@apollo/server";
 import { ApolloServerPluginCacheControlDisabled } from "@apollo/server/plugin/disabled";
 import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHttpServer";
 import { ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
@@ -11,6 +9,7 @@ import { expressMiddleware } from "@as-integrations/express5";
 import { ApolloArmor } from "@escape.tech/graphql-armor";
 import express, { NextFunction, Request, Response } from "express";
 import { GraphQLError, GraphQLFormattedError } from "graphql";
+import type { Logger } from "pino";
 import type { App } from "./app.js";
 import type { RequestContext } from "./auth/request-context.js";
 import { createSchema } from "./schema/build-schema.js";
@@ -23,24 +22,44 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
-const requestScope = new AsyncLocalStorage<{ requestId: string }>();
+function isUnexpected(error: unknown): boolean {
+  const original = unwrapResolverError(error);
+  return !(original instanceof GraphQLError) || original.extensions?.code === "INTERNAL_SERVER_ERROR";
+}
 
-/** Unexpected errors reach the client as "Internal server error" and the request id; the detail goes to the log. */
-function maskUnexpected(app: App) {
-  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
-    const original = unwrapResolverError(error);
-    if (original instanceof GraphQLError && formatted.extensions?.code !== "INTERNAL_SERVER_ERROR") {
-      const { http: _http, ...extensions } = formatted.extensions ?? {};
-      return { ...formatted, extensions };
-    }
-    const requestId = requestScope.getStore()?.requestId ?? randomUUID();
-    app.services.logger.error({ err: original, requestId, path: formatted.path }, "unexpected error");
-    return {
-      message: "Internal server error",
-      path: formatted.path,
-      locations: formatted.locations,
-      extensions: { code: "INTERNAL_SERVER_ERROR", requestId },
-    };
+/** Unexpected errors reach the client as "Internal server error"; the detail goes to the log (maskedErrorLog). */
+function maskUnexpected(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
+  if (!isUnexpected(error)) return formatted;
+  return {
+    message: "Internal server error",
+    path: formatted.path,
+    locations: formatted.locations,
+    extensions: { code: "INTERNAL_SERVER_ERROR" },
+  };
+}
+
+/** Logs each unexpected error with the request id and gives the client that id to quote. */
+function maskedErrorLog(logger: Logger): ApolloServerPlugin<RequestContext> {
+  return {
+    async requestDidStart() {
+      return {
+        async didEncounterErrors({ contextValue, errors }) {
+          for (const error of errors) {
+            if (isUnexpected(error)) {
+              logger.error({ err: unwrapResolverError(error), requestId: contextValue.requestId, path: error.path }, "unexpected error");
+            }
+          }
+        },
+        async willSendResponse({ contextValue, response }) {
+          if (response.body.kind !== "single") return;
+          for (const error of response.body.singleResult.errors ?? []) {
+            if (error.extensions?.code === "INTERNAL_SERVER_ERROR") {
+              (error.extensions as Record<string, unknown>).requestId = contextValue.requestId;
+            }
+          }
+        },
+      };
+    },
   };
 }
 
@@ -68,12 +87,13 @@ export async function startServer(app: App, port = app.services.config.port, hos
       ApolloServerPluginDrainHttpServer({ httpServer }),
       ApolloServerPluginCacheControlDisabled(),
       ApolloServerPluginLandingPageDisabled(),
+      maskedErrorLog(logger),
     ],
     persistedQueries: false,
     csrfPrevention: true,
     introspection: true,
     includeStacktraceInErrorResponses: false,
-    formatError: maskUnexpected(app),
+    formatError: maskUnexpected,
   });
   await apollo.start();
 
@@ -86,19 +106,13 @@ export async function startServer(app: App, port = app.services.config.port, hos
     }
   });
 
-  expressApp.use((req, res, next) => {
-    const requestId = randomUUID();
-    res.setHeader("x-request-id", requestId);
-    requestScope.run({ requestId }, next);
-  });
-
   expressApp.use(
     "/graphql",
     express.json({ limit: config.limits.bodyBytes }),
     expressMiddleware(apollo, {
-      context: async ({ req }) => {
+      context: async ({ req, res }) => {
         const ctx = await authenticator.contextFor(req.headers, req.ip ?? req.socket.remoteAddress ?? "");
-        ctx.requestId = requestScope.getStore()?.requestId ?? ctx.requestId;
+        res.setHeader("x-request-id", ctx.requestId);
         return ctx;
       },
     }),

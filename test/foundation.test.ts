@@ -113,8 +113,20 @@ describe("tenancy", () => {
 });
 
 describe("errors and limits", () => {
-  it("masks unexpected errors and gives a request id", async () => {
-    // A cursor that decodes but names no row is fine; one that is not ours is a client error, not a 500.
+  it("masks unexpected errors and gives the request id, never SQL", async () => {
+    // PostgreSQL refuses NUL in text: an error no rule anticipates.
+    const response = await fetch(server.url, {
+      method: "POST",
+      headers: { "content-type": "application/json", ...bearer(server.adminKey) },
+      body: JSON.stringify({ query: `query($s: String) { organizations { apiKeys(filterBy: { search: $s }) { totalCount } } }`, variables: { s: "a\u0000b" } }),
+    });
+    const body = (await response.json()) as any;
+    expect(body.errors[0]).toMatchObject({ message: "Internal server error", extensions: { code: "INTERNAL_SERVER_ERROR" } });
+    expect(body.errors[0].extensions.requestId).toBe(response.headers.get("x-request-id"));
+    expect(JSON.stringify(body)).not.toMatch(/SELECT|api_keys|stack/i);
+  });
+
+  it("refuses a cursor it did not write with BAD_USER_INPUT", async () => {
     const result = await server.post(`{ organizations { apiKeys(after: "garbage") { totalCount } } }`, {}, bearer(server.adminKey));
     expect(result.body.errors?.[0].extensions?.code).toBe("BAD_USER_INPUT");
   });

@@ -17,7 +17,7 @@ async function startDatabase() {
 /** Spawns `node dist/src/main.js serve`; resolves once it listens, with the bootstrap key. */
 function startKeyway(databaseUrl, env = {}) {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(ROOT, "dist/src/main.js"), "serve"], {
+    const child = spawn(process.execPath, [...(process.env.KEYWAY_PROFILE_DIR ? ["--cpu-prof", `--cpu-prof-dir=${process.env.KEYWAY_PROFILE_DIR}`] : []), path.join(ROOT, "dist/src/main.js"), "serve"], {
       env: { ...process.env, NODE_ENV: "production", LOG_LEVEL: "warn", DATABASE_URL: databaseUrl, PORT: "0", HOST: "127.0.0.1",
         KEYWAY_ADMIN_PASSWORD: "bench-password-1", KEYWAY_PLAYGROUND: "false", ...env },
       stdio: ["ignore", "pipe", "inherit"],

@@ -1,5 +1,5 @@
 import { ApiKeyResolver, OrganizationApiKeysResolver } from "./api-key.resolver.js";
-import { SystemResolver } from "./system.resolver.js";
+import { SystemResolver, ViewerResolver } from "./system.resolver.js";
 
 /** Every resolver class; each capability adds its own. */
-export const RESOLVERS = [SystemResolver, ApiKeyResolver, OrganizationApiKeysResolver] as const;
+export const RESOLVERS = [SystemResolver, ViewerResolver, ApiKeyResolver, OrganizationApiKeysResolver] as const;

@@ -1,9 +1,10 @@
-import { Arg, Authorized, Ctx, ID, Query, Resolver } from "type-graphql";
+import { Arg, Authorized, Ctx, FieldResolver, ID, Query, Resolver } from "type-graphql";
 import type { Services } from "../app.js";
 import { tenantContext, type RequestContext } from "../auth/request-context.js";
 import { ActorType } from "../entities/enums.js";
 import { Organization } from "../entities/organization.js";
 import { parseId } from "../schema/ids.js";
+import { Actor } from "../schema/actor.js";
 import { Node } from "../schema/node.js";
 import { Viewer } from "../schema/viewer.js";
 import { loadersFor } from "./loaders.js";
@@ -20,22 +21,12 @@ export class SystemResolver {
 
   @Authorized()
   @Query(() => Viewer)
-  async viewer(@Ctx() ctx: RequestContext): Promise<Viewer> {
-    const tenant = tenantContext(ctx);
-    const loaders = loadersFor(ctx, this.services);
-    const { actor } = tenant;
-    const actorObject =
-      actor.type === ActorType.USER
-        ? await loaders.user.load(actor.id)
-        : actor.type === ActorType.API_KEY
-          ? await loaders.apiKey.load(actor.id)
-          : null;
+  viewer(@Ctx() ctx: RequestContext): Viewer {
+    const { environment, actor, permissions } = tenantContext(ctx);
     return Object.assign(new Viewer(), {
-      actor: actorObject,
-      environment: tenant.environment,
-      organization: await this.services.organizations.findById(tenant.organizationId),
+      environment,
       role: actor.role ?? "SYSTEM",
-      permissions: [...tenant.permissions].sort(),
+      permissions: [...permissions].sort(),
     });
   }
 
@@ -52,5 +43,25 @@ export class SystemResolver {
   async organizations(@Ctx() ctx: RequestContext): Promise<Organization[]> {
     const organization = await this.services.organizations.findById(tenantContext(ctx).organizationId);
     return organization ? [organization] : [];
+  }
+}
+
+/** The viewer's actor and organization are loaded only when asked for: `{ viewer { environment } }` costs no query. */
+@Resolver(() => Viewer)
+export class ViewerResolver {
+  constructor(private readonly services: Services) {}
+
+  @FieldResolver(() => Actor, { description: "The user of a session, or the API key." })
+  actor(@Ctx() ctx: RequestContext): Promise<typeof Actor | null> | null {
+    const { actor } = tenantContext(ctx);
+    const loaders = loadersFor(ctx, this.services);
+    if (actor.type === ActorType.USER) return loaders.user.load(actor.id);
+    if (actor.type === ActorType.API_KEY) return loaders.apiKey.load(actor.id);
+    return null;
+  }
+
+  @FieldResolver(() => Organization)
+  async organization(@Ctx() ctx: RequestContext): Promise<Organization> {
+    return (await this.services.organizations.findById(tenantContext(ctx).organizationId))!;
   }
 }
