@@ -2,6 +2,7 @@ import { Max, Min } from "class-validator";
 import { GraphQLError } from "graphql";
 import { ArgsType, ClassType, Field, Int, ObjectType } from "type-graphql";
 import type { ObjectLiteral, SelectQueryBuilder } from "typeorm";
+import { hydrate } from "../db/hydrate.js";
 
 @ObjectType({ simpleResolvers: true })
 export class PageInfo {
@@ -124,12 +125,12 @@ export async function paginate<T extends ObjectLiteral & { id: string }>(
     );
   }
   const direction = backward ? "ASC" : "DESC";
-  const rows = await query
+  const raw = await query
     .orderBy(`${alias}.createdAt`, direction)
     .addOrderBy(`${alias}.id`, direction)
-    .take(undefined)
     .limit(size + 1)
-    .getMany();
+    .getRawMany();
+  const rows = hydrate<T>(query.expressionMap.mainAlias!.metadata, alias, raw);
 
   const more = rows.length > size;
   const page = more ? rows.slice(0, size) : rows;
