@@ -106,6 +106,8 @@ export class ApiKeyService {
     const name = changes.name != null ? this.cleanName(changes.name, ["name"]) : null;
     if (changes.expiresAt) this.assertFuture(changes.expiresAt, ["expiresAt"]);
     return this.change(ctx, keyId, "api_key.update", NotificationEventName.API_KEY_UPDATED, async (key, tx) => {
+      // Changing a key is wielding it: nobody edits a key that holds more than they do.
+      this.assertMayGrant(ctx, key.role);
       if (key.state === APIKeyState.REVOKED) throw new InvalidState("A revoked key cannot be changed", ["apiKeyId"]);
       if (name !== null && name.toLowerCase() !== key.name.toLowerCase()) await this.assertNameFree(tx, name, key.id, ["name"]);
       if (name !== null) key.name = name;
@@ -159,6 +161,7 @@ export class ApiKeyService {
     }
     return this.transactions.run(ctx, async (tx) => {
       const old = await this.lockKey(tx, keyId);
+      // Rotation hands out a new secret with the key's role: no escalation through it.
       this.assertMayGrant(ctx, old.role);
       const status = apiKeyStatus(old);
       if (status !== APIKeyStatus.ACTIVE) throw new InvalidState(`A key that is ${status} cannot be rotated`, ["apiKeyId"]);
@@ -273,8 +276,8 @@ export class ApiKeyService {
   ): Promise<ApiKey> {
     return this.transactions.run(ctx, async (tx) => {
       const key = await this.lockKey(tx, keyId);
-      // Nobody changes a key that holds more than they do.
-      this.assertMayGrant(ctx, key.role);
+      // Stopping or restarting a key grants nothing, so keys:write suffices even for a key
+      // stronger than the actor (anyone who may manage keys can block a leaked admin key).
       await apply(key, tx);
       try {
         await tx.scope.save(key);
