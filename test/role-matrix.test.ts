@@ -16,7 +16,7 @@ import { API_KEY_ROLE_PERMISSIONS, Permission, USER_ROLE_PERMISSIONS } from "../
 import { APIKeyRole, UserRole } from "../src/entities/enums";
 import { createSchema } from "../src/schema/build-schema";
 import { ID_PREFIXES, NodeTypeName } from "../src/schema/ids";
-import { bearerHeaders, createUser, loginAdmin } from "./helpers/users";
+import { bearerHeaders, createUser, loginAdmin, post } from "./helpers/users";
 
 /**
  * Every mutation of the built schema × every kind of actor, checked against the
@@ -123,7 +123,7 @@ describe("role × operation matrix", () => {
       expect(isUnionType(type) && type.getTypes().some((t) => t.name === "AccessDeniedError")).toBe(true);
       for (const actor of actors) {
         const { query, variables } = operation("mutation", field, (call) => call);
-        const result = await server.post(query, variables, bearerHeaders(actor.credential));
+        const result = await post(server, query, variables, bearerHeaders(actor.credential));
         cells++;
         const allowed = needs.every((permission) => actor.permissions.has(permission));
         const typename = result.body.data?.[field.name]?.__typename;
@@ -150,7 +150,7 @@ describe("role × operation matrix", () => {
       const needs = declaredPermissions(meta.roles);
       for (const actor of actors) {
         const { query, variables } = operation("query", field, (call) => `organizations { ${call} }`);
-        const result = await server.post(query, variables, bearerHeaders(actor.credential));
+        const result = await post(server, query, variables, bearerHeaders(actor.credential));
         cells++;
         const allowed = needs.every((permission) => actor.permissions.has(permission));
         const forbidden = result.body.errors?.some((e: any) => e.extensions?.code === "FORBIDDEN" && e.path?.[2] === field.name) ?? false;

@@ -2,7 +2,7 @@ import { SignJWT } from "jose";
 import { startTestServer, TestServer } from "./helpers/server";
 import { APIKeyRole, Environment, UserRole } from "../src/entities/enums";
 import { encodeId } from "../src/schema/ids";
-import { bearerHeaders, createUser, loginAdmin } from "./helpers/users";
+import { bearerHeaders, createUser, loginAdmin, post } from "./helpers/users";
 
 let server: TestServer;
 
@@ -21,7 +21,7 @@ const CREATE_KEY = `mutation { createSecretAPIKey(input: { secretKey: { name: "v
 
 /** The id of an API key, read the way an integration would: through the API. */
 async function keyIdOf(key: string): Promise<string> {
-  const result = await server.post(VIEWER, {}, bearerHeaders(key));
+  const result = await post(server, VIEWER, {}, bearerHeaders(key));
   return result.body.data.viewer.actor.id;
 }
 
@@ -40,9 +40,9 @@ describe("shared secret", () => {
     expect((await server.admin.request<any>(SECRET)).organizations[0].sharedSecret).toEqual(secret);
 
     const admin = await loginAdmin(server);
-    expect((await server.post(SECRET, {}, bearerHeaders(admin))).body.data.organizations[0].sharedSecret.secret).toBe(secret.secret);
+    expect((await post(server, SECRET, {}, bearerHeaders(admin))).body.data.organizations[0].sharedSecret.secret).toBe(secret.secret);
     for (const credential of [await server.issueKey(APIKeyRole.READONLY), (await createUser(server, UserRole.DEVELOPER)).token, (await createUser(server, UserRole.SUPPORT)).token]) {
-      const denied = await server.post(SECRET, {}, bearerHeaders(credential));
+      const denied = await post(server, SECRET, {}, bearerHeaders(credential));
       expect(denied.body.errors[0]).toMatchObject({ extensions: { code: "FORBIDDEN" }, path: ["organizations", 0, "sharedSecret"] });
       expect(denied.body.data.organizations[0].sharedSecret).toBeNull();
     }
@@ -60,13 +60,13 @@ describe("shared secret", () => {
     const readonlyKey = await server.issueKey(APIKeyRole.READONLY);
     const readonlyId = await keyIdOf(readonlyKey);
     const token = await jwt(secret, readonlyId);
-    const viewer = await server.post(VIEWER, {}, bearerHeaders(token));
+    const viewer = await post(server, VIEWER, {}, bearerHeaders(token));
     expect(viewer.body.data.viewer).toEqual({ environment: "TEST", role: "READONLY", actor: { __typename: "APIKey", id: readonlyId } });
-    const denied = await server.post(CREATE_KEY, {}, bearerHeaders(token));
+    const denied = await post(server, CREATE_KEY, {}, bearerHeaders(token));
     expect(denied.body.data.createSecretAPIKey.__typename).toBe("AccessDeniedError");
 
     const adminToken = await jwt(secret, await keyIdOf(server.adminKey));
-    const created = await server.post(CREATE_KEY, {}, bearerHeaders(adminToken));
+    const created = await post(server, CREATE_KEY, {}, bearerHeaders(adminToken));
     expect(created.body.data.createSecretAPIKey.__typename).toBe("APIKey");
   });
 
@@ -83,11 +83,11 @@ describe("shared secret", () => {
       await new SignJWT({}).setProtectedHeader({ alg: "HS256" }).setSubject(keyId).sign(new TextEncoder().encode(secret)),
     ];
     for (const token of refusals) {
-      const result = await server.post(VIEWER, {}, bearerHeaders(token));
+      const result = await post(server, VIEWER, {}, bearerHeaders(token));
       expect(result.status).toBe(401);
       expect(result.body.errors[0].extensions.code).toBe("UNAUTHENTICATED");
     }
-    const mismatch = await server.post(VIEWER, {}, bearerHeaders(await jwt(secret, keyId), Environment.LIVE));
+    const mismatch = await post(server, VIEWER, {}, bearerHeaders(await jwt(secret, keyId), Environment.LIVE));
     expect(mismatch.status).toBe(400);
     expect(mismatch.body.errors[0].extensions.code).toBe("ENVIRONMENT_MISMATCH");
   });
@@ -97,7 +97,7 @@ describe("shared secret", () => {
     const key = await server.issueKey(APIKeyRole.READONLY);
     const keyId = await keyIdOf(key);
     await server.admin.request(`mutation($id: ID!) { revokeAPIKey(input: { apiKeyId: $id }) { __typename } }`, { id: keyId });
-    const result = await server.post(VIEWER, {}, bearerHeaders(await jwt(secret, keyId)));
+    const result = await post(server, VIEWER, {}, bearerHeaders(await jwt(secret, keyId)));
     expect(result.status).toBe(401);
     expect(result.body.errors[0].extensions.reason).toBe("REVOKED");
   });
@@ -116,11 +116,11 @@ describe("shared secret", () => {
 
     const keyId = await keyIdOf(server.adminKey);
     for (const secret of [before.secret, rotated.secret]) {
-      expect((await server.post(VIEWER, {}, bearerHeaders(await jwt(secret, keyId)))).status).toBe(200);
+      expect((await post(server, VIEWER, {}, bearerHeaders(await jwt(secret, keyId)))).status).toBe(200);
     }
     // Once the grace period is over, the old secret is refused.
     await server.app.services.dataSource.query("UPDATE shared_secrets SET expires_at = now() WHERE secret = $1", [before.secret]);
-    expect((await server.post(VIEWER, {}, bearerHeaders(await jwt(before.secret, keyId)))).status).toBe(401);
+    expect((await post(server, VIEWER, {}, bearerHeaders(await jwt(before.secret, keyId)))).status).toBe(401);
     expect((await server.admin.request<any>(SECRET)).organizations[0].sharedSecret.previousSecretExpiresAt).toBeNull();
 
     const audit = await server.admin.request<any>(`{ organizations { auditLog(first: 1, filterBy: { action: "shared_secret.rotate" }) { edges { node { targetId } } } } }`);
@@ -130,7 +130,7 @@ describe("shared secret", () => {
   it("rotateSharedSecret is denied to everyone without secret:write", async () => {
     for (const credential of [await server.issueKey(APIKeyRole.READONLY), (await createUser(server, UserRole.DEVELOPER)).token, (await createUser(server, UserRole.SUPPORT)).token]) {
       const before = (await server.admin.request<any>(SECRET)).organizations[0].sharedSecret.secret;
-      const denied = await server.post(ROTATE, {}, bearerHeaders(credential));
+      const denied = await post(server, ROTATE, {}, bearerHeaders(credential));
       expect(denied.body.data.rotateSharedSecret.__typename).toBe("AccessDeniedError");
       expect((await server.admin.request<any>(SECRET)).organizations[0].sharedSecret.secret).toBe(before);
     }

@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { SignJWT } from "jose";
 import { APIKeyRole, Environment, UserRole } from "../src/entities/enums";
 import { ADMIN_EMAIL, ADMIN_PASSWORD, startTestServer, TestServer } from "./helpers/server";
-import { ACCEPT, bearerHeaders, createUser, INVITE, login, LOGIN, loginAdmin, SESSION_FIELDS } from "./helpers/users";
+import { ACCEPT, bearerHeaders, createUser, INVITE, login, LOGIN, loginAdmin, SESSION_FIELDS, post } from "./helpers/users";
 
 let server: TestServer;
 
@@ -27,7 +27,7 @@ function email(): string {
 }
 
 async function gql(token: string, query: string, variables?: Record<string, unknown>, environment?: Environment) {
-  return server.post(query, variables, bearerHeaders(token, environment));
+  return post(server, query, variables, bearerHeaders(token, environment));
 }
 
 describe("lastLoginAt", () => {
@@ -42,7 +42,7 @@ describe("lastLoginAt", () => {
 
 describe("signUp", () => {
   it("creates a FREE organization whose user is ADMIN in TEST and LIVE, with a working session", async () => {
-    const result = await server.post(SIGN_UP, { input: { organizationName: "Acme", email: email(), password: "long-enough-pw", name: "Ada" } });
+    const result = await post(server, SIGN_UP, { input: { organizationName: "Acme", email: email(), password: "long-enough-pw", name: "Ada" } });
     const session = result.body.data.signUp;
     expect(session).toMatchObject({ __typename: "Session", idleTimeoutSeconds: 900, user: { name: "Ada" } });
     expect(session.user.lastLoginAt).not.toBeNull();
@@ -62,7 +62,7 @@ describe("signUp", () => {
       [{ email: "not-an-email", password: "long-enough-pw" }, "INVALID_INPUT", ["input", "email"]],
     ];
     for (const [fields, code, errorPath] of cases) {
-      const result = await server.post(SIGN_UP, { input: { organizationName: "X", ...fields } });
+      const result = await post(server, SIGN_UP, { input: { organizationName: "X", ...fields } });
       expect(result.status).toBe(200);
       expect(result.body.data.signUp).toMatchObject({ __typename: "UserError", errors: [{ code, errorPath }] });
     }
@@ -93,8 +93,8 @@ describe("login", () => {
   });
 
   it("gives the same INVALID_CREDENTIALS for a wrong password and an unknown email", async () => {
-    const wrongPassword = await server.post(LOGIN, { input: { email: ADMIN_EMAIL, password: "wrong-password" } });
-    const unknownEmail = await server.post(LOGIN, { input: { email: "nobody@example.test", password: ADMIN_PASSWORD } });
+    const wrongPassword = await post(server, LOGIN, { input: { email: ADMIN_EMAIL, password: "wrong-password" } });
+    const unknownEmail = await post(server, LOGIN, { input: { email: "nobody@example.test", password: ADMIN_PASSWORD } });
     expect(wrongPassword.body).toEqual(unknownEmail.body);
     expect(wrongPassword.body.data.login).toEqual({
       __typename: "UserError",
@@ -103,7 +103,7 @@ describe("login", () => {
   });
 
   it("refuses a password that only matches in its first 72 bytes", async () => {
-    const result = await server.post(LOGIN, { input: { email: ADMIN_EMAIL, password: ADMIN_PASSWORD + "x".repeat(80) } });
+    const result = await post(server, LOGIN, { input: { email: ADMIN_EMAIL, password: ADMIN_PASSWORD + "x".repeat(80) } });
     expect(result.body.data.login.__typename).toBe("UserError");
   });
 });
@@ -117,7 +117,7 @@ describe("sessions", () => {
     expect(after.status).toBe(401);
     expect(after.body.errors[0].extensions).toMatchObject({ code: "UNAUTHENTICATED", reason: "SESSION_REVOKED" });
     // Without a session there is nothing to end.
-    expect((await server.post("mutation { logout }")).body.data).toEqual({ logout: false });
+    expect((await post(server, "mutation { logout }")).body.data).toEqual({ logout: false });
   });
 
   it("ends after the absolute lifetime with SESSION_EXPIRED", async () => {
@@ -197,7 +197,7 @@ describe("sessions", () => {
       expect(refused.body.errors[0].extensions.reason).toBe("SESSION_REVOKED");
     }
     expect((await gql(changed.body.data.changePassword.token, VIEWER)).status).toBe(200);
-    const oldLogin = await server.post(LOGIN, { input: { email: user.email, password: user.password } });
+    const oldLogin = await post(server, LOGIN, { input: { email: user.email, password: user.password } });
     expect(oldLogin.body.data.login.__typename).toBe("UserError");
     await login(server, user.email, "a-new-password");
   });
@@ -229,9 +229,9 @@ describe("environment switch", () => {
     const user = await createUser(server, UserRole.DEVELOPER);
     const liveAdmin = server.client(await server.issueKey(APIKeyRole.ADMIN, Environment.LIVE));
     const invited = await liveAdmin.request<any>(INVITE, { input: { email: user.email, role: "SUPPORT" } });
-    const wrong = await server.post(ACCEPT, { input: { token: invited.inviteUser.token, password: "not-the-password" } });
+    const wrong = await post(server, ACCEPT, { input: { token: invited.inviteUser.token, password: "not-the-password" } });
     expect(wrong.body.data.acceptInvitation).toMatchObject({ errors: [{ code: "INVALID_CREDENTIALS" }] });
-    const accepted = await server.post(ACCEPT, { input: { token: invited.inviteUser.token, password: user.password } });
+    const accepted = await post(server, ACCEPT, { input: { token: invited.inviteUser.token, password: user.password } });
     expect(accepted.body.data.acceptInvitation.user.id).toBe(user.userId);
     expect((await gql(user.token, VIEWER)).body.data.viewer.role).toBe("DEVELOPER");
     expect((await gql(user.token, VIEWER, undefined, Environment.LIVE)).body.data.viewer.role).toBe("SUPPORT");
@@ -252,7 +252,7 @@ describe("team management", () => {
     const again = await server.admin.request<any>(`query($id: ID!) { node(id: $id) { ... on UserInvitation { token email } } }`, { id: invited.inviteUser.id });
     expect(again.node).toEqual({ token: null, email: "support.person@example.test" });
 
-    const accepted = await server.post(ACCEPT, { input: { token: invited.inviteUser.token, password: "support-password", name: "Sam" } });
+    const accepted = await post(server, ACCEPT, { input: { token: invited.inviteUser.token, password: "support-password", name: "Sam" } });
     const session = accepted.body.data.acceptInvitation;
     expect(session).toMatchObject({ __typename: "Session", user: { email: "support.person@example.test", name: "Sam" } });
 
@@ -267,7 +267,7 @@ describe("team management", () => {
     expect(secret.body.errors[0]).toMatchObject({ extensions: { code: "FORBIDDEN" }, path: ["organizations", 0, "sharedSecret"] });
 
     // Used once only.
-    const reuse = await server.post(ACCEPT, { input: { token: invited.inviteUser.token, password: "support-password" } });
+    const reuse = await post(server, ACCEPT, { input: { token: invited.inviteUser.token, password: "support-password" } });
     expect(reuse.body.data.acceptInvitation).toMatchObject({ __typename: "UserError", errors: [{ code: "INVALID_STATE", errorPath: ["input", "token"] }] });
   });
 
@@ -294,22 +294,22 @@ describe("team management", () => {
     expect(bad.inviteUser).toMatchObject({ __typename: "UserError", errors: [{ code: "INVALID_INPUT", errorPath: ["input", "email"] }] });
     const member = await server.admin.request<any>(INVITE, { input: { email: ADMIN_EMAIL, role: "SUPPORT" } });
     expect(member.inviteUser).toMatchObject({ errors: [{ code: "ALREADY_EXISTS", errorPath: ["input", "email"] }] });
-    const other = await server.post(SIGN_UP, { input: { organizationName: "Other", email: email(), password: "long-enough-pw" } });
+    const other = await post(server, SIGN_UP, { input: { organizationName: "Other", email: email(), password: "long-enough-pw" } });
     const foreign = await server.admin.request<any>(INVITE, { input: { email: other.body.data.signUp.user.email, role: "SUPPORT" } });
     expect(foreign.inviteUser).toMatchObject({ errors: [{ code: "ALREADY_EXISTS" }] });
   });
 
   it("acceptInvitation refuses an unknown token, a missing or weak password, and an expired invitation", async () => {
-    const unknown = await server.post(ACCEPT, { input: { token: "kw_invite_nope", password: "long-enough-pw" } });
+    const unknown = await post(server, ACCEPT, { input: { token: "kw_invite_nope", password: "long-enough-pw" } });
     expect(unknown.body.data.acceptInvitation).toMatchObject({ errors: [{ code: "NOT_FOUND", errorPath: ["input", "token"] }] });
     const invited = await server.admin.request<any>(INVITE, { input: { email: email(), role: "SUPPORT" } });
     const token = invited.inviteUser.token;
-    const missing = await server.post(ACCEPT, { input: { token } });
+    const missing = await post(server, ACCEPT, { input: { token } });
     expect(missing.body.data.acceptInvitation).toMatchObject({ errors: [{ code: "INVALID_INPUT", errorPath: ["input", "password"] }] });
-    const weak = await server.post(ACCEPT, { input: { token, password: "short" } });
+    const weak = await post(server, ACCEPT, { input: { token, password: "short" } });
     expect(weak.body.data.acceptInvitation).toMatchObject({ errors: [{ code: "INVALID_INPUT", errorPath: ["input", "password"] }] });
     await server.app.services.dataSource.query("UPDATE user_invitations SET expires_at = now() WHERE email = $1", [invited.inviteUser.email]);
-    const expired = await server.post(ACCEPT, { input: { token, password: "long-enough-pw" } });
+    const expired = await post(server, ACCEPT, { input: { token, password: "long-enough-pw" } });
     expect(expired.body.data.acceptInvitation).toMatchObject({ errors: [{ code: "INVALID_STATE", errorPath: ["input", "token"] }] });
   });
 
@@ -317,9 +317,9 @@ describe("team management", () => {
     const address = email();
     const first = await server.admin.request<any>(INVITE, { input: { email: address, role: "SUPPORT" } });
     const second = await server.admin.request<any>(INVITE, { input: { email: address, role: "DEVELOPER" } });
-    const stale = await server.post(ACCEPT, { input: { token: first.inviteUser.token, password: "long-enough-pw" } });
+    const stale = await post(server, ACCEPT, { input: { token: first.inviteUser.token, password: "long-enough-pw" } });
     expect(stale.body.data.acceptInvitation).toMatchObject({ errors: [{ code: "NOT_FOUND" }] });
-    const fresh = await server.post(ACCEPT, { input: { token: second.inviteUser.token, password: "long-enough-pw" } });
+    const fresh = await post(server, ACCEPT, { input: { token: second.inviteUser.token, password: "long-enough-pw" } });
     expect((await gql(fresh.body.data.acceptInvitation.token, VIEWER)).body.data.viewer.role).toBe("DEVELOPER");
   });
 
@@ -338,7 +338,7 @@ describe("team management", () => {
     const refused = await gql(user.token, VIEWER);
     expect(refused.status).toBe(401);
     expect(refused.body.errors[0].extensions.reason).toBe("SESSION_REVOKED");
-    const relogin = await server.post(LOGIN, { input: { email: user.email, password: user.password } });
+    const relogin = await post(server, LOGIN, { input: { email: user.email, password: user.password } });
     expect(relogin.body.data.login.__typename).toBe("UserError");
     // The email is free to be invited again.
     const reinvite = await server.admin.request<any>(INVITE, { input: { email: user.email, role: "SUPPORT" } });
@@ -347,7 +347,7 @@ describe("team management", () => {
 
   it("returns NOT_FOUND, changing nothing, for a user of another environment or organization", async () => {
     const liveOnly = await createUser(server, UserRole.SUPPORT, Environment.LIVE);
-    const other = await server.post(SIGN_UP, { input: { organizationName: "Elsewhere", email: email(), password: "long-enough-pw" } });
+    const other = await post(server, SIGN_UP, { input: { organizationName: "Elsewhere", email: email(), password: "long-enough-pw" } });
     const foreignId = other.body.data.signUp.user.id;
     for (const userId of [liveOnly.userId, foreignId]) {
       for (const [query, name, input] of [
@@ -359,7 +359,7 @@ describe("team management", () => {
       }
     }
     expect((await gql(liveOnly.token, VIEWER, undefined, Environment.LIVE)).body.data.viewer.role).toBe("SUPPORT");
-    expect((await server.post(VIEWER, {}, bearerHeaders(other.body.data.signUp.token))).body.data.viewer.role).toBe("ADMIN");
+    expect((await post(server, VIEWER, {}, bearerHeaders(other.body.data.signUp.token))).body.data.viewer.role).toBe("ADMIN");
   });
 
   it("refuses an id of the wrong type with INVALID_INPUT", async () => {
@@ -384,7 +384,7 @@ describe("team management", () => {
 
 describe("last ADMIN", () => {
   it("cannot be downgraded or removed", async () => {
-    const org = await server.post(SIGN_UP, { input: { organizationName: "Solo", email: email(), password: "long-enough-pw" } });
+    const org = await post(server, SIGN_UP, { input: { organizationName: "Solo", email: email(), password: "long-enough-pw" } });
     const { token, user } = org.body.data.signUp;
     const downgrade = await gql(token, UPDATE_ROLE, { input: { userId: user.id, role: "DEVELOPER" } });
     expect(downgrade.body.data.updateUserRole).toMatchObject({ errors: [{ code: "LAST_ADMIN", errorPath: ["input", "userId"] }] });
@@ -397,10 +397,10 @@ describe("last ADMIN", () => {
     // Whichever commits first wins; the other is refused: LAST_ADMIN when both passed authentication first,
     // otherwise as the SUPPORT (AccessDeniedError) or removed user (401) it has just become. Never both.
     for (let round = 0; round < 6; round++) {
-      const org = await server.post(SIGN_UP, { input: { organizationName: "Pair", email: email(), password: "long-enough-pw" } });
+      const org = await post(server, SIGN_UP, { input: { organizationName: "Pair", email: email(), password: "long-enough-pw" } });
       const first = org.body.data.signUp;
       const invited = await gql(first.token, INVITE, { input: { email: email(), role: "ADMIN" } });
-      const second = (await server.post(ACCEPT, { input: { token: invited.body.data.inviteUser.token, password: "long-enough-pw" } })).body.data.acceptInvitation;
+      const second = (await post(server, ACCEPT, { input: { token: invited.body.data.inviteUser.token, password: "long-enough-pw" } })).body.data.acceptInvitation;
       const [a, b] = await Promise.all([
         round === 1
           ? gql(first.token, REMOVE, { input: { userId: second.user.id } })
@@ -428,7 +428,7 @@ describe("last ADMIN", () => {
 describe("audit log", () => {
   it("records every mutation with its actor, action, target and request id; filters by action and actor", async () => {
     const user = await createUser(server, UserRole.DEVELOPER);
-    const created = await server.post(
+    const created = await post(server, 
       `mutation { createSecretAPIKey(input: { secretKey: { name: "audited" } }) { ... on APIKey { id } } }`,
       {},
       bearerHeaders(user.token),
@@ -459,13 +459,13 @@ describe("audit log", () => {
   });
 
   it("refuses a filter actorId that is not a user or key id", async () => {
-    const result = await server.post(`{ organizations { auditLog(filterBy: { actorId: "nt_123" }) { totalCount } } }`, {}, bearerHeaders(server.adminKey));
+    const result = await post(server, `{ organizations { auditLog(filterBy: { actorId: "nt_123" }) { totalCount } } }`, {}, bearerHeaders(server.adminKey));
     expect(result.body.errors[0].extensions.code).toBe("BAD_USER_INPUT");
   });
 
   it("is only readable in the caller's environment and organization", async () => {
-    const other = await server.post(SIGN_UP, { input: { organizationName: "Quiet", email: email(), password: "long-enough-pw" } });
-    const data = await server.post(`{ organizations { auditLog(first: 100) { edges { node { action } } } } }`, {}, bearerHeaders(other.body.data.signUp.token));
+    const other = await post(server, SIGN_UP, { input: { organizationName: "Quiet", email: email(), password: "long-enough-pw" } });
+    const data = await post(server, `{ organizations { auditLog(first: 100) { edges { node { action } } } } }`, {}, bearerHeaders(other.body.data.signUp.token));
     expect(data.body.data.organizations[0].auditLog.edges.map((e: any) => e.node.action)).toEqual(["user.sign_up"]);
   });
 });

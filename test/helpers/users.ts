@@ -48,3 +48,8 @@ export async function createUser(server: TestServer, role: UserRole, environment
 export function bearerHeaders(token: string, environment?: Environment): Record<string, string> {
   return { authorization: `Bearer ${token}`, ...(environment ? { "keyway-environment": environment } : {}) };
 }
+
+/** server.post with an untyped body: these tests read deep into varying payloads. */
+export async function post(server: TestServer, query: string, variables?: Record<string, unknown>, headers?: Record<string, string>): Promise<{ status: number; body: any }> {
+  return server.post(query, variables, headers);
+}
