@@ -248,6 +248,14 @@ describe("team management", () => {
     expect(expiresIn).toBeGreaterThan(7 * 86_400_000 - 60_000);
     expect(expiresIn).toBeLessThanOrEqual(7 * 86_400_000);
 
+    // The event is written with the invitation, without the token.
+    const [event] = await server.app.services.dataSource.query(
+      "SELECT data FROM notification_events WHERE name = 'USER_INVITED' AND data->>'id' = $1",
+      [invited.inviteUser.id],
+    );
+    expect(event.data).toMatchObject({ object: "user_invitation", email: "support.person@example.test", role: "SUPPORT", environment: "TEST" });
+    expect(JSON.stringify(event.data)).not.toContain(invited.inviteUser.token);
+
     // The token is shown once.
     const again = await server.admin.request<any>(`query($id: ID!) { node(id: $id) { ... on UserInvitation { token email } } }`, { id: invited.inviteUser.id });
     expect(again.node).toEqual({ token: null, email: "support.person@example.test" });
@@ -329,6 +337,14 @@ describe("team management", () => {
     expect(result.updateUserRole).toMatchObject({ __typename: "UserMembership", role: "DEVELOPER", user: { id: user.userId } });
     expect((await gql(user.token, VIEWER)).body.data.viewer.role).toBe("DEVELOPER");
     expect((await gql(user.token, CREATE_KEY)).body.data.createSecretAPIKey.__typename).toBe("APIKey");
+    const events = await server.app.services.dataSource.query(
+      "SELECT name, data FROM notification_events WHERE data->'user'->>'id' = $1 ORDER BY created_at",
+      [user.userId],
+    );
+    expect(events.map((e: any) => [e.name, e.data.role])).toEqual([
+      ["USER_JOINED", "SUPPORT"],
+      ["USER_ROLE_UPDATED", "DEVELOPER"],
+    ]);
   });
 
   it("removeUser ends the user's sessions when it was their last role", async () => {

@@ -1,7 +1,7 @@
 import type { EntityManager } from "typeorm";
 import type { SessionTokens } from "../auth/session-tokens.js";
 import type { Config } from "../config.js";
-import type { User } from "../entities/user.js";
+import { User } from "../entities/user.js";
 import { UserSession } from "../entities/user-session.js";
 import { Session } from "../schema/users.js";
 
@@ -19,7 +19,7 @@ export class SessionService {
       em.create(UserSession, { organizationId: user.organizationId, userId: user.id, lastSeenAt: now, expiresAt, revokedAt: null }),
     );
     user.lastLoginAt = now;
-    await em.update("users", { id: user.id }, { lastLoginAt: now });
+    await em.update(User, { id: user.id }, { lastLoginAt: now });
     const token = await this.tokens.sign({ sessionId: row.id, userId: user.nodeId }, expiresAt);
     return Object.assign(new Session(), { token, expiresAt, idleTimeoutSeconds: this.config.idleSeconds, user });
   }
