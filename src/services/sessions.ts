@@ -15,6 +15,9 @@ export class SessionService {
   async open(em: EntityManager, user: User): Promise<Session> {
     const now = new Date();
     const expiresAt = new Date(now.getTime() + this.config.maxSeconds * 1000);
+    // Housekeeping without a scheduler: the user's ended sessions go when they log in again. Their tokens
+    // are still refused with the same reason (no row → SESSION_REVOKED; past `exp` → SESSION_EXPIRED).
+    await em.query("DELETE FROM sessions WHERE user_id = $1 AND (revoked_at IS NOT NULL OR expires_at <= now())", [user.id]);
     const row = await em.save(
       em.create(UserSession, { organizationId: user.organizationId, userId: user.id, lastSeenAt: now, expiresAt, revokedAt: null }),
     );

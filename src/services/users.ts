@@ -2,7 +2,7 @@ import { createHash, randomBytes, randomUUID } from "node:crypto";
 import { In, IsNull, type DataSource, type EntityManager } from "typeorm";
 import type { AttemptLimits } from "../auth/attempt-limits.js";
 import { covers, USER_ROLE_PERMISSIONS } from "../auth/permissions.js";
-import type { RequestContext, TenantContext } from "../auth/request-context.js";
+import { tenantContext, type RequestContext, type TenantContext } from "../auth/request-context.js";
 import type { Config } from "../config.js";
 import { ActorType, Environment, NotificationEventName, Plan, UserRole } from "../entities/enums.js";
 import { Membership } from "../entities/membership.js";
@@ -146,6 +146,7 @@ export class UserService {
       throw new InvalidCredentials();
     }
     await this.limits.loginSucceeded(email);
+    // Across environments on purpose (the user's own rows): login happens before any tenant is chosen.
     const memberships = await this.dataSource.manager.findBy(Membership, { userId: user!.id });
     // Audited in the environment the client asked for, or the user's other one.
     const membership = memberships.find((m) => m.environment === req.requestedEnvironment) ?? memberships[0];
@@ -162,7 +163,7 @@ export class UserService {
     const actor = ctx.principal?.actor;
     if (actor?.type !== ActorType.USER || !actor.sessionId) return false;
     const sessionId = actor.sessionId;
-    await this.transactions.run({ requestId: ctx.requestId, ...ctx.principal! }, async (tx) => {
+    await this.transactions.run(tenantContext(ctx), async (tx) => {
       await this.sessions.revoke(tx.em, sessionId);
       await tx.audit("user.logout", encodeId("User", actor.id));
     });
@@ -239,6 +240,7 @@ export class UserService {
    */
   async acceptInvitation(req: RequestInfo, token: string, password: string | null | undefined, name: string | null | undefined): Promise<Session> {
     await this.limits.assertLoginAllowed(null, req.ip);
+    // The token names its tenant: this lookup is the one read of invitations outside a TenantScope.
     const found = await this.dataSource.manager.findOneBy(UserInvitation, { tokenHash: hashToken(token) });
     if (!found) {
       // Guessing tokens counts like guessing passwords.
