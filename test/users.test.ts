@@ -116,6 +116,9 @@ describe("sessions", () => {
     const after = await gql(token, VIEWER);
     expect(after.status).toBe(401);
     expect(after.body.errors[0].extensions).toMatchObject({ code: "UNAUTHENTICATED", reason: "SESSION_REVOKED" });
+    // Logging in again (which purges ended sessions) does not bring the old token back.
+    await loginAdmin(server);
+    expect((await gql(token, VIEWER)).body.errors[0].extensions.reason).toBe("SESSION_REVOKED");
     // Without a session there is nothing to end.
     expect((await post(server, "mutation { logout }")).body.data).toEqual({ logout: false });
   });
