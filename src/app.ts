@@ -3,6 +3,9 @@ import type { Logger } from "pino";
 import type { DataSource } from "typeorm";
 import { ApiKeyAuthenticator, API_KEY_CHANGED_CHANNEL } from "./auth/api-key-authenticator.js";
 import { Authenticator } from "./auth/authenticate.js";
+import { AttemptLimits } from "./auth/attempt-limits.js";
+import { JwtAuthenticator } from "./auth/jwt-authenticator.js";
+import { SessionTokens } from "./auth/session-tokens.js";
 import { UsageRecorder } from "./auth/usage-recorder.js";
 import type { Config } from "./config.js";
 import { ChangeListener } from "./db/change-listener.js";
@@ -12,11 +15,14 @@ import { TASKS } from "./jobs/task-names.js";
 import { createTaskList } from "./jobs/tasks.js";
 import { createLogger } from "./logger.js";
 import { ApiKeyService } from "./services/api-keys.js";
+import { AuditLogService } from "./services/audit-log.js";
 import { bootstrap, BootstrapResult } from "./services/bootstrap.js";
 import { OrganizationService } from "./services/organizations.js";
 import { DnsLookup, OutboundHttp } from "./services/outbound-http.js";
 import { SigningKeyService } from "./services/signing-keys.js";
 import { PasswordHasher } from "./services/passwords.js";
+import { SessionService } from "./services/sessions.js";
+import { SharedSecretService } from "./services/shared-secrets.js";
 import { Transactions } from "./services/transaction.js";
 import { UserService } from "./services/users.js";
 
@@ -35,6 +41,10 @@ export interface Services {
   users: UserService;
   outboundHttp: OutboundHttp;
   signingKeys: SigningKeyService;
+  attemptLimits: AttemptLimits;
+  sessions: SessionService;
+  sharedSecrets: SharedSecretService;
+  auditLog: AuditLogService;
 }
 
 export interface AppOptions {
@@ -76,6 +86,9 @@ export class App {
     const passwords = new PasswordHasher(config.bcryptCost);
     const apiKeyAuthenticator = new ApiKeyAuthenticator(dataSource, config.keyPrefix, config.keyCacheTtlMs, logger);
     const usage = new UsageRecorder(dataSource, config.usageFlushIntervalMs, logger);
+    const sessionTokens = new SessionTokens(dataSource, config.session.secret);
+    const sessions = new SessionService(sessionTokens, config.session);
+    const attemptLimits = new AttemptLimits(dataSource, config);
     const services: Services = {
       config,
       logger,
@@ -87,10 +100,16 @@ export class App {
       authenticator: new Authenticator(apiKeyAuthenticator, usage),
       organizations: new OrganizationService(dataSource),
       apiKeys: new ApiKeyService(config, transactions, apiKeyAuthenticator),
-      users: new UserService(dataSource),
+      users: new UserService(dataSource, config, transactions, passwords, sessions, attemptLimits),
       outboundHttp: new OutboundHttp(config.allowPrivateUrlsInTest, options.dnsLookup),
       signingKeys: new SigningKeyService(transactions),
+      attemptLimits,
+      sessions,
+      sharedSecrets: new SharedSecretService(transactions, config.keyPrefix),
+      auditLog: new AuditLogService(transactions),
     };
+    services.authenticator.useTokenAuthenticator(new JwtAuthenticator(dataSource, sessionTokens, apiKeyAuthenticator, usage, config.session));
+    services.authenticator.useAttemptLimits(attemptLimits);
     const app = new App(services, databaseUrl);
     app.stops = stops;
     return app;

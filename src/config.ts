@@ -32,6 +32,11 @@ export interface Config {
   loginMaxFailuresPerEmail: number;
   loginMaxFailuresPerIp: number;
   loginFailureWindowSeconds: number;
+  keyMaxFailuresPerIp: number;
+  keyFailureWindowSeconds: number;
+  invitationTtlSeconds: number;
+  /** Express "trust proxy": which proxies' X-Forwarded-For decides the client IP (per-IP limits). */
+  trustProxy: string | number | boolean;
   allowPrivateUrlsInTest: boolean;
   playground: boolean;
   webhooks: {
@@ -95,6 +100,14 @@ export function parseDurationList(name: string, raw: string): number[] {
   });
 }
 
+/** Express's "trust proxy": a hop count, true/false, or addresses and names like "loopback, 10.0.0.0/8". */
+function trustProxy(raw: string | undefined): string | number | boolean {
+  if (!raw) return false;
+  if (/^\d+$/.test(raw.trim())) return Number(raw);
+  if (/^(true|false)$/i.test(raw.trim())) return raw.trim().toLowerCase() === "true";
+  return raw;
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const nodeEnv = env.NODE_ENV ?? "development";
   const production = nodeEnv === "production";
@@ -141,6 +154,10 @@ export function loadConfig(env: Env = process.env): Config {
     loginMaxFailuresPerEmail: int(env, "KEYWAY_LOGIN_MAX_FAILURES_PER_EMAIL", 10, 1),
     loginMaxFailuresPerIp: int(env, "KEYWAY_LOGIN_MAX_FAILURES_PER_IP", 100, 1),
     loginFailureWindowSeconds: int(env, "KEYWAY_LOGIN_FAILURE_WINDOW_SECONDS", 900, 1),
+    keyMaxFailuresPerIp: int(env, "KEYWAY_KEY_MAX_FAILURES_PER_IP", 100, 1),
+    keyFailureWindowSeconds: int(env, "KEYWAY_KEY_FAILURE_WINDOW_SECONDS", 900, 1),
+    invitationTtlSeconds: int(env, "KEYWAY_INVITATION_TTL_SECONDS", 7 * 86_400, 1),
+    trustProxy: trustProxy(env.KEYWAY_TRUST_PROXY),
     allowPrivateUrlsInTest: privateUrls === "test",
     playground: bool(env, "KEYWAY_PLAYGROUND", !production),
     webhooks: {

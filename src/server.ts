@@ -67,6 +67,8 @@ export async function startServer(app: App, port = app.services.config.port, hos
   const { config, logger, authenticator, dataSource } = app.services;
   const expressApp = express();
   expressApp.disable("x-powered-by");
+  // Per-IP limits need the client's address, not the load balancer's.
+  if (config.trustProxy) expressApp.set("trust proxy", config.trustProxy);
   const httpServer = createServer(expressApp);
 
   const armor = new ApolloArmor({

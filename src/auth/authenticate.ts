@@ -1,8 +1,10 @@
 import { randomUUID } from "node:crypto";
 import type { IncomingHttpHeaders } from "node:http";
+import { GraphQLError } from "graphql";
 import { Environment } from "../entities/enums.js";
 import { looksLikeApiKey } from "./api-key-format.js";
 import type { ApiKeyAuthenticator } from "./api-key-authenticator.js";
+import type { AttemptLimits } from "./attempt-limits.js";
 import type { UsageRecorder } from "./usage-recorder.js";
 import { badRequest, Principal, RequestContext, unauthenticated } from "./request-context.js";
 
@@ -37,6 +39,7 @@ function environmentFrom(headers: IncomingHttpHeaders): Environment | null {
 /** Builds the one RequestContext of a request. Nothing below src/auth reads headers. */
 export class Authenticator {
   private tokenAuthenticator: TokenAuthenticator | null = null;
+  private attemptLimits: AttemptLimits | null = null;
 
   constructor(
     private readonly apiKeys: ApiKeyAuthenticator,
@@ -47,13 +50,32 @@ export class Authenticator {
     this.tokenAuthenticator = tokens;
   }
 
+  /** Refuses (429) an IP that sent too many credentials nobody recognizes. */
+  useAttemptLimits(limits: AttemptLimits): void {
+    this.attemptLimits = limits;
+  }
+
   async contextFor(headers: IncomingHttpHeaders, ip: string): Promise<RequestContext> {
     const requestId = randomUUID();
     const requested = environmentFrom(headers);
     const credential = credentialFrom(headers);
     const base = { requestId, ip, requestedEnvironment: requested ?? Environment.TEST };
     if (credential === null) return { ...base, principal: null };
+    this.attemptLimits?.assertKeyAttemptsAllowed(ip);
+    try {
+      return await this.authenticated(credential, requested, base);
+    } catch (error) {
+      // Unknown, malformed or forged credentials count; a known one refused with a reason (REVOKED, SESSION_EXPIRED…) does not.
+      if (this.attemptLimits && isUnrecognizedCredential(error)) await this.attemptLimits.keyAttemptFailed(ip);
+      throw error;
+    }
+  }
 
+  private async authenticated(
+    credential: string,
+    requested: Environment | null,
+    base: Omit<RequestContext, "principal">,
+  ): Promise<RequestContext> {
     if (looksLikeApiKey(credential)) {
       const principal = await this.apiKeys.authenticate(credential);
       if (requested && requested !== principal.environment) {
@@ -68,4 +90,8 @@ export class Authenticator {
     }
     throw unauthenticated("Invalid API key");
   }
+}
+
+function isUnrecognizedCredential(error: unknown): boolean {
+  return error instanceof GraphQLError && error.extensions.code === "UNAUTHENTICATED" && error.extensions.reason === undefined;
 }

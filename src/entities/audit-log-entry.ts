@@ -1,17 +1,40 @@
-import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn } from "typeorm";
+import { Field, ID, ObjectType } from "type-graphql";
+import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from "typeorm";
+import { encodeId } from "../schema/ids.js";
+import { Node } from "../schema/node.js";
 import { ActorType } from "./enums.js";
 import { TenantScoped } from "./tenant-scoped.js";
 
+@ObjectType("AuditLogActor", { description: "Who made the change, as it was named at the time.", simpleResolvers: true })
+export class AuditLogActor {
+  @Field(() => ActorType)
+  type: ActorType;
+
+  @Field(() => ID, { nullable: true, description: "usr_… or key_…; null when Keyway itself acted (SYSTEM)." })
+  id: string | null;
+
+  @Field()
+  displayName: string;
+}
+
 /** One row per successful mutation, written in the mutation's transaction. */
 @Entity({ name: "audit_log" })
-export class AuditLogEntry extends TenantScoped {
+@ObjectType("AuditLogEntry", { implements: Node, simpleResolvers: true })
+export class AuditLogEntry extends TenantScoped implements Node {
   @PrimaryGeneratedColumn("uuid")
   id: string;
 
+  @Field(() => ID, { name: "id" })
+  get nodeId(): string {
+    return encodeId("AuditLogEntry", this.id);
+  }
+
+  @Field()
   @CreateDateColumn({ name: "created_at", type: "timestamptz" })
   createdAt: Date;
 
   /** `<noun>.<verb>`, e.g. `api_key.revoke`. */
+  @Field({ description: "`<noun>.<verb>`, e.g. api_key.revoke." })
   @Column({ type: "text" })
   action: string;
 
@@ -24,10 +47,18 @@ export class AuditLogEntry extends TenantScoped {
   @Column({ name: "actor_display_name", type: "text" })
   actorDisplayName: string;
 
+  @Field(() => AuditLogActor)
+  get actor(): AuditLogActor {
+    const id = this.actorId && this.actorType !== ActorType.SYSTEM ? encodeId(this.actorType === ActorType.USER ? "User" : "APIKey", this.actorId) : null;
+    return Object.assign(new AuditLogActor(), { type: this.actorType, id, displayName: this.actorDisplayName });
+  }
+
   /** The node id of the object the mutation changed. */
+  @Field(() => String, { nullable: true, description: "The id of the object the mutation changed." })
   @Column({ name: "target_id", type: "text", nullable: true })
   targetId: string | null;
 
+  @Field(() => String, { nullable: true, description: "The x-request-id of the request that made the change." })
   @Column({ name: "request_id", type: "text", nullable: true })
   requestId: string | null;
 }

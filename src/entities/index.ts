@@ -3,8 +3,22 @@ import { AuditLogEntry } from "./audit-log-entry.js";
 import { Membership } from "./membership.js";
 import { NotificationEvent } from "./notification-event.js";
 import { Organization } from "./organization.js";
+import { UserSession } from "./user-session.js";
+import { SharedSecret } from "./shared-secret.js";
 import { SigningKey } from "./signing-key.js";
 import { User } from "./user.js";
+import { UserInvitation } from "./user-invitation.js";
 
 /** Every entity, listed as classes so the same data source works from sources (jest) and dist. */
-export const ENTITIES = [Organization, User, Membership, ApiKey, AuditLogEntry, NotificationEvent, SigningKey];
+export const ENTITIES = [
+  Organization,
+  User,
+  Membership,
+  ApiKey,
+  AuditLogEntry,
+  NotificationEvent,
+  SigningKey,
+  UserSession,
+  UserInvitation,
+  SharedSecret,
+];

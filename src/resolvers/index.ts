@@ -1,5 +1,18 @@
 import { ApiKeyResolver, OrganizationApiKeysResolver } from "./api-key.resolver.js";
+import { OrganizationAuditLogResolver } from "./audit-log.resolver.js";
+import { OrganizationSharedSecretResolver, SharedSecretResolver } from "./shared-secret.resolver.js";
 import { SystemResolver, ViewerResolver } from "./system.resolver.js";
+import { OrganizationUsersResolver, UserResolver } from "./user.resolver.js";
 
-/** Every resolver class; each capability adds its own. */
-export const RESOLVERS = [SystemResolver, ViewerResolver, ApiKeyResolver, OrganizationApiKeysResolver] as const;
+/** Every resolver class; each capability adds its own, one per line. */
+export const RESOLVERS = [
+  SystemResolver,
+  ViewerResolver,
+  ApiKeyResolver,
+  OrganizationApiKeysResolver,
+  UserResolver,
+  OrganizationUsersResolver,
+  SharedSecretResolver,
+  OrganizationSharedSecretResolver,
+  OrganizationAuditLogResolver,
+] as const;

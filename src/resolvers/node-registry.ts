@@ -13,4 +13,7 @@ export const NODE_LOADERS: Partial<Record<NodeTypeName, NodeLoader>> = {
     uuid === tenantContext(ctx).organizationId ? services.organizations.findById(uuid) : null,
   User: (services, ctx, uuid) => services.users.findById(tenantContext(ctx), uuid),
   APIKey: (services, ctx, uuid) => services.apiKeys.findById(tenantContext(ctx), uuid),
+  UserMembership: (services, ctx, uuid) => services.users.findMembership(tenantContext(ctx), uuid),
+  UserInvitation: (services, ctx, uuid) => services.users.findInvitation(tenantContext(ctx), uuid),
+  AuditLogEntry: (services, ctx, uuid) => services.auditLog.findById(tenantContext(ctx), uuid),
 };

@@ -125,12 +125,12 @@ export async function paginate<T extends ObjectLiteral & { id: string }>(
     );
   }
   const direction = backward ? "ASC" : "DESC";
-  const raw = await query
-    .orderBy(`${alias}.createdAt`, direction)
-    .addOrderBy(`${alias}.id`, direction)
-    .limit(size + 1)
-    .getRawMany();
-  const rows = hydrate<T>(query.expressionMap.mainAlias!.metadata, alias, raw);
+  query.orderBy(`${alias}.createdAt`, direction).addOrderBy(`${alias}.id`, direction).limit(size + 1);
+  // Single-table pages skip TypeORM's relation-aware hydration; joined ones need it.
+  const rows =
+    query.expressionMap.joinAttributes.length === 0
+      ? hydrate<T>(query.expressionMap.mainAlias!.metadata, alias, await query.getRawMany())
+      : await query.getMany();
 
   const more = rows.length > size;
   const page = more ? rows.slice(0, size) : rows;

@@ -1,0 +1,54 @@
+import { Field, ID, ObjectType } from "type-graphql";
+import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn } from "typeorm";
+import { encodeId } from "../schema/ids.js";
+import { Node } from "../schema/node.js";
+import { ActorType, UserRole } from "./enums.js";
+import { TenantScoped } from "./tenant-scoped.js";
+
+/** An invitation into one environment with one role; the token is shown once and stored as SHA-256. */
+@Entity({ name: "user_invitations" })
+@ObjectType("UserInvitation", { implements: Node, simpleResolvers: true })
+export class UserInvitation extends TenantScoped implements Node {
+  @PrimaryGeneratedColumn("uuid")
+  id: string;
+
+  @Field(() => ID, { name: "id" })
+  get nodeId(): string {
+    return encodeId("UserInvitation", this.id);
+  }
+
+  /** Lower-cased. */
+  @Field()
+  @Column({ type: "text" })
+  email: string;
+
+  @Field(() => UserRole)
+  @Column({ type: "enum", enum: UserRole, enumName: "user_role" })
+  role: UserRole;
+
+  @Index({ unique: true })
+  @Column({ name: "token_hash", type: "bytea" })
+  tokenHash: Buffer;
+
+  /** Plaintext, set only on the instance inviteUser returns. */
+  @Field(() => String, { nullable: true, description: "The invitation token. Returned once, by inviteUser; send it to the invitee." })
+  token: string | null = null;
+
+  @Field()
+  @Column({ name: "expires_at", type: "timestamptz" })
+  expiresAt: Date;
+
+  @Field()
+  @CreateDateColumn({ name: "created_at", type: "timestamptz" })
+  createdAt: Date;
+
+  @Field(() => Date, { nullable: true, description: "null while pending." })
+  @Column({ name: "accepted_at", type: "timestamptz", nullable: true })
+  acceptedAt: Date | null;
+
+  @Column({ name: "invited_by_type", type: "enum", enum: ActorType, enumName: "actor_type" })
+  invitedByType: ActorType;
+
+  @Column({ name: "invited_by_id", type: "uuid", nullable: true })
+  invitedById: string | null;
+}

@@ -1,0 +1,21 @@
+import { Arg, Args, Authorized, Ctx, FieldResolver, Resolver } from "type-graphql";
+import type { Services } from "../app.js";
+import { tenantContext, type RequestContext } from "../auth/request-context.js";
+import { Organization } from "../entities/organization.js";
+import { ConnectionArgs } from "../schema/connection.js";
+import { AuditLogEntryConnection, AuditLogFilterInput } from "../schema/users.js";
+
+@Resolver(() => Organization)
+export class OrganizationAuditLogResolver {
+  constructor(private readonly services: Services) {}
+
+  @Authorized("audit:read")
+  @FieldResolver(() => AuditLogEntryConnection, { description: "Every successful mutation in the current environment, newest first." })
+  auditLog(
+    @Args() page: ConnectionArgs,
+    @Arg("filterBy", () => AuditLogFilterInput, { nullable: true }) filterBy: AuditLogFilterInput | null,
+    @Ctx() ctx: RequestContext,
+  ) {
+    return this.services.auditLog.list(tenantContext(ctx), page, filterBy);
+  }
+}

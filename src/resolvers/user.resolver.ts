@@ -1,0 +1,88 @@
+import { Arg, Args, Authorized, Ctx, FieldResolver, Mutation, Resolver } from "type-graphql";
+import type { Services } from "../app.js";
+import { tenantContext, type RequestContext } from "../auth/request-context.js";
+import { Organization } from "../entities/organization.js";
+import { ConnectionArgs } from "../schema/connection.js";
+import { inputId } from "../schema/ids.js";
+import {
+  AcceptInvitationInput,
+  ChangePasswordInput,
+  ChangePasswordPayload,
+  InviteUserInput,
+  LoginInput,
+  RemoveUserInput,
+  SessionPayload,
+  SignUpInput,
+  UpdateUserRoleInput,
+  UserInvitationConnection,
+  UserInvitationPayload,
+  UserMembershipConnection,
+  UserMembershipPayload,
+} from "../schema/users.js";
+
+@Resolver()
+export class UserResolver {
+  constructor(private readonly services: Services) {}
+
+  @Mutation(() => SessionPayload, { description: "Creates an organization and its first user (ADMIN in TEST and LIVE). Needs no credentials." })
+  signUp(@Arg("input") input: SignUpInput, @Ctx() ctx: RequestContext): Promise<typeof SessionPayload> {
+    return this.services.users.signUp(ctx, input);
+  }
+
+  @Mutation(() => SessionPayload, { description: "Needs no credentials. Failed attempts are limited per email and per IP (RATE_LIMITED)." })
+  login(@Arg("input") input: LoginInput, @Ctx() ctx: RequestContext): Promise<typeof SessionPayload> {
+    return this.services.users.login(ctx, input.email, input.password);
+  }
+
+  @Mutation(() => Boolean, { description: "Ends the calling session everywhere at once; false when the request carries no session." })
+  logout(@Ctx() ctx: RequestContext): Promise<boolean> {
+    return this.services.users.logout(ctx);
+  }
+
+  @Mutation(() => SessionPayload, { description: "Needs no credentials: the token is the proof. Returns a session of the new member." })
+  acceptInvitation(@Arg("input") input: AcceptInvitationInput, @Ctx() ctx: RequestContext): Promise<typeof SessionPayload> {
+    return this.services.users.acceptInvitation(ctx, input.token, input.password, input.name);
+  }
+
+  @Authorized("users:write")
+  @Mutation(() => UserInvitationPayload, { description: "Into the current environment; the payload's `token` is the only time it is shown (valid 7 days)." })
+  inviteUser(@Arg("input") input: InviteUserInput, @Ctx() ctx: RequestContext): Promise<typeof UserInvitationPayload> {
+    return this.services.users.invite(tenantContext(ctx), input.email, input.role);
+  }
+
+  @Authorized("users:write")
+  @Mutation(() => UserMembershipPayload, { description: "The user's role in the current environment." })
+  updateUserRole(@Arg("input") input: UpdateUserRoleInput, @Ctx() ctx: RequestContext): Promise<typeof UserMembershipPayload> {
+    return this.services.users.updateRole(tenantContext(ctx), inputId("User", input.userId, ["userId"]), input.role);
+  }
+
+  @Authorized("users:write")
+  @Mutation(() => UserMembershipPayload, { description: "Removes the user from the current environment (from the organization when it was their last role)." })
+  removeUser(@Arg("input") input: RemoveUserInput, @Ctx() ctx: RequestContext): Promise<typeof UserMembershipPayload> {
+    return this.services.users.remove(tenantContext(ctx), inputId("User", input.userId, ["userId"]));
+  }
+
+  // Every user role holds users:read; API keys get INVALID_STATE (they have no password).
+  @Authorized("users:read")
+  @Mutation(() => ChangePasswordPayload, { description: "Ends every session of the user and returns a new one." })
+  changePassword(@Arg("input") input: ChangePasswordInput, @Ctx() ctx: RequestContext): Promise<typeof ChangePasswordPayload> {
+    return this.services.users.changePassword(tenantContext(ctx), ctx.ip, input.currentPassword, input.newPassword);
+  }
+}
+
+@Resolver(() => Organization)
+export class OrganizationUsersResolver {
+  constructor(private readonly services: Services) {}
+
+  @Authorized("users:read")
+  @FieldResolver(() => UserMembershipConnection, { description: "Members of the current environment with their role, newest first." })
+  users(@Args() page: ConnectionArgs, @Ctx() ctx: RequestContext) {
+    return this.services.users.listMemberships(tenantContext(ctx), page);
+  }
+
+  @Authorized("users:read")
+  @FieldResolver(() => UserInvitationConnection, { description: "Invitations into the current environment, pending and accepted, newest first." })
+  invitations(@Args() page: ConnectionArgs, @Ctx() ctx: RequestContext) {
+    return this.services.users.listInvitations(tenantContext(ctx), page);
+  }
+}

@@ -1,0 +1,138 @@
+import { IsEmail, IsOptional, Length, MaxLength } from "class-validator";
+import { Field, ID, InputType, Int, ObjectType } from "type-graphql";
+import { AuditLogEntry } from "../entities/audit-log-entry.js";
+import { UserRole } from "../entities/enums.js";
+import { Membership } from "../entities/membership.js";
+import { SharedSecret } from "../entities/shared-secret.js";
+import { User } from "../entities/user.js";
+import { UserInvitation } from "../entities/user-invitation.js";
+import { Connection } from "./connection.js";
+import { payloadUnion, publicPayloadUnion } from "./payload.js";
+
+const EMAIL_MAX = 254;
+/** Byte limits (10–72) are checked by the service; this only bounds the request. */
+const PASSWORD_MAX_CHARS = 200;
+
+@ObjectType({ description: "A dashboard login. Send `token` as `Authorization: Bearer <token>`." })
+export class Session {
+  @Field()
+  token: string;
+
+  @Field({ description: "Absolute end of the session (12 h after login by default), whatever the activity." })
+  expiresAt: Date;
+
+  @Field(() => Int, { description: "The session ends after this many seconds without a request." })
+  idleTimeoutSeconds: number;
+
+  @Field(() => User)
+  user: User;
+}
+
+@InputType()
+export class SignUpInput {
+  @Field({ description: "1–100 characters." })
+  @Length(1, 100)
+  organizationName: string;
+
+  @Field()
+  @IsEmail()
+  @MaxLength(EMAIL_MAX)
+  email: string;
+
+  @Field({ description: "10–72 bytes (bcrypt ignores the rest, so longer is refused)." })
+  @MaxLength(PASSWORD_MAX_CHARS)
+  password: string;
+
+  @Field(() => String, { nullable: true })
+  @IsOptional()
+  @MaxLength(100)
+  name?: string | null;
+}
+
+@InputType()
+export class LoginInput {
+  @Field()
+  @MaxLength(EMAIL_MAX)
+  email: string;
+
+  @Field()
+  @MaxLength(PASSWORD_MAX_CHARS)
+  password: string;
+}
+
+@InputType()
+export class InviteUserInput {
+  @Field()
+  @IsEmail()
+  @MaxLength(EMAIL_MAX)
+  email: string;
+
+  @Field(() => UserRole, { description: "At most the inviter's own permissions." })
+  role: UserRole;
+}
+
+@InputType()
+export class AcceptInvitationInput {
+  @Field()
+  @MaxLength(200)
+  token: string;
+
+  @Field(() => String, {
+    nullable: true,
+    description: "A new user's password (10–72 bytes); a user who already has an account gives their current one.",
+  })
+  @IsOptional()
+  @MaxLength(PASSWORD_MAX_CHARS)
+  password?: string | null;
+
+  @Field(() => String, { nullable: true, description: "A new user's name." })
+  @IsOptional()
+  @MaxLength(100)
+  name?: string | null;
+}
+
+@InputType()
+export class UpdateUserRoleInput {
+  @Field(() => ID, { description: "usr_…" })
+  userId: string;
+
+  @Field(() => UserRole)
+  role: UserRole;
+}
+
+@InputType()
+export class RemoveUserInput {
+  @Field(() => ID, { description: "usr_…" })
+  userId: string;
+}
+
+@InputType()
+export class ChangePasswordInput {
+  @Field()
+  @MaxLength(PASSWORD_MAX_CHARS)
+  currentPassword: string;
+
+  @Field({ description: "10–72 bytes." })
+  @MaxLength(PASSWORD_MAX_CHARS)
+  newPassword: string;
+}
+
+@InputType()
+export class AuditLogFilterInput {
+  @Field(() => String, { nullable: true, description: "Exact action, e.g. api_key.revoke." })
+  @IsOptional()
+  @MaxLength(100)
+  action?: string | null;
+
+  @Field(() => ID, { nullable: true, description: "usr_… or key_…" })
+  actorId?: string | null;
+}
+
+export const SessionPayload = publicPayloadUnion("SessionPayload", Session);
+export const ChangePasswordPayload = payloadUnion("ChangePasswordPayload", Session);
+export const UserInvitationPayload = payloadUnion("UserInvitationPayload", UserInvitation);
+export const UserMembershipPayload = payloadUnion("UserMembershipPayload", Membership);
+export const SharedSecretPayload = payloadUnion("SharedSecretPayload", SharedSecret);
+export const UserMembershipConnection = Connection("UserMembership", Membership);
+export const UserInvitationConnection = Connection("UserInvitation", UserInvitation);
+export const AuditLogEntryConnection = Connection("AuditLogEntry", AuditLogEntry);

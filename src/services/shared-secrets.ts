@@ -1,0 +1,68 @@
+import { randomBytes } from "node:crypto";
+import type { EntityManager } from "typeorm";
+import type { TenantContext } from "../auth/request-context.js";
+import { SharedSecret } from "../entities/shared-secret.js";
+import type { Transactions } from "./transaction.js";
+
+/** The previous secret keeps verifying JWTs this long after a rotation (DESIGN §4). */
+export const SHARED_SECRET_GRACE_MS = 24 * 3_600_000;
+
+/**
+ * The API shared secret of each environment. It is created on first use
+ * (the first `sharedSecret` read or `rotateSharedSecret`), not with the
+ * organization: environments that never use JWTs hold no secret.
+ */
+export class SharedSecretService {
+  constructor(
+    private readonly transactions: Transactions,
+    private readonly keyPrefix: string,
+  ) {}
+
+  /** The current secret, created if the environment has none yet. */
+  async current(ctx: TenantContext): Promise<SharedSecret> {
+    const em = this.transactions.scope(ctx).em;
+    await this.ensure(em, ctx);
+    return this.load(em, ctx);
+  }
+
+  rotate(ctx: TenantContext): Promise<SharedSecret> {
+    return this.transactions.run(ctx, async (tx) => {
+      // Rotations of one environment queue up: exactly one current secret at any moment.
+      await tx.em.query("SELECT pg_advisory_xact_lock(hashtext($1))", [`shared_secret:${ctx.organizationId}:${ctx.environment}`]);
+      await tx.em.query(
+        "UPDATE shared_secrets SET expires_at = $3 WHERE organization_id = $1 AND environment = $2 AND expires_at IS NULL",
+        [ctx.organizationId, ctx.environment, new Date(Date.now() + SHARED_SECRET_GRACE_MS)],
+      );
+      await tx.em.insert(SharedSecret, tx.scope.create(SharedSecret, { secret: this.generate(), expiresAt: null }));
+      const rotated = await this.load(tx.em, ctx);
+      await tx.audit("shared_secret.rotate", rotated.nodeId);
+      return rotated;
+    });
+  }
+
+  /** Race-safe: two first reads insert one row (unique index on the current secret). */
+  private async ensure(em: EntityManager, ctx: TenantContext): Promise<void> {
+    await em.query(
+      `INSERT INTO shared_secrets (organization_id, environment, secret) VALUES ($1, $2, $3)
+       ON CONFLICT (organization_id, environment) WHERE expires_at IS NULL DO NOTHING`,
+      [ctx.organizationId, ctx.environment, this.generate()],
+    );
+  }
+
+  private async load(em: EntityManager, ctx: TenantContext): Promise<SharedSecret> {
+    const rows = await em
+      .createQueryBuilder(SharedSecret, "s")
+      .where("s.organizationId = :org AND s.environment = :env", { org: ctx.organizationId, env: ctx.environment })
+      .andWhere("(s.expiresAt IS NULL OR s.expiresAt > now())")
+      .orderBy("s.createdAt", "DESC")
+      .getMany();
+    const current = rows.find((row) => row.expiresAt === null)!;
+    const previous = rows.filter((row) => row.expiresAt !== null).map((row) => row.expiresAt!.getTime());
+    current.previousSecretExpiresAt = previous.length ? new Date(Math.max(...previous)) : null;
+    return current;
+  }
+
+  private generate(): string {
+    return `${this.keyPrefix}_ss_${randomBytes(32).toString("base64url")}`;
+  }
+}
