@@ -1,6 +1,7 @@
 import { GraphQLClient } from "graphql-request";
-import { APIKeyRole, Environment, Plan } from "../src/entities/enums";
+import { APIKeyRole, Environment, Plan, UserRole } from "../src/entities/enums";
 import { bearer, startTestServer, TestServer } from "./helpers/server";
+import { createUser } from "./helpers/users";
 import { waitFor } from "./helpers/wait";
 
 let server: TestServer;
@@ -346,5 +347,50 @@ describe("the inventory", () => {
   it("lets READONLY keys read it", async () => {
     const data = await server.client(readonlyKey).request<any>(`{ organizations { apiKeys(first: 1) { totalCount } } }`);
     expect(data.organizations[0].apiKeys.totalCount).toBeGreaterThan(0);
+  });
+});
+
+describe("dashboard users", () => {
+  let developer: GraphQLClient;
+  let support: GraphQLClient;
+  let adminUser: GraphQLClient;
+
+  beforeAll(async () => {
+    developer = server.client((await createUser(server, UserRole.DEVELOPER)).token);
+    support = server.client((await createUser(server, UserRole.SUPPORT)).token);
+    adminUser = server.client((await createUser(server, UserRole.ADMIN)).token);
+  });
+
+  it("an ADMIN user creates keys of either role, recorded as createdBy", async () => {
+    const key = await createKey(adminUser, { role: "ADMIN" });
+    expect(key).toMatchObject({ __typename: "APIKey", role: "ADMIN", createdBy: { __typename: "User" } });
+  });
+
+  it("a DEVELOPER creates only READONLY keys and cannot raise one to ADMIN", async () => {
+    const readonly = await createKey(developer, { role: "READONLY" });
+    expect(readonly.__typename).toBe("APIKey");
+    expect((await createKey(developer, { role: "ADMIN" })).__typename).toBe("AccessDeniedError");
+    const raise = await mutate(developer, "updateAPIKey", { apiKeyId: readonly.id, role: "ADMIN" });
+    expect(raise.__typename).toBe("AccessDeniedError");
+    expect((await node(readonly.id)).role).toBe("READONLY");
+  });
+
+  it("a DEVELOPER cannot edit or rotate an ADMIN key but can block a leaked one", async () => {
+    const adminKey = await createKey(server.admin, { role: "ADMIN" });
+    expect((await mutate(developer, "updateAPIKey", { apiKeyId: adminKey.id, name: "mine now" })).__typename).toBe("AccessDeniedError");
+    expect((await mutate(developer, "rotateAPIKey", { apiKeyId: adminKey.id })).__typename).toBe("AccessDeniedError");
+    expect((await mutate(developer, "deactivateAPIKey", { apiKeyId: adminKey.id })).status).toBe("DEACTIVATED");
+    expect((await mutate(developer, "revokeAPIKey", { apiKeyId: adminKey.id })).status).toBe("REVOKED");
+  });
+
+  it("SUPPORT reads the inventory but changes nothing", async () => {
+    const data = await support.request<any>(`{ organizations { apiKeys(first: 1) { totalCount } } }`);
+    expect(data.organizations[0].apiKeys.totalCount).toBeGreaterThan(0);
+    expect((await createKey(support)).__typename).toBe("AccessDeniedError");
+    const key = await createKey();
+    for (const [mutation, extra] of [["updateAPIKey", { name: "x" }], ["deactivateAPIKey", {}], ["revokeAPIKey", {}], ["rotateAPIKey", {}], ["deleteAPIKey", {}]] as const) {
+      expect((await mutate(support, mutation, { apiKeyId: key.id, ...extra })).__typename).toBe("AccessDeniedError");
+    }
+    expect((await node(key.id)).status).toBe("ACTIVE");
   });
 });
