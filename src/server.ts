@@ -14,6 +14,7 @@ import { GraphQLError, GraphQLFormattedError } from "graphql";
 import type { App } from "./app.js";
 import type { RequestContext } from "./auth/request-context.js";
 import { createSchema } from "./schema/build-schema.js";
+import { playgroundRouter } from "./http/playground.js";
 
 export interface RunningServer {
   url: string;
@@ -92,6 +93,7 @@ export async function startServer(app: App, port = app.services.config.port, hos
     requestScope.run({ requestId }, next);
   });
 
+  if (config.playground) expressApp.use(playgroundRouter());
   expressApp.use(
     "/graphql",
     express.json({ limit: config.limits.bodyBytes }),
