@@ -10,6 +10,7 @@ import { createDataSource, migrate } from "./db/data-source.js";
 import { startWorker } from "./jobs/worker.js";
 import { createTaskList } from "./jobs/tasks.js";
 import { createLogger } from "./logger.js";
+import { Metrics } from "./metrics.js";
 import { ApiKeyService } from "./services/api-keys.js";
 import { bootstrap, BootstrapResult } from "./services/bootstrap.js";
 import { OrganizationService } from "./services/organizations.js";
@@ -34,6 +35,7 @@ export interface Services {
   users: UserService;
   outboundHttp: OutboundHttp;
   signingKeys: SigningKeyService;
+  metrics: Metrics;
 }
 
 export interface AppOptions {
@@ -89,6 +91,7 @@ export class App {
       users: new UserService(dataSource),
       outboundHttp: new OutboundHttp(config.allowPrivateUrlsInTest, options.dnsLookup),
       signingKeys: new SigningKeyService(transactions),
+      metrics: new Metrics(apiKeyAuthenticator, dataSource),
     };
     const app = new App(services, databaseUrl);
     app.stops = stops;

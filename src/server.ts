@@ -1,4 +1,3 @@
-import { AsyncLocalStorage } from "node:async_hooks";
 import { randomUUID } from "node:crypto";
 import { createServer, Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -14,7 +13,9 @@ import { GraphQLError, GraphQLFormattedError } from "graphql";
 import type { App } from "./app.js";
 import type { RequestContext } from "./auth/request-context.js";
 import { createSchema } from "./schema/build-schema.js";
+import { metricsRouter } from "./http/metrics.js";
 import { playgroundRouter } from "./http/playground.js";
+import { recordOperation, requestScope, trackRequests } from "./http/request-log.js";
 
 export interface RunningServer {
   url: string;
@@ -23,8 +24,6 @@ export interface RunningServer {
   /** Stops accepting, lets in-flight requests finish, then stops Apollo. The App is closed by the caller. */
   stop(): Promise<void>;
 }
-
-const requestScope = new AsyncLocalStorage<{ requestId: string }>();
 
 /** Unexpected errors reach the client as "Internal server error" and the request id; the detail goes to the log. */
 function maskUnexpected(app: App) {
@@ -69,6 +68,7 @@ export async function startServer(app: App, port = app.services.config.port, hos
       ApolloServerPluginDrainHttpServer({ httpServer }),
       ApolloServerPluginCacheControlDisabled(),
       ApolloServerPluginLandingPageDisabled(),
+      recordOperation,
     ],
     persistedQueries: false,
     csrfPrevention: true,
@@ -87,11 +87,8 @@ export async function startServer(app: App, port = app.services.config.port, hos
     }
   });
 
-  expressApp.use((req, res, next) => {
-    const requestId = randomUUID();
-    res.setHeader("x-request-id", requestId);
-    requestScope.run({ requestId }, next);
-  });
+  expressApp.use(metricsRouter(app.services.metrics));
+  expressApp.use(trackRequests(app.services));
 
   if (config.playground) expressApp.use(playgroundRouter());
   expressApp.use(

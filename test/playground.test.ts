@@ -45,6 +45,16 @@ async function replaceEditorText(page: Page, editor: string, text: string): Prom
   await page.keyboard.insertText(text);
 }
 
+/** The whole text of a GraphiQL editor (CodeMirror renders only the visible lines). Runs in the page. */
+function editorText(page: Page, selector: string): Promise<string> {
+  return page.evaluate((s) => (globalThis as any).document.querySelector(`${s} .CodeMirror`).CodeMirror.getValue(), selector);
+}
+
+/** Waits until the result pane shows `text`. */
+async function waitForResult(page: Page, text: string): Promise<void> {
+  await page.waitForFunction((t) => (globalThis as any).document.querySelector(".graphiql-response")?.textContent?.includes(t), text);
+}
+
 /**
  * Clicks ▶ once GraphiQL has parsed the new text: while it still sees several
  * operations (the examples) the button opens an operation menu instead of running.
@@ -71,12 +81,9 @@ describe("the playground in a browser", () => {
     // The headers editor starts with the placeholder and the TEST environment; the examples are there.
     const headersEditor = ".graphiql-editor-tool .graphiql-editor:not(.hidden)";
     await page.locator(`${headersEditor} .CodeMirror`).first().waitFor();
-    const initialHeaders = await page.evaluate(
-      (selector) => (document.querySelector(`${selector} .CodeMirror`) as any).CodeMirror.getValue(),
-      headersEditor,
-    );
+    const initialHeaders = await editorText(page, headersEditor);
     expect(JSON.parse(initialHeaders)).toEqual({ Authorization: "Bearer <your key>", "Keyway-Environment": "TEST" });
-    const initialQuery = await page.evaluate(() => (document.querySelector(".graphiql-query-editor .CodeMirror") as any).CodeMirror.getValue());
+    const initialQuery = await editorText(page, ".graphiql-query-editor");
     for (const operation of ["query ListKeys", "mutation CreateKey", "mutation AddWebhookTarget", "mutation SimulateAuthorization"]) {
       expect(initialQuery).toContain(operation);
     }
@@ -89,8 +96,8 @@ describe("the playground in a browser", () => {
     );
     await runQuery(page);
 
-    await page.waitForFunction(() => document.querySelector(".graphiql-response")?.textContent?.includes("redactedKey"));
-    const shown = await page.evaluate(() => (document.querySelector(".graphiql-response .CodeMirror") as any).CodeMirror.getValue());
+    await waitForResult(page, "redactedKey");
+    const shown = await editorText(page, ".graphiql-response");
     const bootstrapKey = await server.admin.request<any>(`{ organizations { apiKeys(first: 5) { edges { node { name redactedKey } } } } }`);
     expect(JSON.parse(shown)).toEqual({
       data: {
@@ -116,8 +123,8 @@ describe("the playground in a browser", () => {
     await page.locator(".graphiql-query-editor .CodeMirror").waitFor();
     await replaceEditorText(page, ".graphiql-query-editor", "{ viewer { environment } }");
     await runQuery(page);
-    await page.waitForFunction(() => document.querySelector(".graphiql-response")?.textContent?.includes("UNAUTHENTICATED"));
-    const shown = await page.evaluate(() => (document.querySelector(".graphiql-response .CodeMirror") as any).CodeMirror.getValue());
+    await waitForResult(page, "UNAUTHENTICATED");
+    const shown = await editorText(page, ".graphiql-response");
     expect(JSON.parse(shown).errors[0].message).toBe("Authentication required: send an API key or a session token");
 
     // The documentation explorer has the schema: the introspection went through without a key.
