@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from "node:async_hooks";
 import { randomUUID } from "node:crypto";
 import { createServer, Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -15,7 +16,7 @@ import type { RequestContext } from "./auth/request-context.js";
 import { createSchema } from "./schema/build-schema.js";
 import { metricsRouter } from "./http/metrics.js";
 import { playgroundRouter } from "./http/playground.js";
-import { recordOperation, requestScope, trackRequests } from "./http/request-log.js";
+import { recordOperation, trackRequests } from "./http/request-log.js";
 
 export interface RunningServer {
   url: string;
@@ -24,6 +25,8 @@ export interface RunningServer {
   /** Stops accepting, lets in-flight requests finish, then stops Apollo. The App is closed by the caller. */
   stop(): Promise<void>;
 }
+
+const requestScope = new AsyncLocalStorage<{ requestId: string }>();
 
 /** Unexpected errors reach the client as "Internal server error" and the request id; the detail goes to the log. */
 function maskUnexpected(app: App) {
@@ -49,6 +52,8 @@ export async function startServer(app: App, port = app.services.config.port, hos
   const expressApp = express();
   expressApp.disable("x-powered-by");
   const httpServer = createServer(expressApp);
+  expressApp.use(metricsRouter(app.services.metrics), trackRequests(app.services));
+  if (config.playground) expressApp.use(playgroundRouter());
 
   const armor = new ApolloArmor({
     maxDepth: { n: config.limits.maxDepth },
@@ -64,11 +69,11 @@ export async function startServer(app: App, port = app.services.config.port, hos
     schema: await createSchema(app.services),
     ...armor,
     plugins: [
+      recordOperation,
       ...armor.plugins,
       ApolloServerPluginDrainHttpServer({ httpServer }),
       ApolloServerPluginCacheControlDisabled(),
       ApolloServerPluginLandingPageDisabled(),
-      recordOperation,
     ],
     persistedQueries: false,
     csrfPrevention: true,
@@ -87,10 +92,12 @@ export async function startServer(app: App, port = app.services.config.port, hos
     }
   });
 
-  expressApp.use(metricsRouter(app.services.metrics));
-  expressApp.use(trackRequests(app.services));
+  expressApp.use((req, res, next) => {
+    const requestId = randomUUID();
+    res.setHeader("x-request-id", requestId);
+    requestScope.run({ requestId }, next);
+  });
 
-  if (config.playground) expressApp.use(playgroundRouter());
   expressApp.use(
     "/graphql",
     express.json({ limit: config.limits.bodyBytes }),

@@ -140,6 +140,19 @@ describe("request logs", () => {
     expect(lines[0].durationMs).toBeGreaterThanOrEqual(0);
   });
 
+  it("cover requests refused before GraphQL runs, with the id the response carries", async () => {
+    const response = await fetch(server.url, {
+      method: "POST",
+      headers: { "content-type": "application/json", ...bearer("kw_test_notakey") },
+      body: JSON.stringify({ query: "query Refused { ping }" }),
+    });
+    expect(response.status).toBe(401);
+    const requestId = response.headers.get("x-request-id");
+    expect(requestId).toMatch(/^[0-9a-f-]{36}$/);
+    const lines = logLines.map((line) => JSON.parse(line)).filter((entry) => entry.requestId === requestId && entry.msg === "request");
+    expect(lines).toEqual([expect.objectContaining({ path: "/graphql", operation: "unknown", status: 401 })]);
+  });
+
   it("never contain a key: not the one authenticating, not one created or rotated", async () => {
     const created = await server.admin.request<any>(
       `mutation CreateLoggedKey($input: CreateSecretAPIKeyInput!) { createSecretAPIKey(input: $input) { ... on APIKey { id key } } }`,
