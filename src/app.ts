@@ -14,6 +14,7 @@ import { startWorker } from "./jobs/worker.js";
 import { TASKS } from "./jobs/task-names.js";
 import { createTaskList } from "./jobs/tasks.js";
 import { createLogger } from "./logger.js";
+import { Metrics } from "./metrics.js";
 import { ApiKeyService } from "./services/api-keys.js";
 import { AuditLogService } from "./services/audit-log.js";
 import { bootstrap, BootstrapResult } from "./services/bootstrap.js";
@@ -45,6 +46,7 @@ export interface Services {
   sessions: SessionService;
   sharedSecrets: SharedSecretService;
   auditLog: AuditLogService;
+  metrics: Metrics;
 }
 
 export interface AppOptions {
@@ -107,6 +109,7 @@ export class App {
       sessions,
       sharedSecrets: new SharedSecretService(transactions, config.keyPrefix),
       auditLog: new AuditLogService(transactions),
+      metrics: new Metrics(apiKeyAuthenticator, dataSource),
     };
     services.authenticator.useTokenAuthenticator(new JwtAuthenticator(dataSource, sessionTokens, apiKeyAuthenticator, usage, config.session));
     services.authenticator.useAttemptLimits(attemptLimits);

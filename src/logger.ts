@@ -1,11 +1,11 @@
-import pino, { Logger } from "pino";
+import pino, { DestinationStream, Logger } from "pino";
 
 /**
  * Structured JSON logs. Credentials never reach a log line: authorization headers,
  * keys, passwords, tokens and secrets are redacted wherever they appear in an object.
  */
-export function createLogger(level: string): Logger {
-  return pino({
+export function createLogger(level: string, destination?: DestinationStream): Logger {
+  const options = {
     level,
     base: { service: "keyway" },
     redact: {
@@ -25,5 +25,6 @@ export function createLogger(level: string): Logger {
       ],
       censor: "[redacted]",
     },
-  });
+  };
+  return destination ? pino(options, destination) : pino(options);
 }

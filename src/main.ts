@@ -1,55 +1,92 @@
 import "reflect-metadata";
-import { App } from "./app.js";
-import { PERMISSIONS } from "./auth/permissions.js";
-import { systemContext } from "./auth/request-context.js";
+// The server, the schema and the database layer load on first use (import()), so
+// --help and argument errors answer at once.
+import type { App, AppOptions } from "./app.js";
 import { Config, ConfigError, loadConfig } from "./config.js";
 import { APIKeyRole, Environment, Plan } from "./entities/enums.js";
-import { printSdl } from "./schema/build-schema.js";
-import { startServer } from "./server.js";
+import type { Organization } from "./entities/organization.js";
+import { createLogger } from "./logger.js";
 
 const HELP: Record<string, string> = {
   main: `Usage: keyway <command> [options]
 
 Commands:
-  serve                      Start the GraphQL server (default)
+  serve                      Start the GraphQL server (the default command)
   migrate                    Run database migrations and exit
   org create --name <name> [--plan FREE|PAID]
-                             Create an organization
-  org set-plan --org <id> <FREE|PAID>
+                             Create an organization (FREE unless --plan PAID)
+  org set-plan --org <org_id> FREE|PAID
                              Change an organization's plan
-  org list                   List organizations
-  key create --org <id> --env <test|live> --role <admin|readonly> --name <name>
-                             Create an API key and print it (once)
+  org list                   List organizations: id, plan, name
+  key create --org <org_id> --env test|live --role admin|readonly --name <name>
+                             Create an API key and print it (shown once)
   schema                     Print the GraphQL schema (SDL)
 
-Run "keyway <command> --help" for a command's options. Configuration comes from
-environment variables; see README.md.`,
-  serve: "Usage: keyway serve\n\nStarts the server on PORT (4000). Without DATABASE_URL an embedded PostgreSQL keeps its data in KEYWAY_DATA_DIR (./.keyway).",
-  migrate: "Usage: keyway migrate\n\nRuns pending migrations against the configured database and exits.",
-  org: "Usage:\n  keyway org create --name <name> [--plan FREE|PAID]\n  keyway org set-plan --org <org_id> <FREE|PAID>\n  keyway org list",
-  key: "Usage: keyway key create --org <org_id> --env <test|live> --role <admin|readonly> --name <name>\n\nPrints the new key once; only its hash is stored.",
-  schema: "Usage: keyway schema\n\nPrints the schema as SDL, sorted; the committed schema.graphql is this output.",
+"keyway <command> --help" or "keyway help <command>" shows a command's options.
+Settings come from environment variables (DATABASE_URL, PORT, ...; see README.md).
+Exit codes: 0 done, 1 the command failed, 2 wrong arguments or settings.`,
+  serve: `Usage: keyway serve
+
+Starts the server on HOST:PORT (0.0.0.0:4000) with GraphQL at /graphql, the
+playground in a browser at /graphql, /healthz and /metrics. Without
+DATABASE_URL an embedded PostgreSQL keeps its data in KEYWAY_DATA_DIR
+(./.keyway). On an empty database it first creates an organization, an admin
+user and a TEST API key, and prints their secrets once. Stop with Ctrl-C.`,
+  migrate: `Usage: keyway migrate
+
+Runs pending migrations against the configured database and exits. serve does
+this too; run it alone before starting several processes of a new version.`,
+  org: `Usage:
+  keyway org create --name <name> [--plan FREE|PAID]   prints: id, plan, name
+  keyway org set-plan --org <org_id> FREE|PAID
+  keyway org list                                      one organization per line
+
+Organizations on FREE cannot create keys, webhook targets or authorization
+endpoints in LIVE (UPGRADE_REQUIRED); PAID can.`,
+  key: `Usage: keyway key create --org <org_id> --env test|live --role admin|readonly --name <name>
+
+Creates an API key as the operator (no plan check) and prints it on stdout,
+once: only its hash is stored. "keyway org list" shows organization ids.`,
+  schema: `Usage: keyway schema
+
+Prints the schema as SDL, sorted; the committed schema.graphql is this output.`,
 };
 
-class UsageError extends Error {}
+export class UsageError extends Error {}
 
-function parseFlags(args: string[]): { flags: Record<string, string>; positional: string[] } {
+interface Arguments {
+  flags: Record<string, string>;
+  positional: string[];
+}
+
+/**
+ * `--name value` and `--name=value` flags plus positional arguments. Unknown
+ * flags and surplus arguments are errors: a typo must not be silently ignored.
+ */
+function parseArgs(command: string, args: string[], allowed: string[], maxPositional = 0): Arguments {
   const flags: Record<string, string> = {};
   const positional: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const arg = args[i];
-    if (arg.startsWith("--")) {
-      const [name, inline] = arg.slice(2).split("=", 2);
-      const value = inline ?? args[++i];
-      if (value === undefined) throw new UsageError(`--${name} needs a value`);
-      flags[name] = value;
-    } else positional.push(arg);
+    if (!arg.startsWith("--")) {
+      positional.push(arg);
+      continue;
+    }
+    const equals = arg.indexOf("=");
+    const name = arg.slice(2, equals === -1 ? undefined : equals);
+    if (!allowed.includes(name)) {
+      throw new UsageError(`unknown option --${name} for "keyway ${command}"; run "keyway ${command.split(" ")[0]} --help"`);
+    }
+    const value = equals === -1 ? args[++i] : arg.slice(equals + 1);
+    if (value === undefined || (equals === -1 && value.startsWith("--"))) throw new UsageError(`--${name} needs a value`);
+    flags[name] = value;
   }
+  if (positional.length > maxPositional) throw new UsageError(`unexpected argument "${positional[maxPositional]}" for "keyway ${command}"`);
   return { flags, positional };
 }
 
 function required(flags: Record<string, string>, name: string): string {
-  const value = flags[name];
+  const value = flags[name]?.trim();
   if (!value) throw new UsageError(`--${name} is required`);
   return value;
 }
@@ -60,18 +97,28 @@ function enumValue<T extends string>(raw: string, values: readonly T[], what: st
   return upper;
 }
 
-async function withApp<T>(config: Config, work: (app: App) => Promise<T>): Promise<T> {
-  const app = await App.open(config);
+async function openApp(config: Config, options: AppOptions = {}): Promise<App> {
   try {
-    await app.migrate();
-    return await work(app);
+    const { App } = await import("./app.js");
+    return await App.open(config, options);
+  } catch (error) {
+    const source = config.databaseUrl ? "the PostgreSQL at DATABASE_URL" : `the embedded PostgreSQL in ${config.dataDir}`;
+    throw new Error(`cannot open ${source}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+/** One-shot commands log to stderr, so their stdout (an id, a key) can be captured by scripts. */
+async function withApp<T>(config: Config, work: (app: App, migrated: string[]) => Promise<T>): Promise<T> {
+  const app = await openApp(config, { logger: createLogger(config.logLevel, process.stderr) });
+  try {
+    return await work(app, await app.migrate());
   } finally {
     await app.close();
   }
 }
 
 async function serve(config: Config): Promise<void> {
-  const app = await App.open(config);
+  const app = await openApp(config);
   const { logger } = app.services;
   await app.migrate();
   const created = await app.bootstrap();
@@ -90,6 +137,7 @@ async function serve(config: Config): Promise<void> {
     );
   }
   await app.startBackground();
+  const { startServer } = await import("./server.js");
   const server = await startServer(app);
   logger.info({ url: server.url }, "Keyway is listening");
   process.stdout.write(`Keyway is listening on ${server.url}\n`);
@@ -109,80 +157,99 @@ async function serve(config: Config): Promise<void> {
   process.on("SIGINT", () => void shutdown("SIGINT"));
 }
 
+function printOrganization(organization: Organization): void {
+  process.stdout.write(`${organization.nodeId}\t${organization.plan}\t${organization.name}\n`);
+}
+
 async function org(config: Config, args: string[]): Promise<void> {
   const [sub, ...rest] = args;
-  const { flags, positional } = parseFlags(rest);
   if (sub === "create") {
+    const { flags } = parseArgs("org create", rest, ["name", "plan"]);
     const name = required(flags, "name");
     const plan = enumValue(flags.plan ?? "FREE", Object.values(Plan), "--plan");
-    const organization = await withApp(config, (app) => app.services.organizations.create(name, plan));
-    process.stdout.write(`${organization.nodeId}\t${organization.plan}\t${organization.name}\n`);
+    printOrganization(await withApp(config, (app) => app.services.organizations.create(name, plan)));
   } else if (sub === "set-plan") {
+    const { flags, positional } = parseArgs("org set-plan", rest, ["org", "plan"], 1);
     const id = required(flags, "org");
-    if (positional.length !== 1) throw new UsageError("Give the plan: FREE or PAID");
-    const plan = enumValue(positional[0], Object.values(Plan), "plan");
+    const rawPlan = positional[0] ?? flags.plan;
+    if (!rawPlan) throw new UsageError("give the plan: keyway org set-plan --org <org_id> FREE|PAID");
+    const plan = enumValue(rawPlan, Object.values(Plan), "plan");
     const organization = await withApp(config, (app) => app.services.organizations.setPlan(id, plan));
-    if (!organization) throw new UsageError(`No organization ${id}`);
-    process.stdout.write(`${organization.nodeId}\t${organization.plan}\t${organization.name}\n`);
+    if (!organization) throw new UsageError(`no organization ${id}; "keyway org list" shows them`);
+    printOrganization(organization);
   } else if (sub === "list") {
-    const organizations = await withApp(config, (app) => app.services.organizations.list());
-    for (const o of organizations) process.stdout.write(`${o.nodeId}\t${o.plan}\t${o.name}\n`);
+    parseArgs("org list", rest, []);
+    for (const organization of await withApp(config, (app) => app.services.organizations.list())) printOrganization(organization);
   } else {
-    throw new UsageError(HELP.org);
+    throw new UsageError(sub ? `unknown command "org ${sub}"; run "keyway org --help"` : 'missing command: keyway org create | set-plan | list; run "keyway org --help"');
   }
 }
 
 async function key(config: Config, args: string[]): Promise<void> {
   const [sub, ...rest] = args;
-  if (sub !== "create") throw new UsageError(HELP.key);
-  const { flags } = parseFlags(rest);
+  if (sub !== "create") {
+    throw new UsageError(sub ? `unknown command "key ${sub}"; run "keyway key --help"` : 'missing command: keyway key create; run "keyway key --help"');
+  }
+  const { flags } = parseArgs("key create", rest, ["org", "env", "role", "name"]);
   const orgId = required(flags, "org");
   const environment = enumValue(required(flags, "env"), Object.values(Environment), "--env");
   const role = enumValue(required(flags, "role"), Object.values(APIKeyRole), "--role");
   const name = required(flags, "name");
   const plaintext = await withApp(config, async (app) => {
     const organization = await app.services.organizations.findByAnyId(orgId);
-    if (!organization) throw new UsageError(`No organization ${orgId}`);
+    if (!organization) throw new UsageError(`no organization ${orgId}; "keyway org list" shows them`);
+    const [{ systemContext }, { PERMISSIONS }] = await Promise.all([import("./auth/request-context.js"), import("./auth/permissions.js")]);
     const ctx = systemContext(organization.id, environment, new Set(PERMISSIONS));
     return (await app.services.apiKeys.issueAsOperator(ctx, name, role)).key!;
   });
+  // The key alone on stdout (for scripts); the reminder on stderr.
   process.stdout.write(`${plaintext}\n`);
+  process.stderr.write("Store this key now: Keyway keeps only its hash and cannot show it again.\n");
 }
 
 export async function main(argv: string[]): Promise<void> {
   const [command = "serve", ...args] = argv;
   if (command === "--help" || command === "-h" || command === "help") {
-    process.stdout.write(HELP.main + "\n");
+    const topic = command === "help" && args[0] ? args[0] : "main";
+    if (!Object.hasOwn(HELP, topic)) throw new UsageError(`no help for "${topic}"; run "keyway --help"`);
+    process.stdout.write(HELP[topic] + "\n");
     return;
   }
-  if (!HELP[command] || command === "main") throw new UsageError(`Unknown command "${command}"\n\n${HELP.main}`);
+  if (!Object.hasOwn(HELP, command) || command === "main") throw new UsageError(`unknown command "${command}"; run "keyway --help"`);
   if (args.includes("--help") || args.includes("-h")) {
     process.stdout.write(HELP[command] + "\n");
     return;
   }
   if (command === "schema") {
+    parseArgs(command, args, []);
+    const { printSdl } = await import("./schema/build-schema.js");
     process.stdout.write(await printSdl());
     return;
   }
   const config = loadConfig();
-  if (command === "serve") return serve(config);
+  if (command === "serve") {
+    parseArgs(command, args, []);
+    return serve(config);
+  }
   if (command === "migrate") {
-    const ran = await withApp(config, async () => []);
-    void ran;
-    process.stdout.write("Migrations are up to date\n");
+    parseArgs(command, args, []);
+    const ran = await withApp(config, async (_app, migrated) => migrated);
+    process.stdout.write(ran.length ? `Applied ${ran.length} migration(s): ${ran.join(", ")}\n` : "Migrations are up to date\n");
     return;
   }
   if (command === "org") return org(config, args);
-  if (command === "key") return key(config, args);
+  return key(config, args);
 }
 
-if (require.main === module) {
-  main(process.argv.slice(2)).catch((error: unknown) => {
-    if (error instanceof ConfigError || error instanceof UsageError) {
-      process.stderr.write(`keyway: ${error.message}\n`);
-      process.exit(2);
-    }
+/** The `keyway` executable: exit code 2 when the command line or configuration is wrong, 1 when the command fails. */
+export function run(argv: string[]): void {
+  main(argv).catch((error: unknown) => {
+    const usage = error instanceof ConfigError || error instanceof UsageError;
     process.stderr.write(`keyway: ${error instanceof Error ? error.message : String(error)}\n`);
-    process.exit(1);
+    process.exitCode = usage ? 2 : 1;
+    // serve may have started background work before failing; do not wait for it.
+    setImmediate(() => process.exit());
   });
 }
+
+if (require.main === module) run(process.argv.slice(2));

@@ -13,6 +13,9 @@ import type { Logger } from "pino";
 import type { App } from "./app.js";
 import type { RequestContext } from "./auth/request-context.js";
 import { createSchema } from "./schema/build-schema.js";
+import { metricsRouter } from "./http/metrics.js";
+import { playgroundRouter } from "./http/playground.js";
+import { recordOperation, trackRequests } from "./http/request-log.js";
 
 export interface RunningServer {
   url: string;
@@ -70,6 +73,8 @@ export async function startServer(app: App, port = app.services.config.port, hos
   // Per-IP limits need the client's address, not the load balancer's.
   if (config.trustProxy) expressApp.set("trust proxy", config.trustProxy);
   const httpServer = createServer(expressApp);
+  expressApp.use(metricsRouter(app.services.metrics), trackRequests(app.services));
+  if (config.playground) expressApp.use(playgroundRouter());
 
   const armor = new ApolloArmor({
     maxDepth: { n: config.limits.maxDepth },
@@ -85,6 +90,7 @@ export async function startServer(app: App, port = app.services.config.port, hos
     schema: await createSchema(app.services),
     ...armor,
     plugins: [
+      recordOperation,
       ...armor.plugins,
       ApolloServerPluginDrainHttpServer({ httpServer }),
       ApolloServerPluginCacheControlDisabled(),

@@ -1,0 +1,74 @@
+import { AsyncLocalStorage } from "node:async_hooks";
+import { randomUUID } from "node:crypto";
+import type { ApolloServerPlugin } from "@apollo/server";
+import type { RequestHandler } from "express";
+import type { Services } from "../app.js";
+
+/** The operation Apollo resolved for the current request; "anonymous" for an unnamed one. */
+interface Operation {
+  name?: string;
+  type?: string;
+}
+
+const currentOperation = new AsyncLocalStorage<Operation>();
+
+/** Records the operation Apollo resolved, for the request log line and the metrics. */
+export const recordOperation: ApolloServerPlugin = {
+  async requestDidStart() {
+    return {
+      async didResolveOperation({ operation, operationName }) {
+        const current = currentOperation.getStore();
+        if (!current) return;
+        current.name = operationName ?? "anonymous";
+        current.type = operation?.operation;
+      },
+    };
+  },
+};
+
+/** Probes are frequent and say nothing new; they log at debug. */
+const PROBES = new Set(["/healthz"]);
+
+/**
+ * When a response is sent, writes one log line and the GraphQL metrics. The
+ * line has the request id, method, path, operation, status and duration —
+ * never headers, the query string, the body or its variables, which may hold
+ * credentials.
+ *
+ * The request id is the x-request-id response header as finally sent (the
+ * GraphQL context may set it to its own id, which errors quote); it is given
+ * a value here first, so responses that never reach GraphQL have one too.
+ */
+export function trackRequests(services: Services): RequestHandler {
+  const { logger, metrics } = services;
+  return (req, res, next) => {
+    const operation: Operation = {};
+    const started = process.hrtime.bigint();
+    // Read now: routers mounted on a path rewrite req.url while they run.
+    const { method, path } = req;
+    res.setHeader("x-request-id", randomUUID());
+    res.on("finish", () => {
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      const graphql = path === "/graphql" && !String(res.getHeader("content-type") ?? "").startsWith("text/html");
+      if (graphql) {
+        operation.name ??= "unknown";
+        operation.type ??= "unknown";
+        metrics.observeGraphqlRequest(operation.name, operation.type, res.statusCode, seconds);
+      }
+      const level = res.statusCode >= 500 ? "error" : PROBES.has(path) ? "debug" : "info";
+      logger[level](
+        {
+          requestId: res.getHeader("x-request-id"),
+          method,
+          path,
+          operation: operation.name,
+          operationType: operation.type,
+          status: res.statusCode,
+          durationMs: Math.round(seconds * 10_000) / 10,
+        },
+        "request",
+      );
+    });
+    currentOperation.run(operation, next);
+  };
+}
