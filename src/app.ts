@@ -11,6 +11,7 @@ import { startWorker } from "./jobs/worker.js";
 import { createTaskList } from "./jobs/tasks.js";
 import { createLogger } from "./logger.js";
 import { ApiKeyService } from "./services/api-keys.js";
+import { CollaborativeAuthorizationService } from "./services/collaborative-authorization.js";
 import { bootstrap, BootstrapResult } from "./services/bootstrap.js";
 import { OrganizationService } from "./services/organizations.js";
 import { DnsLookup, OutboundHttp } from "./services/outbound-http.js";
@@ -34,6 +35,7 @@ export interface Services {
   users: UserService;
   outboundHttp: OutboundHttp;
   signingKeys: SigningKeyService;
+  collaborativeAuthorization: CollaborativeAuthorizationService;
 }
 
 export interface AppOptions {
@@ -75,6 +77,8 @@ export class App {
     const passwords = new PasswordHasher(config.bcryptCost);
     const apiKeyAuthenticator = new ApiKeyAuthenticator(dataSource, config.keyPrefix, config.keyCacheTtlMs, logger);
     const usage = new UsageRecorder(dataSource, config.usageFlushIntervalMs, logger);
+    const outboundHttp = new OutboundHttp(config.allowPrivateUrlsInTest, options.dnsLookup);
+    const signingKeys = new SigningKeyService(transactions);
     const services: Services = {
       config,
       logger,
@@ -87,8 +91,9 @@ export class App {
       organizations: new OrganizationService(dataSource),
       apiKeys: new ApiKeyService(config, transactions, apiKeyAuthenticator),
       users: new UserService(dataSource),
-      outboundHttp: new OutboundHttp(config.allowPrivateUrlsInTest, options.dnsLookup),
-      signingKeys: new SigningKeyService(transactions),
+      outboundHttp,
+      signingKeys,
+      collaborativeAuthorization: new CollaborativeAuthorizationService(config, transactions, outboundHttp, signingKeys),
     };
     const app = new App(services, databaseUrl);
     app.stops = stops;

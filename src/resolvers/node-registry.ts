@@ -13,4 +13,6 @@ export const NODE_LOADERS: Partial<Record<NodeTypeName, NodeLoader>> = {
     uuid === tenantContext(ctx).organizationId ? services.organizations.findById(uuid) : null,
   User: (services, ctx, uuid) => services.users.findById(tenantContext(ctx), uuid),
   APIKey: (services, ctx, uuid) => services.apiKeys.findById(tenantContext(ctx), uuid),
+  CollaborativeAuthorizationEndpoint: (services, ctx, uuid) => services.collaborativeAuthorization.findEndpoint(tenantContext(ctx), uuid),
+  CollaborativeAuthorizationRequest: (services, ctx, uuid) => services.collaborativeAuthorization.findRequest(tenantContext(ctx), uuid),
 };

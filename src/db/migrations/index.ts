@@ -1,5 +1,6 @@
 import { Foundation1763900000000 } from "./1763900000000-foundation.js";
 import { SigningKeys1763900000100 } from "./1763900000100-signing-keys.js";
+import { CollaborativeAuthorization1763900003000 } from "./1763900003000-collaborative-authorization.js";
 
 /** In order. Each capability adds its own file; never edit one that has shipped. */
-export const MIGRATIONS = [Foundation1763900000000, SigningKeys1763900000100];
+export const MIGRATIONS = [Foundation1763900000000, SigningKeys1763900000100, CollaborativeAuthorization1763900003000];
