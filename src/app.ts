@@ -17,6 +17,7 @@ import { createLogger } from "./logger.js";
 import { Metrics } from "./metrics.js";
 import { ApiKeyService } from "./services/api-keys.js";
 import { AuditLogService } from "./services/audit-log.js";
+import { CollaborativeAuthorizationService } from "./services/collaborative-authorization.js";
 import { bootstrap, BootstrapResult } from "./services/bootstrap.js";
 import { OrganizationService } from "./services/organizations.js";
 import { DnsLookup, OutboundHttp } from "./services/outbound-http.js";
@@ -47,6 +48,7 @@ export interface Services {
   sharedSecrets: SharedSecretService;
   auditLog: AuditLogService;
   metrics: Metrics;
+  collaborativeAuthorization: CollaborativeAuthorizationService;
 }
 
 export interface AppOptions {
@@ -91,6 +93,8 @@ export class App {
     const sessionTokens = new SessionTokens(dataSource, config.session.secret);
     const sessions = new SessionService(sessionTokens, config.session);
     const attemptLimits = new AttemptLimits(dataSource, config);
+    const outboundHttp = new OutboundHttp(config.allowPrivateUrlsInTest, options.dnsLookup);
+    const signingKeys = new SigningKeyService(transactions);
     const services: Services = {
       config,
       logger,
@@ -103,13 +107,14 @@ export class App {
       organizations: new OrganizationService(dataSource),
       apiKeys: new ApiKeyService(config, transactions, apiKeyAuthenticator),
       users: new UserService(dataSource, config, transactions, passwords, sessions, attemptLimits),
-      outboundHttp: new OutboundHttp(config.allowPrivateUrlsInTest, options.dnsLookup),
-      signingKeys: new SigningKeyService(transactions),
+      outboundHttp,
+      signingKeys,
       attemptLimits,
       sessions,
       sharedSecrets: new SharedSecretService(transactions, config.keyPrefix),
       auditLog: new AuditLogService(transactions),
       metrics: new Metrics(apiKeyAuthenticator, dataSource),
+      collaborativeAuthorization: new CollaborativeAuthorizationService(config, transactions, outboundHttp, signingKeys),
     };
     services.authenticator.useTokenAuthenticator(new JwtAuthenticator(dataSource, sessionTokens, apiKeyAuthenticator, usage, config.session));
     services.authenticator.useAttemptLimits(attemptLimits);

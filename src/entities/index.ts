@@ -1,5 +1,7 @@
 import { ApiKey } from "./api-key.js";
 import { AuditLogEntry } from "./audit-log-entry.js";
+import { CollaborativeAuthorizationEndpoint } from "./collaborative-authorization-endpoint.js";
+import { CollaborativeAuthorizationRequest } from "./collaborative-authorization-request.js";
 import { Membership } from "./membership.js";
 import { NotificationEvent } from "./notification-event.js";
 import { Organization } from "./organization.js";
@@ -21,4 +23,6 @@ export const ENTITIES = [
   UserSession,
   UserInvitation,
   SharedSecret,
+  CollaborativeAuthorizationEndpoint,
+  CollaborativeAuthorizationRequest,
 ];

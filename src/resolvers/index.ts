@@ -1,5 +1,10 @@
 import { ApiKeyResolver, OrganizationApiKeysResolver } from "./api-key.resolver.js";
 import { OrganizationAuditLogResolver } from "./audit-log.resolver.js";
+import {
+  CollaborativeAuthorizationEndpointResolver,
+  CollaborativeAuthorizationRequestResolver,
+  OrganizationCollaborativeAuthorizationResolver,
+} from "./collaborative-authorization.resolver.js";
 import { OrganizationSharedSecretResolver, SharedSecretResolver } from "./shared-secret.resolver.js";
 import { SystemResolver, ViewerResolver } from "./system.resolver.js";
 import { OrganizationUsersResolver, UserResolver } from "./user.resolver.js";
@@ -15,4 +20,7 @@ export const RESOLVERS = [
   SharedSecretResolver,
   OrganizationSharedSecretResolver,
   OrganizationAuditLogResolver,
+  CollaborativeAuthorizationEndpointResolver,
+  CollaborativeAuthorizationRequestResolver,
+  OrganizationCollaborativeAuthorizationResolver,
 ] as const;

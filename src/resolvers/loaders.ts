@@ -2,12 +2,17 @@ import DataLoader from "dataloader";
 import { tenantContext, type RequestContext } from "../auth/request-context.js";
 import type { Services } from "../app.js";
 import type { ApiKey } from "../entities/api-key.js";
+import type { CollaborativeAuthorizationEndpoint } from "../entities/collaborative-authorization-endpoint.js";
+import type { SigningKey } from "../entities/signing-key.js";
 import type { User } from "../entities/user.js";
 
 /** Per-request batching for references between objects (createdBy, rotatedFrom, …): one query per page, not per row. */
 export interface Loaders {
   apiKey: DataLoader<string, ApiKey | null>;
   user: DataLoader<string, User | null>;
+  collaborativeAuthorizationEndpoint: DataLoader<string, CollaborativeAuthorizationEndpoint | null>;
+  /** Unexpired signing keys by owner (target or endpoint id). */
+  signingKeys: DataLoader<string, SigningKey[]>;
 }
 
 const perRequest = new WeakMap<RequestContext, Loaders>();
@@ -24,6 +29,14 @@ export function loadersFor(ctx: RequestContext, services: Services): Loaders {
       user: new DataLoader(async (ids) => {
         const found = await services.users.findManyById(tenant, ids);
         return ids.map((id) => found.get(id) ?? null);
+      }),
+      collaborativeAuthorizationEndpoint: new DataLoader(async (ids) => {
+        const found = await services.collaborativeAuthorization.findEndpointsById(tenant, ids);
+        return ids.map((id) => found.get(id) ?? null);
+      }),
+      signingKeys: new DataLoader(async (ownerIds) => {
+        const byOwner = await services.signingKeys.validKeysByOwner(tenant, ownerIds);
+        return ownerIds.map((id) => byOwner.get(id) ?? []);
       }),
     };
     perRequest.set(ctx, loaders);

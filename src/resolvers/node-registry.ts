@@ -16,4 +16,6 @@ export const NODE_LOADERS: Partial<Record<NodeTypeName, NodeLoader>> = {
   UserMembership: (services, ctx, uuid) => services.users.findMembership(tenantContext(ctx), uuid),
   UserInvitation: (services, ctx, uuid) => services.users.findInvitation(tenantContext(ctx), uuid),
   AuditLogEntry: (services, ctx, uuid) => services.auditLog.findById(tenantContext(ctx), uuid),
+  CollaborativeAuthorizationEndpoint: (services, ctx, uuid) => services.collaborativeAuthorization.findEndpoint(tenantContext(ctx), uuid),
+  CollaborativeAuthorizationRequest: (services, ctx, uuid) => services.collaborativeAuthorization.findRequest(tenantContext(ctx), uuid),
 };

@@ -7,8 +7,7 @@ import { API_KEY_ROLE_PERMISSIONS, covers, PERMISSIONS } from "../auth/permissio
 import { systemContext, type TenantContext } from "../auth/request-context.js";
 import type { Config } from "../config.js";
 import { ApiKey, apiKeyStatus, APIKeyState, APIKeyStatus } from "../entities/api-key.js";
-import { ActorType, APIKeyRole, Environment, NotificationEventName, Plan } from "../entities/enums.js";
-import { Organization } from "../entities/organization.js";
+import { ActorType, APIKeyRole, Environment, NotificationEventName } from "../entities/enums.js";
 import { ConnectionArgs, paginate } from "../schema/connection.js";
 import { encodeId } from "../schema/ids.js";
 import {
@@ -18,8 +17,8 @@ import {
   InvalidState,
   LimitExceeded,
   NotFound,
-  UpgradeRequired,
 } from "./domain-errors.js";
+import { assertPlanAllowsCreation } from "./plans.js";
 import type { Transaction, Transactions } from "./transaction.js";
 
 export interface NewApiKey {
@@ -341,10 +340,7 @@ export class ApiKeyService {
   /** Plan and per-environment limit; the advisory lock makes concurrent creates count one at a time. */
   private async assertMayCreate(tx: Transaction): Promise<void> {
     const { organizationId, environment } = tx.ctx;
-    if (environment === Environment.LIVE) {
-      const organization = await tx.em.findOneByOrFail(Organization, { id: organizationId });
-      if (organization.plan === Plan.FREE) throw new UpgradeRequired();
-    }
+    await assertPlanAllowsCreation(tx);
     await tx.em.query("SELECT pg_advisory_xact_lock(hashtext($1))", [`api_keys:${organizationId}:${environment}`]);
     const count = await tx.scope.count(ApiKey, { deletedAt: IsNull() });
     if (count >= this.config.maxKeysPerEnvironment) {

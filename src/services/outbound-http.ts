@@ -98,7 +98,11 @@ export class OutboundHttp {
     };
   }
 
-  /** POSTs a JSON body; never throws for network or HTTP failures, it reports them. */
+  /**
+   * POSTs a JSON body; never throws for network or HTTP failures, it reports them.
+   * `timeoutMs` bounds the whole call, name resolution included, so a caller with a
+   * deadline (collaborative authorization) gets an answer in time whatever DNS does.
+   */
   async postJson(
     uri: string,
     environment: Environment,
@@ -115,50 +119,51 @@ export class OutboundHttp {
       ...partial,
       durationMs: Math.round(performance.now() - started),
     });
-    let url: URL;
-    try {
-      url = await this.assertSafe(uri, environment);
-    } catch (error) {
-      return done({ errorMessage: (error as Error).message });
-    }
-    const transport = url.protocol === "https:" ? https : http;
     return new Promise<OutboundResponse>((resolve) => {
       let settled = false;
+      let request: http.ClientRequest | null = null;
       const finish = (result: OutboundResponse) => {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
         resolve(result);
       };
-      const request = transport.request(
-        url,
-        {
-          method: "POST",
-          headers: { "content-type": "application/json", "user-agent": "Keyway-Webhooks/1", ...headers, "content-length": Buffer.byteLength(body) },
-          lookup: this.guardedLookup(environment),
-          agent: false,
-        },
-        (response) => {
-          const chunks: Buffer[] = [];
-          let size = 0;
-          response.on("data", (chunk: Buffer) => {
-            if (size < RESPONSE_BODY_LIMIT) chunks.push(chunk.subarray(0, RESPONSE_BODY_LIMIT - size));
-            size += chunk.length;
-          });
-          response.on("end", () =>
-            finish(done({ httpStatus: response.statusCode ?? null, responseBody: Buffer.concat(chunks).toString("utf8") })),
-          );
-          response.on("error", (error) =>
-            finish(done({ httpStatus: response.statusCode ?? null, errorMessage: error.message, responseBody: Buffer.concat(chunks).toString("utf8") })),
-          );
-        },
-      );
       const timer = setTimeout(() => {
         finish(done({ errorMessage: `no response within ${timeoutMs} ms`, timedOut: true }));
-        request.destroy();
+        request?.destroy();
       }, timeoutMs);
-      request.on("error", (error) => finish(done({ errorMessage: error.message })));
-      request.end(body);
+      this.assertSafe(uri, environment).then(
+        (url) => {
+          if (settled) return;
+          const transport = url.protocol === "https:" ? https : http;
+          request = transport.request(
+            url,
+            {
+              method: "POST",
+              headers: { "content-type": "application/json", "user-agent": "Keyway-Webhooks/1", ...headers, "content-length": Buffer.byteLength(body) },
+              lookup: this.guardedLookup(environment),
+              agent: false,
+            },
+            (response) => {
+              const chunks: Buffer[] = [];
+              let size = 0;
+              response.on("data", (chunk: Buffer) => {
+                if (size < RESPONSE_BODY_LIMIT) chunks.push(chunk.subarray(0, RESPONSE_BODY_LIMIT - size));
+                size += chunk.length;
+              });
+              response.on("end", () =>
+                finish(done({ httpStatus: response.statusCode ?? null, responseBody: Buffer.concat(chunks).toString("utf8") })),
+              );
+              response.on("error", (error) =>
+                finish(done({ httpStatus: response.statusCode ?? null, errorMessage: error.message, responseBody: Buffer.concat(chunks).toString("utf8") })),
+              );
+            },
+          );
+          request.on("error", (error) => finish(done({ errorMessage: error.message })));
+          request.end(body);
+        },
+        (error: Error) => finish(done({ errorMessage: error.message })),
+      );
     });
   }
 }

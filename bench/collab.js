@@ -1,0 +1,192 @@
+// Collaborative authorization: simulated authorizations per second against a local
+// endpoint that answers at once, and the latency Keyway adds on top of the endpoint's
+// own time (target: p99 overhead < 20 ms). Run after `npm run build`:
+//   node bench/collab.js
+// Writes bench/results/collab.json and bench/results/collab.md. Bounded to ~1 minute.
+const http = require("node:http");
+const { mkdirSync, writeFileSync } = require("node:fs");
+const os = require("node:os");
+const path = require("node:path");
+const { ROOT, startDatabase, startKeyway, graphql } = require("./lib/server.js");
+
+const WARMUP = 100;
+const SEQUENTIAL = 1000;
+const THROUGHPUT_SECONDS = 8;
+const CONCURRENCY = 16;
+const TARGET_P99_OVERHEAD_MS = 20;
+const HARD_LIMIT_MS = 110_000;
+
+const SIMULATE = `mutation($input: SimulateCollaborativeAuthorizationInput!) {
+  simulateCollaborativeAuthorization(input: $input) {
+    __typename
+    ... on CollaborativeAuthorizationRequest { id decidedBy }
+    ... on UserError { errors { code description } }
+  }
+}`;
+const INPUT = { input: { amount: 1250, currencyCode: "USD", merchantName: "Bench Coffee" } };
+
+/** An endpoint that approves at once and records how long it held each request (its own time). */
+function startEndpoint() {
+  const ownTimeMs = new Map();
+  const server = http.createServer((req, res) => {
+    const started = performance.now();
+    req.resume();
+    req.on("end", () => {
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end('{"responseCode":"APPROVED"}');
+      ownTimeMs.set(req.headers["webhook-id"], performance.now() - started);
+    });
+  });
+  return new Promise((resolve) =>
+    server.listen(0, "127.0.0.1", () =>
+      resolve({
+        url: `http://127.0.0.1:${server.address().port}/decide`,
+        ownTimeMs,
+        stop: () => new Promise((done) => { server.closeAllConnections(); server.close(() => done()); }),
+      }),
+    ),
+  );
+}
+
+async function simulateOnce(url, key) {
+  const started = performance.now();
+  const data = await graphql(url, key, SIMULATE, INPUT);
+  const elapsed = performance.now() - started;
+  const result = data.simulateCollaborativeAuthorization;
+  if (result.__typename !== "CollaborativeAuthorizationRequest" || result.decidedBy !== "ENDPOINT") {
+    throw new Error(`unexpected answer: ${JSON.stringify(result)}`);
+  }
+  return { id: result.id, elapsed };
+}
+
+function percentile(sorted, p) {
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+}
+
+const round = (n) => Math.round(n * 100) / 100;
+
+async function main() {
+  const cleanups = [];
+  const cleanup = async () => {
+    for (const stop of cleanups.reverse()) await stop().catch(() => {});
+  };
+  const guard = setTimeout(() => {
+    console.error(`collab bench: gave up after ${HARD_LIMIT_MS / 1000} s`);
+    cleanup().finally(() => process.exit(1));
+  }, HARD_LIMIT_MS);
+
+  try {
+    const db = await startDatabase();
+    cleanups.push(() => db.stop());
+    // NODE_ENV=production refuses private URLs unless allowed: the endpoint is on loopback.
+    const keyway = await startKeyway(db.url, { KEYWAY_ALLOW_PRIVATE_URLS: "test" });
+    cleanups.push(() => keyway.stop());
+    const endpoint = await startEndpoint();
+    cleanups.push(() => endpoint.stop());
+
+    const added = await graphql(keyway.url, keyway.key, `mutation($input: AddCollaborativeAuthorizationEndpointInput!) {
+      addCollaborativeAuthorizationEndpoint(input: $input) { __typename ... on CollaborativeAuthorizationEndpoint { id } } }`,
+      { input: { name: "bench", uri: endpoint.url } });
+    const endpointId = added.addCollaborativeAuthorizationEndpoint.id;
+    const activated = await graphql(keyway.url, keyway.key, `mutation($input: ActivateCollaborativeAuthorizationEndpointInput!) {
+      activateCollaborativeAuthorizationEndpoint(input: $input) { __typename ... on CollaborativeAuthorizationEndpoint { status } } }`,
+      { input: { endpointId } });
+    if (activated.activateCollaborativeAuthorizationEndpoint.status !== "ACTIVE") throw new Error("endpoint did not activate");
+
+    for (let i = 0; i < WARMUP; i++) await simulateOnce(keyway.url, keyway.key);
+
+    // One at a time: the client's round trip minus the endpoint's own time is what Keyway adds.
+    const overheads = [];
+    const latencies = [];
+    for (let i = 0; i < SEQUENTIAL; i++) {
+      const { id, elapsed } = await simulateOnce(keyway.url, keyway.key);
+      latencies.push(elapsed);
+      overheads.push(elapsed - (endpoint.ownTimeMs.get(id) ?? 0));
+    }
+    // The same number of the cheapest authenticated request, for scale: what any request costs here.
+    const baseline = [];
+    for (let i = 0; i < SEQUENTIAL; i++) {
+      const started = performance.now();
+      await graphql(keyway.url, keyway.key, "{ viewer { environment } }");
+      baseline.push(performance.now() - started);
+    }
+    baseline.sort((a, b) => a - b);
+    overheads.sort((a, b) => a - b);
+    latencies.sort((a, b) => a - b);
+    const ownTimes = [...endpoint.ownTimeMs.values()].sort((a, b) => a - b);
+
+    // Throughput: CONCURRENCY clients for THROUGHPUT_SECONDS.
+    let completed = 0;
+    const deadline = performance.now() + THROUGHPUT_SECONDS * 1000;
+    const started = performance.now();
+    await Promise.all(
+      Array.from({ length: CONCURRENCY }, async () => {
+        while (performance.now() < deadline) {
+          await simulateOnce(keyway.url, keyway.key);
+          completed++;
+        }
+      }),
+    );
+    const seconds = (performance.now() - started) / 1000;
+
+    const result = {
+      benchmark: "collab",
+      date: new Date().toISOString(),
+      machine: { cpus: os.cpus().length, node: process.version },
+      throughput: { concurrency: CONCURRENCY, seconds: round(seconds), requests: completed, perSecond: round(completed / seconds) },
+      overheadMs: {
+        requests: SEQUENTIAL,
+        p50: round(percentile(overheads, 50)),
+        p95: round(percentile(overheads, 95)),
+        p99: round(percentile(overheads, 99)),
+        max: round(overheads[overheads.length - 1]),
+      },
+      clientLatencyMs: { p50: round(percentile(latencies, 50)), p99: round(percentile(latencies, 99)) },
+      baselineQueryMs: { query: "{ viewer { environment } }", p50: round(percentile(baseline, 50)), p99: round(percentile(baseline, 99)) },
+      loadAverage: os.loadavg().map(round),
+      endpointOwnTimeMs: { p50: round(percentile(ownTimes, 50)), p99: round(percentile(ownTimes, 99)) },
+      target: { p99OverheadMs: TARGET_P99_OVERHEAD_MS },
+      pass: percentile(overheads, 99) < TARGET_P99_OVERHEAD_MS,
+    };
+
+    const md = [
+      "# Collaborative authorization",
+      "",
+      `${result.date}, ${result.machine.cpus} CPUs (load average ${result.loadAverage.join(", ")}), Node ${result.machine.node}. Keyway in its own process on embedded PostgreSQL;`,
+      "the decision endpoint (127.0.0.1) approves at once. Each authorization is one `simulateCollaborativeAuthorization`",
+      "mutation: read the active endpoint and its keys, sign, POST, parse, then one transaction with the request row,",
+      "audit row and outbox event.",
+      "",
+      "| measure | value |",
+      "| --- | --- |",
+      `| simulated authorizations / s (${CONCURRENCY} concurrent clients, ${result.throughput.seconds} s) | ${result.throughput.perSecond} |`,
+      `| overhead p50 / p95 / p99 / max (ms, ${SEQUENTIAL} sequential) | ${result.overheadMs.p50} / ${result.overheadMs.p95} / ${result.overheadMs.p99} / ${result.overheadMs.max} |`,
+      `| client latency p50 / p99 (ms) | ${result.clientLatencyMs.p50} / ${result.clientLatencyMs.p99} |`,
+      `| baseline: \`{ viewer { environment } }\` p50 / p99 (ms) | ${result.baselineQueryMs.p50} / ${result.baselineQueryMs.p99} |`,
+      `| endpoint's own time p50 / p99 (ms) | ${result.endpointOwnTimeMs.p50} / ${result.endpointOwnTimeMs.p99} |`,
+      `| target: p99 overhead < ${TARGET_P99_OVERHEAD_MS} ms | ${result.pass ? "met" : "NOT met"} |`,
+      "",
+      "Overhead = the client's round trip minus the time the endpoint held the request.",
+      "",
+    ].join("\n");
+
+    const dir = path.join(ROOT, "bench", "results");
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(path.join(dir, "collab.json"), JSON.stringify(result, null, 2) + "\n");
+    writeFileSync(path.join(dir, "collab.md"), md);
+    process.stdout.write(md);
+    // A missed target is a result, not a failure of the run: the runner reads `pass`.
+    return 0;
+  } finally {
+    clearTimeout(guard);
+    await cleanup();
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error) => {
+    console.error(error);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,335 @@
+import { randomUUID } from "node:crypto";
+import { IsNull } from "typeorm";
+import type { TenantContext } from "../auth/request-context.js";
+import type { Config } from "../config.js";
+import {
+  CollaborativeAuthorizationEndpoint as Endpoint,
+  CollaborativeAuthorizationEndpointStatus as EndpointStatus,
+  CollaborativeAuthorizationStandInDecision as StandInDecision,
+} from "../entities/collaborative-authorization-endpoint.js";
+import {
+  CollaborativeAuthorizationDecidedBy as DecidedBy,
+  CollaborativeAuthorizationRequest as AuthorizationRequest,
+  CollaborativeAuthorizationResponseCode as ResponseCode,
+  CollaborativeAuthorizationStandInReason as StandInReason,
+} from "../entities/collaborative-authorization-request.js";
+import { Environment, NotificationEventName } from "../entities/enums.js";
+import { ConnectionArgs, paginate } from "../schema/connection.js";
+import { encodeId } from "../schema/ids.js";
+import { InvalidInput, InvalidState, LimitExceeded, NotAvailableInLive, NotFound } from "./domain-errors.js";
+import type { OutboundHttp, OutboundResponse } from "./outbound-http.js";
+import { assertPlanAllowsCreation } from "./plans.js";
+import type { SigningKeyService } from "./signing-keys.js";
+import type { TenantScope } from "./tenant-scope.js";
+import type { Transaction, Transactions } from "./transaction.js";
+import { signatureHeaders } from "./webhook-signature.js";
+
+export interface NewEndpoint {
+  name: string;
+  uri: string;
+  standInDecision?: StandInDecision | null;
+}
+
+export interface AuthorizationDetails {
+  /** Minor units. */
+  amount: number;
+  currencyCode: string;
+  merchantName?: string | null;
+}
+
+type Decision = Pick<AuthorizationRequest, "responseCode" | "authorizedAmount" | "decidedBy" | "standInReason">;
+
+export const VERIFICATION_TYPE = "COLLABORATIVE_AUTHORIZATION_ENDPOINT_VERIFICATION";
+export const REQUEST_TYPE = "COLLABORATIVE_AUTHORIZATION_REQUEST";
+export const ENDPOINT_NAME_MAX = 100;
+
+/** What the COLLABORATIVE_AUTHORIZATION_DECIDED event carries. */
+export function authorizationEventData(request: AuthorizationRequest): Record<string, unknown> {
+  return {
+    object: "collaborative_authorization_request",
+    id: request.nodeId,
+    endpointId: request.endpointId ? encodeId("CollaborativeAuthorizationEndpoint", request.endpointId) : null,
+    amount: request.amount,
+    currencyCode: request.currencyCode,
+    merchantName: request.merchantName,
+    responseCode: request.responseCode,
+    authorizedAmount: request.authorizedAmount,
+    decidedBy: request.decidedBy,
+    standInReason: request.standInReason,
+    latencyMs: request.latencyMs,
+  };
+}
+
+/**
+ * The endpoint's answer, or null when it is unusable (→ stand-in, ERROR): a 2xx whose
+ * JSON body has responseCode APPROVED or DECLINED. APPROVED without authorizedAmount
+ * approves the full amount; an authorizedAmount below it is a partial approval; one that
+ * is not an integer in 0..amount is unusable. DECLINED always authorizes 0.
+ */
+export function parseEndpointAnswer(response: OutboundResponse, amount: number): Decision | null {
+  if (response.httpStatus === null || response.httpStatus < 200 || response.httpStatus > 299) return null;
+  let answer: unknown;
+  try {
+    answer = JSON.parse(response.responseBody ?? "");
+  } catch {
+    return null;
+  }
+  if (typeof answer !== "object" || answer === null) return null;
+  const { responseCode, authorizedAmount } = answer as { responseCode?: unknown; authorizedAmount?: unknown };
+  const byEndpoint = { decidedBy: DecidedBy.ENDPOINT, standInReason: null };
+  if (responseCode === ResponseCode.DECLINED) return { ...byEndpoint, responseCode: ResponseCode.DECLINED, authorizedAmount: 0 };
+  if (responseCode !== ResponseCode.APPROVED) return null;
+  if (authorizedAmount === undefined || authorizedAmount === null) {
+    return { ...byEndpoint, responseCode: ResponseCode.APPROVED, authorizedAmount: amount };
+  }
+  if (!Number.isInteger(authorizedAmount) || (authorizedAmount as number) < 0 || (authorizedAmount as number) > amount) return null;
+  return { ...byEndpoint, responseCode: ResponseCode.APPROVED, authorizedAmount: authorizedAmount as number };
+}
+
+function standIn(decision: StandInDecision, amount: number, reason: StandInReason): Decision {
+  const approve = decision === StandInDecision.APPROVE;
+  return {
+    responseCode: approve ? ResponseCode.APPROVED : ResponseCode.DECLINED,
+    authorizedAmount: approve ? amount : 0,
+    decidedBy: DecidedBy.STAND_IN,
+    standInReason: reason,
+  };
+}
+
+/**
+ * Collaborative-authorization endpoints (at most one ACTIVE per environment) and the
+ * decisions they make. HTTP calls to endpoints never happen inside a transaction.
+ */
+export class CollaborativeAuthorizationService {
+  constructor(
+    private readonly config: Config,
+    private readonly transactions: Transactions,
+    private readonly outboundHttp: OutboundHttp,
+    private readonly signingKeys: SigningKeyService,
+  ) {}
+
+  async add(ctx: TenantContext, input: NewEndpoint): Promise<Endpoint> {
+    const name = this.cleanName(input.name);
+    const uri = input.uri.trim();
+    // DNS happens here, before the transaction opens.
+    await this.outboundHttp.assertSafe(uri, ctx.environment, ["uri"]);
+    return this.transactions.run(ctx, async (tx) => {
+      await assertPlanAllowsCreation(tx);
+      await this.lockEnvironment(tx);
+      const max = this.config.collab.maxEndpointsPerEnvironment;
+      if ((await tx.scope.count(Endpoint, { deletedAt: IsNull() })) >= max) {
+        throw new LimitExceeded(`At most ${max} collaborative-authorization endpoints per environment`);
+      }
+      const endpoint = await tx.scope.save(
+        tx.scope.create(Endpoint, {
+          name,
+          uri,
+          standInDecision: input.standInDecision ?? StandInDecision.DECLINE,
+          status: EndpointStatus.PENDING_VERIFICATION,
+          activatedAt: null,
+          deactivatedAt: null,
+          deletedAt: null,
+        }),
+      );
+      await this.signingKeys.create(tx.scope, endpoint.id);
+      await tx.audit("collaborative_authorization_endpoint.add", endpoint.nodeId);
+      return endpoint;
+    });
+  }
+
+  /**
+   * Sends a signed verification request (outside any transaction); on a 2xx within the
+   * budget, one short transaction deactivates the ACTIVE endpoint and activates this one,
+   * so readers see the old one or the new one, never both and never none. Otherwise the
+   * endpoint becomes ACTIVATION_FAILED and the active one stays active.
+   */
+  async activate(ctx: TenantContext, endpointId: string): Promise<Endpoint> {
+    const scope = this.transactions.scope(ctx);
+    const endpoint = await this.findOrFail(scope, endpointId);
+    if (endpoint.status === EndpointStatus.ACTIVE) throw new InvalidState("The endpoint is already active", ["endpointId"]);
+    const id = `msg_${randomUUID().replace(/-/g, "")}`;
+    const body = JSON.stringify({
+      id,
+      type: VERIFICATION_TYPE,
+      environment: ctx.environment,
+      timestamp: new Date().toISOString(),
+      data: { endpointId: endpoint.nodeId },
+    });
+    const response = await this.send(scope, endpoint, id, body, this.config.collab.timeoutMs);
+    const verified = response.httpStatus !== null && response.httpStatus >= 200 && response.httpStatus <= 299;
+
+    return this.transactions.run(ctx, async (tx) => {
+      // Serializes every status change of this environment's endpoints.
+      await this.lockEnvironment(tx);
+      const current = await this.lockOrFail(tx, endpointId);
+      if (current.status !== EndpointStatus.ACTIVE) {
+        const now = new Date();
+        if (verified) {
+          const previous = await tx.scope.findOne(Endpoint, { status: EndpointStatus.ACTIVE });
+          if (previous) {
+            previous.status = EndpointStatus.DEACTIVATED;
+            previous.deactivatedAt = now;
+            await tx.scope.save(previous);
+          }
+          current.status = EndpointStatus.ACTIVE;
+          current.activatedAt = now;
+        } else {
+          current.status = EndpointStatus.ACTIVATION_FAILED;
+        }
+        await tx.scope.save(current);
+      }
+      await tx.audit(
+        verified ? "collaborative_authorization_endpoint.activate" : "collaborative_authorization_endpoint.activation_failed",
+        current.nodeId,
+      );
+      return current;
+    });
+  }
+
+  /** Decisions fall back to DECLINED (NO_ACTIVE_ENDPOINT) until another endpoint is activated. */
+  deactivate(ctx: TenantContext, endpointId: string): Promise<Endpoint> {
+    return this.transactions.run(ctx, async (tx) => {
+      await this.lockEnvironment(tx);
+      const endpoint = await this.lockOrFail(tx, endpointId);
+      if (endpoint.status === EndpointStatus.DEACTIVATED) throw new InvalidState("The endpoint is already deactivated", ["endpointId"]);
+      endpoint.status = EndpointStatus.DEACTIVATED;
+      endpoint.deactivatedAt = new Date();
+      await tx.scope.save(endpoint);
+      await tx.audit("collaborative_authorization_endpoint.deactivate", endpoint.nodeId);
+      return endpoint;
+    });
+  }
+
+  rename(ctx: TenantContext, endpointId: string, rawName: string): Promise<Endpoint> {
+    const name = this.cleanName(rawName);
+    return this.transactions.run(ctx, async (tx) => {
+      const endpoint = await this.lockOrFail(tx, endpointId);
+      endpoint.name = name;
+      await tx.scope.save(endpoint);
+      await tx.audit("collaborative_authorization_endpoint.rename", endpoint.nodeId);
+      return endpoint;
+    });
+  }
+
+  /**
+   * Removing the ACTIVE endpoint is refused: it would silently switch every decision to
+   * DECLINED. Deactivate it first (or activate a replacement, which swaps atomically).
+   */
+  remove(ctx: TenantContext, endpointId: string): Promise<Endpoint> {
+    return this.transactions.run(ctx, async (tx) => {
+      await this.lockEnvironment(tx);
+      const endpoint = await this.lockOrFail(tx, endpointId);
+      if (endpoint.status === EndpointStatus.ACTIVE) {
+        throw new InvalidState("The active endpoint cannot be removed; deactivate it or activate another one first", ["endpointId"]);
+      }
+      endpoint.deletedAt = new Date();
+      await tx.scope.save(endpoint);
+      await tx.audit("collaborative_authorization_endpoint.remove", endpoint.nodeId);
+      return endpoint;
+    });
+  }
+
+  /** TEST only: decides like a real authorization would and records it. */
+  async simulate(ctx: TenantContext, details: AuthorizationDetails): Promise<AuthorizationRequest> {
+    if (ctx.environment === Environment.LIVE) throw new NotAvailableInLive("simulateCollaborativeAuthorization");
+    const request = await this.decide(ctx, details);
+    return this.transactions.run(ctx, async (tx) => {
+      await tx.em.insert(AuthorizationRequest, request);
+      await tx.audit("collaborative_authorization.simulate", request.nodeId);
+      await tx.emit(NotificationEventName.COLLABORATIVE_AUTHORIZATION_DECIDED, authorizationEventData(request));
+      return request;
+    });
+  }
+
+  /**
+   * Asks the ACTIVE endpoint and applies its answer, or the stand-in decision. The budget
+   * (KEYWAY_COLLAB_TIMEOUT_MS) runs from the moment the request arrives, so the database
+   * reads before the call count against it. Never throws for anything the endpoint does.
+   */
+  private async decide(ctx: TenantContext, details: AuthorizationDetails): Promise<AuthorizationRequest> {
+    const started = performance.now();
+    const receivedAt = new Date();
+    const scope = this.transactions.scope(ctx);
+    const request = scope.create(AuthorizationRequest, {
+      id: randomUUID(),
+      createdAt: receivedAt,
+      amount: details.amount,
+      currencyCode: details.currencyCode,
+      merchantName: details.merchantName?.trim() || null,
+    });
+    // Deleted endpoints are never ACTIVE (remove refuses them), so status alone suffices.
+    const endpoint = await scope.findOne(Endpoint, { status: EndpointStatus.ACTIVE });
+    request.endpointId = endpoint?.id ?? null;
+    let decision: Decision;
+    if (!endpoint) {
+      decision = standIn(StandInDecision.DECLINE, request.amount, StandInReason.NO_ACTIVE_ENDPOINT);
+    } else {
+      const body = JSON.stringify({
+        id: request.nodeId,
+        type: REQUEST_TYPE,
+        environment: ctx.environment,
+        timestamp: receivedAt.toISOString(),
+        transaction: { amount: request.amount, currencyCode: request.currencyCode, merchantName: request.merchantName },
+      });
+      const remainingMs = Math.max(1, Math.round(this.config.collab.timeoutMs - (performance.now() - started)));
+      const response = await this.send(scope, endpoint, request.nodeId, body, remainingMs);
+      decision = response.timedOut
+        ? standIn(endpoint.standInDecision, request.amount, StandInReason.TIMEOUT)
+        : (parseEndpointAnswer(response, request.amount) ?? standIn(endpoint.standInDecision, request.amount, StandInReason.ERROR));
+    }
+    Object.assign(request, decision, { latencyMs: Math.round(performance.now() - started) });
+    return request;
+  }
+
+  /** POSTs a Standard Webhooks message signed with every valid key of the endpoint. */
+  private async send(scope: TenantScope, endpoint: Endpoint, messageId: string, body: string, timeoutMs: number): Promise<OutboundResponse> {
+    const keys = await this.signingKeys.validKeys(scope, endpoint.id);
+    const headers = signatureHeaders(keys.map((key) => key.secret), messageId, body);
+    return this.outboundHttp.postJson(endpoint.uri, endpoint.environment, body, headers, timeoutMs);
+  }
+
+  findEndpoint(ctx: TenantContext, id: string): Promise<Endpoint | null> {
+    return this.transactions.scope(ctx).findOne(Endpoint, { id, deletedAt: IsNull() });
+  }
+
+  /** Removed endpoints included: the requests they decided still name them. */
+  async findEndpointsById(ctx: TenantContext, ids: readonly string[]): Promise<Map<string, Endpoint>> {
+    const endpoints = await this.transactions.scope(ctx).query(Endpoint, "e").andWhere("e.id IN (:...ids)", { ids }).getMany();
+    return new Map(endpoints.map((endpoint) => [endpoint.id, endpoint]));
+  }
+
+  findRequest(ctx: TenantContext, id: string): Promise<AuthorizationRequest | null> {
+    return this.transactions.scope(ctx).findOne(AuthorizationRequest, { id });
+  }
+
+  listEndpoints(ctx: TenantContext, args: ConnectionArgs) {
+    return paginate(this.transactions.scope(ctx).query(Endpoint, "e").andWhere("e.deletedAt IS NULL"), args);
+  }
+
+  listRequests(ctx: TenantContext, args: ConnectionArgs) {
+    return paginate(this.transactions.scope(ctx).query(AuthorizationRequest, "r"), args);
+  }
+
+  private async findOrFail(scope: TenantScope, endpointId: string): Promise<Endpoint> {
+    const endpoint = await scope.findOne(Endpoint, { id: endpointId, deletedAt: IsNull() });
+    if (!endpoint) throw new NotFound("Collaborative-authorization endpoint", ["endpointId"]);
+    return endpoint;
+  }
+
+  private async lockOrFail(tx: Transaction, endpointId: string): Promise<Endpoint> {
+    const endpoint = await tx.scope.findOneForUpdate(Endpoint, { id: endpointId, deletedAt: IsNull() });
+    if (!endpoint) throw new NotFound("Collaborative-authorization endpoint", ["endpointId"]);
+    return endpoint;
+  }
+
+  /** One at a time per organization and environment: limit counts and the ACTIVE swap. */
+  private async lockEnvironment(tx: Transaction): Promise<void> {
+    await tx.em.query("SELECT pg_advisory_xact_lock(hashtext($1))", [`collab_endpoints:${tx.ctx.organizationId}:${tx.ctx.environment}`]);
+  }
+
+  private cleanName(raw: string): string {
+    const name = raw.trim();
+    if (name.length === 0 || name.length > ENDPOINT_NAME_MAX) throw new InvalidInput(`Name must be 1–${ENDPOINT_NAME_MAX} characters`, ["name"]);
+    return name;
+  }
+}
