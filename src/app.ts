@@ -93,7 +93,7 @@ export class App {
     const sessionTokens = new SessionTokens(dataSource, config.session.secret);
     const sessions = new SessionService(sessionTokens, config.session);
     const attemptLimits = new AttemptLimits(dataSource, config);
-    const outboundHttp = new OutboundHttp(config.allowPrivateUrlsInTest, options.dnsLookup);
+    const outboundHttp = new OutboundHttp(config.allowPrivateUrls, options.dnsLookup);
     const signingKeys = new SigningKeyService(transactions);
     const services: Services = {
       config,

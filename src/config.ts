@@ -37,7 +37,8 @@ export interface Config {
   invitationTtlSeconds: number;
   /** Express "trust proxy": which proxies' X-Forwarded-For decides the client IP (per-IP limits). */
   trustProxy: string | number | boolean;
-  allowPrivateUrlsInTest: boolean;
+  /** Which environments may reach private and loopback addresses: "none", "test" or "all". */
+  allowPrivateUrls: PrivateUrlPolicy;
   playground: boolean;
   webhooks: {
     retryScheduleMs: number[];
@@ -59,6 +60,8 @@ export interface Config {
   };
   workerConcurrency: number;
 }
+
+export type PrivateUrlPolicy = "none" | "test" | "all";
 
 export class ConfigError extends Error {}
 
@@ -115,9 +118,9 @@ export function loadConfig(env: Env = process.env): Config {
   if (!/^[a-z][a-z0-9]{0,9}$/.test(keyPrefix)) {
     throw new ConfigError(`KEYWAY_KEY_PREFIX must be 1-10 lowercase letters or digits starting with a letter, got "${keyPrefix}"`);
   }
-  const privateUrls = env.KEYWAY_ALLOW_PRIVATE_URLS ?? (production ? "none" : "test");
-  if (!["test", "none"].includes(privateUrls)) {
-    throw new ConfigError(`KEYWAY_ALLOW_PRIVATE_URLS must be "test" or "none", got "${privateUrls}"`);
+  const privateUrls = (env.KEYWAY_ALLOW_PRIVATE_URLS || (production ? "none" : "test")) as PrivateUrlPolicy;
+  if (!["none", "test", "all"].includes(privateUrls)) {
+    throw new ConfigError(`KEYWAY_ALLOW_PRIVATE_URLS must be "none", "test" or "all", got "${privateUrls}"`);
   }
   const bcryptCost = int(env, "KEYWAY_BCRYPT_COST", production ? 12 : 10, 4, 15);
   if (production && bcryptCost < 10) throw new ConfigError("KEYWAY_BCRYPT_COST must be at least 10 when NODE_ENV=production");
@@ -130,12 +133,12 @@ export function loadConfig(env: Env = process.env): Config {
     nodeEnv,
     production,
     port: int(env, "PORT", 4000, 0, 65535),
-    host: env.HOST || "0.0.0.0",
+    host: env.HOST || "127.0.0.1",
     databaseUrl: env.DATABASE_URL || null,
     dataDir: path.resolve(env.KEYWAY_DATA_DIR || ".keyway"),
     logLevel: env.LOG_LEVEL || (nodeEnv === "test" ? "silent" : "info"),
     keyPrefix,
-    adminEmail: (env.KEYWAY_ADMIN_EMAIL || "admin@keyway.local").toLowerCase(),
+    adminEmail: (env.KEYWAY_ADMIN_EMAIL || "admin@localhost").toLowerCase(),
     adminPassword: env.KEYWAY_ADMIN_PASSWORD || null,
     bootstrap: bool(env, "KEYWAY_BOOTSTRAP", true),
     maxKeysPerEnvironment: int(env, "KEYWAY_MAX_KEYS_PER_ENVIRONMENT", 1000, 1),
@@ -158,14 +161,14 @@ export function loadConfig(env: Env = process.env): Config {
     keyFailureWindowSeconds: int(env, "KEYWAY_KEY_FAILURE_WINDOW_SECONDS", 900, 1),
     invitationTtlSeconds: int(env, "KEYWAY_INVITATION_TTL_SECONDS", 7 * 86_400, 1),
     trustProxy: trustProxy(env.KEYWAY_TRUST_PROXY),
-    allowPrivateUrlsInTest: privateUrls === "test",
+    allowPrivateUrls: privateUrls,
     playground: bool(env, "KEYWAY_PLAYGROUND", !production),
     webhooks: {
       retryScheduleMs: parseDurationList(
-        "KEYWAY_WEBHOOK_RETRY_SCHEDULE",
-        env.KEYWAY_WEBHOOK_RETRY_SCHEDULE || "0,5s,5m,30m,2h,5h,10h,10h",
+        "KEYWAY_RETRY_SCHEDULE",
+        env.KEYWAY_RETRY_SCHEDULE || "0,5s,5m,30m,2h,5h,10h,10h",
       ),
-      timeoutMs: int(env, "KEYWAY_WEBHOOK_TIMEOUT_MS", 15_000, 1),
+      timeoutMs: int(env, "KEYWAY_DELIVERY_TIMEOUT_MS", 15_000, 1),
       activationTimeoutMs: int(env, "KEYWAY_WEBHOOK_ACTIVATION_TIMEOUT_MS", 15_000, 1),
       maxTargetsPerEnvironment: int(env, "KEYWAY_MAX_TARGETS_PER_ENVIRONMENT", 10, 1),
       failureDeactivationMs: int(env, "KEYWAY_WEBHOOK_FAILURE_DEACTIVATION_SECONDS", 5 * 86_400, 1) * 1000,

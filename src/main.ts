@@ -27,7 +27,7 @@ Settings come from environment variables (DATABASE_URL, PORT, ...; see README.md
 Exit codes: 0 done, 1 the command failed, 2 wrong arguments or settings.`,
   serve: `Usage: keyway serve
 
-Starts the server on HOST:PORT (0.0.0.0:4000) with GraphQL at /graphql, the
+Starts the server on HOST:PORT (127.0.0.1:4000) with GraphQL at /graphql, the
 playground in a browser at /graphql, /healthz and /metrics. Without
 DATABASE_URL an embedded PostgreSQL keeps its data in KEYWAY_DATA_DIR
 (./.keyway). On an empty database it first creates an organization, an admin

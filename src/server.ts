@@ -136,7 +136,7 @@ export async function startServer(app: App, port = app.services.config.port, hos
 
   await new Promise<void>((resolve) => httpServer.listen(port, host, resolve));
   const address = httpServer.address() as AddressInfo;
-  const url = `http://${host === "0.0.0.0" ? "127.0.0.1" : host}:${address.port}/graphql`;
+  const url = `http://${host === "0.0.0.0" || host === "::" ? "127.0.0.1" : host}:${address.port}/graphql`;
   return {
     url,
     port: address.port,

@@ -3,11 +3,15 @@ import http from "node:http";
 import https from "node:https";
 import type { LookupFunction } from "node:net";
 import ipaddr from "ipaddr.js";
+import type { PrivateUrlPolicy } from "../config.js";
 import { Environment } from "../entities/enums.js";
 import { UnsafeUrl } from "./domain-errors.js";
 
-/** Ranges a TEST environment may reach when KEYWAY_ALLOW_PRIVATE_URLS=test; LIVE reaches only public unicast. */
-const PRIVATE_RANGES_ALLOWED_IN_TEST = new Set(["loopback", "private", "uniqueLocal", "carrierGradeNat"]);
+/**
+ * Ranges reachable where KEYWAY_ALLOW_PRIVATE_URLS allows private addresses (TEST by default outside
+ * production). Link-local (cloud metadata), multicast and reserved ranges are never reachable.
+ */
+const PRIVATE_RANGES = new Set(["loopback", "private", "uniqueLocal", "carrierGradeNat"]);
 
 export const RESPONSE_BODY_LIMIT = 1024;
 
@@ -34,7 +38,7 @@ const systemLookup: DnsLookup = (hostname) =>
  */
 export class OutboundHttp {
   constructor(
-    private readonly allowPrivateInTest: boolean,
+    private readonly allowPrivate: PrivateUrlPolicy,
     /** Tests resolve names through their own table instead of the network. */
     private readonly resolve: DnsLookup = systemLookup,
   ) {}
@@ -43,7 +47,8 @@ export class OutboundHttp {
     if (!ipaddr.isValid(address)) return false;
     const range = ipaddr.process(address).range();
     if (range === "unicast") return true;
-    return environment === Environment.TEST && this.allowPrivateInTest && PRIVATE_RANGES_ALLOWED_IN_TEST.has(range);
+    const allowed = this.allowPrivate === "all" || (this.allowPrivate === "test" && environment === Environment.TEST);
+    return allowed && PRIVATE_RANGES.has(range);
   }
 
   /** Parses and checks a URL at save time; throws UnsafeUrl (UNSAFE_URL at `path`). */
