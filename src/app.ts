@@ -11,6 +11,9 @@ import { startWorker } from "./jobs/worker.js";
 import { createTaskList } from "./jobs/tasks.js";
 import { createLogger } from "./logger.js";
 import { ApiKeyService } from "./services/api-keys.js";
+import { DeliveryService } from "./services/deliveries.js";
+import { NotificationEventService } from "./services/notification-events.js";
+import { NotificationTargetService } from "./services/notification-targets.js";
 import { bootstrap, BootstrapResult } from "./services/bootstrap.js";
 import { OrganizationService } from "./services/organizations.js";
 import { DnsLookup, OutboundHttp } from "./services/outbound-http.js";
@@ -34,6 +37,9 @@ export interface Services {
   users: UserService;
   outboundHttp: OutboundHttp;
   signingKeys: SigningKeyService;
+  notificationTargets: NotificationTargetService;
+  notificationEvents: NotificationEventService;
+  deliveries: DeliveryService;
 }
 
 export interface AppOptions {
@@ -75,6 +81,9 @@ export class App {
     const passwords = new PasswordHasher(config.bcryptCost);
     const apiKeyAuthenticator = new ApiKeyAuthenticator(dataSource, config.keyPrefix, config.keyCacheTtlMs, logger);
     const usage = new UsageRecorder(dataSource, config.usageFlushIntervalMs, logger);
+    const outboundHttp = new OutboundHttp(config.allowPrivateUrlsInTest, options.dnsLookup);
+    const signingKeys = new SigningKeyService(transactions);
+    const notificationTargets = new NotificationTargetService(config, transactions, outboundHttp, signingKeys);
     const services: Services = {
       config,
       logger,
@@ -87,8 +96,11 @@ export class App {
       organizations: new OrganizationService(dataSource),
       apiKeys: new ApiKeyService(config, transactions, apiKeyAuthenticator),
       users: new UserService(dataSource),
-      outboundHttp: new OutboundHttp(config.allowPrivateUrlsInTest, options.dnsLookup),
-      signingKeys: new SigningKeyService(transactions),
+      outboundHttp,
+      signingKeys,
+      notificationTargets,
+      notificationEvents: new NotificationEventService(config, dataSource, transactions),
+      deliveries: new DeliveryService(config, dataSource, transactions, outboundHttp, signingKeys, notificationTargets, logger),
     };
     const app = new App(services, databaseUrl);
     app.stops = stops;
@@ -121,8 +133,12 @@ export class App {
     usage.start();
     this.stops.unshift(() => usage.stop());
 
-    const worker = await startWorker(this.databaseUrl, createTaskList(this.services), config.workerConcurrency, logger);
+    const worker = await startWorker(this.databaseUrl, createTaskList(this.services), config.workerConcurrency, logger, {
+      heartbeatMs: config.workerHeartbeatMs,
+      staleMs: config.workerStaleMs,
+    });
     this.stops.unshift(() => worker.stop());
+    await this.services.notificationEvents.scheduleRetentionSweep();
   }
 
   /** Stops everything in reverse order of start; usage counts are flushed before the pool closes. */

@@ -41,6 +41,8 @@ export interface Config {
     maxTargetsPerEnvironment: number;
     failureDeactivationMs: number;
     eventRetentionDays: number;
+    /** How often expired events (and their attempts) are deleted. */
+    retentionSweepIntervalMs: number;
   };
   collab: {
     timeoutMs: number;
@@ -53,6 +55,10 @@ export interface Config {
     maxCost: number;
   };
   workerConcurrency: number;
+  /** Each job-queue process records that it is alive this often… */
+  workerHeartbeatMs: number;
+  /** …and the jobs locked by a process silent for this long are released to the others. */
+  workerStaleMs: number;
 }
 
 export class ConfigError extends Error {}
@@ -146,13 +152,15 @@ export function loadConfig(env: Env = process.env): Config {
     webhooks: {
       retryScheduleMs: parseDurationList(
         "KEYWAY_WEBHOOK_RETRY_SCHEDULE",
-        env.KEYWAY_WEBHOOK_RETRY_SCHEDULE || "0,5s,5m,30m,2h,5h,10h,10h",
+        // KEYWAY_RETRY_SCHEDULE is the name the design documents; both are read.
+        env.KEYWAY_WEBHOOK_RETRY_SCHEDULE || env.KEYWAY_RETRY_SCHEDULE || "0,5s,5m,30m,2h,5h,10h,10h",
       ),
-      timeoutMs: int(env, "KEYWAY_WEBHOOK_TIMEOUT_MS", 15_000, 1),
+      timeoutMs: int(env, "KEYWAY_WEBHOOK_TIMEOUT_MS", int(env, "KEYWAY_DELIVERY_TIMEOUT_MS", 15_000, 1), 1),
       activationTimeoutMs: int(env, "KEYWAY_WEBHOOK_ACTIVATION_TIMEOUT_MS", 15_000, 1),
       maxTargetsPerEnvironment: int(env, "KEYWAY_MAX_TARGETS_PER_ENVIRONMENT", 10, 1),
       failureDeactivationMs: int(env, "KEYWAY_WEBHOOK_FAILURE_DEACTIVATION_SECONDS", 5 * 86_400, 1) * 1000,
       eventRetentionDays: int(env, "KEYWAY_EVENT_RETENTION_DAYS", 30, 1),
+      retentionSweepIntervalMs: int(env, "KEYWAY_EVENT_RETENTION_SWEEP_MS", 3_600_000, 10),
     },
     collab: {
       timeoutMs: int(env, "KEYWAY_COLLAB_TIMEOUT_MS", 2000, 1),
@@ -165,5 +173,7 @@ export function loadConfig(env: Env = process.env): Config {
       maxCost: int(env, "KEYWAY_MAX_QUERY_COST", 5000, 1),
     },
     workerConcurrency: int(env, "KEYWAY_WORKER_CONCURRENCY", 10, 1),
+    workerHeartbeatMs: int(env, "KEYWAY_WORKER_HEARTBEAT_MS", 5000, 10),
+    workerStaleMs: int(env, "KEYWAY_WORKER_STALE_MS", 30_000, 20),
   };
 }
