@@ -395,17 +395,6 @@ describe("events", () => {
     expect(receiver.to(t.path).map((r) => r.json.data.id)).toEqual([t.id, testKey]);
     expect([liveKey, otherKey]).not.toContain(testKey);
   });
-
-  it("deletes events past their retention", async () => {
-    const keyId = await createKey();
-    const events = await server.admin.request<any>(`{ organizations { notificationEvents(first: 1) { edges { node { id data } } } } }`);
-    const event = events.organizations[0].notificationEvents.edges[0].node;
-    expect(event.data.id).toBe(keyId);
-    const uuid = event.id.slice(4).replace(/(.{8})(.{4})(.{4})(.{4})(.{12})/, "$1-$2-$3-$4-$5");
-    await server.app.services.dataSource.query("UPDATE notification_events SET expires_at = now() - interval '1 second' WHERE id = $1", [uuid]);
-    await server.app.services.notificationEvents.deleteExpired();
-    expect((await server.admin.request<any>(`query($id: ID!) { node(id: $id) { id } }`, { id: event.id })).node).toBeNull();
-  });
 });
 
 describe("URL rules (SSRF)", () => {
