@@ -102,6 +102,7 @@ export class App {
       notificationEvents: new NotificationEventService(config, dataSource, transactions),
       deliveries: new DeliveryService(config, dataSource, transactions, outboundHttp, signingKeys, notificationTargets, logger),
     };
+    stops.unshift(async () => outboundHttp.close());
     const app = new App(services, databaseUrl);
     app.stops = stops;
     return app;

@@ -84,7 +84,7 @@ export class NotificationEventService {
          RETURNING id, step`,
         [event.organizationId, event.environment, event.id, [...new Set(targets.map((target) => target.id))]],
       );
-      await queueAttempts(tx, deliveries);
+      await queueAttempts(tx.em, deliveries);
       await tx.audit("notification_event.replay", event.nodeId);
       return event;
     });

@@ -144,6 +144,8 @@ export class NotificationTargetService {
   rotateSigningKey(ctx: TenantContext, targetId: string): Promise<NotificationTarget> {
     return this.change(ctx, targetId, "notification_target.rotate_signing_key", async (target, tx) => {
       await this.signingKeys.rotate(tx.scope, target.id);
+      // The keys are part of the target: deliveries' key caches key on updatedAt.
+      target.updatedAt = new Date();
     });
   }
 
