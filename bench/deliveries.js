@@ -97,9 +97,13 @@ async function main() {
       for (const row of rows) committedAt.set(row.id, at);
     }
     const emitted = performance.timeOrigin + performance.now();
-    const timeout = new Promise((_, reject) => setTimeout(() => reject(new Error(`only ${receiver.count - activations} of ${EVENTS * TARGETS} deliveries before the deadline`)), DEADLINE_MS - (Date.now() - started)));
-    await Promise.race([allReceived, timeout]);
+    // Bounded: past the deadline the numbers cover what arrived, and say so.
+    let timer;
+    const deadline = new Promise((resolve) => { timer = setTimeout(resolve, Math.max(0, DEADLINE_MS - (Date.now() - started))); });
+    await Promise.race([allReceived, deadline]);
+    clearTimeout(timer);
     const last = performance.timeOrigin + performance.now();
+    const received = receiver.count - activations;
 
     const latencies = [];
     let duplicates = 0;
@@ -109,12 +113,14 @@ async function main() {
       for (const time of times) latencies.push(time - commit);
     }
     latencies.sort((a, b) => a - b);
-    const deliveries = EVENTS * TARGETS;
+    const deliveries = received;
     result = {
+      complete: received >= EVENTS * TARGETS,
       case: "webhook deliveries",
       events: EVENTS,
       targets: TARGETS,
       deliveries,
+      expectedDeliveries: EVENTS * TARGETS,
       workerConcurrency: Number(CONCURRENCY),
       emitSeconds: +((emitted - firstCommit) / 1000).toFixed(2),
       totalSeconds: +((last - firstCommit) / 1000).toFixed(2),
@@ -138,7 +144,7 @@ async function main() {
   const md = [
     "# Webhook deliveries",
     "",
-    `${result.events} events to ${result.targets} local targets (${result.deliveries} signed deliveries), all committed at once in batches of ${BATCH}; one Keyway process with ${result.workerConcurrency} concurrent jobs, embedded PostgreSQL, same 2-core machine.`,
+    `${result.events} events to ${result.targets} local targets (${result.deliveries} of ${result.expectedDeliveries} signed deliveries received${result.complete ? "" : " before the deadline"}), all committed at once in batches of ${BATCH}; one Keyway process with ${result.workerConcurrency} concurrent jobs, embedded PostgreSQL, same 2-core machine.`,
     "",
     "| deliveries/s | p50 commit→receipt | p99 commit→receipt | emitting took | all received after | duplicates |",
     "| --- | --- | --- | --- | --- | --- |",
