@@ -3,11 +3,19 @@ import { tenantContext, type RequestContext } from "../auth/request-context.js";
 import type { Services } from "../app.js";
 import type { ApiKey } from "../entities/api-key.js";
 import type { User } from "../entities/user.js";
+import type { NotificationEvent } from "../entities/notification-event.js";
+import type { NotificationTarget } from "../entities/notification-target.js";
+import type { SigningKey } from "../entities/signing-key.js";
 
 /** Per-request batching for references between objects (createdBy, rotatedFrom, …): one query per page, not per row. */
 export interface Loaders {
   apiKey: DataLoader<string, ApiKey | null>;
   user: DataLoader<string, User | null>;
+  notificationEvent: DataLoader<string, NotificationEvent | null>;
+  /** Removed targets included: attempts keep pointing at them. */
+  notificationTarget: DataLoader<string, NotificationTarget | null>;
+  /** Unexpired signing keys by owner (target or endpoint). */
+  signingKeys: DataLoader<string, SigningKey[]>;
 }
 
 const perRequest = new WeakMap<RequestContext, Loaders>();
@@ -24,6 +32,18 @@ export function loadersFor(ctx: RequestContext, services: Services): Loaders {
       user: new DataLoader(async (ids) => {
         const found = await services.users.findManyById(tenant, ids);
         return ids.map((id) => found.get(id) ?? null);
+      }),
+      notificationEvent: new DataLoader(async (ids) => {
+        const found = await services.notificationEvents.findManyById(tenant, ids);
+        return ids.map((id) => found.get(id) ?? null);
+      }),
+      notificationTarget: new DataLoader(async (ids) => {
+        const found = await services.notificationTargets.findManyById(tenant, ids);
+        return ids.map((id) => found.get(id) ?? null);
+      }),
+      signingKeys: new DataLoader(async (ids) => {
+        const found = await services.signingKeys.validKeysByOwner(tenant, ids);
+        return ids.map((id) => found.get(id) ?? []);
       }),
     };
     perRequest.set(ctx, loaders);

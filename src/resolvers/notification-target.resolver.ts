@@ -27,7 +27,7 @@ import {
   WebhookNotificationTargetEventFilterInput,
   WebhookNotificationTargetPayload,
 } from "../schema/notifications.js";
-import { notificationLoadersFor } from "./notification-loaders.js";
+import { loadersFor } from "./loaders.js";
 
 type Payload = typeof WebhookNotificationTargetPayload;
 
@@ -110,7 +110,7 @@ export class NotificationTargetResolver {
   @Authorized("targets:write")
   @FieldResolver(() => [SigningKey], { nullable: true, description: "The unexpired keys, newest first; every delivery is signed with each. Needs targets:write." })
   signingKeys(@Root() target: NotificationTarget, @Ctx() ctx: RequestContext): Promise<SigningKey[]> {
-    return notificationLoadersFor(ctx, this.services).signingKeys.load(target.id);
+    return loadersFor(ctx, this.services).signingKeys.load(target.id);
   }
 
   @FieldResolver(() => DeliveryAttemptConnection, { description: "Every attempt at this target, newest first." })
@@ -141,7 +141,7 @@ export class WebhookNotificationTargetEventResolver {
 
   @FieldResolver(() => NotificationEvent)
   event(@Root() delivery: NotificationDelivery, @Ctx() ctx: RequestContext): Promise<NotificationEvent | null> {
-    return notificationLoadersFor(ctx, this.services).event.load(delivery.eventId);
+    return loadersFor(ctx, this.services).notificationEvent.load(delivery.eventId);
   }
 
   @FieldResolver(() => DeliveryAttemptConnection, { description: "The attempts of this event at this target, newest first." })
@@ -156,12 +156,12 @@ export class DeliveryAttemptResolver {
 
   @FieldResolver(() => NotificationEvent)
   event(@Root() attempt: DeliveryAttempt, @Ctx() ctx: RequestContext): Promise<NotificationEvent | null> {
-    return notificationLoadersFor(ctx, this.services).event.load(attempt.eventId);
+    return loadersFor(ctx, this.services).notificationEvent.load(attempt.eventId);
   }
 
   @FieldResolver(() => NotificationTarget, { description: "Removed targets included." })
   target(@Root() attempt: DeliveryAttempt, @Ctx() ctx: RequestContext): Promise<NotificationTarget | null> {
-    return notificationLoadersFor(ctx, this.services).target.load(attempt.targetId);
+    return loadersFor(ctx, this.services).notificationTarget.load(attempt.targetId);
   }
 }
 
