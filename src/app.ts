@@ -18,6 +18,9 @@ import { Metrics } from "./metrics.js";
 import { ApiKeyService } from "./services/api-keys.js";
 import { AuditLogService } from "./services/audit-log.js";
 import { CollaborativeAuthorizationService } from "./services/collaborative-authorization.js";
+import { DeliveryService } from "./services/deliveries.js";
+import { NotificationEventService } from "./services/notification-events.js";
+import { NotificationTargetService } from "./services/notification-targets.js";
 import { bootstrap, BootstrapResult } from "./services/bootstrap.js";
 import { OrganizationService } from "./services/organizations.js";
 import { DnsLookup, OutboundHttp } from "./services/outbound-http.js";
@@ -49,6 +52,9 @@ export interface Services {
   auditLog: AuditLogService;
   metrics: Metrics;
   collaborativeAuthorization: CollaborativeAuthorizationService;
+  notificationTargets: NotificationTargetService;
+  notificationEvents: NotificationEventService;
+  deliveries: DeliveryService;
 }
 
 export interface AppOptions {
@@ -95,6 +101,7 @@ export class App {
     const attemptLimits = new AttemptLimits(dataSource, config);
     const outboundHttp = new OutboundHttp(config.allowPrivateUrls, options.dnsLookup);
     const signingKeys = new SigningKeyService(transactions);
+    const notificationTargets = new NotificationTargetService(config, transactions, outboundHttp, signingKeys);
     const services: Services = {
       config,
       logger,
@@ -115,9 +122,13 @@ export class App {
       auditLog: new AuditLogService(transactions),
       metrics: new Metrics(apiKeyAuthenticator, dataSource),
       collaborativeAuthorization: new CollaborativeAuthorizationService(config, transactions, outboundHttp, signingKeys),
+      notificationTargets,
+      notificationEvents: new NotificationEventService(config, dataSource, transactions),
+      deliveries: new DeliveryService(config, dataSource, transactions, outboundHttp, signingKeys, notificationTargets, logger),
     };
     services.authenticator.useTokenAuthenticator(new JwtAuthenticator(dataSource, sessionTokens, apiKeyAuthenticator, usage, config.session));
     services.authenticator.useAttemptLimits(attemptLimits);
+    stops.unshift(async () => outboundHttp.close());
     const app = new App(services, databaseUrl);
     app.stops = stops;
     return app;
@@ -149,10 +160,14 @@ export class App {
     usage.start();
     this.stops.unshift(() => usage.stop());
 
-    const worker = await startWorker(this.databaseUrl, createTaskList(this.services), config.workerConcurrency, logger);
+    const worker = await startWorker(this.databaseUrl, createTaskList(this.services), config.workerConcurrency, logger, {
+      heartbeatMs: config.workerHeartbeatMs,
+      staleMs: config.workerStaleMs,
+    });
     this.stops.unshift(() => worker.stop());
     // Starts the self-rescheduling sweep unless another process already has.
     await worker.runner.addJob(TASKS.sweepKeyExpiry, {}, { jobKey: TASKS.sweepKeyExpiry, jobKeyMode: "preserve_run_at" });
+    await this.services.notificationEvents.scheduleRetentionSweep();
   }
 
   /** Stops everything in reverse order of start; usage counts are flushed before the pool closes. */

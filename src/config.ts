@@ -47,6 +47,8 @@ export interface Config {
     maxTargetsPerEnvironment: number;
     failureDeactivationMs: number;
     eventRetentionDays: number;
+    /** How often expired events (and their attempts) are deleted. */
+    retentionSweepIntervalMs: number;
   };
   collab: {
     timeoutMs: number;
@@ -59,6 +61,10 @@ export interface Config {
     maxCost: number;
   };
   workerConcurrency: number;
+  /** Each job-queue process records that it is alive this often… */
+  workerHeartbeatMs: number;
+  /** …and the jobs locked by a process silent for this long are released to the others. */
+  workerStaleMs: number;
 }
 
 export type PrivateUrlPolicy = "none" | "test" | "all";
@@ -173,6 +179,7 @@ export function loadConfig(env: Env = process.env): Config {
       maxTargetsPerEnvironment: int(env, "KEYWAY_MAX_TARGETS_PER_ENVIRONMENT", 10, 1),
       failureDeactivationMs: int(env, "KEYWAY_WEBHOOK_FAILURE_DEACTIVATION_SECONDS", 5 * 86_400, 1) * 1000,
       eventRetentionDays: int(env, "KEYWAY_EVENT_RETENTION_DAYS", 30, 1),
+      retentionSweepIntervalMs: int(env, "KEYWAY_EVENT_RETENTION_SWEEP_MS", 3_600_000, 10),
     },
     collab: {
       timeoutMs: int(env, "KEYWAY_COLLAB_TIMEOUT_MS", 2000, 1),
@@ -185,5 +192,7 @@ export function loadConfig(env: Env = process.env): Config {
       maxCost: int(env, "KEYWAY_MAX_QUERY_COST", 5000, 1),
     },
     workerConcurrency: int(env, "KEYWAY_WORKER_CONCURRENCY", 10, 1),
+    workerHeartbeatMs: int(env, "KEYWAY_WORKER_HEARTBEAT_MS", 5000, 10),
+    workerStaleMs: int(env, "KEYWAY_WORKER_STALE_MS", 30_000, 20),
   };
 }

@@ -98,6 +98,8 @@ export async function startServer(app: App, port = app.services.config.port, hos
       maskedErrorLog(logger),
     ],
     persistedQueries: false,
+    // main.ts owns SIGTERM/SIGINT; Apollo's own handler raced it and shutdown hung until the 20 s force-exit.
+    stopOnTerminationSignals: false,
     csrfPrevention: true,
     introspection: true,
     includeStacktraceInErrorResponses: false,

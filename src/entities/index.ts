@@ -2,7 +2,11 @@ import { ApiKey } from "./api-key.js";
 import { AuditLogEntry } from "./audit-log-entry.js";
 import { CollaborativeAuthorizationEndpoint } from "./collaborative-authorization-endpoint.js";
 import { CollaborativeAuthorizationRequest } from "./collaborative-authorization-request.js";
+import { DeliveryAttempt } from "./delivery-attempt.js";
 import { Membership } from "./membership.js";
+import { NotificationDelivery } from "./notification-delivery.js";
+import { NotificationTarget } from "./notification-target.js";
+import { NotificationTargetStatusChange } from "./notification-target-status-change.js";
 import { NotificationEvent } from "./notification-event.js";
 import { Organization } from "./organization.js";
 import { UserSession } from "./user-session.js";
@@ -25,4 +29,8 @@ export const ENTITIES = [
   SharedSecret,
   CollaborativeAuthorizationEndpoint,
   CollaborativeAuthorizationRequest,
+  NotificationTarget,
+  NotificationTargetStatusChange,
+  NotificationDelivery,
+  DeliveryAttempt,
 ];

@@ -4,4 +4,8 @@ export const TASKS = {
   fanOutEvent: "notification_event.fan_out",
   /** Sweep API keys that expire soon or have expired, writing their events. */
   sweepKeyExpiry: "api_key.sweep_expiry",
+  /** One POST of an event to one target: { deliveryId, step }. */
+  attemptDelivery: "notification_delivery.attempt",
+  /** Delete events past their retention, then queue the next sweep. */
+  expireEvents: "notification_event.expire",
 } as const;

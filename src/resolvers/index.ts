@@ -5,6 +5,13 @@ import {
   CollaborativeAuthorizationRequestResolver,
   OrganizationCollaborativeAuthorizationResolver,
 } from "./collaborative-authorization.resolver.js";
+import { NotificationEventResolver, OrganizationNotificationEventsResolver } from "./notification-event.resolver.js";
+import {
+  DeliveryAttemptResolver,
+  NotificationTargetResolver,
+  OrganizationNotificationTargetsResolver,
+  WebhookNotificationTargetEventResolver,
+} from "./notification-target.resolver.js";
 import { OrganizationSharedSecretResolver, SharedSecretResolver } from "./shared-secret.resolver.js";
 import { SystemResolver, ViewerResolver } from "./system.resolver.js";
 import { OrganizationUsersResolver, UserResolver } from "./user.resolver.js";
@@ -23,4 +30,10 @@ export const RESOLVERS = [
   CollaborativeAuthorizationEndpointResolver,
   CollaborativeAuthorizationRequestResolver,
   OrganizationCollaborativeAuthorizationResolver,
+  NotificationTargetResolver,
+  WebhookNotificationTargetEventResolver,
+  DeliveryAttemptResolver,
+  OrganizationNotificationTargetsResolver,
+  NotificationEventResolver,
+  OrganizationNotificationEventsResolver,
 ] as const;

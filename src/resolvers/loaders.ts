@@ -5,13 +5,18 @@ import type { ApiKey } from "../entities/api-key.js";
 import type { CollaborativeAuthorizationEndpoint } from "../entities/collaborative-authorization-endpoint.js";
 import type { SigningKey } from "../entities/signing-key.js";
 import type { User } from "../entities/user.js";
+import type { NotificationEvent } from "../entities/notification-event.js";
+import type { NotificationTarget } from "../entities/notification-target.js";
 
 /** Per-request batching for references between objects (createdBy, rotatedFrom, …): one query per page, not per row. */
 export interface Loaders {
   apiKey: DataLoader<string, ApiKey | null>;
   user: DataLoader<string, User | null>;
   collaborativeAuthorizationEndpoint: DataLoader<string, CollaborativeAuthorizationEndpoint | null>;
-  /** Unexpired signing keys by owner (target or endpoint id). */
+  notificationEvent: DataLoader<string, NotificationEvent | null>;
+  /** Removed targets included: attempts keep pointing at them. */
+  notificationTarget: DataLoader<string, NotificationTarget | null>;
+  /** Unexpired signing keys by owner (target or endpoint). */
   signingKeys: DataLoader<string, SigningKey[]>;
 }
 
@@ -34,9 +39,17 @@ export function loadersFor(ctx: RequestContext, services: Services): Loaders {
         const found = await services.collaborativeAuthorization.findEndpointsById(tenant, ids);
         return ids.map((id) => found.get(id) ?? null);
       }),
-      signingKeys: new DataLoader(async (ownerIds) => {
-        const byOwner = await services.signingKeys.validKeysByOwner(tenant, ownerIds);
-        return ownerIds.map((id) => byOwner.get(id) ?? []);
+      notificationEvent: new DataLoader(async (ids) => {
+        const found = await services.notificationEvents.findManyById(tenant, ids);
+        return ids.map((id) => found.get(id) ?? null);
+      }),
+      notificationTarget: new DataLoader(async (ids) => {
+        const found = await services.notificationTargets.findManyById(tenant, ids);
+        return ids.map((id) => found.get(id) ?? null);
+      }),
+      signingKeys: new DataLoader(async (ids) => {
+        const found = await services.signingKeys.validKeysByOwner(tenant, ids);
+        return ids.map((id) => found.get(id) ?? []);
       }),
     };
     perRequest.set(ctx, loaders);

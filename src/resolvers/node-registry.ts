@@ -1,6 +1,13 @@
 import type { Services } from "../app.js";
 import { tenantContext, type RequestContext } from "../auth/request-context.js";
 import type { NodeTypeName } from "../schema/ids.js";
+import { forbidden } from "../auth/request-context.js";
+import type { Permission } from "../auth/permissions.js";
+
+/** node(id) asks for the permission the type's list field asks for. */
+function requirePermission(ctx: RequestContext, permission: Permission): void {
+  if (!tenantContext(ctx).permissions.has(permission)) throw forbidden(`Missing permission: ${permission}`, null);
+}
 
 /**
  * How `node(id:)` finds each type, always within the caller's organization and
@@ -18,4 +25,12 @@ export const NODE_LOADERS: Partial<Record<NodeTypeName, NodeLoader>> = {
   AuditLogEntry: (services, ctx, uuid) => services.auditLog.findById(tenantContext(ctx), uuid),
   CollaborativeAuthorizationEndpoint: (services, ctx, uuid) => services.collaborativeAuthorization.findEndpoint(tenantContext(ctx), uuid),
   CollaborativeAuthorizationRequest: (services, ctx, uuid) => services.collaborativeAuthorization.findRequest(tenantContext(ctx), uuid),
+  WebhookNotificationTarget: (services, ctx, uuid) => {
+    requirePermission(ctx, "targets:read");
+    return services.notificationTargets.findById(tenantContext(ctx), uuid);
+  },
+  NotificationEvent: (services, ctx, uuid) => {
+    requirePermission(ctx, "events:read");
+    return services.notificationEvents.findById(tenantContext(ctx), uuid);
+  },
 };

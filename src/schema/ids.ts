@@ -19,6 +19,7 @@ export const ID_PREFIXES = {
   CollaborativeAuthorizationRequest: "car",
   SharedSecret: "ss",
   SigningKey: "sk",
+  NotificationTargetStatusChange: "nts",
 } as const;
 
 export type NodeTypeName = keyof typeof ID_PREFIXES;

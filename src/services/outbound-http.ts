@@ -37,11 +37,32 @@ const systemLookup: DnsLookup = (hostname) =>
  * to 127.0.0.1 later is still refused. Redirects are never followed.
  */
 export class OutboundHttp {
+  /**
+   * Keep-alive connections, one pool per environment and scheme. Every new connection
+   * goes through the guarded lookup, so a reused one was checked when it was opened;
+   * reuse spares a TCP (and TLS) handshake per delivery.
+   */
+  private readonly agents: Record<Environment, { "http:": http.Agent; "https:": https.Agent }>;
+
   constructor(
     private readonly allowPrivate: PrivateUrlPolicy,
     /** Tests resolve names through their own table instead of the network. */
     private readonly resolve: DnsLookup = systemLookup,
-  ) {}
+  ) {
+    const agents = (environment: Environment) => {
+      const options = { keepAlive: true, maxSockets: 50, maxFreeSockets: 50, lookup: this.guardedLookup(environment) };
+      return { "http:": new http.Agent(options), "https:": new https.Agent(options) };
+    };
+    this.agents = { [Environment.TEST]: agents(Environment.TEST), [Environment.LIVE]: agents(Environment.LIVE) };
+  }
+
+  /** Closes the pooled connections (shutdown). */
+  close(): void {
+    for (const pair of Object.values(this.agents)) {
+      pair["http:"].destroy();
+      pair["https:"].destroy();
+    }
+  }
 
   private addressAllowed(address: string, environment: Environment): boolean {
     if (!ipaddr.isValid(address)) return false;
@@ -146,8 +167,7 @@ export class OutboundHttp {
             {
               method: "POST",
               headers: { "content-type": "application/json", "user-agent": "Keyway-Webhooks/1", ...headers, "content-length": Buffer.byteLength(body) },
-              lookup: this.guardedLookup(environment),
-              agent: false,
+              agent: this.agents[environment][url.protocol as "http:" | "https:"],
             },
             (response) => {
               const chunks: Buffer[] = [];

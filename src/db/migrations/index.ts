@@ -1,6 +1,7 @@
 import { Foundation1763900000000 } from "./1763900000000-foundation.js";
 import { SigningKeys1763900000100 } from "./1763900000100-signing-keys.js";
 import { Users1763900001000 } from "./1763900001000-users.js";
+import { NotificationTargets1763900002000 } from "./1763900002000-notification-targets.js";
 import { CollaborativeAuthorization1763900003000 } from "./1763900003000-collaborative-authorization.js";
 
 /** In order. Each capability adds its own file; never edit one that has shipped. */
@@ -8,5 +9,6 @@ export const MIGRATIONS = [
   Foundation1763900000000,
   SigningKeys1763900000100,
   Users1763900001000,
+  NotificationTargets1763900002000,
   CollaborativeAuthorization1763900003000,
 ];

@@ -1,0 +1,204 @@
+// Delivery throughput: EVENTS notification events fanned out to TARGETS local webhook
+// receivers by a Keyway child process. Prints deliveries/s and the p50/p99 time from an
+// event's commit to its receipt, and writes bench/results/deliveries.{json,md}.
+//
+//   npm run build && node bench/deliveries.js
+//
+// Events are committed straight into the outbox (notification_events + their fan-out jobs,
+// the rows Transaction.emit writes) in batches of BATCH, one add_jobs call each, so the
+// measurement is the delivery pipeline — queue, fan-out, signing, HTTP, attempt records —
+// not the GraphQL mutations.
+const { createServer } = require("node:http");
+const { writeFileSync, mkdirSync } = require("node:fs");
+const path = require("node:path");
+const { ROOT, startDatabase, startKeyway, graphql } = require("./lib/server.js");
+const { Client } = require(path.join(ROOT, "node_modules/pg"));
+
+const EVENTS = Number(process.env.BENCH_EVENTS || 10_000);
+const TARGETS = 5;
+const BATCH = 200;
+const CONCURRENCY = process.env.BENCH_WORKER_CONCURRENCY || "24";
+// Then a paced phase: PACED_EVENTS at PACED_EVENTS_PER_SECOND, for the latency of a queue that keeps up.
+const PACED_EVENTS = Number(process.env.BENCH_PACED_EVENTS || 1000);
+const PACED_EVENTS_PER_SECOND = 50;
+// The whole run stays under 3 minutes.
+const BURST_DEADLINE_MS = 130_000;
+const DEADLINE_MS = 165_000;
+
+function percentile(sorted, p) {
+  return sorted.length ? sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] : null;
+}
+
+async function startReceiver() {
+  const receipts = new Map(); // webhook-id → [receipt time per target]
+  let count = 0;
+  let onCount = () => {};
+  const server = createServer((req, res) => {
+    req.resume();
+    req.on("end", () => {
+      const id = req.headers["webhook-id"];
+      const times = receipts.get(id) ?? [];
+      times.push(performance.timeOrigin + performance.now());
+      receipts.set(id, times);
+      count++;
+      onCount(count);
+      res.writeHead(200).end("ok");
+    });
+  });
+  server.keepAliveTimeout = 1000;
+  await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return {
+    url: `http://127.0.0.1:${server.address().port}`,
+    receipts,
+    get count() { return count; },
+    whenCount(n) { return new Promise((resolve) => { onCount = (c) => c >= n && resolve(); onCount(count); }); },
+    stop: () => new Promise((resolve) => { server.closeAllConnections(); server.close(resolve); }),
+  };
+}
+
+/**
+ * Commits `events` events in batches — as fast as possible, or paced at eventsPerSecond —
+ * and waits until every target received each (or the deadline passes).
+ */
+async function phase({ client, receiver, org, events, batch, eventsPerSecond, deadline }) {
+  const before = receiver.count;
+  const allReceived = receiver.whenCount(before + events * TARGETS);
+  const committedAt = new Map();
+  const first = performance.timeOrigin + performance.now();
+  for (let from = 0; from < events; from += batch) {
+    if (eventsPerSecond) {
+      const due = first + (from / eventsPerSecond) * 1000 - (performance.timeOrigin + performance.now());
+      if (due > 0) await new Promise((resolve) => setTimeout(resolve, due));
+    }
+    await client.query("BEGIN");
+    const { rows } = await client.query(
+      `WITH e AS (
+         INSERT INTO notification_events (organization_id, environment, name, data, expires_at)
+         SELECT $1, 'TEST', 'API_KEY_CREATED', jsonb_build_object('object', 'bench', 'seq', g), now() + interval '30 days'
+           FROM generate_series($2::int, $3::int) g RETURNING id),
+       jobs AS (
+         SELECT graphile_worker.add_jobs(array_agg(ROW('notification_event.fan_out', json_build_object('eventId', id),
+                  NULL, NULL, NULL, id::text, NULL, NULL)::graphile_worker.job_spec)) FROM e)
+       SELECT 'evt_' || replace(id::text, '-', '') AS id FROM e, (SELECT count(*) FROM jobs) AS queued`,
+      [org, from, Math.min(events, from + batch) - 1],
+    );
+    await client.query("COMMIT");
+    const at = performance.timeOrigin + performance.now();
+    for (const row of rows) committedAt.set(row.id, at);
+  }
+  const emitted = performance.timeOrigin + performance.now();
+  // Bounded: past the deadline the numbers cover what arrived, and say so.
+  let timer;
+  const timeout = new Promise((resolve) => { timer = setTimeout(resolve, Math.max(0, deadline - Date.now())); });
+  await Promise.race([allReceived, timeout]);
+  clearTimeout(timer);
+  const last = performance.timeOrigin + performance.now();
+  const deliveries = receiver.count - before;
+
+  const latencies = [];
+  let duplicates = 0;
+  for (const [id, commit] of committedAt) {
+    const times = receiver.receipts.get(id) ?? [];
+    if (times.length > TARGETS) duplicates += times.length - TARGETS;
+    for (const time of times) latencies.push(time - commit);
+  }
+  latencies.sort((a, b) => a - b);
+  return {
+    complete: deliveries >= events * TARGETS,
+    deliveries,
+    duplicates,
+    emitSeconds: +((emitted - first) / 1000).toFixed(2),
+    totalSeconds: +((last - first) / 1000).toFixed(2),
+    deliveriesPerSecond: Math.round(deliveries / ((last - first) / 1000)),
+    p50: Math.round(percentile(latencies, 50)),
+    p99: Math.round(percentile(latencies, 99)),
+  };
+}
+
+async function main() {
+  const started = Date.now();
+  const db = await startDatabase();
+  const receiver = await startReceiver();
+  const keyway = await startKeyway(db.url, { KEYWAY_ALLOW_PRIVATE_URLS: "test", KEYWAY_WORKER_CONCURRENCY: CONCURRENCY });
+  const client = new Client({ connectionString: db.url });
+  await client.connect();
+  let result;
+  try {
+    const ids = [];
+    for (let i = 0; i < TARGETS; i++) {
+      const added = await graphql(keyway.url, keyway.key, `mutation($uri: String!, $name: String!) {
+        addWebhookNotificationTarget(input: { name: $name, uri: $uri, subscriptions: [API_KEY_CREATED] }) { ... on WebhookNotificationTarget { id } } }`,
+        { uri: `${receiver.url}/target-${i}`, name: `bench ${i}` });
+      ids.push(added.addWebhookNotificationTarget.id);
+    }
+    for (;;) {
+      const { rows } = await client.query("SELECT count(*)::int AS active FROM notification_targets WHERE status = 'ACTIVE'");
+      if (rows[0].active === TARGETS) break;
+      if (Date.now() - started > 30_000) throw new Error("targets did not become ACTIVE");
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    const activations = receiver.count;
+    const { rows: [org] } = await client.query("SELECT id FROM organizations LIMIT 1");
+
+    const burst = await phase({ client, receiver, org: org.id, events: EVENTS, batch: BATCH, eventsPerSecond: null, deadline: started + BURST_DEADLINE_MS });
+    const paced = await phase({ client, receiver, org: org.id, events: PACED_EVENTS, batch: 5, eventsPerSecond: PACED_EVENTS_PER_SECOND, deadline: started + DEADLINE_MS });
+    result = {
+      case: "webhook deliveries",
+      complete: burst.complete && paced.complete,
+      events: EVENTS,
+      targets: TARGETS,
+      deliveries: burst.deliveries,
+      expectedDeliveries: EVENTS * TARGETS,
+      workerConcurrency: Number(CONCURRENCY),
+      emitSeconds: burst.emitSeconds,
+      totalSeconds: burst.totalSeconds,
+      deliveriesPerSecond: burst.deliveriesPerSecond,
+      p50CommitToReceiptMs: burst.p50,
+      p99CommitToReceiptMs: burst.p99,
+      paced: {
+        events: PACED_EVENTS,
+        offeredDeliveriesPerSecond: PACED_EVENTS_PER_SECOND * TARGETS,
+        deliveries: paced.deliveries,
+        p50CommitToReceiptMs: paced.p50,
+        p99CommitToReceiptMs: paced.p99,
+      },
+      duplicates: burst.duplicates + paced.duplicates,
+      targetDeliveriesPerSecond: 500,
+      date: new Date().toISOString(),
+    };
+  } finally {
+    await client.end();
+    await keyway.stop();
+    await receiver.stop();
+    await db.stop();
+  }
+
+  const dir = path.join(__dirname, "results");
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(path.join(dir, "deliveries.json"), JSON.stringify(result, null, 2) + "\n");
+  const md = [
+    "# Webhook deliveries",
+    "",
+    `${result.events} events to ${result.targets} local targets (${result.deliveries} of ${result.expectedDeliveries} signed deliveries received${result.complete ? "" : " before the deadline"}), committed as fast as possible in batches of ${BATCH} while deliveries run; one Keyway process with ${result.workerConcurrency} concurrent jobs, embedded PostgreSQL, receivers in the benchmark process, all on the same 2-core machine.`,
+    "",
+    "| deliveries/s | p50 commit→receipt | p99 commit→receipt | emitting took | all received after | duplicates |",
+    "| --- | --- | --- | --- | --- | --- |",
+    `| ${result.deliveriesPerSecond} | ${result.p50CommitToReceiptMs} ms | ${result.p99CommitToReceiptMs} ms | ${result.emitSeconds} s | ${result.totalSeconds} s | ${result.duplicates} |`,
+    "",
+    "These latencies include the wait in the backlog: events are committed faster than they can be delivered, so later ones wait for the ones before them.",
+    "",
+    `Paced: ${result.paced.events} more events at ${PACED_EVENTS_PER_SECOND} events/s (${result.paced.offeredDeliveriesPerSecond} deliveries/s offered): p50 ${result.paced.p50CommitToReceiptMs} ms, p99 ${result.paced.p99CommitToReceiptMs} ms from commit to receipt (${result.paced.deliveries} deliveries).`,
+    "",
+  ].join("\n");
+  writeFileSync(path.join(dir, "deliveries.md"), md);
+  process.stdout.write(md);
+  process.stdout.write(`\ndeliveries/s: ${result.deliveriesPerSecond} (target ≥ ${result.targetDeliveriesPerSecond}); p99 commit→receipt: ${result.p99CommitToReceiptMs} ms under the burst, ${result.paced.p99CommitToReceiptMs} ms paced\n`);
+}
+
+main().then(
+  () => process.exit(0),
+  (error) => {
+    process.stderr.write(`deliveries benchmark failed: ${error.stack || error}\n`);
+    process.exit(1);
+  },
+);

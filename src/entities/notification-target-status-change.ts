@@ -1,0 +1,33 @@
+import { Field, ID, ObjectType } from "type-graphql";
+import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from "typeorm";
+import { encodeId } from "../schema/ids.js";
+import { NotificationTargetStatus } from "./notification-target.js";
+import { TenantScoped } from "./tenant-scoped.js";
+
+/** One entry of a target's statusHistory: what it became and why. */
+@Entity({ name: "notification_target_status_changes" })
+@ObjectType("NotificationTargetStatusChange", { simpleResolvers: true })
+export class NotificationTargetStatusChange extends TenantScoped {
+  @PrimaryGeneratedColumn("uuid")
+  id: string;
+
+  @Field(() => ID, { name: "id" })
+  get nodeId(): string {
+    return encodeId("NotificationTargetStatusChange", this.id);
+  }
+
+  @Column({ name: "target_id", type: "uuid" })
+  targetId: string;
+
+  @Field(() => NotificationTargetStatus)
+  @Column({ type: "enum", enum: NotificationTargetStatus, enumName: "notification_target_status" })
+  status: NotificationTargetStatus;
+
+  @Field({ description: "Why, e.g. \"activation event answered HTTP 200\" or \"HTTP 410 Gone\"." })
+  @Column({ type: "text" })
+  reason: string;
+
+  @Field()
+  @CreateDateColumn({ name: "created_at", type: "timestamptz" })
+  createdAt: Date;
+}

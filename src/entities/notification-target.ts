@@ -1,0 +1,70 @@
+import { Field, ID, ObjectType, registerEnumType } from "type-graphql";
+import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from "typeorm";
+import { encodeId } from "../schema/ids.js";
+import { Node } from "../schema/node.js";
+import { NotificationEventName } from "./enums.js";
+import { TenantScoped } from "./tenant-scoped.js";
+
+export enum NotificationTargetStatus {
+  PENDING_VERIFICATION = "PENDING_VERIFICATION",
+  ACTIVE = "ACTIVE",
+  ACTIVATION_FAILED = "ACTIVATION_FAILED",
+  DEACTIVATED = "DEACTIVATED",
+}
+registerEnumType(NotificationTargetStatus, {
+  name: "NotificationTargetStatus",
+  description: "PENDING_VERIFICATION until the NOTIFICATION_ACTIVATION event is answered: 2xx → ACTIVE, otherwise ACTIVATION_FAILED.",
+});
+
+/** A customer's webhook URL, subscribed to event names (Highnote's WebhookNotificationTarget). */
+@Entity({ name: "notification_targets" })
+@ObjectType("WebhookNotificationTarget", { implements: Node, simpleResolvers: true })
+export class NotificationTarget extends TenantScoped implements Node {
+  @PrimaryGeneratedColumn("uuid")
+  id: string;
+
+  @Field(() => ID, { name: "id" })
+  get nodeId(): string {
+    return encodeId("WebhookNotificationTarget", this.id);
+  }
+
+  @Field()
+  @Column({ type: "text" })
+  name: string;
+
+  @Field()
+  @Column({ type: "text" })
+  uri: string;
+
+  @Field(() => String, { nullable: true, description: "Who to tell about failing deliveries." })
+  @Column({ type: "text", nullable: true })
+  email: string | null;
+
+  @Field(() => [NotificationEventName])
+  @Column({ type: "enum", enum: NotificationEventName, enumName: "notification_event_name", array: true })
+  subscriptions: NotificationEventName[];
+
+  @Field(() => NotificationTargetStatus)
+  @Column({ type: "enum", enum: NotificationTargetStatus, enumName: "notification_target_status" })
+  status: NotificationTargetStatus;
+
+  @Field()
+  @CreateDateColumn({ name: "created_at", type: "timestamptz" })
+  createdAt: Date;
+
+  @Field()
+  @UpdateDateColumn({ name: "updated_at", type: "timestamptz" })
+  updatedAt: Date;
+
+  @Field(() => Date, { nullable: true })
+  @Column({ name: "deactivated_at", type: "timestamptz", nullable: true })
+  deactivatedAt: Date | null;
+
+  /** Start of an unbroken run of failed attempts; five days of it deactivate the target. */
+  @Column({ name: "failing_since", type: "timestamptz", nullable: true })
+  failingSince: Date | null;
+
+  /** Removed targets leave lists and receive nothing; their attempts stay readable. */
+  @Column({ name: "removed_at", type: "timestamptz", nullable: true })
+  removedAt: Date | null;
+}

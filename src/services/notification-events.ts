@@ -1,0 +1,114 @@
+import { In } from "typeorm";
+import type { DataSource } from "typeorm";
+import type { TenantContext } from "../auth/request-context.js";
+import type { Config } from "../config.js";
+import { NotificationEventName } from "../entities/enums.js";
+import { NotificationEvent } from "../entities/notification-event.js";
+import { NotificationTarget, NotificationTargetStatus } from "../entities/notification-target.js";
+import { TASKS } from "../jobs/task-names.js";
+import { ConnectionArgs, paginate } from "../schema/connection.js";
+import { queueAttempts } from "./deliveries.js";
+import { InvalidState, NotFound } from "./domain-errors.js";
+import { TimestampFilter, whereTimestamp } from "./notification-targets.js";
+import type { Transactions } from "./transaction.js";
+
+export interface NotificationEventFilter {
+  name?: NotificationEventName[] | null;
+  createdAt?: TimestampFilter | null;
+}
+
+const SWEEP_BATCH = 5000;
+
+/** The outbox read back: event lists, replay, and the retention sweep. */
+export class NotificationEventService {
+  constructor(
+    private readonly config: Config,
+    private readonly dataSource: DataSource,
+    private readonly transactions: Transactions,
+  ) {}
+
+  findById(ctx: TenantContext, id: string): Promise<NotificationEvent | null> {
+    return this.transactions.scope(ctx).findOne(NotificationEvent, { id });
+  }
+
+  async findManyById(ctx: TenantContext, ids: readonly string[]): Promise<Map<string, NotificationEvent>> {
+    const events = await this.transactions.scope(ctx).find(NotificationEvent, { id: In([...ids]) });
+    return new Map(events.map((event) => [event.id, event]));
+  }
+
+  list(ctx: TenantContext, args: ConnectionArgs, filter: NotificationEventFilter | null | undefined) {
+    const query = this.transactions.scope(ctx).query(NotificationEvent, "e");
+    if (filter?.name?.length) query.andWhere("e.name IN (:...names)", { names: filter.name });
+    whereTimestamp(query, "e.createdAt", filter?.createdAt, "createdAt");
+    return paginate(query, args);
+  }
+
+  /**
+   * Sends the event again — same event id, so same `webhook-id` — to the given
+   * targets, or to every ACTIVE target subscribed to it; a new run of the retry
+   * schedule starts and any retry still waiting is superseded.
+   */
+  async replay(ctx: TenantContext, eventId: string, targetIds: string[] | null | undefined): Promise<NotificationEvent> {
+    return this.transactions.run(ctx, async (tx) => {
+      const event = await tx.scope.findOne(NotificationEvent, { id: eventId });
+      if (!event) throw new NotFound("Notification event", ["notificationEventId"]);
+      if (event.name === NotificationEventName.NOTIFICATION_ACTIVATION) {
+        throw new InvalidState("Activation events are sent again by activateNotificationTarget", ["notificationEventId"]);
+      }
+      let targets: NotificationTarget[];
+      if (targetIds?.length) {
+        const found = await tx.scope.find(NotificationTarget, { id: In(targetIds) });
+        targets = targetIds.map((id, index) => {
+          const target = found.find((candidate) => candidate.id === id && candidate.removedAt === null);
+          if (!target) throw new NotFound("Notification target", ["targetIds", String(index)]);
+          if (target.status !== NotificationTargetStatus.ACTIVE) {
+            throw new InvalidState(`The target is ${target.status}; only ACTIVE targets receive events`, ["targetIds", String(index)]);
+          }
+          return target;
+        });
+      } else {
+        targets = await tx.scope
+          .query(NotificationTarget, "t")
+          .andWhere("t.removedAt IS NULL AND t.status = :active AND t.subscriptions @> ARRAY[:name]::notification_event_name[]", {
+            active: NotificationTargetStatus.ACTIVE,
+            name: event.name,
+          })
+          .getMany();
+        if (targets.length === 0) throw new InvalidState(`No ACTIVE target subscribes to ${event.name}`, ["notificationEventId"]);
+      }
+      const deliveries: Array<{ id: string; step: number }> = await tx.em.query(
+        `INSERT INTO notification_deliveries (organization_id, environment, event_id, target_id, step, next_attempt_at)
+         SELECT $1, $2, $3, t, 1, now() FROM unnest($4::uuid[]) AS t
+         ON CONFLICT (event_id, target_id) DO UPDATE
+           SET step = notification_deliveries.step + 1, schedule_index = 0, next_attempt_at = now()
+         RETURNING id, step`,
+        [event.organizationId, event.environment, event.id, [...new Set(targets.map((target) => target.id))]],
+      );
+      await queueAttempts(tx.em, deliveries);
+      await tx.audit("notification_event.replay", event.nodeId);
+      return event;
+    });
+  }
+
+  /** Queues the retention sweep unless one is already waiting (every process calls this at start). */
+  async scheduleRetentionSweep(runAt = new Date()): Promise<void> {
+    await this.dataSource.query("SELECT graphile_worker.add_job($1, '{}'::json, job_key => $1, run_at => $2, job_key_mode => 'preserve_run_at')", [
+      TASKS.expireEvents,
+      runAt,
+    ]);
+  }
+
+  /** Deletes expired events (their deliveries and attempts cascade) in batches, then queues the next sweep. */
+  async deleteExpired(): Promise<number> {
+    let deleted = 0;
+    for (;;) {
+      const [, count]: [unknown, number] = await this.dataSource.query(
+        `DELETE FROM notification_events WHERE id IN (SELECT id FROM notification_events WHERE expires_at <= now() LIMIT ${SWEEP_BATCH})`,
+      );
+      deleted += count;
+      if (count < SWEEP_BATCH) break;
+    }
+    await this.scheduleRetentionSweep(new Date(Date.now() + this.config.webhooks.retentionSweepIntervalMs));
+    return deleted;
+  }
+}
