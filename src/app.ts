@@ -102,6 +102,7 @@ export class App {
     const outboundHttp = new OutboundHttp(config.allowPrivateUrls, options.dnsLookup);
     const signingKeys = new SigningKeyService(transactions);
     const notificationTargets = new NotificationTargetService(config, transactions, outboundHttp, signingKeys);
+    const metrics = new Metrics(apiKeyAuthenticator, dataSource);
     const services: Services = {
       config,
       logger,
@@ -120,11 +121,11 @@ export class App {
       sessions,
       sharedSecrets: new SharedSecretService(transactions, config.keyPrefix),
       auditLog: new AuditLogService(transactions),
-      metrics: new Metrics(apiKeyAuthenticator, dataSource),
+      metrics,
       collaborativeAuthorization: new CollaborativeAuthorizationService(config, transactions, outboundHttp, signingKeys),
       notificationTargets,
       notificationEvents: new NotificationEventService(config, dataSource, transactions),
-      deliveries: new DeliveryService(config, dataSource, transactions, outboundHttp, signingKeys, notificationTargets, logger),
+      deliveries: new DeliveryService(config, dataSource, transactions, outboundHttp, signingKeys, notificationTargets, logger, metrics),
     };
     services.authenticator.useTokenAuthenticator(new JwtAuthenticator(dataSource, sessionTokens, apiKeyAuthenticator, usage, config.session));
     services.authenticator.useAttemptLimits(attemptLimits);

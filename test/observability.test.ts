@@ -2,6 +2,7 @@ import { Writable } from "node:stream";
 import { APIKeyRole } from "../src/entities/enums";
 import { createLogger } from "../src/logger";
 import { MAX_OPERATION_NAMES } from "../src/metrics";
+import { Receiver, waitFor } from "./helpers/receiver";
 import { bearer, startTestServer, TestServer } from "./helpers/server";
 
 /** Every line the server logs, at every level. */
@@ -85,11 +86,26 @@ describe("GET /metrics", () => {
     expect(sample(await scrape(), 'keyway_job_queue_jobs{state="failed"}')).toBe(0);
   });
 
-  it("has a delivery-outcome counter for each outcome", async () => {
-    server.app.services.metrics.deliveryOutcomes.inc({ outcome: "failure" });
-    const text = await scrape();
-    expect(sample(text, 'keyway_deliveries_total{outcome="success"}')).toBe(0);
-    expect(sample(text, 'keyway_deliveries_total{outcome="failure"}')).toBe(1);
+  it("counts delivery outcomes as targets are activated", async () => {
+    const receiver = await Receiver.start();
+    try {
+      receiver.answer("refuses", 500);
+      const add = `mutation($input: AddWebhookNotificationTargetInput!) {
+        addWebhookNotificationTarget(input: $input) { __typename } }`;
+      for (const name of ["accepts", "refuses"]) {
+        const result = await server.admin.request<any>(add, { input: { name, uri: receiver.target(name), subscriptions: ["API_KEY_CREATED"] } });
+        expect(result.addWebhookNotificationTarget.__typename).toBe("WebhookNotificationTarget");
+      }
+      const counts = await waitFor("both activation attempts to be counted", async () => {
+        const text = await scrape();
+        const success = sample(text, 'keyway_deliveries_total{outcome="success"}') ?? 0;
+        const failure = sample(text, 'keyway_deliveries_total{outcome="failure"}') ?? 0;
+        return success >= 1 && failure >= 1 ? { success, failure } : undefined;
+      });
+      expect(counts).toEqual({ success: 1, failure: 1 });
+    } finally {
+      await receiver.stop();
+    }
   });
 
   it("keeps at most MAX_OPERATION_NAMES operation names; the rest count as other", async () => {

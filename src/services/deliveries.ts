@@ -9,6 +9,7 @@ import { Environment, NotificationEventName } from "../entities/enums.js";
 import { NotificationEvent } from "../entities/notification-event.js";
 import { NotificationTarget, NotificationTargetStatus } from "../entities/notification-target.js";
 import { TASKS } from "../jobs/task-names.js";
+import type { Metrics } from "../metrics.js";
 import { decodeId } from "../schema/ids.js";
 import type { NotificationTargetService } from "./notification-targets.js";
 import type { OutboundHttp, OutboundResponse } from "./outbound-http.js";
@@ -122,6 +123,7 @@ export class DeliveryService {
     private readonly signingKeys: SigningKeyService,
     private readonly targets: NotificationTargetService,
     private readonly logger: Logger,
+    private readonly metrics: Metrics,
   ) {
     this.pool = (dataSource.driver as PostgresDriver).master as Pool;
   }
@@ -196,6 +198,7 @@ export class DeliveryService {
       activation ? this.config.webhooks.activationTimeoutMs : this.config.webhooks.timeoutMs,
     );
     const success = response.httpStatus !== null && response.httpStatus >= 200 && response.httpStatus < 300;
+    this.metrics.deliveryOutcomes.inc({ outcome: success ? "success" : "failure" });
     if (success && !activation) {
       await this.recordAttempt(null, job, success, response);
       return;
