@@ -15,7 +15,7 @@ import type { RequestContext } from "./auth/request-context.js";
 import { createSchema } from "./schema/build-schema.js";
 import { metricsRouter } from "./http/metrics.js";
 import { playgroundRouter } from "./http/playground.js";
-import { recordOperation, trackRequests } from "./http/request-log.js";
+import { recordOperation, trackOperation, trackRequests } from "./http/request-log.js";
 
 export interface RunningServer {
   url: string;
@@ -123,6 +123,7 @@ export async function startServer(app: App, port = app.services.config.port, hos
       context: async ({ req, res }) => {
         const ctx = await authenticator.contextFor(req.headers, req.ip ?? req.socket.remoteAddress ?? "");
         res.setHeader("x-request-id", ctx.requestId);
+        trackOperation(ctx, res);
         return ctx;
       },
     }),

@@ -1,8 +1,8 @@
-import { AsyncLocalStorage } from "node:async_hooks";
 import { randomUUID } from "node:crypto";
 import type { ApolloServerPlugin } from "@apollo/server";
-import type { RequestHandler } from "express";
+import type { RequestHandler, Response } from "express";
 import type { Services } from "../app.js";
+import type { RequestContext } from "../auth/request-context.js";
 
 /** The operation Apollo resolved for the current request; "anonymous" for an unnamed one. */
 interface Operation {
@@ -10,14 +10,24 @@ interface Operation {
   type?: string;
 }
 
-const currentOperation = new AsyncLocalStorage<Operation>();
+/**
+ * The operation of each GraphQL request in flight, by request id: Apollo hands plugins a copy
+ * of the context, and AsyncLocalStorage would cost every request its async hooks.
+ */
+const operationOf = new Map<string, Operation>();
+
+/** Called when the GraphQL context is built: ties the request's log entry to it. */
+export function trackOperation(ctx: RequestContext, res: Response): void {
+  const operation = (res.locals as { operation?: Operation }).operation;
+  if (operation) operationOf.set(ctx.requestId, operation);
+}
 
 /** Records the operation Apollo resolved, for the request log line and the metrics. */
-export const recordOperation: ApolloServerPlugin = {
+export const recordOperation: ApolloServerPlugin<RequestContext> = {
   async requestDidStart() {
     return {
-      async didResolveOperation({ operation, operationName }) {
-        const current = currentOperation.getStore();
+      async didResolveOperation({ contextValue, operation, operationName }) {
+        const current = operationOf.get(contextValue.requestId);
         if (!current) return;
         current.name = operationName ?? "anonymous";
         current.type = operation?.operation;
@@ -43,10 +53,12 @@ export function trackRequests(services: Services): RequestHandler {
   const { logger, metrics } = services;
   return (req, res, next) => {
     const operation: Operation = {};
+    res.locals.operation = operation;
     const started = process.hrtime.bigint();
     // Read now: routers mounted on a path rewrite req.url while they run.
     const { method, path } = req;
     res.setHeader("x-request-id", randomUUID());
+    res.on("close", () => operationOf.delete(String(res.getHeader("x-request-id"))));
     res.on("finish", () => {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       const graphql = path === "/graphql" && !String(res.getHeader("content-type") ?? "").startsWith("text/html");
@@ -69,6 +81,6 @@ export function trackRequests(services: Services): RequestHandler {
         "request",
       );
     });
-    currentOperation.run(operation, next);
+    next();
   };
 }

@@ -339,9 +339,8 @@ export class ApiKeyService {
 
   /** Plan and per-environment limit; the advisory lock makes concurrent creates count one at a time. */
   private async assertMayCreate(tx: Transaction): Promise<void> {
-    const { organizationId, environment } = tx.ctx;
     await assertPlanAllowsCreation(tx);
-    await tx.em.query("SELECT pg_advisory_xact_lock(hashtext($1))", [`api_keys:${organizationId}:${environment}`]);
+    await tx.lockTenant("api_keys");
     const count = await tx.scope.count(ApiKey, { deletedAt: IsNull() });
     if (count >= this.config.maxKeysPerEnvironment) {
       throw new LimitExceeded(`At most ${this.config.maxKeysPerEnvironment} API keys per environment`);

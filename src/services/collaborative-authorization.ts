@@ -324,7 +324,7 @@ export class CollaborativeAuthorizationService {
 
   /** One at a time per organization and environment: limit counts and the ACTIVE swap. */
   private async lockEnvironment(tx: Transaction): Promise<void> {
-    await tx.em.query("SELECT pg_advisory_xact_lock(hashtext($1))", [`collab_endpoints:${tx.ctx.organizationId}:${tx.ctx.environment}`]);
+    await tx.lockTenant("collab_endpoints");
   }
 
   private cleanName(raw: string): string {

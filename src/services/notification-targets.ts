@@ -2,13 +2,13 @@ import { In, IsNull } from "typeorm";
 import type { TenantContext } from "../auth/request-context.js";
 import type { Config } from "../config.js";
 import { DeliveryAttempt } from "../entities/delivery-attempt.js";
-import { Environment, NotificationEventName, Plan } from "../entities/enums.js";
+import { NotificationEventName } from "../entities/enums.js";
 import { NotificationDelivery } from "../entities/notification-delivery.js";
 import { NotificationTarget, NotificationTargetStatus } from "../entities/notification-target.js";
 import { NotificationTargetStatusChange } from "../entities/notification-target-status-change.js";
-import { Organization } from "../entities/organization.js";
 import { ConnectionArgs, paginate } from "../schema/connection.js";
-import { InvalidInput, InvalidState, LimitExceeded, NotFound, UpgradeRequired } from "./domain-errors.js";
+import { InvalidInput, InvalidState, LimitExceeded, NotFound } from "./domain-errors.js";
+import { assertPlanAllowsCreation } from "./plans.js";
 import type { OutboundHttp } from "./outbound-http.js";
 import type { SigningKeyService } from "./signing-keys.js";
 import type { TenantScope } from "./tenant-scope.js";
@@ -215,12 +215,8 @@ export class NotificationTargetService {
 
   /** Plan and per-environment limit; the advisory lock makes concurrent adds count one at a time. */
   private async assertMayCreate(tx: Transaction): Promise<void> {
-    const { organizationId, environment } = tx.ctx;
-    if (environment === Environment.LIVE) {
-      const organization = await tx.em.findOneByOrFail(Organization, { id: organizationId });
-      if (organization.plan === Plan.FREE) throw new UpgradeRequired();
-    }
-    await tx.em.query("SELECT pg_advisory_xact_lock(hashtext($1))", [`notification_targets:${organizationId}:${environment}`]);
+    await assertPlanAllowsCreation(tx);
+    await tx.lockTenant("notification_targets");
     const count = await tx.scope.count(NotificationTarget, { removedAt: IsNull() });
     const max = this.config.webhooks.maxTargetsPerEnvironment;
     if (count >= max) throw new LimitExceeded(`At most ${max} notification targets per environment`);

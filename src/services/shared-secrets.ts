@@ -28,7 +28,7 @@ export class SharedSecretService {
   rotate(ctx: TenantContext): Promise<SharedSecret> {
     return this.transactions.run(ctx, async (tx) => {
       // Rotations of one environment queue up: exactly one current secret at any moment.
-      await tx.em.query("SELECT pg_advisory_xact_lock(hashtext($1))", [`shared_secret:${ctx.organizationId}:${ctx.environment}`]);
+      await tx.lockTenant("shared_secret");
       await tx.em.query(
         "UPDATE shared_secrets SET expires_at = $3 WHERE organization_id = $1 AND environment = $2 AND expires_at IS NULL",
         [ctx.organizationId, ctx.environment, new Date(Date.now() + SHARED_SECRET_GRACE_MS)],

@@ -55,6 +55,14 @@ export class Transaction {
     return event;
   }
 
+  /**
+   * Serializes, until commit, this tenant's transactions that take the same named lock:
+   * limit counts, the one-ACTIVE swap, last-admin checks.
+   */
+  async lockTenant(name: string): Promise<void> {
+    await this.em.query("SELECT pg_advisory_xact_lock(hashtext($1))", [`${name}:${this.ctx.organizationId}:${this.ctx.environment}`]);
+  }
+
   /** Postgres delivers the notification to every listening process when (and only if) this commits. */
   async notify(channel: string, payload: string): Promise<void> {
     await this.em.query("SELECT pg_notify($1, $2)", [channel, payload]);

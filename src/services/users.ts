@@ -331,7 +331,7 @@ export class UserService {
     apply: (membership: Membership, tx: Transaction) => Promise<void>,
   ): Promise<Membership> {
     return this.transactions.run(ctx, async (tx) => {
-      await tx.em.query("SELECT pg_advisory_xact_lock(hashtext($1))", [`memberships:${ctx.organizationId}:${ctx.environment}`]);
+      await tx.lockTenant("memberships");
       const membership = await this.loadMembership(tx, userId);
       if (!membership) throw new NotFound("User", ["userId"]);
       // Nobody changes a member who holds more than they do.
