@@ -41,7 +41,7 @@ export class SystemResolver {
   @Authorized()
   @Query(() => [Organization], { description: "The caller's organization (a list, as in Highnote)." })
   async organizations(@Ctx() ctx: RequestContext): Promise<Organization[]> {
-    const organization = await this.services.organizations.findById(tenantContext(ctx).organizationId);
+    const organization = await this.services.organizations.findForDisplay(tenantContext(ctx).organizationId);
     return organization ? [organization] : [];
   }
 }
@@ -62,6 +62,6 @@ export class ViewerResolver {
 
   @FieldResolver(() => Organization)
   async organization(@Ctx() ctx: RequestContext): Promise<Organization> {
-    return (await this.services.organizations.findById(tenantContext(ctx).organizationId))!;
+    return (await this.services.organizations.findForDisplay(tenantContext(ctx).organizationId))!;
   }
 }

@@ -3,7 +3,12 @@ import { Plan } from "../entities/enums.js";
 import { Organization } from "../entities/organization.js";
 import { decodeId } from "../schema/ids.js";
 
+/** How long an organization read for display (name, plan) may be reused. Plan checks always read the database. */
+const DISPLAY_CACHE_MS = 5000;
+
 export class OrganizationService {
+  private readonly cache = new Map<string, { organization: Organization; at: number }>();
+
   constructor(private readonly dataSource: DataSource) {}
 
   create(name: string, plan: Plan, em: EntityManager = this.dataSource.manager): Promise<Organization> {
@@ -12,6 +17,20 @@ export class OrganizationService {
 
   findById(id: string): Promise<Organization | null> {
     return this.dataSource.manager.findOneBy(Organization, { id });
+  }
+
+  /**
+   * The organization for display (`organizations`, `viewer.organization`): read at most once
+   * per few seconds per process, since every request of a dashboard or integration asks for it.
+   * A plan change shows within DISPLAY_CACHE_MS; enforcement (plans.ts) reads the row itself.
+   */
+  async findForDisplay(id: string): Promise<Organization | null> {
+    const cached = this.cache.get(id);
+    if (cached && Date.now() - cached.at < DISPLAY_CACHE_MS) return cached.organization;
+    const organization = await this.findById(id);
+    if (this.cache.size >= 10_000) this.cache.clear();
+    if (organization) this.cache.set(id, { organization, at: Date.now() });
+    return organization;
   }
 
   /** Accepts an `org_…` id or a raw UUID (operator CLI). */
@@ -24,6 +43,7 @@ export class OrganizationService {
     const organization = await this.findByAnyId(id);
     if (!organization) return null;
     organization.plan = plan;
+    this.cache.delete(organization.id);
     return this.dataSource.manager.save(organization);
   }
 
