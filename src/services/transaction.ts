@@ -40,19 +40,22 @@ export class Transaction {
     );
   }
 
-  /** Writes the event (outbox) and queues its fan-out job on this transaction's connection. */
+  /**
+   * Writes the event (outbox) and queues its fan-out job on this transaction's connection,
+   * in one statement: every mutation pays one round trip for its event, not two.
+   */
   async emit(name: NotificationEventName, data: Record<string, unknown>): Promise<NotificationEvent> {
-    const event = this.scope.create(NotificationEvent, {
-      name,
-      data,
-      expiresAt: new Date(Date.now() + this.eventRetentionDays * DAY_MS),
-    });
-    await this.em.save(event);
-    await this.em.query("SELECT graphile_worker.add_job($1, json_build_object('eventId', $2::text), job_key => $2::text)", [
-      TASKS.fanOutEvent,
-      event.id,
-    ]);
-    return event;
+    const expiresAt = new Date(Date.now() + this.eventRetentionDays * DAY_MS);
+    const [row]: Array<{ id: string; created_at: Date }> = await this.em.query(
+      `WITH event AS (
+         INSERT INTO notification_events (organization_id, environment, name, data, expires_at)
+         VALUES ($1, $2, $3, $4, $5) RETURNING id, created_at),
+       job AS (
+         SELECT graphile_worker.add_job($6, json_build_object('eventId', event.id::text), job_key => event.id::text) FROM event)
+       SELECT event.id, event.created_at FROM event, job`,
+      [this.ctx.organizationId, this.ctx.environment, name, JSON.stringify(data), expiresAt, TASKS.fanOutEvent],
+    );
+    return this.scope.create(NotificationEvent, { id: row.id, createdAt: row.created_at, name, data, expiresAt });
   }
 
   /**
