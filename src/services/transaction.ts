@@ -1,7 +1,6 @@
 import { DataSource, EntityManager } from "typeorm";
 import type { TenantContext } from "../auth/request-context.js";
 import type { Config } from "../config.js";
-import { AuditLogEntry } from "../entities/audit-log-entry.js";
 import { NotificationEventName } from "../entities/enums.js";
 import { NotificationEvent } from "../entities/notification-event.js";
 import { TASKS } from "../jobs/task-names.js";
@@ -27,16 +26,11 @@ export class Transaction {
 
   async audit(action: string, targetId: string | null): Promise<void> {
     const { actor } = this.ctx;
-    await this.em.insert(
-      AuditLogEntry,
-      this.scope.create(AuditLogEntry, {
-        action,
-        actorType: actor.type,
-        actorId: actor.id,
-        actorDisplayName: actor.displayName,
-        targetId,
-        requestId: this.ctx.requestId,
-      }),
+    // Plain SQL: one audit row per mutation is on every write path, and needs nothing back.
+    await this.em.query(
+      `INSERT INTO audit_log (organization_id, environment, action, actor_type, actor_id, actor_display_name, target_id, request_id)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+      [this.ctx.organizationId, this.ctx.environment, action, actor.type, actor.id, actor.displayName, targetId, this.ctx.requestId],
     );
   }
 
