@@ -80,8 +80,23 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
     await stopStalePostmaster(options.dataDir);
   }
   await pg.start();
+
+  // The library stops every cluster by itself on SIGINT/SIGTERM, at the same moment as
+  // Keyway's own graceful shutdown, which still needs the database (in-flight requests,
+  // the usage flush). Its stop waits for ours, bounded so postgres never outlives a hung shutdown.
+  const stopCluster = pg.stop.bind(pg);
+  let stoppedByKeyway!: () => void;
+  const keywayStopped = new Promise<void>((resolve) => (stoppedByKeyway = resolve));
+  pg.stop = () =>
+    Promise.race([
+      keywayStopped,
+      new Promise<void>((resolve) => setTimeout(resolve, 25_000).unref()).then(stopCluster),
+    ]);
   return {
     url: `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/postgres`,
-    stop: () => pg.stop(),
+    stop: async () => {
+      await stopCluster();
+      stoppedByKeyway();
+    },
   };
 }
