@@ -75,7 +75,8 @@ export class ApiKeyResolver {
   }
 
   @FieldResolver(() => Actor, { nullable: true, description: "null when Keyway created it (bootstrap, operator CLI)." })
-  async createdBy(@Root() key: ApiKey, @Ctx() ctx: RequestContext): Promise<typeof Actor | null> {
+  // Not async: a plain null keeps graphql-js on its synchronous path for the whole list.
+  createdBy(@Root() key: ApiKey, @Ctx() ctx: RequestContext): Promise<typeof Actor | null> | null {
     if (!key.createdById) return null;
     const loaders = loadersFor(ctx, this.services);
     return key.createdByType === ActorType.USER ? loaders.user.load(key.createdById) : loaders.apiKey.load(key.createdById);
