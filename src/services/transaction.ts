@@ -8,6 +8,13 @@ import { TenantScope } from "./tenant-scope.js";
 
 const DAY_MS = 86_400_000;
 
+const AUDIT_COLUMNS = "(organization_id, environment, action, actor_type, actor_id, actor_display_name, target_id, request_id)";
+
+/** "($from, …, $from+count-1)" */
+function placeholders(from: number, count: number): string {
+  return `(${Array.from({ length: count }, (_, i) => `$${from + i}`).join(", ")})`;
+}
+
 /**
  * One mutation's unit of work: tenant-scoped reads and writes, its audit row and
  * its outbox event all commit together or not at all.
@@ -25,31 +32,55 @@ export class Transaction {
   }
 
   async audit(action: string, targetId: string | null): Promise<void> {
-    const { actor } = this.ctx;
     // Plain SQL: one audit row per mutation is on every write path, and needs nothing back.
-    await this.em.query(
-      `INSERT INTO audit_log (organization_id, environment, action, actor_type, actor_id, actor_display_name, target_id, request_id)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-      [this.ctx.organizationId, this.ctx.environment, action, actor.type, actor.id, actor.displayName, targetId, this.ctx.requestId],
-    );
+    await this.em.query(`INSERT INTO audit_log ${AUDIT_COLUMNS} VALUES ${placeholders(1, 8)}`, this.auditValues(action, targetId));
+  }
+
+  /** Writes the event (outbox) and queues its fan-out job on this transaction's connection. */
+  async emit(name: NotificationEventName, data: Record<string, unknown>): Promise<NotificationEvent> {
+    return this.auditAndEmit(null, null, name, data);
   }
 
   /**
-   * Writes the event (outbox) and queues its fan-out job on this transaction's connection,
-   * in one statement: every mutation pays one round trip for its event, not two.
+   * The audit row (when `action` is given), the event, its fan-out job and optionally the
+   * change itself (one INSERT/UPDATE) in one statement: a mutation on a hot path pays one
+   * round trip for all of them, and a single statement is atomic without BEGIN/COMMIT
+   * (see Transactions.runStatement).
    */
-  async emit(name: NotificationEventName, data: Record<string, unknown>): Promise<NotificationEvent> {
+  async auditAndEmit(
+    action: string | null,
+    targetId: string | null,
+    name: NotificationEventName,
+    data: Record<string, unknown>,
+    change?: { sql: string; params: unknown[] },
+  ): Promise<NotificationEvent> {
     const expiresAt = new Date(Date.now() + this.eventRetentionDays * DAY_MS);
+    const values: unknown[] = [this.ctx.organizationId, this.ctx.environment, name, JSON.stringify(data), expiresAt, TASKS.fanOutEvent];
+    let parts = "";
+    if (action !== null) {
+      parts += `audit AS (INSERT INTO audit_log ${AUDIT_COLUMNS} VALUES ${placeholders(values.length + 1, 8)}),`;
+      values.push(...this.auditValues(action, targetId));
+    }
+    if (change) {
+      // The change's own $1… placeholders, moved past the ones above.
+      const offset = values.length;
+      parts += `change AS (${change.sql.replace(/\$(\d+)/g, (_, n: string) => `$${Number(n) + offset}`)}),`;
+      values.push(...change.params);
+    }
     const [row]: Array<{ id: string; created_at: Date }> = await this.em.query(
-      `WITH event AS (
-         INSERT INTO notification_events (organization_id, environment, name, data, expires_at)
-         VALUES ($1, $2, $3, $4, $5) RETURNING id, created_at),
-       job AS (
-         SELECT graphile_worker.add_job($6, json_build_object('eventId', event.id::text), job_key => event.id::text) FROM event)
+      `WITH ${parts}
+       event AS (INSERT INTO notification_events (organization_id, environment, name, data, expires_at)
+                 VALUES ($1, $2, $3, $4, $5) RETURNING id, created_at),
+       job AS (SELECT graphile_worker.add_job($6, json_build_object('eventId', event.id::text), job_key => event.id::text) FROM event)
        SELECT event.id, event.created_at FROM event, job`,
-      [this.ctx.organizationId, this.ctx.environment, name, JSON.stringify(data), expiresAt, TASKS.fanOutEvent],
+      values,
     );
     return this.scope.create(NotificationEvent, { id: row.id, createdAt: row.created_at, name, data, expiresAt });
+  }
+
+  private auditValues(action: string, targetId: string | null): unknown[] {
+    const { actor } = this.ctx;
+    return [this.ctx.organizationId, this.ctx.environment, action, actor.type, actor.id, actor.displayName, targetId, this.ctx.requestId];
   }
 
   /**
@@ -84,6 +115,14 @@ export class Transactions {
   /** Tenant-scoped reads outside a transaction. */
   scope(ctx: Pick<TenantContext, "organizationId" | "environment">): TenantScope {
     return new TenantScope(this.dataSource.manager, ctx);
+  }
+
+  /**
+   * For work that issues exactly one statement (auditAndEmit with its change): it runs without
+   * BEGIN/COMMIT, since PostgreSQL applies one statement atomically. Saves two round trips.
+   */
+  runStatement<T>(ctx: TenantContext, work: (tx: Transaction) => Promise<T>): Promise<T> {
+    return work(new Transaction(this.dataSource.manager, ctx, this.config.webhooks.eventRetentionDays));
   }
 
   async run<T>(ctx: TenantContext, work: (tx: Transaction) => Promise<T>): Promise<T> {
