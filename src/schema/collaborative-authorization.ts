@@ -5,7 +5,7 @@ import {
   CollaborativeAuthorizationStandInDecision,
 } from "../entities/collaborative-authorization-endpoint.js";
 import { CollaborativeAuthorizationRequest } from "../entities/collaborative-authorization-request.js";
-import { ENDPOINT_NAME_MAX } from "../services/collaborative-authorization.js";
+import { NAME_MAX } from "../services/names.js";
 import { Connection } from "./connection.js";
 import { payloadUnion } from "./payload.js";
 
@@ -13,8 +13,8 @@ export const URI_MAX = 2048;
 
 @InputType()
 export class AddCollaborativeAuthorizationEndpointInput {
-  @Field({ description: `1–${ENDPOINT_NAME_MAX} characters.` })
-  @Length(1, ENDPOINT_NAME_MAX)
+  @Field({ description: `1–${NAME_MAX} characters.` })
+  @Length(1, NAME_MAX)
   name: string;
 
   @Field({ description: "https (LIVE) or http/https (TEST); must resolve to an address the environment may reach." })
@@ -40,8 +40,8 @@ export class RemoveCollaborativeAuthorizationEndpointInput extends Collaborative
 
 @InputType()
 export class RenameCollaborativeAuthorizationEndpointInput extends CollaborativeAuthorizationEndpointIdInput {
-  @Field({ description: `1–${ENDPOINT_NAME_MAX} characters.` })
-  @Length(1, ENDPOINT_NAME_MAX)
+  @Field({ description: `1–${NAME_MAX} characters.` })
+  @Length(1, NAME_MAX)
   name: string;
 }
 

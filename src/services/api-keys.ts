@@ -18,6 +18,7 @@ import {
   LimitExceeded,
   NotFound,
 } from "./domain-errors.js";
+import { cleanName } from "./names.js";
 import { assertPlanAllowsCreation } from "./plans.js";
 import type { Transaction, Transactions } from "./transaction.js";
 
@@ -42,7 +43,6 @@ export interface ApiKeyFilter {
 }
 
 export const MAX_ROTATION_GRACE_SECONDS = 7 * 86_400;
-const NAME_MAX = 100;
 const DESCRIPTION_MAX = 500;
 
 /** Mirrors apiKeyStatus() in SQL so lists filter exactly as keys display. */
@@ -82,7 +82,7 @@ export class ApiKeyService {
   async create(ctx: TenantContext, input: NewApiKey): Promise<ApiKey> {
     const role = input.role ?? APIKeyRole.READONLY;
     this.assertMayGrant(ctx, role);
-    const name = this.cleanName(input.name, ["secretKey", "name"]);
+    const name = cleanName(input.name, ["secretKey", "name"]);
     this.assertFuture(input.expiresAt, ["secretKey", "expiresAt"]);
     return this.transactions.run(ctx, async (tx) => {
       await this.assertMayCreate(tx);
@@ -102,7 +102,7 @@ export class ApiKeyService {
 
   async update(ctx: TenantContext, keyId: string, changes: ApiKeyChanges): Promise<ApiKey> {
     if (changes.role) this.assertMayGrant(ctx, changes.role);
-    const name = changes.name != null ? this.cleanName(changes.name, ["name"]) : null;
+    const name = changes.name != null ? cleanName(changes.name, ["name"]) : null;
     if (changes.expiresAt) this.assertFuture(changes.expiresAt, ["expiresAt"]);
     return this.change(ctx, keyId, "api_key.update", NotificationEventName.API_KEY_UPDATED, async (key, tx) => {
       // Changing a key is wielding it: nobody edits a key that holds more than they do.
@@ -196,13 +196,8 @@ export class ApiKeyService {
   }
 
   /** Several keys by id (createdBy, rotatedFrom/To), deleted ones included: history stays readable. */
-  async findManyById(ctx: TenantContext, ids: readonly string[]): Promise<Map<string, ApiKey>> {
-    const keys = await this.transactions
-      .scope(ctx)
-      .query(ApiKey, "k")
-      .andWhere("k.id IN (:...ids)", { ids })
-      .getMany();
-    return new Map(keys.map((key) => [key.id, key]));
+  findManyById(ctx: TenantContext, ids: readonly string[]): Promise<Map<string, ApiKey>> {
+    return this.transactions.scope(ctx).findManyById(ApiKey, ids);
   }
 
   list(ctx: TenantContext, args: ConnectionArgs, filter: ApiKeyFilter | null | undefined) {
@@ -356,11 +351,6 @@ export class ApiKeyService {
     if (clash) throw new AlreadyExists(`An API key named "${name}" already exists in this environment`, path);
   }
 
-  private cleanName(raw: string, path: string[]): string {
-    const name = raw.trim();
-    if (name.length === 0 || name.length > NAME_MAX) throw new InvalidInput(`Name must be 1–${NAME_MAX} characters`, path);
-    return name;
-  }
 
   private cleanDescription(raw: string | null | undefined, path: string[]): string | null {
     const description = raw?.trim() || null;

@@ -16,8 +16,9 @@ import {
 import { Environment, NotificationEventName } from "../entities/enums.js";
 import { ConnectionArgs, paginate } from "../schema/connection.js";
 import { encodeId } from "../schema/ids.js";
-import { InvalidInput, InvalidState, LimitExceeded, NotAvailableInLive, NotFound } from "./domain-errors.js";
+import { InvalidState, LimitExceeded, NotAvailableInLive, NotFound } from "./domain-errors.js";
 import type { OutboundHttp, OutboundResponse } from "./outbound-http.js";
+import { cleanName } from "./names.js";
 import { assertPlanAllowsCreation } from "./plans.js";
 import type { SigningKeyService } from "./signing-keys.js";
 import type { TenantScope } from "./tenant-scope.js";
@@ -41,7 +42,6 @@ type Decision = Pick<AuthorizationRequest, "responseCode" | "authorizedAmount" |
 
 export const VERIFICATION_TYPE = "COLLABORATIVE_AUTHORIZATION_ENDPOINT_VERIFICATION";
 export const REQUEST_TYPE = "COLLABORATIVE_AUTHORIZATION_REQUEST";
-export const ENDPOINT_NAME_MAX = 100;
 
 /** What the COLLABORATIVE_AUTHORIZATION_DECIDED event carries. */
 export function authorizationEventData(request: AuthorizationRequest): Record<string, unknown> {
@@ -109,7 +109,7 @@ export class CollaborativeAuthorizationService {
   ) {}
 
   async add(ctx: TenantContext, input: NewEndpoint): Promise<Endpoint> {
-    const name = this.cleanName(input.name);
+    const name = cleanName(input.name);
     const uri = input.uri.trim();
     // DNS happens here, before the transaction opens.
     await this.outboundHttp.assertSafe(uri, ctx.environment, ["uri"]);
@@ -201,7 +201,7 @@ export class CollaborativeAuthorizationService {
   }
 
   rename(ctx: TenantContext, endpointId: string, rawName: string): Promise<Endpoint> {
-    const name = this.cleanName(rawName);
+    const name = cleanName(rawName);
     return this.transactions.run(ctx, async (tx) => {
       const endpoint = await this.lockOrFail(tx, endpointId);
       endpoint.name = name;
@@ -326,9 +326,8 @@ export class CollaborativeAuthorizationService {
   }
 
   /** Removed endpoints included: the requests they decided still name them. */
-  async findEndpointsById(ctx: TenantContext, ids: readonly string[]): Promise<Map<string, Endpoint>> {
-    const endpoints = await this.transactions.scope(ctx).query(Endpoint, "e").andWhere("e.id IN (:...ids)", { ids }).getMany();
-    return new Map(endpoints.map((endpoint) => [endpoint.id, endpoint]));
+  findEndpointsById(ctx: TenantContext, ids: readonly string[]): Promise<Map<string, Endpoint>> {
+    return this.transactions.scope(ctx).findManyById(Endpoint, ids);
   }
 
   findRequest(ctx: TenantContext, id: string): Promise<AuthorizationRequest | null> {
@@ -360,9 +359,4 @@ export class CollaborativeAuthorizationService {
     await tx.lockTenant("collab_endpoints");
   }
 
-  private cleanName(raw: string): string {
-    const name = raw.trim();
-    if (name.length === 0 || name.length > ENDPOINT_NAME_MAX) throw new InvalidInput(`Name must be 1–${ENDPOINT_NAME_MAX} characters`, ["name"]);
-    return name;
-  }
 }

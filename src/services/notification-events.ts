@@ -31,9 +31,8 @@ export class NotificationEventService {
     return this.transactions.scope(ctx).findOne(NotificationEvent, { id });
   }
 
-  async findManyById(ctx: TenantContext, ids: readonly string[]): Promise<Map<string, NotificationEvent>> {
-    const events = await this.transactions.scope(ctx).find(NotificationEvent, { id: In([...ids]) });
-    return new Map(events.map((event) => [event.id, event]));
+  findManyById(ctx: TenantContext, ids: readonly string[]): Promise<Map<string, NotificationEvent>> {
+    return this.transactions.scope(ctx).findManyById(NotificationEvent, ids);
   }
 
   list(ctx: TenantContext, args: ConnectionArgs, filter: NotificationEventFilter | null | undefined) {

@@ -1,4 +1,4 @@
-import { In, IsNull } from "typeorm";
+import { IsNull } from "typeorm";
 import type { TenantContext } from "../auth/request-context.js";
 import type { Config } from "../config.js";
 import { DeliveryAttempt } from "../entities/delivery-attempt.js";
@@ -8,6 +8,7 @@ import { NotificationTarget, NotificationTargetStatus } from "../entities/notifi
 import { NotificationTargetStatusChange } from "../entities/notification-target-status-change.js";
 import { ConnectionArgs, paginate } from "../schema/connection.js";
 import { InvalidInput, InvalidState, LimitExceeded, NotFound } from "./domain-errors.js";
+import { cleanName } from "./names.js";
 import { assertPlanAllowsCreation } from "./plans.js";
 import type { OutboundHttp } from "./outbound-http.js";
 import type { SigningKeyService } from "./signing-keys.js";
@@ -33,7 +34,6 @@ export interface TargetEventFilter {
   hasSuccessfulDelivery?: boolean | null;
 }
 
-const NAME_MAX = 100;
 
 /** Adds `<column> >= :gte` / `<= :lte` for a timestamp filter. */
 export function whereTimestamp(
@@ -64,7 +64,7 @@ export class NotificationTargetService {
   ) {}
 
   async add(ctx: TenantContext, input: NewNotificationTarget): Promise<NotificationTarget> {
-    const name = this.cleanName(input.name);
+    const name = cleanName(input.name);
     const subscriptions = this.cleanSubscriptions(input.subscriptions);
     // Checked before the transaction: DNS may take a while and holds no lock.
     const uri = (await this.outboundHttp.assertSafe(input.uri.trim(), ctx.environment)).toString();
@@ -114,7 +114,7 @@ export class NotificationTargetService {
   }
 
   rename(ctx: TenantContext, targetId: string, rawName: string): Promise<NotificationTarget> {
-    const name = this.cleanName(rawName);
+    const name = cleanName(rawName);
     return this.change(ctx, targetId, "notification_target.rename", async (target) => {
       target.name = name;
     });
@@ -154,9 +154,8 @@ export class NotificationTargetService {
   }
 
   /** Targets by id, removed ones included: attempts keep pointing at them. */
-  async findManyById(ctx: TenantContext, ids: readonly string[]): Promise<Map<string, NotificationTarget>> {
-    const targets = await this.transactions.scope(ctx).find(NotificationTarget, { id: In([...ids]) });
-    return new Map(targets.map((target) => [target.id, target]));
+  findManyById(ctx: TenantContext, ids: readonly string[]): Promise<Map<string, NotificationTarget>> {
+    return this.transactions.scope(ctx).findManyById(NotificationTarget, ids);
   }
 
   list(ctx: TenantContext, args: ConnectionArgs) {
@@ -222,11 +221,6 @@ export class NotificationTargetService {
     if (count >= max) throw new LimitExceeded(`At most ${max} notification targets per environment`);
   }
 
-  private cleanName(raw: string): string {
-    const name = raw.trim();
-    if (name.length === 0 || name.length > NAME_MAX) throw new InvalidInput(`Name must be 1–${NAME_MAX} characters`, ["name"]);
-    return name;
-  }
 
   private cleanSubscriptions(names: NotificationEventName[]): NotificationEventName[] {
     if (names.length === 0) throw new InvalidInput("Give at least one event name", ["subscriptions"]);

@@ -1,4 +1,4 @@
-import { DeepPartial, EntityManager, FindOptionsWhere, ObjectLiteral, SelectQueryBuilder } from "typeorm";
+import { DeepPartial, EntityManager, FindOptionsWhere, In, ObjectLiteral, SelectQueryBuilder } from "typeorm";
 import type { TenantContext } from "../auth/request-context.js";
 import type { TenantScoped } from "../entities/tenant-scoped.js";
 
@@ -45,6 +45,12 @@ export class TenantScope {
 
   find<T extends TenantEntity>(entity: EntityClass<T>, where: FindOptionsWhere<T> = {}): Promise<T[]> {
     return this.em.find(entity, { where: this.where(where) });
+  }
+
+  /** Rows by id, for batch loaders (createdBy, rotatedFrom, …); ids of other tenants are simply absent. */
+  async findManyById<T extends TenantEntity>(entity: EntityClass<T>, ids: readonly string[]): Promise<Map<string, T>> {
+    const rows = await this.find(entity, { id: In([...ids]) } as FindOptionsWhere<T>);
+    return new Map(rows.map((row) => [row.id, row]));
   }
 
   count<T extends TenantEntity>(entity: EntityClass<T>, where: FindOptionsWhere<T> = {}): Promise<number> {
