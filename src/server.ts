@@ -13,6 +13,7 @@ import type { Logger } from "pino";
 import type { App } from "./app.js";
 import type { RequestContext } from "./auth/request-context.js";
 import { createSchema } from "./schema/build-schema.js";
+import { localGateway } from "./schema/executor.js";
 import { metricsRouter } from "./http/metrics.js";
 import { playgroundRouter } from "./http/playground.js";
 import { recordOperation, trackOperation, trackRequests } from "./http/request-log.js";
@@ -70,6 +71,8 @@ export async function startServer(app: App, port = app.services.config.port, hos
   const { config, logger, authenticator, dataSource } = app.services;
   const expressApp = express();
   expressApp.disable("x-powered-by");
+  // A GraphQL POST is never revalidated; hashing every response body for an ETag is wasted work.
+  expressApp.set("etag", false);
   // Per-IP limits need the client's address, not the load balancer's.
   if (config.trustProxy) expressApp.set("trust proxy", config.trustProxy);
   const httpServer = createServer(expressApp);
@@ -87,7 +90,7 @@ export async function startServer(app: App, port = app.services.config.port, hos
   }).protect();
 
   const apollo = new ApolloServer<RequestContext>({
-    schema: await createSchema(app.services),
+    gateway: localGateway(await createSchema(app.services)),
     ...armor,
     plugins: [
       recordOperation,

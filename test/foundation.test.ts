@@ -172,3 +172,55 @@ describe("errors and limits", () => {
     await expect(server.client(null).request("{ viewer { role } }")).rejects.toBeInstanceOf(ClientError);
   });
 });
+
+describe("compiled queries", () => {
+  // A query runs interpreted (graphql-js) the first time and compiled (graphql-jit) after that:
+  // both must answer alike, data, errors and HTTP status.
+  const runs = async (query: string, variables: Record<string, unknown>, key: string) => {
+    const results = [];
+    for (let run = 0; run < 3; run++) {
+      const result = await server.post(query, variables, bearer(key));
+      for (const error of result.body.errors ?? []) delete (error.extensions as Record<string, unknown> | undefined)?.requestId;
+      results.push(result);
+    }
+    expect(results[1]).toEqual(results[0]);
+    expect(results[2]).toEqual(results[0]);
+    return results[0];
+  };
+
+  it("answers a list with unions, interfaces, enums, dates, counts and directives alike", async () => {
+    const created = await server.admin.request<any>(
+      `mutation { createSecretAPIKey(input: { secretKey: { name: "compiled probe", role: READONLY } }) { ... on APIKey { id } } }`,
+    );
+    const query = `query($first: Int!, $withCount: Boolean!, $id: ID!) {
+      viewer { environment role }
+      node(id: $id) { __typename id ... on APIKey { name status } }
+      organizations { apiKeys(first: $first, filterBy: { search: "compiled" }) {
+        totalCount @include(if: $withCount)
+        edges { cursor node { id name role status createdAt expiresAt usageCount rotatedFrom { id }
+          createdBy { __typename ... on APIKey { id name } ... on User { email } } } }
+        pageInfo { hasNextPage hasPreviousPage endCursor } } } }`;
+    const result = await runs(query, { first: 5, withCount: true, id: created.createSecretAPIKey.id }, server.adminKey);
+    expect(result.status).toBe(200);
+    const data = result.body.data as any;
+    expect(data.node).toEqual({ __typename: "APIKey", id: created.createSecretAPIKey.id, name: "compiled probe", status: "ACTIVE" });
+    const list = data.organizations[0].apiKeys;
+    expect(list.totalCount).toBe(1);
+    expect(list.edges[0].node).toMatchObject({ name: "compiled probe", role: "READONLY", expiresAt: null, rotatedFrom: null });
+    expect(list.edges[0].node.createdAt).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
+    expect(list.edges[0].node.createdBy).toMatchObject({ __typename: "APIKey" });
+  });
+
+  it("reports a refused field with its path, keeping the rest of the data, alike", async () => {
+    const readonly = await server.issueKey(APIKeyRole.READONLY);
+    const result = await runs(`{ viewer { role } organizations { name sharedSecret { secret } } }`, {}, readonly);
+    expect(result.body.errors?.[0]).toMatchObject({ extensions: { code: "FORBIDDEN" }, path: ["organizations", 0, "sharedSecret"] });
+    expect((result.body.data as any).viewer).toEqual({ role: "READONLY" });
+  });
+
+  it("refuses a variable of the wrong type with 400 BAD_USER_INPUT, alike", async () => {
+    const result = await runs(`query($first: Int) { organizations { apiKeys(first: $first) { totalCount } } }`, { first: "ten" }, server.adminKey);
+    expect(result.status).toBe(400);
+    expect(result.body.errors?.[0].extensions?.code).toBe("BAD_USER_INPUT");
+  });
+});

@@ -4,6 +4,7 @@ import type { Services } from "../app.js";
 import { authChecker } from "../auth/auth-checker.js";
 import { ENTITIES } from "../entities/index.js";
 import { RESOLVERS } from "../resolvers/index.js";
+import { resolveConnectionCounts } from "./connection.js";
 import { mapMutationErrors } from "./payload.js";
 import { DateTimeScalar } from "./scalars.js";
 
@@ -27,7 +28,7 @@ export async function createSchema(services: Services | null): Promise<GraphQLSc
       },
     },
   });
-  return mapMutationErrors(schema);
+  return resolveConnectionCounts(mapMutationErrors(schema));
 }
 
 /** The committed schema.graphql: sorted, so it only changes when the API does. */

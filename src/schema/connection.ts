@@ -1,7 +1,10 @@
+import { createHash } from "node:crypto";
 import { Max, Min } from "class-validator";
-import { GraphQLError } from "graphql";
+import type { Pool } from "pg";
+import { GraphQLError, GraphQLSchema, isObjectType } from "graphql";
 import { ArgsType, ClassType, Field, Int, ObjectType } from "type-graphql";
-import type { ObjectLiteral, SelectQueryBuilder } from "typeorm";
+import type { ObjectLiteral, QueryRunner, SelectQueryBuilder } from "typeorm";
+import type { PostgresDriver } from "typeorm/driver/postgres/PostgresDriver.js";
 import { hydrate } from "../db/hydrate.js";
 
 @ObjectType({ simpleResolvers: true })
@@ -76,7 +79,50 @@ export function Connection<T extends object>(name: string, nodeType: ClassType<T
   return ConnectionType;
 }
 
+/**
+ * Gives every connection's `totalCount` a resolver that runs the count. The schema's other
+ * fields without resolvers read plain values; compiled execution (schema/executor.ts) reads
+ * them as properties, and only a resolver is awaited or called.
+ */
+export function resolveConnectionCounts(schema: GraphQLSchema): GraphQLSchema {
+  for (const type of Object.values(schema.getTypeMap())) {
+    if (!isObjectType(type) || !type.name.endsWith("Connection")) continue;
+    const field = type.getFields().totalCount;
+    if (field && !field.resolve) field.resolve = (connection: ConnectionResult<{ id: string }>) => connection.totalCount();
+  }
+  return schema;
+}
+
 const DEFAULT_PAGE_SIZE = 20;
+
+/** Statement names by SQL text; a list has a handful of shapes (with or without each filter). */
+const statementNames = new Map<string, string>();
+const MAX_STATEMENTS = 256;
+
+function statementName(sql: string): string | undefined {
+  let name = statementNames.get(sql);
+  if (name === undefined && statementNames.size < MAX_STATEMENTS) {
+    name = `keyway_page_${createHash("sha1").update(sql).digest("hex").slice(0, 20)}`;
+    statementNames.set(sql, name);
+  }
+  return name;
+}
+
+/**
+ * The page's rows. A single-table page outside a transaction runs on the pool as a named
+ * statement, parsed and planned once per connection, and its rows become entities without
+ * TypeORM's relation-aware transformer (which cost as much as the query); joined pages
+ * need that transformer.
+ */
+async function pageRows<T extends ObjectLiteral>(query: SelectQueryBuilder<T>): Promise<T[]> {
+  const { joinAttributes, mainAlias } = query.expressionMap;
+  const inTransaction = (query as unknown as { queryRunner?: QueryRunner }).queryRunner !== undefined;
+  if (joinAttributes.length > 0 || inTransaction) return query.getMany();
+  const [text, values] = query.getQueryAndParameters();
+  const pool = (query.connection.driver as PostgresDriver).master as Pool;
+  const { rows } = await pool.query({ name: statementName(text), text, values });
+  return hydrate<T>(mainAlias!.metadata, query.alias, rows);
+}
 
 function encodeCursor(id: string): string {
   return Buffer.from(`c:${id}`).toString("base64url");
@@ -126,11 +172,7 @@ export async function paginate<T extends ObjectLiteral & { id: string }>(
   }
   const direction = backward ? "ASC" : "DESC";
   query.orderBy(`${alias}.createdAt`, direction).addOrderBy(`${alias}.id`, direction).limit(size + 1);
-  // Single-table pages skip TypeORM's relation-aware hydration; joined ones need it.
-  const rows =
-    query.expressionMap.joinAttributes.length === 0
-      ? hydrate<T>(query.expressionMap.mainAlias!.metadata, alias, await query.getRawMany())
-      : await query.getMany();
+  const rows = await pageRows(query);
 
   const more = rows.length > size;
   const page = more ? rows.slice(0, size) : rows;
