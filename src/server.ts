@@ -1,11 +1,10 @@
-import { createServer, Server } from "node:http";
+import { createServer, IncomingMessage, Server, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { ApolloServer, ApolloServerPlugin } from "@apollo/server";
 import { ApolloServerPluginCacheControlDisabled } from "@apollo/server/plugin/disabled";
 import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHttpServer";
 import { ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
 import { unwrapResolverError } from "@apollo/server/errors";
-import { expressMiddleware } from "@as-integrations/express5";
 import { ApolloArmor } from "@escape.tech/graphql-armor";
 import express, { NextFunction, Request, Response } from "express";
 import { GraphQLError, GraphQLFormattedError } from "graphql";
@@ -16,7 +15,8 @@ import { createSchema } from "./schema/build-schema.js";
 import { localGateway } from "./schema/executor.js";
 import { metricsRouter } from "./http/metrics.js";
 import { playgroundRouter } from "./http/playground.js";
-import { recordOperation, trackOperation, trackRequests } from "./http/request-log.js";
+import { clientAddress, graphqlEndpoint, sendJsonError } from "./http/graphql-endpoint.js";
+import { pathOf, recordOperation, requestTracker, trackOperation } from "./http/request-log.js";
 
 export interface RunningServer {
   url: string;
@@ -71,13 +71,9 @@ export async function startServer(app: App, port = app.services.config.port, hos
   const { config, logger, authenticator, dataSource } = app.services;
   const expressApp = express();
   expressApp.disable("x-powered-by");
-  // A GraphQL POST is never revalidated; hashing every response body for an ETag is wasted work.
-  expressApp.set("etag", false);
-  // Per-IP limits need the client's address, not the load balancer's.
-  if (config.trustProxy) expressApp.set("trust proxy", config.trustProxy);
-  const httpServer = createServer(expressApp);
-  expressApp.use(metricsRouter(app.services.metrics), trackRequests(app.services));
-  if (config.playground) expressApp.use(playgroundRouter());
+  const track = requestTracker(app.services);
+  const clientIp = clientAddress(config.trustProxy);
+  const httpServer = createServer();
 
   const armor = new ApolloArmor({
     maxDepth: { n: config.limits.maxDepth },
@@ -110,6 +106,19 @@ export async function startServer(app: App, port = app.services.config.port, hos
   });
   await apollo.start();
 
+  const graphql = graphqlEndpoint(apollo, {
+    bodyLimitBytes: config.limits.bodyBytes,
+    context: async (req, res) => {
+      const ctx = await authenticator.contextFor(req.headers, clientIp(req));
+      res.setHeader("x-request-id", ctx.requestId);
+      trackOperation(ctx, res);
+      return ctx;
+    },
+    onError: (error) => logger.error({ err: error }, "request failed"),
+  });
+
+  expressApp.use(metricsRouter(app.services.metrics));
+  if (config.playground) expressApp.use(playgroundRouter());
   expressApp.get("/healthz", async (_req, res) => {
     try {
       await dataSource.query("SELECT 1");
@@ -118,26 +127,17 @@ export async function startServer(app: App, port = app.services.config.port, hos
       res.status(503).json({ status: "unavailable" });
     }
   });
-
-  expressApp.use(
-    "/graphql",
-    express.json({ limit: config.limits.bodyBytes }),
-    expressMiddleware(apollo, {
-      context: async ({ req, res }) => {
-        const ctx = await authenticator.contextFor(req.headers, req.ip ?? req.socket.remoteAddress ?? "");
-        res.setHeader("x-request-id", ctx.requestId);
-        trackOperation(ctx, res);
-        return ctx;
-      },
-    }),
-  );
-
-  // Body too large, malformed JSON: a JSON error, never an HTML page or a stack trace.
-  expressApp.use((error: Error & { status?: number; type?: string }, _req: Request, res: Response, _next: NextFunction) => {
-    const status = error.status ?? 500;
-    if (status >= 500) logger.error({ err: error }, "request failed");
-    const message = error.type === "entity.too.large" ? "Request body exceeds 1 MB" : status >= 500 ? "Internal server error" : "Malformed request";
-    res.status(status).json({ errors: [{ message, extensions: { code: status >= 500 ? "INTERNAL_SERVER_ERROR" : "BAD_REQUEST" } }] });
+  // GraphQL over GET, and whatever else reaches /graphql (the playground page is served above).
+  expressApp.all("/graphql", (req, res) => graphql(req, res));
+  expressApp.use((error: Error, _req: Request, res: Response, _next: NextFunction) => {
+    logger.error({ err: error }, "request failed");
+    sendJsonError(res, 500, "Internal server error");
+  });
+  // POST /graphql is the hot path and goes straight to Apollo; everything else goes through express.
+  httpServer.on("request", (req: IncomingMessage, res: ServerResponse) => {
+    track(req, res);
+    if (req.method === "POST" && pathOf(req) === "/graphql") graphql(req, res);
+    else expressApp(req, res);
   });
 
   await new Promise<void>((resolve) => httpServer.listen(port, host, resolve));

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { ApolloServerPlugin } from "@apollo/server";
-import type { RequestHandler, Response } from "express";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Services } from "../app.js";
 import type { RequestContext } from "../auth/request-context.js";
 
@@ -16,9 +16,12 @@ interface Operation {
  */
 const operationOf = new Map<string, Operation>();
 
+/** The operation of each response, set when the request starts and named when Apollo resolves it. */
+const operationOfResponse = new WeakMap<ServerResponse, Operation>();
+
 /** Called when the GraphQL context is built: ties the request's log entry to it. */
-export function trackOperation(ctx: RequestContext, res: Response): void {
-  const operation = (res.locals as { operation?: Operation }).operation;
+export function trackOperation(ctx: RequestContext, res: ServerResponse): void {
+  const operation = operationOfResponse.get(res);
   if (operation) operationOf.set(ctx.requestId, operation);
 }
 
@@ -36,27 +39,36 @@ export const recordOperation: ApolloServerPlugin<RequestContext> = {
   },
 };
 
-/** Probes are frequent and say nothing new; they log at debug. */
+/** Probes are frequent and say nothing new; they log at debug. Scrapes are not logged at all. */
 const PROBES = new Set(["/healthz"]);
+const SCRAPES = new Set(["/metrics"]);
+
+/** The path of a request URL, without its query string. */
+export function pathOf(req: IncomingMessage): string {
+  const url = req.url ?? "/";
+  const query = url.indexOf("?");
+  return query === -1 ? url : url.slice(0, query);
+}
 
 /**
- * When a response is sent, writes one log line and the GraphQL metrics. The
- * line has the request id, method, path, operation, status and duration —
- * never headers, the query string, the body or its variables, which may hold
+ * Called first for every request: when its response is sent, writes one log line and the
+ * GraphQL metrics. The line has the request id, method, path, operation, status and
+ * duration — never headers, the query string, the body or its variables, which may hold
  * credentials.
  *
- * The request id is the x-request-id response header as finally sent (the
- * GraphQL context may set it to its own id, which errors quote); it is given
- * a value here first, so responses that never reach GraphQL have one too.
+ * The request id is the x-request-id response header as finally sent (the GraphQL context
+ * may set it to its own id, which errors quote); it is given a value here first, so
+ * responses that never reach GraphQL have one too.
  */
-export function trackRequests(services: Services): RequestHandler {
+export function requestTracker(services: Services): (req: IncomingMessage, res: ServerResponse) => void {
   const { logger, metrics } = services;
-  return (req, res, next) => {
+  return (req, res) => {
+    const path = pathOf(req);
+    if (SCRAPES.has(path)) return;
     const operation: Operation = {};
-    res.locals.operation = operation;
+    operationOfResponse.set(res, operation);
     const started = process.hrtime.bigint();
-    // Read now: routers mounted on a path rewrite req.url while they run.
-    const { method, path } = req;
+    const method = req.method;
     res.setHeader("x-request-id", randomUUID());
     res.on("close", () => operationOf.delete(String(res.getHeader("x-request-id"))));
     res.on("finish", () => {
@@ -81,6 +93,5 @@ export function trackRequests(services: Services): RequestHandler {
         "request",
       );
     });
-    next();
   };
 }
