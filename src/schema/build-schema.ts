@@ -1,5 +1,6 @@
 import { GraphQLSchema, lexicographicSortSchema, printSchema } from "graphql";
-import { buildSchema } from "type-graphql";
+import { getMetadataStorage, validate } from "class-validator";
+import { ArgumentValidationError, buildSchema } from "type-graphql";
 import type { Services } from "../app.js";
 import { authChecker } from "../auth/auth-checker.js";
 import { ENTITIES } from "../entities/index.js";
@@ -7,6 +8,32 @@ import { RESOLVERS } from "../resolvers/index.js";
 import { resolveConnectionCounts } from "./connection.js";
 import { mapMutationErrors } from "./payload.js";
 import { DateTimeScalar } from "./scalars.js";
+
+/** Whether class-validator knows constraints for a class; most argument types (ids, page arguments) have none. */
+const constrained = new Map<Function, boolean>();
+
+function hasConstraints(type: Function): boolean {
+  let known = constrained.get(type);
+  if (known === undefined) {
+    known = getMetadataStorage().getTargetValidationMetadatas(type, "", true, false).length > 0;
+    constrained.set(type, known);
+  }
+  return known;
+}
+
+/**
+ * Validates input objects with class-validator, as type-graphql would, but only those of
+ * classes that declare constraints: the rest skip its per-request metadata lookups.
+ */
+async function validateArgument(value: unknown): Promise<void> {
+  const objects = (Array.isArray(value) ? value : [value]).filter(
+    (item): item is object => item !== null && typeof item === "object" && hasConstraints(item.constructor),
+  );
+  for (const object of objects) {
+    const errors = await validate(object, { skipMissingProperties: true, forbidUnknownValues: false });
+    if (errors.length > 0) throw new ArgumentValidationError(errors);
+  }
+}
 
 /**
  * Builds the executable schema. Without services (schema printing, guard tests)
@@ -20,7 +47,7 @@ export async function createSchema(services: Services | null): Promise<GraphQLSc
     orphanedTypes: ENTITIES,
     authChecker,
     scalarsMap: [{ type: Date, scalar: DateTimeScalar }],
-    validate: { forbidUnknownValues: false },
+    validateFn: validateArgument,
     container: {
       get: (resolverClass: new (services: Services) => unknown) => {
         if (!instances.has(resolverClass)) instances.set(resolverClass, new resolverClass(services!));

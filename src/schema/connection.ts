@@ -1,5 +1,4 @@
 import { createHash } from "node:crypto";
-import { Max, Min } from "class-validator";
 import type { Pool } from "pg";
 import { GraphQLError, GraphQLSchema, isObjectType } from "graphql";
 import { ArgsType, ClassType, Field, Int, ObjectType } from "type-graphql";
@@ -22,20 +21,18 @@ export class PageInfo {
   endCursor: string | null;
 }
 
-/** Relay arguments; page sizes outside 1–100 are refused with BAD_USER_INPUT. */
+const MAX_PAGE_SIZE = 100;
+
+/** Relay arguments; page sizes outside 1–100 are refused with BAD_USER_INPUT (by paginate). */
 @ArgsType()
 export class ConnectionArgs {
   @Field(() => Int, { nullable: true, description: "Page size, 1–100 (default 20) counting forward." })
-  @Min(1)
-  @Max(100)
   first?: number | null;
 
   @Field(() => String, { nullable: true })
   after?: string | null;
 
   @Field(() => Int, { nullable: true, description: "Page size, 1–100, counting back from `before` (or the end)." })
-  @Min(1)
-  @Max(100)
   last?: number | null;
 
   @Field(() => String, { nullable: true })
@@ -108,20 +105,45 @@ function statementName(sql: string): string | undefined {
   return name;
 }
 
+/** Page SQL by shape: TypeORM builds each shape's select list and column names once. */
+const pageTemplates = new Map<string, string>();
+
+/**
+ * What determines a single-table page's SQL apart from parameter values: entity, alias,
+ * where conditions, order and limit. Null when TypeORM must build it each time (bracketed
+ * conditions, a custom select).
+ */
+function shapeOf<T extends ObjectLiteral>(query: SelectQueryBuilder<T>): string | null {
+  const { selects, wheres, orderBys, limit, mainAlias } = query.expressionMap;
+  if (selects.length !== 1 || selects[0].selection !== query.alias) return null;
+  let shape = `${mainAlias!.metadata.name} ${query.alias} ${limit}`;
+  for (const where of wheres) {
+    if (typeof where.condition !== "string") return null;
+    shape += `|${where.type} ${where.condition}`;
+  }
+  for (const [column, order] of Object.entries(orderBys)) shape += `|${column} ${typeof order === "string" ? order : `${order.order} ${order.nulls}`}`;
+  return shape;
+}
+
 /**
  * The page's rows. A single-table page outside a transaction runs on the pool as a named
- * statement, parsed and planned once per connection, and its rows become entities without
- * TypeORM's relation-aware transformer (which cost as much as the query); joined pages
- * need that transformer.
+ * statement, parsed and planned once per connection, from SQL built once per shape; its rows
+ * become entities without TypeORM's relation-aware transformer (which cost as much as the
+ * query). Joined pages need that transformer.
  */
 async function pageRows<T extends ObjectLiteral>(query: SelectQueryBuilder<T>): Promise<T[]> {
-  const { joinAttributes, mainAlias } = query.expressionMap;
   const inTransaction = (query as unknown as { queryRunner?: QueryRunner }).queryRunner !== undefined;
-  if (joinAttributes.length > 0 || inTransaction) return query.getMany();
-  const [text, values] = query.getQueryAndParameters();
-  const pool = (query.connection.driver as PostgresDriver).master as Pool;
-  const { rows } = await pool.query({ name: statementName(text), text, values });
-  return hydrate<T>(mainAlias!.metadata, query.alias, rows);
+  if (inTransaction || query.expressionMap.joinAttributes.length > 0) return query.getMany();
+  const shape = shapeOf(query);
+  let template = shape === null ? undefined : pageTemplates.get(shape);
+  if (template === undefined) {
+    template = query.getQuery();
+    if (shape !== null && pageTemplates.size < MAX_STATEMENTS) pageTemplates.set(shape, template);
+  }
+  const driver = query.connection.driver as PostgresDriver;
+  const [text, values] = driver.escapeQueryWithParameters(template, query.getParameters());
+  const { rows } = await (driver.master as Pool).query({ name: statementName(text), text, values });
+  return hydrate<T>(query.expressionMap.mainAlias!.metadata, query.alias, rows);
 }
 
 function encodeCursor(id: string): string {
@@ -135,7 +157,7 @@ export function decodeCursor(cursor: string): string | null {
   return match ? match[1] : null;
 }
 
-/** A bad cursor or page request: a client error on a query field. */
+/** A bad cursor or page size: a client error on a query field. */
 export class InvalidCursor extends GraphQLError {
   constructor(message: string) {
     super(message, { extensions: { code: "BAD_USER_INPUT" } });
@@ -152,9 +174,13 @@ export async function paginate<T extends ObjectLiteral & { id: string }>(
   args: ConnectionArgs,
 ): Promise<ConnectionResult<T>> {
   if (args.first != null && args.last != null) throw new InvalidCursor("Pass either first or last, not both");
+  for (const [name, value] of [["first", args.first], ["last", args.last]] as const) {
+    if (value != null && (value < 1 || value > MAX_PAGE_SIZE)) throw new InvalidCursor(`${name} must be between 1 and ${MAX_PAGE_SIZE}`);
+  }
   const alias = query.alias;
   const table = query.expressionMap.mainAlias!.metadata.tablePath;
-  const countQuery = query.clone();
+  // The count is taken lazily, over the filters alone: no cursor, order or limit.
+  const filters = [...query.expressionMap.wheres];
   const backward = args.last != null || (args.before != null && args.first == null);
   const size = (backward ? args.last : args.first) ?? DEFAULT_PAGE_SIZE;
 
@@ -186,6 +212,10 @@ export async function paginate<T extends ObjectLiteral & { id: string }>(
       startCursor: edges[0]?.cursor ?? null,
       endCursor: edges[edges.length - 1]?.cursor ?? null,
     }),
-    totalCount: () => countQuery.getCount(),
+    totalCount: () => {
+      const count = query.clone();
+      count.expressionMap.wheres = filters;
+      return count.getCount();
+    },
   };
 }
