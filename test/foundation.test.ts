@@ -224,3 +224,15 @@ describe("compiled queries", () => {
     expect(result.body.errors?.[0].extensions?.code).toBe("BAD_USER_INPUT");
   });
 });
+
+describe("timestamps", () => {
+  it("keep milliseconds and time zones through a round trip", async () => {
+    const mutation = `mutation($expiresAt: DateTime) { createSecretAPIKey(input: { secretKey: { name: "timestamp probe", expiresAt: $expiresAt } }) {
+      ... on APIKey { id expiresAt } } }`;
+    const created = (await server.admin.request<any>(mutation, { expiresAt: "2031-06-15T08:30:00.290+05:30" })).createSecretAPIKey;
+    expect(created.expiresAt).toBe("2031-06-15T03:00:00.290Z");
+    const read = await server.admin.request<any>(`query($id: ID!) { node(id: $id) { ... on APIKey { expiresAt createdAt } } }`, { id: created.id });
+    expect(read.node.expiresAt).toBe("2031-06-15T03:00:00.290Z");
+    expect(Math.abs(Date.parse(read.node.createdAt) - Date.now())).toBeLessThan(60_000);
+  });
+});

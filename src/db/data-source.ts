@@ -1,6 +1,7 @@
 import { DataSource } from "typeorm";
 import { ENTITIES } from "../entities/index.js";
 import { MIGRATIONS } from "./migrations/index.js";
+import { typeParsers } from "./timestamps.js";
 
 export function createDataSource(url: string, poolSize = 20): DataSource {
   return new DataSource({
@@ -11,7 +12,7 @@ export function createDataSource(url: string, poolSize = 20): DataSource {
     migrationsTableName: "keyway_migrations",
     synchronize: false,
     uuidExtension: "pgcrypto",
-    extra: { max: poolSize, application_name: "keyway" },
+    extra: { max: poolSize, application_name: "keyway", types: typeParsers },
   });
 }
 
