@@ -6,6 +6,8 @@ const os = require("node:os");
 const path = require("node:path");
 
 const ROOT = path.join(__dirname, "..", "..");
+/** The node flags of `npm start`, so the benchmark measures what users run. */
+const START_FLAGS = require(path.join(ROOT, "package.json")).scripts.start.split(" ").filter((word) => word.startsWith("--"));
 
 async function startDatabase() {
   const { startEmbeddedPostgres } = require(path.join(ROOT, "dist/src/db/embedded-postgres.js"));
@@ -14,10 +16,10 @@ async function startDatabase() {
   return startEmbeddedPostgres({ dataDir: path.join(parent, "pg"), persistent: false, fast: true });
 }
 
-/** Spawns `node dist/src/main.js serve`; resolves once it listens, with the bootstrap key. */
+/** Spawns Keyway as `npm start` runs it (same node flags); resolves once it listens, with the bootstrap key. */
 function startKeyway(databaseUrl, env = {}) {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...(process.env.KEYWAY_PROFILE_DIR ? ["--cpu-prof", `--cpu-prof-dir=${process.env.KEYWAY_PROFILE_DIR}`] : []), path.join(ROOT, "dist/src/main.js"), "serve"], {
+    const child = spawn(process.execPath, [...(process.env.KEYWAY_PROFILE_DIR ? ["--cpu-prof", `--cpu-prof-dir=${process.env.KEYWAY_PROFILE_DIR}`] : []), ...START_FLAGS, path.join(ROOT, "dist/src/main.js"), "serve"], {
       env: { ...process.env, NODE_ENV: "production", LOG_LEVEL: "warn", DATABASE_URL: databaseUrl, PORT: "0", HOST: "127.0.0.1",
         KEYWAY_ADMIN_PASSWORD: "bench-password-1", KEYWAY_PLAYGROUND: "false", ...env },
       stdio: ["ignore", "pipe", "inherit"],
