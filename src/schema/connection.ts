@@ -142,8 +142,8 @@ async function pageRows<T extends ObjectLiteral>(query: SelectQueryBuilder<T>): 
   }
   const driver = query.connection.driver as PostgresDriver;
   const [text, values] = driver.escapeQueryWithParameters(template, query.getParameters());
-  const { rows } = await (driver.master as Pool).query({ name: statementName(text), text, values });
-  return hydrate<T>(query.expressionMap.mainAlias!.metadata, query.alias, rows);
+  const { fields, rows } = await (driver.master as Pool).query<unknown[]>({ name: statementName(text), text, values, rowMode: "array" });
+  return hydrate<T>(query.expressionMap.mainAlias!.metadata, query.alias, fields, rows);
 }
 
 function encodeCursor(id: string): string {
