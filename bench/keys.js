@@ -13,7 +13,7 @@ const { Client } = require("pg");
 const { ROOT, startDatabase, startKeyway } = require("./lib/server");
 
 const DURATION = Number(process.env.BENCH_DURATION ?? 5);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const CONNECTIONS = 50;
 const BIG = Number(process.env.BENCH_BIG_KEYS ?? 1_000_000);
 const SMALL = 10_000;
