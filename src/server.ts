@@ -135,8 +135,9 @@ export async function startServer(app: App, port = app.services.config.port, hos
   });
   // POST /graphql is the hot path and goes straight to Apollo; everything else goes through express.
   httpServer.on("request", (req: IncomingMessage, res: ServerResponse) => {
-    track(req, res);
-    if (req.method === "POST" && pathOf(req) === "/graphql") graphql(req, res);
+    const path = pathOf(req);
+    track(req, res, path);
+    if (req.method === "POST" && path === "/graphql") graphql(req, res);
     else expressApp(req, res);
   });
 

@@ -4,6 +4,7 @@ import bodyParser from "body-parser";
 import proxyAddr from "proxy-addr";
 import type { Config } from "../config.js";
 import type { RequestContext } from "../auth/request-context.js";
+import { pathOf } from "./request-log.js";
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -48,10 +49,9 @@ export function graphqlEndpoint(apollo: ApolloServer<RequestContext>, options: G
     for (const [key, value] of Object.entries(req.headers)) {
       if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(", ") : value);
     }
-    const url = req.url ?? "";
-    const query = url.indexOf("?");
+    const search = (req.url ?? "/").slice(pathOf(req).length);
     const response = await apollo.executeHTTPGraphQLRequest({
-      httpGraphQLRequest: { method: (req.method ?? "GET").toUpperCase(), headers, search: query === -1 ? "" : url.slice(query), body: req.body },
+      httpGraphQLRequest: { method: (req.method ?? "GET").toUpperCase(), headers, search, body: req.body },
       context: () => options.context(req, res),
     });
     for (const [key, value] of response.headers) res.setHeader(key, value);

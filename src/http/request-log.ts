@@ -51,7 +51,7 @@ export function pathOf(req: IncomingMessage): string {
 }
 
 /**
- * Called first for every request: when its response is sent, writes one log line and the
+ * Called first for every request, with its path (pathOf): when its response is sent, writes one log line and the
  * GraphQL metrics. The line has the request id, method, path, operation, status and
  * duration — never headers, the query string, the body or its variables, which may hold
  * credentials.
@@ -60,10 +60,9 @@ export function pathOf(req: IncomingMessage): string {
  * may set it to its own id, which errors quote); it is given a value here first, so
  * responses that never reach GraphQL have one too.
  */
-export function requestTracker(services: Services): (req: IncomingMessage, res: ServerResponse) => void {
+export function requestTracker(services: Services): (req: IncomingMessage, res: ServerResponse, path: string) => void {
   const { logger, metrics } = services;
-  return (req, res) => {
-    const path = pathOf(req);
+  return (req, res, path) => {
     if (SCRAPES.has(path)) return;
     const operation: Operation = {};
     operationOfResponse.set(res, operation);
