@@ -4,16 +4,20 @@ import bodyParser from "body-parser";
 import proxyAddr from "proxy-addr";
 import type { Config } from "../config.js";
 import type { RequestContext } from "../auth/request-context.js";
+import { MASKED_MESSAGE, requestIdOf } from "./masking.js";
 import { pathOf } from "./request-log.js";
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 
-/** A JSON error body for requests that never reach GraphQL (body too large, malformed JSON). */
+/**
+ * A JSON error body for requests that never reach GraphQL (body too large, malformed JSON), or
+ * whose handling failed; a 500 carries the request id its logged cause is filed under.
+ */
 export function sendJsonError(res: ServerResponse, status: number, message: string): void {
-  const code = status >= 500 ? "INTERNAL_SERVER_ERROR" : "BAD_REQUEST";
+  const extensions = status >= 500 ? { code: "INTERNAL_SERVER_ERROR", requestId: requestIdOf(res) } : { code: "BAD_REQUEST" };
   res.statusCode = status;
   res.setHeader("content-type", "application/json; charset=utf-8");
-  res.end(JSON.stringify({ errors: [{ message, extensions: { code } }] }));
+  res.end(JSON.stringify({ errors: [{ message, extensions }] }));
 }
 
 /** The client's address: the socket's, or with KEYWAY_TRUST_PROXY the one the trusted proxies forwarded. */
@@ -31,8 +35,8 @@ export interface GraphqlEndpointOptions {
   bodyLimitBytes: number;
   /** Builds the request's context (authentication); may throw a GraphQLError with an HTTP status. */
   context: (req: IncomingMessage, res: ServerResponse) => Promise<RequestContext>;
-  /** Unexpected failures outside Apollo (it answers everything else itself). */
-  onError: (error: unknown) => void;
+  /** Unexpected failures outside Apollo (it answers everything else itself), logged under the response's request id. */
+  onError: (error: unknown, res: ServerResponse) => void;
 }
 
 /**
@@ -68,15 +72,15 @@ export function graphqlEndpoint(apollo: ApolloServer<RequestContext>, options: G
     readJson(req, res, (error?: Error & { status?: number; type?: string }) => {
       if (error) {
         const status = error.status ?? 500;
-        if (status >= 500) options.onError(error);
+        if (status >= 500) options.onError(error, res);
         const message = error.type === "entity.too.large" ? "Request body exceeds 1 MB" : status >= 500 ? "Internal server error" : "Malformed request";
         sendJsonError(res, status, message);
         return;
       }
       execute(req, res).catch((failure: unknown) => {
-        options.onError(failure);
+        options.onError(failure, res);
         if (res.headersSent) res.destroy();
-        else sendJsonError(res, 500, "Internal server error");
+        else sendJsonError(res, 500, MASKED_MESSAGE);
       });
     });
   };
