@@ -59,6 +59,8 @@ export interface Config {
     maxDepth: number;
     maxAliases: number;
     maxCost: number;
+    maxTokens: number;
+    maxFragments: number;
   };
   workerConcurrency: number;
   /** Each job-queue process records that it is alive this often… */
@@ -189,7 +191,14 @@ export function loadConfig(env: Env = process.env): Config {
       bodyBytes: 1024 * 1024,
       maxDepth: int(env, "KEYWAY_MAX_QUERY_DEPTH", 12, 1),
       maxAliases: int(env, "KEYWAY_MAX_QUERY_ALIASES", 30, 1),
-      maxCost: int(env, "KEYWAY_MAX_QUERY_COST", 5000, 1),
+      // Cost units are about one resolved field (schema/query-cost.ts). A page of 100 keys with every
+      // field costs 2,763 (MEASURED below); two such pages side by side 5,526. A 100 × 100 nested list
+      // costs at least 80,000 with one field per inner row. MEASURED
+      maxCost: int(env, "KEYWAY_MAX_QUERY_COST", 20_000, 1),
+      // The largest client operations (the dashboard's, the introspection query) have a few hundred
+      // tokens; the limits stop documents that make graphql-js recurse past the stack (chained fragments).
+      maxTokens: int(env, "KEYWAY_MAX_QUERY_TOKENS", 10_000, 100),
+      maxFragments: int(env, "KEYWAY_MAX_QUERY_FRAGMENTS", 100, 1),
     },
     workerConcurrency: int(env, "KEYWAY_WORKER_CONCURRENCY", 10, 1),
     workerHeartbeatMs: int(env, "KEYWAY_WORKER_HEARTBEAT_MS", 5000, 10),

@@ -14,6 +14,7 @@ import { metricsRouter } from "./http/metrics.js";
 import { playgroundRouter } from "./http/playground.js";
 import { clientAddress, graphqlEndpoint, sendJsonError } from "./http/graphql-endpoint.js";
 import { isUnexpected, logUnexpected, MaskedError, maskedErrorLog, maskUnexpected, requestIdOf } from "./http/masking.js";
+import { queryLimits, sourceLimits } from "./http/limits.js";
 import { pathOf, recordOperation, requestTracker, trackOperation } from "./http/request-log.js";
 
 export interface RunningServer {
@@ -32,14 +33,15 @@ export async function startServer(app: App, port = app.services.config.port, hos
   const clientIp = clientAddress(config.trustProxy);
   const httpServer = createServer();
 
+  // Depth, aliases, cost and size are Keyway's own (http/limits.ts): armor's cost counted only
+  // literal page sizes and called every refusal a syntax error.
   const armor = new ApolloArmor({
-    maxDepth: { n: config.limits.maxDepth },
-    maxAliases: { n: config.limits.maxAliases },
-    costLimit: { maxCost: config.limits.maxCost },
-    blockFieldSuggestion: { enabled: config.production },
-    // Armor's token counter re-parses in a plugin hook, which turns every syntax error into a 500;
-    // the 1 MB body limit, depth, alias and cost limits bound the work instead.
+    maxDepth: { enabled: false },
+    maxAliases: { enabled: false },
+    costLimit: { enabled: false },
     maxTokens: { enabled: false },
+    maxDirectives: { enabled: false },
+    blockFieldSuggestion: { enabled: config.production },
   }).protect();
 
   const apollo = new ApolloServer<RequestContext>({
@@ -47,6 +49,7 @@ export async function startServer(app: App, port = app.services.config.port, hos
     ...armor,
     plugins: [
       recordOperation,
+      queryLimits(config.limits),
       ...armor.plugins,
       ApolloServerPluginDrainHttpServer({ httpServer }),
       ApolloServerPluginCacheControlDisabled(),
@@ -65,6 +68,7 @@ export async function startServer(app: App, port = app.services.config.port, hos
 
   const graphql = graphqlEndpoint(apollo, {
     bodyLimitBytes: config.limits.bodyBytes,
+    checkQuery: sourceLimits(config.limits),
     context: async (req, res) => {
       let ctx: RequestContext;
       try {

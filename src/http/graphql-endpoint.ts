@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { ApolloServer, HeaderMap } from "@apollo/server";
 import bodyParser from "body-parser";
+import type { GraphQLError } from "graphql";
 import proxyAddr from "proxy-addr";
 import type { Config } from "../config.js";
 import type { RequestContext } from "../auth/request-context.js";
@@ -20,6 +21,21 @@ export function sendJsonError(res: ServerResponse, status: number, message: stri
   res.end(JSON.stringify({ errors: [{ message, extensions }] }));
 }
 
+/** A GraphQL error response for a request refused before Apollo saw it. */
+function sendGraphQLErrors(res: ServerResponse, status: number, errors: GraphQLError[]): void {
+  const body = errors.map(({ message, extensions: { http: _, ...extensions } }) => ({ message, extensions }));
+  res.statusCode = status;
+  res.setHeader("content-type", "application/json; charset=utf-8");
+  res.end(JSON.stringify({ errors: body }));
+}
+
+/** The query text of a POST body or a GET query string, checked; batches and bodies without one are Apollo's to refuse. */
+function checkQueryOf(body: unknown, search: string, check: (query: string) => GraphQLError | null): GraphQLError | null {
+  const query =
+    body !== null && typeof body === "object" && !Array.isArray(body) && "query" in body ? body.query : new URLSearchParams(search).get("query");
+  return typeof query === "string" ? check(query) : null;
+}
+
 /** The client's address: the socket's, or with KEYWAY_TRUST_PROXY the one the trusted proxies forwarded. */
 export function clientAddress(trust: Config["trustProxy"]): (req: IncomingMessage) => string {
   const trusted =
@@ -35,6 +51,8 @@ export interface GraphqlEndpointOptions {
   bodyLimitBytes: number;
   /** Builds the request's context (authentication); may throw a GraphQLError with an HTTP status. */
   context: (req: IncomingMessage, res: ServerResponse) => Promise<RequestContext>;
+  /** Refuses a query text before Apollo parses it (size limits), or returns null. */
+  checkQuery?: (query: string) => GraphQLError | null;
   /** Unexpected failures outside Apollo (it answers everything else itself), logged under the response's request id. */
   onError: (error: unknown, res: ServerResponse) => void;
 }
@@ -54,6 +72,11 @@ export function graphqlEndpoint(apollo: ApolloServer<RequestContext>, options: G
       if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(", ") : value);
     }
     const search = (req.url ?? "/").slice(pathOf(req).length);
+    const refusal = options.checkQuery ? checkQueryOf(req.body, search, options.checkQuery) : null;
+    if (refusal) {
+      sendGraphQLErrors(res, 400, [refusal]);
+      return;
+    }
     const response = await apollo.executeHTTPGraphQLRequest({
       httpGraphQLRequest: { method: (req.method ?? "GET").toUpperCase(), headers, search, body: req.body },
       context: () => options.context(req, res),
