@@ -40,6 +40,8 @@ export interface Config {
   /** Which environments may reach private and loopback addresses: "none", "test" or "all". */
   allowPrivateUrls: PrivateUrlPolicy;
   playground: boolean;
+  /** Who may query __schema and __type: everyone, authenticated callers only, or no one. */
+  introspection: IntrospectionPolicy;
   webhooks: {
     retryScheduleMs: number[];
     timeoutMs: number;
@@ -70,6 +72,7 @@ export interface Config {
 }
 
 export type PrivateUrlPolicy = "none" | "test" | "all";
+export type IntrospectionPolicy = "all" | "authenticated" | "none";
 
 export class ConfigError extends Error {}
 
@@ -130,6 +133,10 @@ export function loadConfig(env: Env = process.env): Config {
   if (!["none", "test", "all"].includes(privateUrls)) {
     throw new ConfigError(`KEYWAY_ALLOW_PRIVATE_URLS must be "none", "test" or "all", got "${privateUrls}"`);
   }
+  const introspection = (env.KEYWAY_INTROSPECTION || (production ? "authenticated" : "all")) as IntrospectionPolicy;
+  if (!["all", "authenticated", "none"].includes(introspection)) {
+    throw new ConfigError(`KEYWAY_INTROSPECTION must be "all", "authenticated" or "none", got "${introspection}"`);
+  }
   const bcryptCost = int(env, "KEYWAY_BCRYPT_COST", production ? 12 : 10, 4, 15);
   if (production && bcryptCost < 10) throw new ConfigError("KEYWAY_BCRYPT_COST must be at least 10 when NODE_ENV=production");
   const sessionSecret = env.KEYWAY_SESSION_SECRET || null;
@@ -171,6 +178,7 @@ export function loadConfig(env: Env = process.env): Config {
     trustProxy: trustProxy(env.KEYWAY_TRUST_PROXY),
     allowPrivateUrls: privateUrls,
     playground: bool(env, "KEYWAY_PLAYGROUND", !production),
+    introspection,
     webhooks: {
       retryScheduleMs: parseDurationList(
         "KEYWAY_RETRY_SCHEDULE",

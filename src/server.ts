@@ -4,7 +4,6 @@ import { ApolloServer } from "@apollo/server";
 import { ApolloServerPluginCacheControlDisabled } from "@apollo/server/plugin/disabled";
 import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHttpServer";
 import { ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
-import { ApolloArmor } from "@escape.tech/graphql-armor";
 import express, { NextFunction, Request, Response } from "express";
 import type { App } from "./app.js";
 import type { RequestContext } from "./auth/request-context.js";
@@ -13,8 +12,8 @@ import { localGateway } from "./schema/executor.js";
 import { metricsRouter } from "./http/metrics.js";
 import { playgroundRouter } from "./http/playground.js";
 import { clientAddress, graphqlEndpoint, sendJsonError } from "./http/graphql-endpoint.js";
-import { isUnexpected, logUnexpected, MaskedError, maskedErrorLog, maskUnexpected, requestIdOf } from "./http/masking.js";
-import { queryLimits, sourceLimits } from "./http/limits.js";
+import { formatErrors, isUnexpected, logUnexpected, MaskedError, maskedErrorLog, requestIdOf } from "./http/masking.js";
+import { introspectionForAuthenticated, queryLimits, sourceLimits } from "./http/limits.js";
 import { pathOf, recordOperation, requestTracker, trackOperation } from "./http/request-log.js";
 
 export interface RunningServer {
@@ -33,24 +32,12 @@ export async function startServer(app: App, port = app.services.config.port, hos
   const clientIp = clientAddress(config.trustProxy);
   const httpServer = createServer();
 
-  // Depth, aliases, cost and size are Keyway's own (http/limits.ts): armor's cost counted only
-  // literal page sizes and called every refusal a syntax error.
-  const armor = new ApolloArmor({
-    maxDepth: { enabled: false },
-    maxAliases: { enabled: false },
-    costLimit: { enabled: false },
-    maxTokens: { enabled: false },
-    maxDirectives: { enabled: false },
-    blockFieldSuggestion: { enabled: config.production },
-  }).protect();
-
   const apollo = new ApolloServer<RequestContext>({
     gateway: localGateway(await createSchema(app.services)),
-    ...armor,
     plugins: [
       recordOperation,
       queryLimits(config.limits),
-      ...armor.plugins,
+      ...(config.introspection === "authenticated" ? [introspectionForAuthenticated()] : []),
       ApolloServerPluginDrainHttpServer({ httpServer }),
       ApolloServerPluginCacheControlDisabled(),
       ApolloServerPluginLandingPageDisabled(),
@@ -60,9 +47,10 @@ export async function startServer(app: App, port = app.services.config.port, hos
     // main.ts owns SIGTERM/SIGINT; Apollo's own handler raced it and shutdown hung until the 20 s force-exit.
     stopOnTerminationSignals: false,
     csrfPrevention: true,
-    introspection: true,
+    introspection: config.introspection !== "none",
     includeStacktraceInErrorResponses: false,
-    formatError: maskUnexpected,
+    // Limits (http/limits.ts) are Keyway's own; suggestions are hidden in production (formatErrors).
+    formatError: formatErrors(config.production),
   });
   await apollo.start();
 

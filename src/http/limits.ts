@@ -1,6 +1,6 @@
 import type { ApolloServerPlugin } from "@apollo/server";
-import { GraphQLError, Lexer, Source, TokenKind } from "graphql";
-import type { RequestContext } from "../auth/request-context.js";
+import { BREAK, DocumentNode, GraphQLError, Lexer, Source, TokenKind, visit } from "graphql";
+import { RequestContext, unauthenticated } from "../auth/request-context.js";
 import type { Config } from "../config.js";
 import { measureOperation, OperationMeasure } from "../schema/query-cost.js";
 
@@ -106,6 +106,41 @@ export function queryLimits(limits: Config["limits"]): ApolloServerPlugin<Reques
             }
           }
           if (measure) checkMeasure(measure, limits);
+        },
+      };
+    },
+  };
+}
+
+/** Whether a document asks for the schema (__schema, __type); __typename is ordinary. */
+function introspects(document: DocumentNode): boolean {
+  let found = false;
+  visit(document, {
+    Field(node) {
+      if (node.name.value === "__schema" || node.name.value === "__type") {
+        found = true;
+        return BREAK;
+      }
+      return undefined;
+    },
+  });
+  return found;
+}
+
+/**
+ * KEYWAY_INTROSPECTION=authenticated: the schema is described to callers with a credential only
+ * (401 otherwise). "none" is Apollo's own `introspection: false`; "all" needs nothing.
+ */
+export function introspectionForAuthenticated(): ApolloServerPlugin<RequestContext> {
+  const asks = new WeakMap<DocumentNode, boolean>();
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ contextValue, document }) {
+          if (contextValue.principal) return;
+          let introspection = asks.get(document);
+          if (introspection === undefined) asks.set(document, (introspection = introspects(document)));
+          if (introspection) throw unauthenticated("Introspection needs a credential (an API key or a session)");
         },
       };
     },

@@ -41,6 +41,21 @@ export function maskUnexpected(formatted: GraphQLFormattedError, error: unknown)
   };
 }
 
+/** graphql-js's hints at names the schema has: " Did you mean "name"?", " Did you mean the enum value "ADMIN"?" */
+const SUGGESTION = / ?Did you mean [^?]*\?/g;
+
+/**
+ * formatError: unexpected errors masked; with `hideSuggestions` (production) no "Did you mean" in
+ * any message, whichever step wrote it (validation, variable coercion, enum literals).
+ */
+export function formatErrors(hideSuggestions: boolean): (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError {
+  if (!hideSuggestions) return maskUnexpected;
+  return (formatted, error) => {
+    const masked = maskUnexpected(formatted, error);
+    return masked.message.includes("Did you mean") ? { ...masked, message: masked.message.replace(SUGGESTION, "").trim() } : masked;
+  };
+}
+
 /** The request id of a response: set first by the request tracker, then by the GraphQL context. */
 export function requestIdOf(res: ServerResponse): string {
   return String(res.getHeader("x-request-id") ?? "");
