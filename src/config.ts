@@ -199,9 +199,14 @@ export function loadConfig(env: Env = process.env): Config {
       bodyBytes: 1024 * 1024,
       maxDepth: int(env, "KEYWAY_MAX_QUERY_DEPTH", 12, 1),
       maxAliases: int(env, "KEYWAY_MAX_QUERY_ALIASES", 30, 1),
-      // Cost units are about one resolved field (schema/query-cost.ts). A page of 100 keys with every
-      // field costs 2,763 (MEASURED below); two such pages side by side 5,526. A 100 × 100 nested list
-      // costs at least 80,000 with one field per inner row. MEASURED
+      // Cost units are about one resolved field (schema/query-cost.ts). Measured with
+      // bench/query-cost.js (2 cores, compiled execution, CPU per request, Keyway + PostgreSQL):
+      //   admitted: 100 keys with every field 3,165 (22 ms + 1 ms); two such pages 6,323 (30 + 1.5 ms);
+      //             20 targets × 20 attempts, Highnote's list 8,575 (40 + 12.5 ms)
+      //   refused:  30 aliases × 100 keys 24,331 (74 + 11.5 ms, 234 KB);
+      //             100 events × 100 attempts { id } 71,712 (90 + 33 ms); 100 targets × 100 attempts 81,712 (105 + 42 ms, 744 KB)
+      // 20,000 admits every client operation with room to spare (2.3 × the largest) and refuses any
+      // 100 × 100 nested list: no request holds the event loop for much more than 50 ms of CPU.
       maxCost: int(env, "KEYWAY_MAX_QUERY_COST", 20_000, 1),
       // The largest client operations (the dashboard's, the introspection query) have a few hundred
       // tokens; the limits stop documents that make graphql-js recurse past the stack (chained fragments).

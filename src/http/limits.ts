@@ -19,7 +19,7 @@ function refused(message: string, extensions: Record<string, unknown> = {}): Gra
  * bracket nesting and directives. Returns the refusal, or null; a lexing error is left for the
  * parser to report.
  */
-export function checkSource(query: string, limits: Config["limits"]): GraphQLError | null {
+function checkSource(query: string, limits: Config["limits"]): GraphQLError | null {
   const lexer = new Lexer(new Source(query));
   let tokens = 0;
   let fragments = 0;
@@ -66,7 +66,7 @@ export function sourceLimits(limits: Config["limits"]): (query: string) => Graph
   };
 }
 
-export function checkMeasure(measure: OperationMeasure, limits: Config["limits"]): void {
+function checkMeasure(measure: OperationMeasure, limits: Config["limits"]): void {
   if (measure.depth > limits.maxDepth) {
     throw refused(`Query depth ${measure.depth} exceeds the limit of ${limits.maxDepth}`, { depth: measure.depth, limit: limits.maxDepth });
   }
