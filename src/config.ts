@@ -40,6 +40,8 @@ export interface Config {
   /** Which environments may reach private and loopback addresses: "none", "test" or "all". */
   allowPrivateUrls: PrivateUrlPolicy;
   playground: boolean;
+  /** Who may query __schema and __type: everyone, authenticated callers only, or no one. */
+  introspection: IntrospectionPolicy;
   webhooks: {
     retryScheduleMs: number[];
     timeoutMs: number;
@@ -59,6 +61,8 @@ export interface Config {
     maxDepth: number;
     maxAliases: number;
     maxCost: number;
+    maxTokens: number;
+    maxFragments: number;
   };
   workerConcurrency: number;
   /** Each job-queue process records that it is alive this often… */
@@ -68,6 +72,7 @@ export interface Config {
 }
 
 export type PrivateUrlPolicy = "none" | "test" | "all";
+export type IntrospectionPolicy = "all" | "authenticated" | "none";
 
 export class ConfigError extends Error {}
 
@@ -128,6 +133,10 @@ export function loadConfig(env: Env = process.env): Config {
   if (!["none", "test", "all"].includes(privateUrls)) {
     throw new ConfigError(`KEYWAY_ALLOW_PRIVATE_URLS must be "none", "test" or "all", got "${privateUrls}"`);
   }
+  const introspection = (env.KEYWAY_INTROSPECTION || (production ? "authenticated" : "all")) as IntrospectionPolicy;
+  if (!["all", "authenticated", "none"].includes(introspection)) {
+    throw new ConfigError(`KEYWAY_INTROSPECTION must be "all", "authenticated" or "none", got "${introspection}"`);
+  }
   const bcryptCost = int(env, "KEYWAY_BCRYPT_COST", production ? 12 : 10, 4, 15);
   if (production && bcryptCost < 10) throw new ConfigError("KEYWAY_BCRYPT_COST must be at least 10 when NODE_ENV=production");
   const sessionSecret = env.KEYWAY_SESSION_SECRET || null;
@@ -169,6 +178,7 @@ export function loadConfig(env: Env = process.env): Config {
     trustProxy: trustProxy(env.KEYWAY_TRUST_PROXY),
     allowPrivateUrls: privateUrls,
     playground: bool(env, "KEYWAY_PLAYGROUND", !production),
+    introspection,
     webhooks: {
       retryScheduleMs: parseDurationList(
         "KEYWAY_RETRY_SCHEDULE",
@@ -189,7 +199,19 @@ export function loadConfig(env: Env = process.env): Config {
       bodyBytes: 1024 * 1024,
       maxDepth: int(env, "KEYWAY_MAX_QUERY_DEPTH", 12, 1),
       maxAliases: int(env, "KEYWAY_MAX_QUERY_ALIASES", 30, 1),
-      maxCost: int(env, "KEYWAY_MAX_QUERY_COST", 5000, 1),
+      // Cost units are about one resolved field (schema/query-cost.ts). Measured with
+      // bench/query-cost.js (2 cores, compiled execution, CPU per request, Keyway + PostgreSQL):
+      //   admitted: 100 keys with every field 3,165 (22 ms + 1 ms); two such pages 6,323 (30 + 1.5 ms);
+      //             20 targets × 20 attempts, Highnote's list 8,575 (40 + 12.5 ms)
+      //   refused:  30 aliases × 100 keys 24,331 (74 + 11.5 ms, 234 KB);
+      //             100 events × 100 attempts { id } 71,712 (90 + 33 ms); 100 targets × 100 attempts 81,712 (105 + 42 ms, 744 KB)
+      // 20,000 admits every client operation with room to spare (2.3 × the largest) and refuses any
+      // 100 × 100 nested list: no request holds the event loop for much more than 50 ms of CPU.
+      maxCost: int(env, "KEYWAY_MAX_QUERY_COST", 20_000, 1),
+      // The largest client operations (the dashboard's, the introspection query) have a few hundred
+      // tokens; the limits stop documents that make graphql-js recurse past the stack (chained fragments).
+      maxTokens: int(env, "KEYWAY_MAX_QUERY_TOKENS", 10_000, 100),
+      maxFragments: int(env, "KEYWAY_MAX_QUERY_FRAGMENTS", 100, 1),
     },
     workerConcurrency: int(env, "KEYWAY_WORKER_CONCURRENCY", 10, 1),
     workerHeartbeatMs: int(env, "KEYWAY_WORKER_HEARTBEAT_MS", 5000, 10),
