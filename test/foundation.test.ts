@@ -114,12 +114,15 @@ describe("tenancy", () => {
 
 describe("errors and limits", () => {
   it("masks unexpected errors and gives the request id, never SQL", async () => {
-    // PostgreSQL refuses NUL in text: an error no rule anticipates.
+    // The database refuses the insert, with SQL in its message: an error no rule anticipates.
+    const db = server.app.services.dataSource;
+    await db.query(`CREATE FUNCTION refuse_insert() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'SELECT * FROM api_keys failed'; END $$`);
+    await db.query(`CREATE TRIGGER refuse_insert BEFORE INSERT ON api_keys FOR EACH ROW EXECUTE FUNCTION refuse_insert()`);
     const response = await fetch(server.url, {
       method: "POST",
       headers: { "content-type": "application/json", ...bearer(server.adminKey) },
-      body: JSON.stringify({ query: `query($s: String) { organizations { apiKeys(filterBy: { search: $s }) { totalCount } } }`, variables: { s: "a\u0000b" } }),
-    });
+      body: JSON.stringify({ query: `mutation { createSecretAPIKey(input: { secretKey: { name: "refused" } }) { __typename } }` }),
+    }).finally(() => db.query(`DROP TRIGGER refuse_insert ON api_keys; DROP FUNCTION refuse_insert()`));
     const body = (await response.json()) as any;
     expect(body.errors[0]).toMatchObject({ message: "Internal server error", extensions: { code: "INTERNAL_SERVER_ERROR" } });
     expect(body.errors[0].extensions.requestId).toBe(response.headers.get("x-request-id"));

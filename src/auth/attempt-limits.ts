@@ -45,21 +45,17 @@ export class AttemptLimits {
     });
   }
 
-  /** Throws RateLimited when the email or the IP has used up its failed attempts. */
-  async assertLoginAllowed(email: string | null, ip: string): Promise<void> {
-    const [byEmail, byIp] = await Promise.all([email !== null ? this.loginByEmail.get(emailKey(email)) : null, this.loginByIp.get(ip)]);
-    for (const [res, limiter] of [
-      [byEmail, this.loginByEmail],
-      [byIp, this.loginByIp],
-    ] as const) {
-      if (res && res.consumedPoints >= limiter.points) throw new RateLimited(retryAfterSeconds(res));
-    }
-  }
-
-  async loginFailed(email: string | null, ip: string): Promise<void> {
-    await Promise.all([
-      email !== null ? this.loginByEmail.penalty(emailKey(email)) : null,
-      this.loginByIp.penalty(ip),
+  /**
+   * Reserves one failed attempt for the email and the IP before the password is
+   * checked (consume, then reward on success), so a burst of parallel guesses
+   * cannot all pass a count read before any of them failed: each increment is
+   * one atomic upsert in PostgreSQL, and at most the limit of them fit.
+   * Throws RateLimited (and takes nothing) when either is used up.
+   */
+  reserveLogin(email: string | null, ip: string | null): Promise<ReservedAttempt> {
+    return reserve([
+      ...(email !== null ? [{ limiter: this.loginByEmail, key: emailKey(email) }] : []),
+      ...(ip !== null ? [{ limiter: this.loginByIp, key: ip }] : []),
     ]);
   }
 
@@ -88,6 +84,48 @@ export class AttemptLimits {
       throw result;
     }
   }
+}
+
+/** One counter of failed attempts and the key counted in it. */
+export interface AttemptCounter {
+  limiter: RateLimiterPostgres;
+  key: string;
+}
+
+/**
+ * An attempt that holds one point in each of its counters: a failure keeps them
+ * (nothing to do), a success gives them back.
+ */
+export class ReservedAttempt {
+  private settled = false;
+
+  constructor(private readonly counters: readonly AttemptCounter[]) {}
+
+  async succeeded(): Promise<void> {
+    if (this.settled) return;
+    this.settled = true;
+    await Promise.all(this.counters.map(({ limiter, key }) => limiter.reward(key, 1)));
+  }
+}
+
+/**
+ * Takes one point in every counter, or none: when any counter is over its limit
+ * the points taken are given back and RateLimited says when to try again.
+ * Reusable for any secret checked by guessing (passwords, invitation tokens, TOTP codes).
+ */
+export async function reserve(counters: readonly AttemptCounter[]): Promise<ReservedAttempt> {
+  const results = await Promise.allSettled(counters.map(({ limiter, key }) => limiter.consume(key, 1)));
+  if (results.every((result) => result.status === "fulfilled")) return new ReservedAttempt(counters);
+  // A consume refused for the limit has still counted its point: give back every point this attempt took.
+  const taken = counters.filter((_, i) => {
+    const result = results[i];
+    return result.status === "fulfilled" || result.reason instanceof RateLimiterRes;
+  });
+  await Promise.all(taken.map(({ limiter, key }) => limiter.reward(key, 1)));
+  const reasons = results.flatMap((result) => (result.status === "rejected" ? [result.reason as unknown] : []));
+  const failure = reasons.find((reason) => !(reason instanceof RateLimiterRes));
+  if (failure !== undefined) throw failure;
+  throw new RateLimited(Math.max(...(reasons as RateLimiterRes[]).map(retryAfterSeconds)));
 }
 
 /** Emails are counted by hash: the table needs no personal data. */

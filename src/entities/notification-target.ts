@@ -32,7 +32,7 @@ export class NotificationTarget extends TenantScoped implements Node {
   @Column({ type: "text" })
   name: string;
 
-  @Field()
+  @Field({ description: "Query values (and the fragment) read [redacted] without targets:write." })
   @Column({ type: "text" })
   uri: string;
 

@@ -29,6 +29,11 @@ export const NODE_LOADERS: Partial<Record<NodeTypeName, NodeLoader>> = {
     requirePermission(ctx, "targets:read");
     return services.notificationTargets.findById(tenantContext(ctx), uuid);
   },
+  // Listed under targets (and events, whose readers hold targets:read too).
+  DeliveryAttempt: (services, ctx, uuid) => {
+    requirePermission(ctx, "targets:read");
+    return services.notificationTargets.findAttempt(tenantContext(ctx), uuid);
+  },
   NotificationEvent: (services, ctx, uuid) => {
     requirePermission(ctx, "events:read");
     return services.notificationEvents.findById(tenantContext(ctx), uuid);

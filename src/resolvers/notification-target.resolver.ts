@@ -9,6 +9,7 @@ import { Organization } from "../entities/organization.js";
 import { SigningKey } from "../entities/signing-key.js";
 import { ConnectionArgs } from "../schema/connection.js";
 import { inputId } from "../schema/ids.js";
+import { redactQueryValues } from "../schema/redacted-uri.js";
 import {
   ActivateNotificationTargetInput,
   AddSubscriptionsToNotificationTargetInput,
@@ -104,6 +105,12 @@ export class NotificationTargetResolver {
   })
   rotateNotificationTargetSigningKey(@Arg("input") input: RotateNotificationTargetSigningKeyInput, @Ctx() ctx: RequestContext): Promise<Payload> {
     return this.services.notificationTargets.rotateSigningKey(tenantContext(ctx), targetId(input));
+  }
+
+  // Receivers often authenticate Keyway with a token in the query string: only those who may change the target see it.
+  @FieldResolver(() => String)
+  uri(@Root() target: NotificationTarget, @Ctx() ctx: RequestContext): string {
+    return tenantContext(ctx).permissions.has("targets:write") ? target.uri : redactQueryValues(target.uri);
   }
 
   // The secrets let their holder forge deliveries, so reading them takes what changing the target takes.

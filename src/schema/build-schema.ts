@@ -8,6 +8,7 @@ import { RESOLVERS } from "../resolvers/index.js";
 import { resolveConnectionCounts } from "./connection.js";
 import { mapMutationErrors } from "./payload.js";
 import { DateTimeScalar } from "./scalars.js";
+import { refuseMalformedText } from "./string-input.js";
 
 /** Whether class-validator knows constraints for a class; most argument types (ids, page arguments) have none. */
 const constrained = new Map<Function, boolean>();
@@ -55,7 +56,7 @@ export async function createSchema(services: Services | null): Promise<GraphQLSc
       },
     },
   });
-  return resolveConnectionCounts(mapMutationErrors(schema));
+  return resolveConnectionCounts(mapMutationErrors(refuseMalformedText(schema)));
 }
 
 /** The committed schema.graphql: sorted, so it only changes when the API does. */

@@ -180,6 +180,11 @@ export class NotificationTargetService {
     return paginate(query, args);
   }
 
+  /** One attempt, whether or not its target has been removed since. */
+  findAttempt(ctx: TenantContext, id: string): Promise<DeliveryAttempt | null> {
+    return this.transactions.scope(ctx).findOne(DeliveryAttempt, { id });
+  }
+
   attempts(ctx: TenantContext, column: "targetId" | "eventId" | "deliveryId", id: string, args: ConnectionArgs) {
     return paginate(this.transactions.scope(ctx).query(DeliveryAttempt, "a").andWhere(`a.${column} = :ownerId`, { ownerId: id }), args);
   }

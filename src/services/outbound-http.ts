@@ -2,16 +2,10 @@ import { lookup as dnsLookup, LookupAddress } from "node:dns";
 import http from "node:http";
 import https from "node:https";
 import type { LookupFunction } from "node:net";
-import ipaddr from "ipaddr.js";
 import type { PrivateUrlPolicy } from "../config.js";
 import { Environment } from "../entities/enums.js";
+import { classifyAddress, isMetadataHostname } from "./address-ranges.js";
 import { UnsafeUrl } from "./domain-errors.js";
-
-/**
- * Ranges reachable where KEYWAY_ALLOW_PRIVATE_URLS allows private addresses (TEST by default outside
- * production). Link-local (cloud metadata), multicast and reserved ranges are never reachable.
- */
-const PRIVATE_RANGES = new Set(["loopback", "private", "uniqueLocal", "carrierGradeNat"]);
 
 export const RESPONSE_BODY_LIMIT = 1024;
 
@@ -64,12 +58,15 @@ export class OutboundHttp {
     }
   }
 
+  /**
+   * Public addresses always; private ones (loopback, RFC 1918, …) where KEYWAY_ALLOW_PRIVATE_URLS
+   * allows them (TEST by default outside production); metadata and other special-purpose ranges never.
+   */
   private addressAllowed(address: string, environment: Environment): boolean {
-    if (!ipaddr.isValid(address)) return false;
-    const range = ipaddr.process(address).range();
-    if (range === "unicast") return true;
+    const classified = classifyAddress(address);
+    if (classified?.class === "public") return true;
     const allowed = this.allowPrivate === "all" || (this.allowPrivate === "test" && environment === Environment.TEST);
-    return allowed && PRIVATE_RANGES.has(range);
+    return allowed && classified?.class === "private";
   }
 
   /** Parses and checks a URL at save time; throws UnsafeUrl (UNSAFE_URL at `path`). */
@@ -85,9 +82,11 @@ export class OutboundHttp {
       throw new UnsafeUrl(environment === Environment.LIVE ? "LIVE URLs must use https" : "URLs must use http or https", path);
     }
     if (url.username || url.password) throw new UnsafeUrl("URLs must not contain credentials", path);
-    const host = url.hostname.replace(/^\[|\]$/g, "");
-    // The WHATWG parser has already turned decimal/octal/hex IPv4 forms (2130706433) into dotted quads.
-    const addresses = ipaddr.isValid(host) ? [host] : await this.resolveOrRefuse(host, path);
+    if (isMetadataHostname(url.hostname)) throw new UnsafeUrl(`${url.hostname} is a cloud metadata service`, path);
+    // The WHATWG parser has already turned decimal/octal/hex and short IPv4 forms (2130706433, 127.1)
+    // into dotted quads and IPv6 into its compact form in brackets.
+    const literal = url.hostname.startsWith("[") ? url.hostname.slice(1, -1) : classifyAddress(url.hostname) ? url.hostname : null;
+    const addresses = literal !== null ? [literal] : await this.resolveOrRefuse(url.hostname, path);
     for (const address of addresses) {
       if (!this.addressAllowed(address, environment)) {
         throw new UnsafeUrl(`${url.hostname} resolves to ${address}, which is not a public address`, path);

@@ -139,12 +139,11 @@ export class UserService {
    */
   async login(req: RequestInfo, rawEmail: string, password: string): Promise<Session> {
     const email = normalizeEmail(rawEmail);
-    await this.limits.assertLoginAllowed(email, req.ip);
+    // Counted as failed until the password proves right.
+    const attempt = await this.limits.reserveLogin(email, req.ip);
     const user = await this.dataSource.manager.findOneBy(User, { email });
-    if (!(await this.passwordMatches(user, password))) {
-      await this.limits.loginFailed(email, req.ip);
-      throw new InvalidCredentials();
-    }
+    if (!(await this.passwordMatches(user, password))) throw new InvalidCredentials();
+    await attempt.succeeded();
     await this.limits.loginSucceeded(email);
     // Across environments on purpose (the user's own rows): login happens before any tenant is chosen.
     const memberships = await this.dataSource.manager.findBy(Membership, { userId: user!.id });
@@ -176,11 +175,9 @@ export class UserService {
     if (actor.type !== ActorType.USER) throw new InvalidState("Only a dashboard user has a password; log in with a session");
     const user = await this.findById(ctx, actor.id);
     if (!user) throw new NotFound("User");
-    await this.limits.assertLoginAllowed(user.email, ip);
-    if (!(await this.passwordMatches(user, currentPassword))) {
-      await this.limits.loginFailed(user.email, ip);
-      throw new InvalidCredentials();
-    }
+    const attempt = await this.limits.reserveLogin(user.email, ip);
+    if (!(await this.passwordMatches(user, currentPassword))) throw new InvalidCredentials();
+    await attempt.succeeded();
     assertPasswordStrength(newPassword, ["newPassword"]);
     user.passwordHash = await this.passwords.hash(newPassword);
     return this.transactions.run(ctx, async (tx) => {
@@ -200,6 +197,9 @@ export class UserService {
     this.assertMayGrant(ctx, role);
     const email = normalizeEmail(rawEmail);
     return this.transactions.run(ctx, async (tx) => {
+      // Invitations of one email into one environment take turns, so the one replaced is gone before
+      // the next is written (the database allows one pending invitation per email and environment).
+      await tx.lockTenant(`user_invitation:${email}`);
       const existing = await tx.em.findOneBy(User, { email });
       if (existing && existing.organizationId !== ctx.organizationId) {
         throw new AlreadyExists("This email belongs to a user of another organization", ["email"]);
@@ -239,21 +239,18 @@ export class UserService {
    * (a member of the organization's other environment) confirms theirs.
    */
   async acceptInvitation(req: RequestInfo, token: string, password: string | null | undefined, name: string | null | undefined): Promise<Session> {
-    await this.limits.assertLoginAllowed(null, req.ip);
+    // Guessing tokens counts like guessing passwords.
+    const tokenAttempt = await this.limits.reserveLogin(null, req.ip);
     // The token names its tenant: this lookup is the one read of invitations outside a TenantScope.
     const found = await this.dataSource.manager.findOneBy(UserInvitation, { tokenHash: hashToken(token) });
-    if (!found) {
-      // Guessing tokens counts like guessing passwords.
-      await this.limits.loginFailed(null, req.ip);
-      throw new NotFound("Invitation", ["token"]);
-    }
+    if (!found) throw new NotFound("Invitation", ["token"]);
+    await tokenAttempt.succeeded();
     const existing = await this.dataSource.manager.findOneBy(User, { email: found.email });
     let passwordHash: string | null = null;
     if (existing) {
-      if (!(await this.passwordMatches(existing, password ?? ""))) {
-        await this.limits.loginFailed(existing.email, req.ip);
-        throw new InvalidCredentials();
-      }
+      const attempt = await this.limits.reserveLogin(existing.email, req.ip);
+      if (!(await this.passwordMatches(existing, password ?? ""))) throw new InvalidCredentials();
+      await attempt.succeeded();
     } else {
       if (!password) throw new InvalidInput("A password is required to create the account", ["password"]);
       assertPasswordStrength(password, ["password"]);
