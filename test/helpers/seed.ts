@@ -76,8 +76,10 @@ export async function loginAdminUser(server: TestServer): Promise<string> {
  * every nullable field rows with it set and rows with it null.
  */
 export async function seed(server: TestServer, rows: number): Promise<Seeded> {
-  const key = server.adminKey;
+  // Everything through the admin user's session: a session counts no key usage, so no
+  // usageCount or lastUsedAt changes under the lists once seeding is done.
   const adminSession = await loginAdminUser(server);
+  const key = adminSession;
   const receiver = await Receiver.start();
   const decisions = await new DecisionEndpoint().start();
 
@@ -130,9 +132,9 @@ export async function seed(server: TestServer, rows: number): Promise<Seeded> {
     await mutate(server, key, "deactivateNotificationTarget", TARGET_ACTION("deactivateNotificationTarget"), { id: rich.id });
     await mutate(server, key, "activateNotificationTarget", TARGET_ACTION("activateNotificationTarget"), { id: rich.id });
     // Each activation answered before the next deactivation, so every activation event is delivered.
-    await waitFor(async () => ((await targetStatus(server, rich.id)) === "ACTIVE" ? true : undefined), 30_000, "the rich target's re-activation");
+    await waitFor(async () => ((await targetStatus(server, key, rich.id)) === "ACTIVE" ? true : undefined), 30_000, "the rich target's re-activation");
   }
-  await mutate(server, key, "deactivateNotificationTarget", TARGET_ACTION("deactivateNotificationTarget"), { id: (await firstTargetNamed(server, "Seeded target 000")) });
+  await mutate(server, key, "deactivateNotificationTarget", TARGET_ACTION("deactivateNotificationTarget"), { id: await firstTargetNamed(server, key, "Seeded target 000") });
 
   // One event delivered again and again to the rich target.
   const richEventId = await waitFor(async () => {
@@ -146,7 +148,7 @@ export async function seed(server: TestServer, rows: number): Promise<Seeded> {
   // One replay at a time: a replay while the event's delivery to the target is still queued joins it.
   for (let i = 1; i <= rows; i++) {
     await mutate(server, key, "replayNotificationEvent", REPLAY, { input: { notificationEventId: richEventId, targetIds: [rich.id] } });
-    await waitFor(async () => ((await attemptCount(server, richEventId)) > i ? true : undefined), 30_000, `replay ${i} of the rich event`);
+    await waitFor(async () => ((await attemptCount(server, key, richEventId)) > i ? true : undefined), 30_000, `replay ${i} of the rich event`);
   }
 
   // Collaborative authorization: many endpoints, one active, decisions by it and by the stand-in.
@@ -191,24 +193,24 @@ export async function seed(server: TestServer, rows: number): Promise<Seeded> {
   };
 }
 
-async function attemptCount(server: TestServer, eventId: string): Promise<number> {
-  const { body }: { body: any } = await server.post(`query($id: ID!) { node(id: $id) { ... on NotificationEvent { deliveryAttempts(first: 1) { totalCount } } } }`, { id: eventId }, bearer(server.adminKey));
+async function attemptCount(server: TestServer, credential: string, eventId: string): Promise<number> {
+  const { body }: { body: any } = await server.post(`query($id: ID!) { node(id: $id) { ... on NotificationEvent { deliveryAttempts(first: 1) { totalCount } } } }`, { id: eventId }, bearer(credential));
   return body.data.node.deliveryAttempts.totalCount;
 }
 
-async function targetStatus(server: TestServer, id: string): Promise<string> {
-  const { body }: { body: any } = await server.post(`query($id: ID!) { node(id: $id) { ... on WebhookNotificationTarget { status } } }`, { id }, bearer(server.adminKey));
+async function targetStatus(server: TestServer, credential: string, id: string): Promise<string> {
+  const { body }: { body: any } = await server.post(`query($id: ID!) { node(id: $id) { ... on WebhookNotificationTarget { status } } }`, { id }, bearer(credential));
   return body.data.node.status;
 }
 
-async function firstTargetNamed(server: TestServer, name: string): Promise<string> {
+async function firstTargetNamed(server: TestServer, credential: string, name: string): Promise<string> {
   let after: string | null = null;
   for (;;) {
     const variables: Record<string, unknown> = { after };
     const { body }: { body: any } = await server.post(
       `query($after: String) { organizations { webhookNotificationTargets(first: 100, after: $after) { edges { node { id name } } pageInfo { hasNextPage endCursor } } } }`,
       variables,
-      bearer(server.adminKey),
+      bearer(credential),
     );
     const page: any = body.data.organizations[0].webhookNotificationTargets;
     const found = page.edges.find((edge: any) => edge.node.name === name);
@@ -219,14 +221,14 @@ async function firstTargetNamed(server: TestServer, name: string): Promise<strin
 }
 
 /** No target still waits for its activation, and the rich target has every replay's attempt; throws what is missing. */
-async function settled(server: TestServer, key: string, richTargetId: string, rows: number): Promise<true> {
+async function settled(server: TestServer, credential: string, richTargetId: string, rows: number): Promise<true> {
   const { body }: { body: any } = await server.post(
     `query($id: ID!) {
       node(id: $id) { ... on WebhookNotificationTarget { deliveryAttempts(first: 1) { totalCount } webhookNotificationTargetEvents(first: 100, filterBy: { hasSuccessfulDelivery: false }) { totalCount } } }
       organizations { webhookNotificationTargets(first: 100) { edges { node { status } } } }
     }`,
     { id: richTargetId },
-    bearer(key),
+    bearer(credential),
   );
   const target = body.data?.node;
   if (!target) throw new Error(JSON.stringify(body));
