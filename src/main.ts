@@ -31,7 +31,9 @@ Starts the server on HOST:PORT (127.0.0.1:4000) with GraphQL at /graphql, the
 playground in a browser at /graphql, /healthz and /metrics. Without
 DATABASE_URL an embedded PostgreSQL keeps its data in KEYWAY_DATA_DIR
 (./.keyway). On an empty database it first creates an organization, an admin
-user and a TEST API key, and prints their secrets once. Stop with Ctrl-C.`,
+user and a TEST API key, and prints their secrets once. Stored secrets are
+encrypted with KEYWAY_ENCRYPTION_KEY or, when unset, a key generated once into
+KEYWAY_DATA_DIR/encryption.key: keep it safe. Stop with Ctrl-C.`,
   migrate: `Usage: keyway migrate
 
 Runs pending migrations against the configured database and exits. serve does
@@ -120,7 +122,25 @@ async function withApp<T>(config: Config, work: (app: App, migrated: string[]) =
 async function serve(config: Config): Promise<void> {
   const app = await openApp(config);
   const { logger } = app.services;
-  await app.migrate();
+  try {
+    await app.migrate();
+  } catch (error) {
+    await app.close();
+    throw error;
+  }
+  const generatedKeyFile = app.encryption?.generatedKeyFile;
+  if (generatedKeyFile) {
+    process.stdout.write(
+      [
+        "",
+        `Keyway generated the key that encrypts its stored secrets: ${generatedKeyFile}`,
+        "  Keep it safe and back it up, apart from database backups: without it the stored",
+        "  secrets cannot be read. Or set KEYWAY_ENCRYPTION_KEY to its contents.",
+        "",
+        "",
+      ].join("\n"),
+    );
+  }
   const created = await app.bootstrap();
   if (created) {
     // Printed to the terminal once, never logged: these are the only copies.
