@@ -209,11 +209,12 @@ interface Result {
   stderr: string;
 }
 
-function cliEnvironment(databaseUrl: string, extra: Record<string, string>): NodeJS.ProcessEnv {
-  return { PATH: process.env.PATH, NODE_ENV: "test", DATABASE_URL: databaseUrl, KEYWAY_BCRYPT_COST: "4", ...extra };
+/** `databaseUrl` null: the embedded PostgreSQL in KEYWAY_DATA_DIR. */
+function cliEnvironment(databaseUrl: string | null, extra: Record<string, string>): NodeJS.ProcessEnv {
+  return { PATH: process.env.PATH, NODE_ENV: "test", ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}), KEYWAY_BCRYPT_COST: "4", ...extra };
 }
 
-function keyway(args: string[], databaseUrl: string, env: Record<string, string>): Promise<Result> {
+function keyway(args: string[], databaseUrl: string | null, env: Record<string, string>): Promise<Result> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], { env: cliEnvironment(databaseUrl, env) });
     let stdout = "";
@@ -429,6 +430,20 @@ describe("the generated key file", () => {
     } finally {
       expect(await second.stop()).toBe(0);
     }
+  });
+
+  it("may share the data folder with an embedded PostgreSQL created later", async () => {
+    // The key was generated while DATABASE_URL was set; then the operator drops DATABASE_URL.
+    const parent = folder();
+    const dataDir = path.join(parent, "data");
+    const keyFile = path.join(dataDir, "encryption.key");
+    expect(await keyway(["migrate"], await database(), { KEYWAY_DATA_DIR: dataDir })).toMatchObject({ code: 0, stderr: "" });
+    const key = readFileSync(keyFile, "utf8");
+    const embedded = await keyway(["migrate"], null, { KEYWAY_DATA_DIR: dataDir });
+    expect(embedded).toMatchObject({ code: 0, stderr: "" });
+    expect(embedded.stdout).toMatch(/^Applied \d+ migration\(s\): /);
+    expect(existsSync(path.join(dataDir, "PG_VERSION"))).toBe(true);
+    expect(readFileSync(keyFile, "utf8")).toBe(key);
   });
 });
 
