@@ -37,7 +37,9 @@ KEYWAY_DATA_DIR/encryption.key: keep it safe. Stop with Ctrl-C.`,
   migrate: `Usage: keyway migrate
 
 Runs pending migrations against the configured database and exits. serve does
-this too; run it alone before starting several processes of a new version.`,
+this too; run it alone before starting several processes of a new version.
+It also encrypts stored secrets with the first key of KEYWAY_ENCRYPTION_KEY
+(rotation: "<new>,<old>") and says how many it re-encrypted.`,
   org: `Usage:
   keyway org create --name <name> [--plan FREE|PAID]   prints: id, plan, name
   keyway org set-plan --org <org_id> FREE|PAID
@@ -253,8 +255,12 @@ export async function main(argv: string[]): Promise<void> {
   }
   if (command === "migrate") {
     parseArgs(command, args, []);
-    const ran = await withApp(config, async (_app, migrated) => migrated);
+    const { ran, encryption } = await withApp(config, async (app, migrated) => ({ ran: migrated, encryption: app.encryption }));
     process.stdout.write(ran.length ? `Applied ${ran.length} migration(s): ${ran.join(", ")}\n` : "Migrations are up to date\n");
+    if (encryption && (encryption.reencrypted > 0 || encryption.retiredKeyIds.length > 0)) {
+      const retired = encryption.retiredKeyIds.length ? `; no longer used: key ${encryption.retiredKeyIds.join(", ")}` : "";
+      process.stdout.write(`Encrypted ${encryption.reencrypted} stored secret(s) with key ${encryption.keyId}${retired}\n`);
+    }
     return;
   }
   if (command === "org") return org(config, args);

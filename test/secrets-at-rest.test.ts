@@ -395,6 +395,17 @@ describe("start-up with the wrong key or none", () => {
     const result = await keyway(["migrate"], url, { KEYWAY_ENCRYPTION_KEY: KEY_A });
     expect(result).toEqual({ code: 0, stdout: "Migrations are up to date\n", stderr: "" });
   });
+
+  it("keyway migrate rotates to a new key listed first and says which key is no longer used", async () => {
+    const result = await keyway(["migrate"], url, { KEYWAY_ENCRYPTION_KEY: `${KEY_B},${KEY_A}` });
+    expect(result).toEqual({
+      code: 0,
+      stdout: `Migrations are up to date\nEncrypted 1 stored secret(s) with key ${ID_B}; no longer used: key ${ID_A}\n`,
+      stderr: "",
+    });
+    expect(await keyway(["migrate"], url, { KEYWAY_ENCRYPTION_KEY: KEY_B })).toEqual({ code: 0, stdout: "Migrations are up to date\n", stderr: "" });
+    expect((await keyway(["migrate"], url, { KEYWAY_ENCRYPTION_KEY: KEY_A })).code).toBe(2);
+  });
 });
 
 describe("the generated key file", () => {
