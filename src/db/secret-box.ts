@@ -45,12 +45,6 @@ export function isEnvelope(value: string): boolean {
   return value.startsWith(`${ENVELOPE_VERSION}:`);
 }
 
-/** The key id an envelope names, or null for a value that is not one. */
-export function envelopeKeyId(value: string): string | null {
-  if (!isEnvelope(value)) return null;
-  return value.split(":")[1] ?? null;
-}
-
 /** A stored value that cannot be opened: unknown key, tampered or truncated. */
 export class SecretBoxError extends Error {}
 
@@ -152,9 +146,8 @@ export class SecretBox {
     const cipher = createCipheriv("aes-256-gcm", key.key, iv);
     cipher.setAAD(Buffer.from(column));
     const ciphertext = Buffer.concat([cipher.update(plaintext, "utf8"), cipher.final()]);
-    const sealed = [ENVELOPE_VERSION, key.id, iv.toString("base64url"), ciphertext.toString("base64url"), cipher.getAuthTag().toString("base64url")].join(":");
-    this.remember(column, sealed, plaintext);
-    return sealed;
+    // Not cached: some sealed values are never stored (an INSERT … ON CONFLICT DO NOTHING that lost).
+    return [ENVELOPE_VERSION, key.id, iv.toString("base64url"), ciphertext.toString("base64url"), cipher.getAuthTag().toString("base64url")].join(":");
   }
 
   /** The plaintext of a stored envelope; throws SecretBoxError for anything else. */
