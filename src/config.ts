@@ -21,6 +21,8 @@ export interface Config {
   usageFlushIntervalMs: number;
   expirySweepIntervalSeconds: number;
   expiringSoonDays: number;
+  /** KEYWAY_ENCRYPTION_KEY: the key that encrypts stored secrets first, older ones after; null = the data folder's key file. */
+  encryptionKeys: Buffer[] | null;
   session: {
     secret: string | null;
     idleSeconds: number;
@@ -114,6 +116,27 @@ export function parseDurationList(name: string, raw: string): number[] {
   });
 }
 
+/**
+ * Encryption keys of secrets at rest: comma-separated, each 32 bytes as 64 hex digits or
+ * base64 (standard or URL-safe). The first encrypts; the others only decrypt (rotation).
+ * Errors never repeat the value: it is a secret.
+ */
+export function parseEncryptionKeys(source: string, raw: string): Buffer[] {
+  const parts = raw.split(",").map((part) => part.trim());
+  return parts.map((part, i) => {
+    const where = parts.length > 1 ? ` (key ${i + 1} of ${parts.length})` : "";
+    const key = /^[0-9a-fA-F]{64}$/.test(part)
+      ? Buffer.from(part, "hex")
+      : /^[A-Za-z0-9+/_-]{43}=?$/.test(part)
+        ? Buffer.from(part, "base64")
+        : null;
+    if (!key || key.length !== 32) {
+      throw new ConfigError(`${source} must be 32 bytes as 64 hex digits or base64 (openssl rand -base64 32), comma-separated for rotation${where}`);
+    }
+    return key;
+  });
+}
+
 /** Express's "trust proxy": a hop count, true/false, or addresses and names like "loopback, 10.0.0.0/8". */
 function trustProxy(raw: string | undefined): string | number | boolean {
   if (!raw) return false;
@@ -161,6 +184,7 @@ export function loadConfig(env: Env = process.env): Config {
     usageFlushIntervalMs: int(env, "KEYWAY_USAGE_FLUSH_MS", 1000, 10, 1000),
     expirySweepIntervalSeconds: int(env, "KEYWAY_EXPIRY_SWEEP_SECONDS", 60, 1),
     expiringSoonDays: int(env, "KEYWAY_EXPIRING_SOON_DAYS", 7, 1),
+    encryptionKeys: env.KEYWAY_ENCRYPTION_KEY ? parseEncryptionKeys("KEYWAY_ENCRYPTION_KEY", env.KEYWAY_ENCRYPTION_KEY) : null,
     session: {
       secret: sessionSecret,
       idleSeconds: int(env, "KEYWAY_SESSION_IDLE_SECONDS", 900, 1),
