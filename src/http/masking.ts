@@ -66,9 +66,32 @@ export function logUnexpected(logger: Logger, error: unknown, requestId: string,
   logger.error({ err: unwrapResolverError(error), requestId, ...(path ? { path } : {}) }, "unexpected error");
 }
 
+/**
+ * A 500 that Apollo wrote without running the request's plugins (its pipeline threw) has no request
+ * id in its errors: the HTTP layer adds the response's.
+ */
+export function withRequestId(body: string, requestId: string): string {
+  try {
+    const parsed = JSON.parse(body) as { errors?: GraphQLFormattedError[] };
+    for (const error of parsed.errors ?? []) {
+      if (error.extensions?.code === "INTERNAL_SERVER_ERROR" && !error.extensions.requestId) {
+        (error.extensions as Record<string, unknown>).requestId = requestId;
+      }
+    }
+    return JSON.stringify(parsed);
+  } catch {
+    return body;
+  }
+}
+
 /** Logs each unexpected error with the request id and gives the client that id to quote. */
 export function maskedErrorLog(logger: Logger): ApolloServerPlugin<RequestContext> {
   return {
+    // Apollo's pipeline threw: it answers a plain "Internal server error" 500 and skips the hooks below.
+    async unexpectedErrorProcessingRequest({ requestContext, error }) {
+      const { requestId } = requestContext.contextValue;
+      logUnexpected(logger, error, requestId);
+    },
     async requestDidStart() {
       return {
         async didEncounterErrors({ contextValue, errors }) {
