@@ -169,6 +169,21 @@ describe("masking on every execution path", () => {
   });
 });
 
+describe("deliberate errors", () => {
+  it("keep their message and code on the first and the compiled run", async () => {
+    for (const [query, code] of [
+      [`query BadCursor { organizations { apiKeys(after: "garbage") { totalCount } } }`, "BAD_USER_INPUT"],
+      [`query BigPage { organizations { apiKeys(first: 101) { totalCount } } }`, "BAD_USER_INPUT"],
+    ]) {
+      for (const answer of await bothRuns(query)) {
+        expect(answer.body.errors?.[0].extensions?.code).toBe(code);
+        expect(answer.body.errors?.[0].message).not.toBe("Internal server error");
+        expect(causesLogged(answer.requestId)).toHaveLength(0);
+      }
+    }
+  });
+});
+
 describe("requests that fail outside execution", () => {
   it("answers an operationName that names no operation with 400, not 500", async () => {
     const answer = await send("query A { ping }", {}, bearer(server.adminKey), "B");
