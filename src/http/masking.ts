@@ -61,9 +61,18 @@ export function requestIdOf(res: ServerResponse): string {
   return String(res.getHeader("x-request-id") ?? "");
 }
 
+/** The error as logged: TypeORM's statement parameters may be secrets (key hashes, signing secrets), so they are left out. */
+function loggable(error: unknown): unknown {
+  if (!(error instanceof Error) || !("parameters" in error)) return error;
+  const copy = Object.create(Object.getPrototypeOf(error)) as Record<string, unknown>;
+  Object.defineProperties(copy, Object.getOwnPropertyDescriptors(error));
+  delete copy.parameters;
+  return copy;
+}
+
 /** Logs the cause of an unexpected error once, under the request id the client was given. */
 export function logUnexpected(logger: Logger, error: unknown, requestId: string, path?: ReadonlyArray<string | number>): void {
-  logger.error({ err: unwrapResolverError(error), requestId, ...(path ? { path } : {}) }, "unexpected error");
+  logger.error({ err: loggable(unwrapResolverError(error)), requestId, ...(path ? { path } : {}) }, "unexpected error");
 }
 
 /**
