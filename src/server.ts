@@ -49,7 +49,7 @@ export async function startServer(app: App, port = app.services.config.port, hos
     csrfPrevention: true,
     introspection: config.introspection !== "none",
     includeStacktraceInErrorResponses: false,
-    // Limits (http/limits.ts) are Keyway's own; suggestions are hidden in production (formatErrors).
+    // Unexpected errors masked (http/masking.ts); under NODE_ENV=production no "Did you mean" either.
     formatError: formatErrors(config.production),
   });
   await apollo.start();

@@ -5,7 +5,7 @@ import type { GraphQLError } from "graphql";
 import proxyAddr from "proxy-addr";
 import type { Config } from "../config.js";
 import type { RequestContext } from "../auth/request-context.js";
-import { MASKED_MESSAGE, requestIdOf } from "./masking.js";
+import { MASKED_MESSAGE, requestIdOf, withRequestId } from "./masking.js";
 import { pathOf } from "./request-log.js";
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
@@ -84,7 +84,7 @@ export function graphqlEndpoint(apollo: ApolloServer<RequestContext>, options: G
     for (const [key, value] of response.headers) res.setHeader(key, value);
     res.statusCode = response.status ?? 200;
     if (response.body.kind === "complete") {
-      res.end(response.body.string);
+      res.end(res.statusCode >= 500 ? withRequestId(response.body.string, requestIdOf(res)) : response.body.string);
       return;
     }
     for await (const chunk of response.body.asyncIterator) res.write(chunk);

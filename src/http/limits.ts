@@ -48,6 +48,8 @@ function checkSource(query: string, limits: Config["limits"]): GraphQLError | nu
 
 /** Query texts seen within the size limits lately: clients send the same few again and again. */
 const MAX_REMEMBERED_SOURCES = 1000;
+/** Longer texts are checked every time, so that what is remembered stays within a few MB. */
+const MAX_REMEMBERED_LENGTH = 4096;
 
 /**
  * The size check of every query text before Apollo parses it (Apollo's own hooks before parsing
@@ -58,7 +60,7 @@ export function sourceLimits(limits: Config["limits"]): (query: string) => Graph
   return (query) => {
     if (passed.has(query)) return null;
     const refusal = checkSource(query, limits);
-    if (!refusal) {
+    if (!refusal && query.length <= MAX_REMEMBERED_LENGTH) {
       if (passed.size >= MAX_REMEMBERED_SOURCES) passed.clear();
       passed.add(query);
     }

@@ -61,14 +61,46 @@ export function requestIdOf(res: ServerResponse): string {
   return String(res.getHeader("x-request-id") ?? "");
 }
 
+/** The error as logged: TypeORM's statement parameters may be secrets (key hashes, signing secrets), so they are left out. */
+function loggable(error: unknown): unknown {
+  if (!(error instanceof Error) || !("parameters" in error)) return error;
+  const copy = Object.create(Object.getPrototypeOf(error)) as Record<string, unknown>;
+  Object.defineProperties(copy, Object.getOwnPropertyDescriptors(error));
+  delete copy.parameters;
+  return copy;
+}
+
 /** Logs the cause of an unexpected error once, under the request id the client was given. */
 export function logUnexpected(logger: Logger, error: unknown, requestId: string, path?: ReadonlyArray<string | number>): void {
-  logger.error({ err: unwrapResolverError(error), requestId, ...(path ? { path } : {}) }, "unexpected error");
+  logger.error({ err: loggable(unwrapResolverError(error)), requestId, ...(path ? { path } : {}) }, "unexpected error");
+}
+
+/**
+ * A 500 that Apollo wrote without running the request's plugins (its pipeline threw) has no request
+ * id in its errors: the HTTP layer adds the response's.
+ */
+export function withRequestId(body: string, requestId: string): string {
+  try {
+    const parsed = JSON.parse(body) as { errors?: GraphQLFormattedError[] };
+    for (const error of parsed.errors ?? []) {
+      if (error.extensions?.code === "INTERNAL_SERVER_ERROR" && !error.extensions.requestId) {
+        (error.extensions as Record<string, unknown>).requestId = requestId;
+      }
+    }
+    return JSON.stringify(parsed);
+  } catch {
+    return body;
+  }
 }
 
 /** Logs each unexpected error with the request id and gives the client that id to quote. */
 export function maskedErrorLog(logger: Logger): ApolloServerPlugin<RequestContext> {
   return {
+    // Apollo's pipeline threw: it answers a plain "Internal server error" 500 and skips the hooks below.
+    async unexpectedErrorProcessingRequest({ requestContext, error }) {
+      const { requestId } = requestContext.contextValue;
+      logUnexpected(logger, error, requestId);
+    },
     async requestDidStart() {
       return {
         async didEncounterErrors({ contextValue, errors }) {
