@@ -2,7 +2,8 @@ import { Writable } from "node:stream";
 import { APIKeyRole } from "../src/entities/enums";
 import { createLogger } from "../src/logger";
 import { MAX_OPERATION_NAMES } from "../src/metrics";
-import { Receiver, waitFor } from "./helpers/receiver";
+import { Receiver } from "./helpers/receiver";
+import { waitFor } from "./helpers/wait";
 import { bearer, startTestServer, TestServer } from "./helpers/server";
 
 /** Every line the server logs, at every level. */
@@ -96,12 +97,12 @@ describe("GET /metrics", () => {
         const result = await server.admin.request<any>(add, { input: { name, uri: receiver.target(name), subscriptions: ["API_KEY_CREATED"] } });
         expect(result.addWebhookNotificationTarget.__typename).toBe("WebhookNotificationTarget");
       }
-      const counts = await waitFor("both activation attempts to be counted", async () => {
+      const counts = await waitFor(async () => {
         const text = await scrape();
         const success = sample(text, 'keyway_deliveries_total{outcome="success"}') ?? 0;
         const failure = sample(text, 'keyway_deliveries_total{outcome="failure"}') ?? 0;
         return success >= 1 && failure >= 1 ? { success, failure } : undefined;
-      });
+      }, undefined, "both activation attempts to be counted");
       expect(counts).toEqual({ success: 1, failure: 1 });
     } finally {
       await receiver.stop();
