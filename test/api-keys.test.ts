@@ -1,6 +1,7 @@
 import { GraphQLClient } from "graphql-request";
 import { APIKeyRole, Environment, Plan, UserRole } from "../src/entities/enums";
 import { bearer, startTestServer, TestServer } from "./helpers/server";
+import { API_KEY_FIELDS, API_KEY_PAYLOAD, CREATE_KEY as CREATE, createKey } from "./helpers/keys";
 import { createUser } from "./helpers/users";
 import { waitFor } from "./helpers/wait";
 
@@ -19,18 +20,8 @@ afterAll(async () => {
   await server?.stop();
 });
 
-const KEY_FIELDS = `id name description environment role status key prefix redactedKey createdAt updatedAt expiresAt
-  lastUsedAt usageCount deactivatedAt revokedAt createdBy { __typename ... on APIKey { id } ... on User { id } }
-  rotatedFrom { id } rotatedTo { id }`;
-const PAYLOAD = `__typename ... on APIKey { ${KEY_FIELDS} } ... on UserError { errors { code errorPath description } } ... on AccessDeniedError { message }`;
-
-const CREATE = `mutation($input: CreateSecretAPIKeyInput!) { createSecretAPIKey(input: $input) { ${PAYLOAD} } }`;
-
-let counter = 0;
-async function createKey(client: GraphQLClient = server.admin, secretKey: Record<string, unknown> = {}) {
-  const result = await client.request<any>(CREATE, { input: { secretKey: { name: `key ${++counter}`, ...secretKey } } });
-  return result.createSecretAPIKey;
-}
+const KEY_FIELDS = API_KEY_FIELDS;
+const PAYLOAD = API_KEY_PAYLOAD;
 
 function mutate(client: GraphQLClient, name: string, input: Record<string, unknown>, inputType?: string) {
   const type = inputType ?? `${name[0].toUpperCase()}${name.slice(1)}Input`;
@@ -137,14 +128,14 @@ describe("every mutation on an existing key", () => {
   ];
 
   it.each(cases)("%s: READONLY keys are denied and nothing changes", async (mutation, extra) => {
-    const key = await createKey();
+    const key = await createKey(server.admin);
     const result = await mutate(server.client(readonlyKey), mutation, { apiKeyId: key.id, ...extra });
     expect(result.__typename).toBe("AccessDeniedError");
     expect(await node(key.id)).toMatchObject({ name: key.name, status: "ACTIVE", updatedAt: key.updatedAt });
   });
 
   it.each(cases)("%s: a key of the other environment or organization is NOT_FOUND and unchanged", async (mutation, extra) => {
-    const key = await createKey();
+    const key = await createKey(server.admin);
     for (const credential of [liveAdminKey, other.testKey]) {
       const result = await mutate(server.client(credential), mutation, { apiKeyId: key.id, ...extra });
       expect(result).toEqual({ __typename: "UserError", errors: [expect.objectContaining({ code: "NOT_FOUND", errorPath: ["input", "apiKeyId"] })] });
@@ -194,7 +185,7 @@ describe("every mutation on an existing key", () => {
   };
 
   it.each(cases)("%s: an ADMIN key of the same environment may, and it takes effect", async (mutation, extra) => {
-    const key = await createKey();
+    const key = await createKey(server.admin);
     // Used first, so that a change must also reach the key cache.
     expect((await viewerStatus(key.key)).status).toBe(200);
     if (mutation === "activateAPIKey") {
@@ -209,7 +200,7 @@ describe("every mutation on an existing key", () => {
 
 describe("updateAPIKey", () => {
   it("changes name, description, expiry and role, and clears the expiry with null", async () => {
-    const key = await createKey();
+    const key = await createKey(server.admin);
     const expiresAt = new Date(Date.now() + 3_600_000).toISOString();
     const updated = await mutate(server.admin, "updateAPIKey", { apiKeyId: key.id, name: "New name", description: "why", expiresAt, role: "ADMIN" });
     expect(updated).toMatchObject({ name: "New name", description: "why", expiresAt, role: "ADMIN" });
@@ -220,8 +211,8 @@ describe("updateAPIKey", () => {
   });
 
   it("refuses bad input with the field's path", async () => {
-    const key = await createKey();
-    const taken = await createKey();
+    const key = await createKey(server.admin);
+    const taken = await createKey(server.admin);
     for (const [input, code, path] of [
       [{ name: "" }, "INVALID_INPUT", ["input", "name"]],
       [{ name: "y".repeat(101) }, "INVALID_INPUT", ["input", "name"]],
@@ -237,7 +228,7 @@ describe("updateAPIKey", () => {
 
 describe("rotateAPIKey", () => {
   it("refuses a grace period outside 0..604800 seconds", async () => {
-    const key = await createKey();
+    const key = await createKey(server.admin);
     for (const expireOldKeyInSeconds of [-1, 604_801]) {
       const result = await mutate(server.admin, "rotateAPIKey", { apiKeyId: key.id, expireOldKeyInSeconds });
       expect(result).toMatchObject({ __typename: "UserError", errors: [{ code: "INVALID_INPUT", errorPath: ["input", "expireOldKeyInSeconds"] }] });
@@ -245,7 +236,7 @@ describe("rotateAPIKey", () => {
   });
 
   it("refuses to rotate a key twice", async () => {
-    const key = await createKey();
+    const key = await createKey(server.admin);
     await mutate(server.admin, "rotateAPIKey", { apiKeyId: key.id, expireOldKeyInSeconds: 60 });
     const again = await mutate(server.admin, "rotateAPIKey", { apiKeyId: key.id });
     expect(again).toMatchObject({ __typename: "UserError", errors: [{ code: "INVALID_STATE" }] });
@@ -336,7 +327,7 @@ describe("the lifecycle of a key", () => {
   });
 
   it("two simultaneous revokes leave one revocation", async () => {
-    const key = await createKey();
+    const key = await createKey(server.admin);
     const results = await Promise.all([1, 2].map(() => mutate(server.admin, "revokeAPIKey", { apiKeyId: key.id })));
     const types = results.map((r) => r.__typename).sort();
     expect(types).toEqual(["APIKey", "UserError"]);
@@ -399,7 +390,7 @@ describe("the inventory", () => {
   });
 
   it("lets READONLY keys read it, the same inventory an ADMIN sees", async () => {
-    const key = await createKey();
+    const key = await createKey(server.admin);
     const seen = await list({ first: 100 }, server.client(readonlyKey));
     expect(seen).toEqual(await list({ first: 100 }, server.admin));
     expect(seen.edges[0].node.name).toBe(key.name);
@@ -440,7 +431,7 @@ describe("dashboard users", () => {
   });
 
   it("SUPPORT reads the inventory but changes nothing", async () => {
-    const key = await createKey();
+    const key = await createKey(server.admin);
     const INVENTORY = `{ organizations { apiKeys(first: 100) { totalCount edges { node { id name status } } } } }`;
     const seen = (await support.request<any>(INVENTORY)).organizations[0].apiKeys;
     expect(seen).toEqual((await server.admin.request<any>(INVENTORY)).organizations[0].apiKeys);

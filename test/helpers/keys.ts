@@ -9,7 +9,7 @@ export const API_KEY_FIELDS = `id name description environment role status key p
 export const API_KEY_PAYLOAD = `__typename ... on APIKey { ${API_KEY_FIELDS} } ... on UserError { errors { code errorPath description } }
   ... on AccessDeniedError { message }`;
 
-const CREATE = `mutation($input: CreateSecretAPIKeyInput!) { createSecretAPIKey(input: $input) { ${API_KEY_PAYLOAD} } }`;
+export const CREATE_KEY = `mutation($input: CreateSecretAPIKeyInput!) { createSecretAPIKey(input: $input) { ${API_KEY_PAYLOAD} } }`;
 
 /**
  * createSecretAPIKey through the API as `client`; returns the payload, whichever member it is (an APIKey with
@@ -17,5 +17,5 @@ const CREATE = `mutation($input: CreateSecretAPIKeyInput!) { createSecretAPIKey(
  */
 export async function createKey(client: GraphQLClient, secretKey: Record<string, unknown> = {}): Promise<any> {
   const input = { secretKey: { name: `key ${randomBytes(4).toString("hex")}`, ...secretKey } };
-  return (await client.request<any>(CREATE, { input })).createSecretAPIKey;
+  return (await client.request<any>(CREATE_KEY, { input })).createSecretAPIKey;
 }
