@@ -1,6 +1,7 @@
 import { App } from "../src/app";
 import { loadConfig } from "../src/config";
 import { startServer, RunningServer } from "../src/server";
+import { bearer, postTo } from "./helpers/client";
 import { ADMIN_EMAIL, ADMIN_PASSWORD, startTestServer, TestServer } from "./helpers/server";
 import { createUser, LOGIN } from "./helpers/users";
 import { UserRole } from "../src/entities/enums";
@@ -29,23 +30,14 @@ function newIp(): string {
 }
 
 async function attempt(url: string, email: string, password: string, ip: string) {
-  const response = await fetch(url, {
-    method: "POST",
-    headers: { "content-type": "application/json", "x-forwarded-for": ip },
-    body: JSON.stringify({ query: LOGIN, variables: { input: { email, password } } }),
-  });
-  const body: any = await response.json();
+  const { body } = await postTo(url, LOGIN, { input: { email, password } }, { "x-forwarded-for": ip });
   const payload = body.data.login;
   return payload.__typename === "Session" ? "Session" : payload.errors[0].code;
 }
 
 async function withKey(key: string, ip: string) {
-  const response = await fetch(server.url, {
-    method: "POST",
-    headers: { "content-type": "application/json", "x-forwarded-for": ip, authorization: `Bearer ${key}` },
-    body: JSON.stringify({ query: "{ viewer { role } }" }),
-  });
-  return { status: response.status, retryAfter: response.headers.get("retry-after"), body: (await response.json()) as any };
+  const { status, headers, body } = await postTo(server.url, "{ viewer { role } }", {}, { "x-forwarded-for": ip, ...bearer(key) });
+  return { status, retryAfter: headers.get("retry-after"), body: body as any };
 }
 
 describe("login attempts", () => {

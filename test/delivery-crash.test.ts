@@ -19,6 +19,10 @@ const ENV = {
 };
 
 let database: { url: string; drop: () => Promise<void> };
+
+// Each test starts processes of its own (node, migrations, PostgreSQL connections): on a loaded machine that takes
+// far longer than jest's default budget. Headroom only; nothing here is timed.
+jest.setTimeout(240_000);
 let receiver: Receiver;
 const children: Array<{ process: ChildProcess; stop(): Promise<void> }> = [];
 
