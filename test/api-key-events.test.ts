@@ -1,5 +1,7 @@
 import { startTestServer, TestServer } from "./helpers/server";
+import { createKey } from "./helpers/keys";
 import { waitFor } from "./helpers/wait";
+import { decodeId } from "../src/schema/ids";
 
 /** Events API keys write for notification targets: one per change, and the expiry sweep's. */
 let server: TestServer;
@@ -19,16 +21,8 @@ async function eventsFor(keyId: string, names?: string[]) {
   return data.organizations[0].notificationEvents.edges.map((e: any) => e.node).filter((event: any) => event.data.id === keyId);
 }
 
-async function createKey(name: string, expiresAt: string | null = null) {
-  const data = await server.admin.request<any>(
-    `mutation($input: CreateSecretAPIKeyInput!) { createSecretAPIKey(input: $input) { ... on APIKey { id key } } }`,
-    { input: { secretKey: { name, expiresAt } } },
-  );
-  return data.createSecretAPIKey as { id: string; key: string };
-}
-
 it("writes one event per change, without the secret", async () => {
-  const key = await createKey("evented");
+  const key = await createKey(server.admin, { name: "evented" });
   for (const mutation of ["updateAPIKey", "deactivateAPIKey", "activateAPIKey", "revokeAPIKey", "deleteAPIKey"]) {
     const extra = mutation === "updateAPIKey" ? ", description: \"d\"" : "";
     await server.admin.request(`mutation { ${mutation}(input: { apiKeyId: "${key.id}"${extra} }) { __typename } }`);
@@ -48,7 +42,7 @@ it("writes one event per change, without the secret", async () => {
 });
 
 it("writes API_KEY_ROTATED for the successor", async () => {
-  const key = await createKey("rotated");
+  const key = await createKey(server.admin, { name: "rotated" });
   const data = await server.admin.request<any>(
     `mutation { rotateAPIKey(input: { apiKeyId: "${key.id}", expireOldKeyInSeconds: 60 }) { ... on APIKey { id } } }`,
   );
@@ -57,27 +51,41 @@ it("writes API_KEY_ROTATED for the successor", async () => {
 });
 
 it("leaves one revocation and one event when two revokes race", async () => {
-  const key = await createKey("raced");
+  const key = await createKey(server.admin, { name: "raced" });
   const revoke = `mutation { revokeAPIKey(input: { apiKeyId: "${key.id}" }) { __typename } }`;
   const results = await Promise.all([server.admin.request<any>(revoke), server.admin.request<any>(revoke)]);
   expect(results.map((r) => r.revokeAPIKey.__typename).sort()).toEqual(["APIKey", "UserError"]);
   expect(await eventsFor(key.id, ["API_KEY_REVOKED"])).toHaveLength(1);
 });
 
+/** Time passes for one key only: its expiry moves into the past, by the database clock the sweep compares with. */
+async function expireNow(keyId: string): Promise<void> {
+  await server.app.services.dataSource.query("UPDATE api_keys SET expires_at = now() - interval '1 second' WHERE id = $1", [
+    decodeId("APIKey", keyId),
+  ]);
+}
+
+const announced = async (keyId: string) =>
+  (await eventsFor(keyId, ["API_KEY_EXPIRING_SOON", "API_KEY_EXPIRED"])).map((e: any) => e.name).reverse();
+
 it("announces API_KEY_EXPIRING_SOON once, then API_KEY_EXPIRED once", async () => {
-  const expiresAt = new Date(Date.now() + 2500).toISOString();
-  const key = await createKey("short-lived", expiresAt);
-  const later = await createKey("far-off", new Date(Date.now() + 30 * 86_400_000).toISOString());
-  await waitFor(async () => ((await eventsFor(key.id, ["API_KEY_EXPIRED"])).length ? true : undefined), 8000, "API_KEY_EXPIRED");
-  // Let the sweep run a few more times: nothing is announced twice.
-  await new Promise((resolve) => setTimeout(resolve, 2500));
-  const names = (await eventsFor(key.id, ["API_KEY_EXPIRING_SOON", "API_KEY_EXPIRED"])).map((e: any) => e.name).reverse();
-  expect(names).toEqual(["API_KEY_EXPIRING_SOON", "API_KEY_EXPIRED"]);
-  expect(await eventsFor(later.id, ["API_KEY_EXPIRING_SOON", "API_KEY_EXPIRED"])).toEqual([]);
+  const key = await createKey(server.admin, { name: "short-lived", expiresAt: new Date(Date.now() + 86_400_000).toISOString() });
+  const later = await createKey(server.admin, { name: "far-off", expiresAt: new Date(Date.now() + 30 * 86_400_000).toISOString() });
+  await waitFor(async () => ((await announced(key.id)).length === 1 ? true : undefined), undefined, "API_KEY_EXPIRING_SOON");
+  await expireNow(key.id);
+  await waitFor(async () => ((await announced(key.id)).length === 2 ? true : undefined), undefined, "API_KEY_EXPIRED");
+  // Sweeps that start after that announcement: each announces a marker key created after it, and would
+  // announce the first key again if it forgot that it did.
+  for (const name of ["marker 1", "marker 2"]) {
+    const marker = await createKey(server.admin, { name, expiresAt: new Date(Date.now() + 86_400_000).toISOString() });
+    await waitFor(async () => ((await announced(marker.id)).length ? true : undefined), undefined, `the warning for ${name}`);
+  }
+  expect(await announced(key.id)).toEqual(["API_KEY_EXPIRING_SOON", "API_KEY_EXPIRED"]);
+  expect(await announced(later.id)).toEqual([]);
 });
 
 it("announces a new expiry afresh after updateAPIKey changes it", async () => {
-  const key = await createKey("extended", new Date(Date.now() + 86_400_000).toISOString());
+  const key = await createKey(server.admin, { name: "extended", expiresAt: new Date(Date.now() + 86_400_000).toISOString() });
   await waitFor(async () => ((await eventsFor(key.id, ["API_KEY_EXPIRING_SOON"])).length ? true : undefined), 8000, "first warning");
   await server.admin.request(
     `mutation($at: DateTime) { updateAPIKey(input: { apiKeyId: "${key.id}", expiresAt: $at }) { __typename } }`,

@@ -1,6 +1,6 @@
 import { ChildProcess, spawn } from "node:child_process";
 import path from "node:path";
-import { createDatabase } from "./helpers/server";
+import { createDatabase } from "./helpers/database";
 
 /** The real executable, as `npx keyway` runs it (after the build). */
 const BIN = path.join(__dirname, "..", "bin", "keyway.js");
@@ -13,8 +13,12 @@ interface Result {
 
 let database: { url: string; drop: () => Promise<void> };
 
+// Each test starts processes of its own (node, migrations, PostgreSQL connections): on a loaded machine that takes
+// far longer than jest's default budget. Headroom only; nothing here is timed.
+jest.setTimeout(240_000);
+
 beforeAll(async () => {
-  database = await createDatabase(process.env.KEYWAY_TEST_ADMIN_URL!);
+  database = await createDatabase();
 });
 afterAll(async () => {
   await database?.drop();

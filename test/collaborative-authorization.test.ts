@@ -1,16 +1,10 @@
 import { Webhook } from "standardwebhooks";
 import type { GraphQLClient } from "graphql-request";
 import { APIKeyRole, Environment, Plan } from "../src/entities/enums";
-import {
-  approve,
-  approveHalf,
-  decline,
-  DecisionEndpoint,
-  failWith500,
-  garbage,
-  slow,
-} from "./helpers/decision-endpoint";
+import { Answer, Behaviour, Receiver, ReceivedRequest } from "./helpers/receiver";
 import { bearer, startTestServer, TestServer } from "./helpers/server";
+import { waitFor } from "./helpers/wait";
+import { decodeId } from "../src/schema/ids";
 
 const ENDPOINT = `id name uri status standInDecision createdAt updatedAt activatedAt deactivatedAt environment`;
 const ERRORS = `... on UserError { errors { code errorPath description } } ... on AccessDeniedError { message }`;
@@ -36,30 +30,50 @@ const NODE = `query($id: ID!) { node(id: $id) { __typename id } }`;
 const PUBLIC_HOST = "collab.example.com";
 const PURCHASE = { amount: 1250, currencyCode: "USD", merchantName: "Corner Coffee" };
 
+/** How the customer's endpoint answers decision requests. */
+const json = (status: number, body: unknown): Answer => ({ status, body: JSON.stringify(body) });
+const approve: Behaviour = () => json(200, { responseCode: "APPROVED" });
+const decline: Behaviour = () => json(200, { responseCode: "DECLINED" });
+const approveHalf: Behaviour = (m) => json(200, { responseCode: "APPROVED", authorizedAmount: Math.floor(m.json.transaction.amount / 2) });
+const failWith500: Behaviour = { status: 500, body: "internal error" };
+const garbage: Behaviour = { status: 200, body: "<html>not json</html>" };
+const verified: Behaviour = { status: 200, body: "ok" };
+
+const isDecision = (request: ReceivedRequest) => request.json?.type === "COLLABORATIVE_AUTHORIZATION_REQUEST";
+
 let server: TestServer;
-let endpoint: DecisionEndpoint;
+let endpoint: Receiver;
+/** What the endpoint answers verification and decision requests, unless a test queues answers of its own. */
+let verification: Behaviour;
+let decision: Behaviour;
+
+const dnsLookup = async (host: string) => {
+  if (host === PUBLIC_HOST) return [{ address: "93.184.215.14", family: 4 }];
+  throw new Error(`ENOTFOUND ${host}`);
+};
 
 beforeAll(async () => {
-  // A short budget keeps the slow-endpoint tests quick; the 2 s default has its own test below.
-  server = await startTestServer(
-    { KEYWAY_COLLAB_TIMEOUT_MS: "400" },
-    {
-      dnsLookup: async (host) => {
-        if (host === PUBLIC_HOST) return [{ address: "93.184.215.14", family: 4 }];
-        throw new Error(`ENOTFOUND ${host}`);
-      },
-    },
-  );
-  endpoint = await new DecisionEndpoint().start();
+  // A budget far above what a loaded machine needs for a local answer: only the budget tests (below) run short ones.
+  server = await startTestServer({ KEYWAY_COLLAB_TIMEOUT_MS: "15000" }, { dnsLookup });
+  endpoint = await Receiver.start();
+  endpoint.otherwise = (request) => {
+    const behaviour = isDecision(request) ? decision : verification;
+    return typeof behaviour === "function" ? behaviour(request) : behaviour;
+  };
 });
 afterAll(async () => {
   await endpoint?.stop();
   await server?.stop();
 });
 beforeEach(() => {
-  endpoint.decision = approve;
-  endpoint.verification = () => ({ status: 200, body: "ok" });
+  decision = approve;
+  verification = verified;
 });
+
+/** Decision requests received on a path. */
+function decisions(path: string): ReceivedRequest[] {
+  return endpoint.to(path).filter(isDecision);
+}
 
 async function result(client: GraphQLClient, mutation: string, input: Record<string, unknown>): Promise<any> {
   return (await client.request<any>(mutation, { input })).result;
@@ -72,7 +86,7 @@ async function organization(plan = Plan.PAID) {
 }
 
 async function addEndpoint(client: GraphQLClient, path: string, extra: Record<string, unknown> = {}): Promise<any> {
-  const added = await result(client, ADD, { name: `Endpoint ${path}`, uri: endpoint.url(path), ...extra });
+  const added = await result(client, ADD, { name: `Endpoint ${path}`, uri: endpoint.target(path), ...extra });
   expect(added.__typename).toBe("CollaborativeAuthorizationEndpoint");
   return added;
 }
@@ -104,7 +118,7 @@ describe("adding an endpoint", () => {
     expect(added).toMatchObject({
       id: expect.stringMatching(/^cae_[0-9a-f]{32}$/),
       name: "Endpoint /add",
-      uri: endpoint.url("/add"),
+      uri: endpoint.target("/add"),
       status: "PENDING_VERIFICATION",
       standInDecision: "DECLINE",
       environment: "TEST",
@@ -115,8 +129,9 @@ describe("adding an endpoint", () => {
       { id: expect.stringMatching(/^sk_/), secret: expect.stringMatching(/^whsec_[A-Za-z0-9+/=]{40,}$/), createdAt: expect.any(String), expiresAt: null },
     ]);
     expect((await org.test.request<any>(NODE, { id: added.id })).node).toEqual({ __typename: "CollaborativeAuthorizationEndpoint", id: added.id });
-    const audit = await server.app.services.dataSource.query("SELECT action FROM audit_log WHERE target_id = $1", [added.id]);
-    expect(audit).toEqual([{ action: "collaborative_authorization_endpoint.add" }]);
+    const audit = await org.test.request<any>(`{ organizations { auditLog(first: 100) { edges { node { action targetId } } } } }`);
+    const rows = audit.organizations[0].auditLog.edges.map((e: any) => e.node).filter((entry: any) => entry.targetId === added.id);
+    expect(rows).toEqual([{ action: "collaborative_authorization_endpoint.add", targetId: added.id }]);
   });
 
   it("takes an APPROVE stand-in decision", async () => {
@@ -127,9 +142,9 @@ describe("adding an endpoint", () => {
   it("refuses bad names and URIs with the field's path, changing nothing", async () => {
     const org = await organization();
     const cases: Array<[Record<string, unknown>, string, string[]]> = [
-      [{ name: "", uri: endpoint.url() }, "INVALID_INPUT", ["input", "name"]],
-      [{ name: "   ", uri: endpoint.url() }, "INVALID_INPUT", ["input", "name"]],
-      [{ name: "x".repeat(101), uri: endpoint.url() }, "INVALID_INPUT", ["input", "name"]],
+      [{ name: "", uri: endpoint.target("/decide") }, "INVALID_INPUT", ["input", "name"]],
+      [{ name: "   ", uri: endpoint.target("/decide") }, "INVALID_INPUT", ["input", "name"]],
+      [{ name: "x".repeat(101), uri: endpoint.target("/decide") }, "INVALID_INPUT", ["input", "name"]],
       [{ name: "ok", uri: `http://127.0.0.1/${"x".repeat(2100)}` }, "INVALID_INPUT", ["input", "uri"]],
       [{ name: "ok", uri: "not a url" }, "UNSAFE_URL", ["input", "uri"]],
       [{ name: "ok", uri: "ftp://127.0.0.1/decide" }, "UNSAFE_URL", ["input", "uri"]],
@@ -140,7 +155,7 @@ describe("adding an endpoint", () => {
     for (const [input, code, path] of cases) {
       expect(await result(org.test, ADD, input)).toEqual(userError(code, path));
     }
-    const unknownEnum = await server.post(ADD, { input: { name: "ok", uri: endpoint.url(), standInDecision: "MAYBE" } }, bearer(org.testKey));
+    const unknownEnum = await server.post(ADD, { input: { name: "ok", uri: endpoint.target("/decide"), standInDecision: "MAYBE" } }, bearer(org.testKey));
     expect(unknownEnum.status).toBe(400);
     expect(await endpointsOf(org.test)).toEqual([]);
   });
@@ -149,18 +164,18 @@ describe("adding an endpoint", () => {
     const org = await organization();
     const added = [];
     for (let i = 0; i < 5; i++) added.push(await addEndpoint(org.test, `/limit-${i}`));
-    expect(await result(org.test, ADD, { name: "sixth", uri: endpoint.url() })).toEqual(userError("LIMIT_EXCEEDED", []));
+    expect(await result(org.test, ADD, { name: "sixth", uri: endpoint.target("/decide") })).toEqual(userError("LIMIT_EXCEEDED", []));
     // LIVE has its own five.
     expect((await result(org.live, ADD, { name: "live", uri: `https://${PUBLIC_HOST}/decide` })).__typename).toBe(
       "CollaborativeAuthorizationEndpoint",
     );
     expect((await result(org.test, REMOVE, { endpointId: added[0].id })).__typename).toBe("CollaborativeAuthorizationEndpoint");
-    expect((await result(org.test, ADD, { name: "sixth", uri: endpoint.url() })).__typename).toBe("CollaborativeAuthorizationEndpoint");
+    expect((await result(org.test, ADD, { name: "sixth", uri: endpoint.target("/decide") })).__typename).toBe("CollaborativeAuthorizationEndpoint");
   });
 
   it("in LIVE requires https and a public address", async () => {
     const org = await organization();
-    expect(await result(org.live, ADD, { name: "loopback", uri: endpoint.url() })).toEqual(userError("UNSAFE_URL", ["input", "uri"]));
+    expect(await result(org.live, ADD, { name: "loopback", uri: endpoint.target("/decide") })).toEqual(userError("UNSAFE_URL", ["input", "uri"]));
     expect(await result(org.live, ADD, { name: "plain http", uri: `http://${PUBLIC_HOST}/decide` })).toEqual(
       userError("UNSAFE_URL", ["input", "uri"]),
     );
@@ -183,7 +198,7 @@ describe("activation", () => {
     const activated = await result(org.test, ACTIVATE, { endpointId: added.id });
     expect(activated).toMatchObject({ status: "ACTIVE", activatedAt: expect.any(String) });
 
-    const [message] = endpoint.messages("/verify", true);
+    const [message] = endpoint.to("/verify");
     expect(message.json).toMatchObject({
       type: "COLLABORATIVE_AUTHORIZATION_ENDPOINT_VERIFICATION",
       environment: "TEST",
@@ -194,22 +209,20 @@ describe("activation", () => {
     expect(() => new Webhook(`whsec_${Buffer.from("another secret of 32 bytes......").toString("base64")}`).verify(message.body, message.headers)).toThrow();
   });
 
-  it("becomes ACTIVATION_FAILED on a non-2xx or a late answer, leaving the active endpoint active", async () => {
+  it("becomes ACTIVATION_FAILED on a non-2xx answer, leaving the active endpoint active", async () => {
     const org = await organization();
     const active = await addActive(org.test, "/failing-active");
-    for (const behaviour of [failWith500, slow(3000)]) {
-      endpoint.verification = behaviour;
-      const candidate = await addEndpoint(org.test, "/failing-candidate");
-      expect(await result(org.test, ACTIVATE, { endpointId: candidate.id })).toMatchObject({ id: candidate.id, status: "ACTIVATION_FAILED" });
-      await result(org.test, REMOVE, { endpointId: candidate.id });
-    }
+    verification = failWith500;
+    const candidate = await addEndpoint(org.test, "/failing-candidate");
+    expect(await result(org.test, ACTIVATE, { endpointId: candidate.id })).toMatchObject({ id: candidate.id, status: "ACTIVATION_FAILED" });
+    await result(org.test, REMOVE, { endpointId: candidate.id });
     expect((await endpointsOf(org.test)).map((e) => [e.id, e.status])).toEqual([[active.id, "ACTIVE"]]);
     // activate… tries again.
-    endpoint.verification = () => ({ status: 204, body: "" });
+    verification = { status: 204, body: "" };
     const retried = await addEndpoint(org.test, "/retry");
-    endpoint.verification = failWith500;
+    verification = failWith500;
     expect((await result(org.test, ACTIVATE, { endpointId: retried.id })).status).toBe("ACTIVATION_FAILED");
-    endpoint.verification = () => ({ status: 204, body: "" });
+    verification = { status: 204, body: "" };
     expect((await result(org.test, ACTIVATE, { endpointId: retried.id })).status).toBe("ACTIVE");
   });
 
@@ -259,7 +272,7 @@ describe("activation", () => {
     const other = await addEndpoint(org.test, "/db-2");
     await expect(
       server.app.services.dataSource.query(`UPDATE collab_endpoints SET status = 'ACTIVE' WHERE id = $1`, [
-        other.id.replace(/^cae_(.{8})(.{4})(.{4})(.{4})(.{12})$/, "$1-$2-$3-$4-$5"),
+        decodeId("CollaborativeAuthorizationEndpoint", other.id),
       ]),
     ).rejects.toThrow(/collab_endpoints_one_active_key/);
   });
@@ -344,7 +357,7 @@ describe("decisions", () => {
       standInReason: null,
       endpoint: { id: active.id, name: "Endpoint /payload" },
     });
-    const [message] = endpoint.messages("/payload");
+    const [message] = decisions("/payload");
     expect(message.json).toEqual({
       id: decided.id,
       type: "COLLABORATIVE_AUTHORIZATION_REQUEST",
@@ -368,18 +381,9 @@ describe("decisions", () => {
       [() => ({ status: 200, body: JSON.stringify({ responseCode: "APPROVED", authorizedAmount: 0 }) }), "APPROVED", 0],
     ];
     for (const [behaviour, responseCode, authorizedAmount] of cases) {
-      endpoint.decision = behaviour;
+      decision = behaviour;
       expect(await simulate(org.test)).toMatchObject({ responseCode, authorizedAmount, decidedBy: "ENDPOINT", standInReason: null });
     }
-  });
-
-  it("applies the stand-in decision on a late answer (TIMEOUT)", async () => {
-    const org = await organization();
-    await addActive(org.test, "/timeout");
-    endpoint.decision = slow(3000);
-    const decided = await simulate(org.test);
-    expect(decided).toMatchObject({ responseCode: "DECLINED", authorizedAmount: 0, decidedBy: "STAND_IN", standInReason: "TIMEOUT" });
-    expect(decided.latencyMs).toBeGreaterThanOrEqual(399);
   });
 
   it("applies the stand-in decision on a 500, a body that is not JSON, or an unusable answer (ERROR)", async () => {
@@ -396,15 +400,15 @@ describe("decisions", () => {
       () => ({ status: 200, body: JSON.stringify({ responseCode: "DECLINED", padding: "x".repeat(2000) }) }),
     ];
     for (const behaviour of unusable) {
-      endpoint.decision = behaviour;
+      decision = behaviour;
       expect(await simulate(org.test)).toMatchObject({ responseCode: "APPROVED", authorizedAmount: 1250, decidedBy: "STAND_IN", standInReason: "ERROR" });
     }
   });
 
   it("applies the stand-in decision when the endpoint is unreachable (ERROR)", async () => {
     const org = await organization();
-    const gone = await new DecisionEndpoint().start();
-    const added = await result(org.test, ADD, { name: "gone", uri: gone.url() });
+    const gone = await Receiver.start();
+    const added = await result(org.test, ADD, { name: "gone", uri: gone.target("/decide") });
     await result(org.test, ACTIVATE, { endpointId: added.id });
     await gone.stop();
     expect(await simulate(org.test)).toMatchObject({ responseCode: "DECLINED", decidedBy: "STAND_IN", standInReason: "ERROR" });
@@ -414,7 +418,7 @@ describe("decisions", () => {
     const org = await organization();
     await addActive(org.test, "/records");
     const first = await simulate(org.test, { amount: 100, currencyCode: "EUR" });
-    endpoint.decision = decline;
+    decision = decline;
     const second = await simulate(org.test, { amount: 200, currencyCode: "EUR", merchantName: "  Bakery " });
     const data = await org.test.request<any>(REQUESTS, { first: 10 });
     const list = data.organizations[0].collaborativeAuthorizationRequests;
@@ -424,11 +428,10 @@ describe("decisions", () => {
     expect(list.edges[1].node).toMatchObject({ amount: 100, merchantName: null, responseCode: "APPROVED" });
     expect((await org.test.request<any>(NODE, { id: first.id })).node).toEqual({ __typename: "CollaborativeAuthorizationRequest", id: first.id });
 
-    const events = await server.app.services.dataSource.query(
-      `SELECT data FROM notification_events WHERE organization_id = $1 AND name = 'COLLABORATIVE_AUTHORIZATION_DECIDED' ORDER BY created_at`,
-      [org.id],
+    const events = await org.test.request<any>(
+      `{ organizations { notificationEvents(first: 100, filterBy: { name: [COLLABORATIVE_AUTHORIZATION_DECIDED] }) { edges { node { data } } } } }`,
     );
-    expect(events.map((e: any) => e.data)).toEqual([
+    expect(events.organizations[0].notificationEvents.edges.map((e: any) => e.node.data).reverse()).toEqual([
       expect.objectContaining({ id: first.id, responseCode: "APPROVED", authorizedAmount: 100, decidedBy: "ENDPOINT" }),
       expect.objectContaining({ id: second.id, responseCode: "DECLINED", authorizedAmount: 0, merchantName: "Bakery" }),
     ]);
@@ -454,26 +457,59 @@ describe("decisions", () => {
   });
 });
 
-describe("the default 2 s budget", () => {
+describe("budgets", () => {
+  // The only tests with short budgets: each is about what happens when an answer comes too late. A late
+  // answer is one that never comes ("hang"), so no test depends on how fast this machine is.
+  let short: TestServer;
   let defaults: TestServer;
   beforeAll(async () => {
-    defaults = await startTestServer();
+    short = await startTestServer({ KEYWAY_COLLAB_TIMEOUT_MS: "400" }, { dnsLookup });
+    defaults = await startTestServer({}, { dnsLookup });
   });
   afterAll(async () => {
+    await short?.stop();
     await defaults?.stop();
   });
 
-  it("answers within ~2 s when the endpoint takes 3 s", async () => {
-    const client = defaults.admin;
-    const added = await result(client, ADD, { name: "slow", uri: endpoint.url("/default-budget") });
-    expect((await result(client, ACTIVATE, { endpointId: added.id })).status).toBe("ACTIVE");
-    endpoint.decision = slow(3000);
-    const started = Date.now();
-    const decided = await result(client, SIMULATE, PURCHASE);
-    const elapsed = Date.now() - started;
+  /** Activates until a verification is answered within the budget: a loaded machine may miss 400 ms now and then. */
+  async function activateInTime(client: GraphQLClient, endpointId: string): Promise<any> {
+    return waitFor(async () => {
+      const activated = await result(client, ACTIVATE, { endpointId });
+      return activated.status === "ACTIVE" && activated;
+    }, 60_000, "an activation answered within the budget");
+  }
+
+  it("makes an endpoint ACTIVATION_FAILED when its verification is not answered in time, leaving the active one active", async () => {
+    const client = short.client((await short.otherOrganization()).testKey);
+    const active = await addEndpoint(client, "/late-verification-active");
+    await activateInTime(client, active.id);
+    verification = "hang";
+    const candidate = await addEndpoint(client, "/late-verification");
+    expect(await result(client, ACTIVATE, { endpointId: candidate.id })).toMatchObject({ id: candidate.id, status: "ACTIVATION_FAILED" });
+    expect((await endpointsOf(client)).map((e) => [e.id, e.status])).toEqual([
+      [candidate.id, "ACTIVATION_FAILED"],
+      [active.id, "ACTIVE"],
+    ]);
+  });
+
+  it("applies the stand-in decision when the endpoint does not answer in time (TIMEOUT), after waiting the whole budget", async () => {
+    const client = short.client((await short.otherOrganization()).testKey);
+    const added = await addEndpoint(client, "/timeout");
+    await activateInTime(client, added.id);
+    decision = "hang";
+    const decided = await simulate(client);
+    expect(decided).toMatchObject({ responseCode: "DECLINED", authorizedAmount: 0, decidedBy: "STAND_IN", standInReason: "TIMEOUT", endpoint: { id: added.id } });
+    expect(decided.latencyMs).toBeGreaterThanOrEqual(399);
+    expect(decisions("/timeout")).toHaveLength(1);
+  });
+
+  it("waits 2 s by default (KEYWAY_COLLAB_TIMEOUT_MS unset)", async () => {
+    const added = await addEndpoint(defaults.admin, "/default-budget");
+    expect((await activateInTime(defaults.admin, added.id)).status).toBe("ACTIVE");
+    decision = "hang";
+    const decided = await result(defaults.admin, SIMULATE, PURCHASE);
     expect(decided).toMatchObject({ decidedBy: "STAND_IN", standInReason: "TIMEOUT", responseCode: "DECLINED" });
     expect(decided.latencyMs).toBeGreaterThanOrEqual(1999);
-    expect(elapsed).toBeLessThan(2500);
   });
 });
 
@@ -495,9 +531,9 @@ describe("tenancy", () => {
       expect(await result(client, RENAME, { endpointId: active.id, name: "stolen" })).toEqual(userError("NOT_FOUND", ["input", "endpointId"]));
     }
     // The other organization's decisions do not reach this organization's endpoint.
-    const before = endpoint.messages("/tenancy").length;
+    const before = decisions("/tenancy").length;
     expect(await simulate(stranger.test)).toMatchObject({ standInReason: "NO_ACTIVE_ENDPOINT", endpoint: null });
-    expect(endpoint.messages("/tenancy")).toHaveLength(before);
+    expect(decisions("/tenancy")).toHaveLength(before);
     expect(await endpointsOf(org.test)).toEqual([expect.objectContaining({ id: active.id, name: "Endpoint /tenancy", status: "ACTIVE" })]);
   });
 });
@@ -521,7 +557,7 @@ describe("roles", () => {
     expect(secrets.body.errors?.[0].extensions?.code).toBe("FORBIDDEN");
 
     const denied = { __typename: "AccessDeniedError", message: expect.any(String) };
-    expect(await result(readonly, ADD, { name: "nope", uri: endpoint.url() })).toEqual(denied);
+    expect(await result(readonly, ADD, { name: "nope", uri: endpoint.target("/decide") })).toEqual(denied);
     for (const mutation of [ACTIVATE, DEACTIVATE, REMOVE]) expect(await result(readonly, mutation, { endpointId: active.id })).toEqual(denied);
     expect(await result(readonly, RENAME, { endpointId: active.id, name: "nope" })).toEqual(denied);
     expect(await simulate(readonly)).toEqual(denied);

@@ -1,7 +1,7 @@
-import { randomBytes } from "node:crypto";
 import type { ChildProcess } from "node:child_process";
-import { Client } from "pg";
-import { Receiver, waitFor } from "./helpers/receiver";
+import { createDatabase, queueDrained } from "./helpers/database";
+import { Receiver } from "./helpers/receiver";
+import { waitFor } from "./helpers/wait";
 
 // The benchmark's launcher: `node dist/src/main.js serve` as its own process (npm test builds dist first).
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -18,49 +18,27 @@ const ENV = {
   LOG_LEVEL: "error",
 };
 
-let adminUrl: string;
-let databaseUrl: string;
-let databaseName: string;
+let database: { url: string; drop: () => Promise<void> };
+
+// Each test starts processes of its own (node, migrations, PostgreSQL connections): on a loaded machine that takes
+// far longer than jest's default budget. Headroom only; nothing here is timed.
+jest.setTimeout(240_000);
 let receiver: Receiver;
 const children: Array<{ process: ChildProcess; stop(): Promise<void> }> = [];
 
 beforeAll(async () => {
-  adminUrl = process.env.KEYWAY_TEST_ADMIN_URL!;
-  databaseName = `keyway_crash_${randomBytes(5).toString("hex")}`;
-  const admin = new Client({ connectionString: adminUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${databaseName}`);
-  await admin.end();
-  const url = new URL(adminUrl);
-  url.pathname = `/${databaseName}`;
-  databaseUrl = url.toString();
+  database = await createDatabase();
   receiver = await Receiver.start();
 });
 
 afterAll(async () => {
   for (const child of children) if (child.process.exitCode === null && child.process.signalCode === null) await child.stop();
   await receiver?.stop();
-  const admin = new Client({ connectionString: adminUrl });
-  await admin.connect();
-  await admin.query(`DROP DATABASE IF EXISTS ${databaseName} WITH (FORCE)`);
-  await admin.end();
+  await database?.drop();
 });
 
-async function pendingJobs(): Promise<number> {
-  const client = new Client({ connectionString: databaseUrl });
-  await client.connect();
-  try {
-    const { rows } = await client.query(
-      "SELECT count(*)::int AS count FROM graphile_worker.jobs WHERE task_identifier NOT IN ('notification_event.expire', 'api_key.sweep_expiry')",
-    );
-    return rows[0].count;
-  } finally {
-    await client.end();
-  }
-}
-
 it("delivers an event exactly once when the process holding its delivery is SIGKILLed and another starts", async () => {
-  const first = await startKeyway(databaseUrl, ENV);
+  const first = await startKeyway(database.url, ENV);
   children.push(first);
   const key = first.key!;
 
@@ -69,21 +47,21 @@ it("delivers an event exactly once when the process holding its delivery is SIGK
   const targetId = added.addWebhookNotificationTarget.id;
   const status = `query($id: ID!) { node(id: $id) { ... on WebhookNotificationTarget { status
     deliveryAttempts { edges { node { attemptNumber status httpStatus event { id name } } } } } } }`;
-  await waitFor("ACTIVE", async () => (await graphql(first.url, key, status, { id: targetId })).node.status === "ACTIVE");
+  await waitFor(async () => (await graphql(first.url, key, status, { id: targetId })).node.status === "ACTIVE", undefined, "ACTIVE");
 
   // The receiver holds the event's first request open: the job is locked by the first process, mid-delivery.
   receiver.answer("crash", "hang");
   await graphql(first.url, key, `mutation { createSecretAPIKey(input: { secretKey: { name: "crash probe" } }) { __typename } }`);
-  const held = await waitFor("the event to reach the receiver", () => receiver.to("crash")[1]);
+  const held = await waitFor(() => receiver.to("crash")[1], undefined, "the event to reach the receiver");
   expect(held.json.type).toBe("API_KEY_CREATED");
 
   first.process.kill("SIGKILL");
-  await waitFor("the first process to die", () => first.process.signalCode === "SIGKILL");
+  await waitFor(() => first.process.signalCode === "SIGKILL", undefined, "the first process to die");
 
-  const second = await startKeyway(databaseUrl, ENV);
+  const second = await startKeyway(database.url, ENV);
   children.push(second);
-  const redelivered = await waitFor("the delivery after restart", () => receiver.to("crash")[2], 30_000);
-  await waitFor("an empty queue", async () => (await pendingJobs()) === 0);
+  const redelivered = await waitFor(() => receiver.to("crash")[2], 30_000, "the delivery after restart");
+  await queueDrained(database.url);
 
   const eventRequests = receiver.to("crash").slice(1);
   expect(eventRequests).toHaveLength(2);

@@ -1,6 +1,9 @@
 import { ClientError } from "graphql-request";
 import { APIKeyRole, Environment } from "../src/entities/enums";
+import { Client } from "pg";
+import { adminUrl } from "./helpers/database";
 import { bearer, startTestServer, TestServer } from "./helpers/server";
+import { waitFor } from "./helpers/wait";
 
 let server: TestServer;
 
@@ -14,7 +17,7 @@ afterAll(async () => {
 describe("requests without credentials", () => {
   it("answers ping", async () => {
     const result = await server.post("{ ping }");
-    expect(result).toEqual({ status: 200, body: { data: { ping: "pong" } } });
+    expect({ status: result.status, body: result.body }).toEqual({ status: 200, body: { data: { ping: "pong" } } });
   });
 
   it("refuses everything else with 401 UNAUTHENTICATED", async () => {
@@ -61,7 +64,7 @@ describe("the bootstrap key", () => {
   it("authenticates with HTTP Basic, the key as username", async () => {
     const basic = Buffer.from(`${server.adminKey}:`).toString("base64");
     const result = await server.post("{ viewer { environment } }", {}, { authorization: `Basic ${basic}` });
-    expect(result).toEqual({ status: 200, body: { data: { viewer: { environment: "TEST" } } } });
+    expect({ status: result.status, body: result.body }).toEqual({ status: 200, body: { data: { viewer: { environment: "TEST" } } } });
   });
 
   it("accepts a matching Keyway-Environment header and refuses a disagreeing one", async () => {
@@ -167,8 +170,34 @@ describe("errors and limits", () => {
   });
 
   it("is unhealthy only when the database is", async () => {
-    const response = await fetch(server.url.replace("/graphql", "/healthz"));
-    expect(response.status).toBe(200);
+    // A server of its own, whose database the test takes away and gives back.
+    const own = await startTestServer();
+    const name = new URL(own.app.databaseUrl).pathname.slice(1);
+    const admin = new Client({ connectionString: adminUrl() });
+    await admin.connect();
+    const health = async () => {
+      const response = await fetch(own.url.replace("/graphql", "/healthz"));
+      return { status: response.status, body: await response.json() };
+    };
+    try {
+      expect(await health()).toEqual({ status: 200, body: { status: "ok" } });
+      await admin.query(`ALTER DATABASE ${name} ALLOW_CONNECTIONS false`);
+      await admin.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1", [name]);
+      const down = await waitFor(async () => {
+        const answer = await health();
+        return answer.status !== 200 && answer;
+      }, undefined, "/healthz to see the outage");
+      expect(down).toEqual({ status: 503, body: { status: "unavailable" } });
+      await admin.query(`ALTER DATABASE ${name} ALLOW_CONNECTIONS true`);
+      expect(await waitFor(async () => {
+        const answer = await health();
+        return answer.status === 200 && answer;
+      }, undefined, "/healthz to see the database back")).toEqual({ status: 200, body: { status: "ok" } });
+    } finally {
+      await admin.query(`ALTER DATABASE ${name} ALLOW_CONNECTIONS true`);
+      await admin.end();
+      await own.stop();
+    }
   });
 
   it("turns a graphql-request call with errors into a ClientError", async () => {
@@ -184,7 +213,7 @@ describe("compiled queries", () => {
     for (let run = 0; run < 3; run++) {
       const result = await server.post(query, variables, bearer(key));
       for (const error of result.body.errors ?? []) delete (error.extensions as Record<string, unknown> | undefined)?.requestId;
-      results.push(result);
+      results.push({ status: result.status, body: result.body });
     }
     expect(results[1]).toEqual(results[0]);
     expect(results[2]).toEqual(results[0]);

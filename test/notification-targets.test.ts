@@ -1,6 +1,9 @@
 import { Webhook } from "standardwebhooks";
 import { APIKeyRole, Environment, Plan } from "../src/entities/enums";
-import { Receiver, waitFor } from "./helpers/receiver";
+import { Receiver } from "./helpers/receiver";
+import { waitFor } from "./helpers/wait";
+import { queueDrained as waitForEmptyQueue } from "./helpers/database";
+import { createKey } from "./helpers/keys";
 import { bearer, startTestServer, TestServer } from "./helpers/server";
 
 let server: TestServer;
@@ -13,8 +16,9 @@ beforeAll(async () => {
   server = await startTestServer(
     {
       KEYWAY_RETRY_SCHEDULE: "0,100ms,200ms",
-      KEYWAY_DELIVERY_TIMEOUT_MS: "1000",
-      KEYWAY_WEBHOOK_ACTIVATION_TIMEOUT_MS: "1000",
+      // Budgets far above what a local receiver needs on a loaded machine; the timeout test has its own server.
+      KEYWAY_DELIVERY_TIMEOUT_MS: "15000",
+      KEYWAY_WEBHOOK_ACTIVATION_TIMEOUT_MS: "15000",
       // Every test adds targets to the one organization; the limit test uses another.
       KEYWAY_MAX_TARGETS_PER_ENVIRONMENT: "40",
     },
@@ -76,30 +80,17 @@ async function targetEvents(id: string, filter: Record<string, unknown> | null =
 async function activeTarget(overrides: Record<string, unknown> = {}) {
   const { path, payload } = await addTarget(server.admin, overrides);
   expect(payload.__typename).toBe("WebhookNotificationTarget");
-  await waitFor("activation", async () => (await target(payload.id)).status === "ACTIVE");
+  await waitFor(async () => (await target(payload.id)).status === "ACTIVE", undefined, "activation");
   return { path, id: payload.id as string, secret: payload.signingKeys[0].secret as string };
-}
-
-async function createKey(client = server.admin) {
-  const result = await client.request<any>(
-    `mutation($name: String!) { createSecretAPIKey(input: { secretKey: { name: $name } }) { ... on APIKey { id } } }`,
-    { name: `key ${++counter}` },
-  );
-  return result.createSecretAPIKey.id as string;
 }
 
 function verify(secret: string, request: { body: string; headers: Record<string, string> }) {
   return new Webhook(secret).verify(request.body, request.headers) as any;
 }
 
-/** No job waiting or running (but the recurring sweeps): every effect of what came before is visible. */
-async function queueDrained() {
-  await waitFor("an empty job queue", async () => {
-    const [{ count }] = await server.app.services.dataSource.query(
-      "SELECT count(*)::int AS count FROM graphile_worker.jobs WHERE task_identifier NOT IN ('notification_event.expire', 'api_key.sweep_expiry')",
-    );
-    return count === 0;
-  });
+/** Every effect of what came before (deliveries, retries) is visible. */
+function queueDrained() {
+  return waitForEmptyQueue(server.app.databaseUrl);
 }
 
 describe("adding and activating a target", () => {
@@ -116,16 +107,16 @@ describe("adding and activating a target", () => {
     expect(payload.signingKeys).toHaveLength(1);
     expect(payload.signingKeys[0]).toMatchObject({ secret: expect.stringMatching(/^whsec_/), expiresAt: null });
 
-    const [request] = await waitFor("the activation request", () => receiver.to(path).length === 1 && receiver.to(path));
+    const [request] = await waitFor(() => receiver.to(path).length === 1 && receiver.to(path), undefined, "the activation request");
     const body = verify(payload.signingKeys[0].secret, request);
     expect(body).toMatchObject({ type: "NOTIFICATION_ACTIVATION", environment: "TEST", data: { id: payload.id } });
     expect(request.headers["webhook-id"]).toBe(body.id);
     expect(body.id).toMatch(/^evt_/);
 
-    const active = await waitFor("ACTIVE", async () => {
+    const active = await waitFor(async () => {
       const node = await target(payload.id);
       return node.status === "ACTIVE" && node;
-    });
+    }, undefined, "ACTIVE");
     expect(active.statusHistory.edges.map((e: any) => e.node.status)).toEqual(["ACTIVE", "PENDING_VERIFICATION"]);
     expect(active.statusHistory.edges[0].node.reason).toMatch(/HTTP 200/);
     expect(active.deliveryAttempts.edges[0].node).toMatchObject({ attemptNumber: 1, status: "SUCCESS", httpStatus: 200, event: { id: body.id } });
@@ -135,27 +126,27 @@ describe("adding and activating a target", () => {
     const path = `t${++counter}`;
     receiver.answer(path, 500);
     const { payload } = await addTarget(server.admin, { uri: receiver.target(path) });
-    const failed = await waitFor("ACTIVATION_FAILED", async () => {
+    const failed = await waitFor(async () => {
       const node = await target(payload.id);
       return node.status === "ACTIVATION_FAILED" && node;
-    });
+    }, undefined, "ACTIVATION_FAILED");
     expect(failed.statusHistory.edges[0].node.reason).toMatch(/HTTP 500/);
     expect(failed.deliveryAttempts.edges).toHaveLength(1); // one attempt, no retries for activation
     expect(failed.deliveryAttempts.edges[0].node).toMatchObject({ status: "FAILURE", httpStatus: 500, responseBody: "receiver says no" });
 
     const again = await server.admin.request<any>(mutation("activateNotificationTarget"), { input: { targetId: payload.id } });
     expect(again.activateNotificationTarget.status).toBe("PENDING_VERIFICATION");
-    await waitFor("ACTIVE", async () => (await target(payload.id)).status === "ACTIVE");
+    await waitFor(async () => (await target(payload.id)).status === "ACTIVE", undefined, "ACTIVE");
     expect(receiver.to(path)).toHaveLength(2);
     expect(receiver.to(path)[0].headers["webhook-id"]).not.toBe(receiver.to(path)[1].headers["webhook-id"]);
   });
 
   it("records a connection failure as an attempt with an error and no status", async () => {
     const { payload } = await addTarget(server.admin, { uri: "http://127.0.0.1:9/closed" });
-    const failed = await waitFor("ACTIVATION_FAILED", async () => {
+    const failed = await waitFor(async () => {
       const node = await target(payload.id);
       return node.status === "ACTIVATION_FAILED" && node;
-    });
+    }, undefined, "ACTIVATION_FAILED");
     expect(failed.deliveryAttempts.edges[0].node).toMatchObject({ status: "FAILURE", httpStatus: null, errorMessage: expect.stringMatching(/ECONNREFUSED/) });
   });
 });
@@ -163,8 +154,8 @@ describe("adding and activating a target", () => {
 describe("deliveries", () => {
   it("delivers a key event, signed, with the Standard Webhooks body, and lists it on the target and the event", async () => {
     const t = await activeTarget();
-    const keyId = await createKey();
-    const [request] = await waitFor("the key event", () => receiver.to(t.path).length === 2 && receiver.to(t.path).slice(1));
+    const keyId = (await createKey(server.admin)).id;
+    const [request] = await waitFor(() => receiver.to(t.path).length === 2 && receiver.to(t.path).slice(1), undefined, "the key event");
     const body = verify(t.secret, request);
     expect(body).toMatchObject({ type: "API_KEY_CREATED", environment: "TEST", data: { object: "api_key", id: keyId, status: "ACTIVE" } });
     expect(new Date(body.timestamp).toISOString()).toBe(body.timestamp);
@@ -189,8 +180,8 @@ describe("deliveries", () => {
   it("retries on the configured schedule with the same webhook-id until a 2xx", async () => {
     const t = await activeTarget();
     receiver.answer(t.path, 500, 503);
-    await createKey();
-    const requests = await waitFor("three attempts", () => receiver.to(t.path).length === 4 && receiver.to(t.path).slice(1));
+    await createKey(server.admin);
+    const requests = await waitFor(() => receiver.to(t.path).length === 4 && receiver.to(t.path).slice(1), undefined, "three attempts");
     expect(new Set(requests.map((r) => r.headers["webhook-id"])).size).toBe(1);
     expect(requests.map((r) => r.answered)).toEqual([500, 503, 200]);
     for (const request of requests) verify(t.secret, request);
@@ -208,8 +199,8 @@ describe("deliveries", () => {
   it("gives up after the last attempt of the schedule", async () => {
     const t = await activeTarget();
     receiver.answer(t.path, 500, 500, 500, 500);
-    await createKey();
-    await waitFor("three attempts", () => receiver.to(t.path).length === 4);
+    await createKey(server.admin);
+    await waitFor(() => receiver.to(t.path).length === 4, undefined, "three attempts");
     await queueDrained();
     expect(receiver.to(t.path)).toHaveLength(4);
     expect((await target(t.id)).status).toBe("ACTIVE");
@@ -225,28 +216,16 @@ describe("deliveries", () => {
   it("deactivates a target that answers 410 Gone and sends it nothing more", async () => {
     const t = await activeTarget();
     receiver.answer(t.path, 410);
-    await createKey();
-    const node = await waitFor("DEACTIVATED", async () => {
+    await createKey(server.admin);
+    const node = await waitFor(async () => {
       const n = await target(t.id);
       return n.status === "DEACTIVATED" && n;
-    });
+    }, undefined, "DEACTIVATED");
     expect(node.deactivatedAt).not.toBeNull();
     expect(node.statusHistory.edges[0].node.reason).toMatch(/410/);
-    await createKey();
+    await createKey(server.admin);
     await queueDrained();
     expect(receiver.to(t.path)).toHaveLength(2);
-  });
-
-  it("waits for a slow receiver no longer than the timeout, then retries", async () => {
-    const t = await activeTarget();
-    receiver.answer(t.path, "hang");
-    await createKey();
-    await waitFor("the retry", () => receiver.to(t.path).length === 3);
-    await queueDrained();
-    const node = await target(t.id);
-    const attempts = node.deliveryAttempts.edges.map((e: any) => e.node).filter((a: any) => a.event.name === "API_KEY_CREATED");
-    expect(attempts.map((a: any) => a.status)).toEqual(["SUCCESS", "FAILURE"]);
-    expect(attempts[1]).toMatchObject({ httpStatus: null, errorMessage: expect.stringMatching(/no response within 1000 ms/) });
   });
 
   it("sends only the event names a target subscribes to, and none to deactivated or removed targets", async () => {
@@ -255,9 +234,9 @@ describe("deliveries", () => {
     const removed = await activeTarget();
     await server.admin.request(mutation("deactivateNotificationTarget"), { input: { targetId: deactivated.id } });
     await server.admin.request(mutation("removeNotificationTarget"), { input: { targetId: removed.id } });
-    const keyId = await createKey();
+    const keyId = (await createKey(server.admin)).id;
     await server.admin.request(`mutation($id: ID!) { revokeAPIKey(input: { apiKeyId: $id }) { __typename } }`, { id: keyId });
-    await waitFor("the revoke event", () => receiver.to(subscribed.path).length === 2);
+    await waitFor(() => receiver.to(subscribed.path).length === 2, undefined, "the revoke event");
     await queueDrained();
     expect(receiver.to(subscribed.path)[1].json.type).toBe("API_KEY_REVOKED");
     expect(receiver.to(deactivated.path)).toHaveLength(1);
@@ -277,8 +256,8 @@ describe("deliveries", () => {
     expect(hours).toBeGreaterThan(23.9);
     expect(hours).toBeLessThanOrEqual(24);
 
-    await createKey();
-    const request = await waitFor("the key event", () => receiver.to(t.path)[1]);
+    await createKey(server.admin);
+    const request = await waitFor(() => receiver.to(t.path)[1], undefined, "the key event");
     expect(request.headers["webhook-signature"].split(" ")).toHaveLength(2);
     expect(verify(old.secret, request).type).toBe("API_KEY_CREATED");
     expect(verify(fresh.secret, request).type).toBe("API_KEY_CREATED");
@@ -293,19 +272,46 @@ describe("deliveries", () => {
   });
 });
 
+describe("the delivery timeout", () => {
+  let short: TestServer;
+  beforeAll(async () => {
+    short = await startTestServer({ KEYWAY_RETRY_SCHEDULE: "0,100ms", KEYWAY_DELIVERY_TIMEOUT_MS: "1000" });
+  });
+  afterAll(async () => {
+    await short?.stop();
+  });
+
+  it("waits for a receiver that does not answer no longer than the timeout, then retries", async () => {
+    const path = `t${++counter}`;
+    const { addWebhookNotificationTarget: added } = await short.admin.request<any>(ADD, {
+      input: { name: "hanging", uri: receiver.target(path), subscriptions: ["API_KEY_CREATED"] },
+    });
+    await waitFor(async () => (await target(added.id, short.admin)).status === "ACTIVE", undefined, "activation");
+    receiver.answer(path, "hang");
+    await createKey(short.admin);
+    await waitFor(() => receiver.to(path).length === 3, undefined, "the retry");
+    await waitForEmptyQueue(short.app.databaseUrl);
+    const node = await target(added.id, short.admin);
+    const attempts = node.deliveryAttempts.edges.map((e: any) => e.node).filter((a: any) => a.event.name === "API_KEY_CREATED");
+    expect(attempts.map((a: any) => a.status)).toEqual(["SUCCESS", "FAILURE"]);
+    expect(attempts[1]).toMatchObject({ httpStatus: null, errorMessage: expect.stringMatching(/no response within 1000 ms/) });
+    expect(receiver.to(path).map((r) => r.answered)).toEqual([200, null, 200]);
+  });
+});
+
 describe("replay", () => {
   it("re-delivers an event to one target with the same webhook-id, even after success", async () => {
     const one = await activeTarget();
     const two = await activeTarget();
-    await createKey();
-    await waitFor("both deliveries", () => receiver.to(one.path).length === 2 && receiver.to(two.path).length === 2);
+    await createKey(server.admin);
+    await waitFor(() => receiver.to(one.path).length === 2 && receiver.to(two.path).length === 2, undefined, "both deliveries");
     const eventId = receiver.to(one.path)[1].headers["webhook-id"];
 
     const result = await server.admin.request<any>(mutation("replayNotificationEvent"), {
       input: { notificationEventId: eventId, targetIds: [one.id] },
     });
     expect(result.replayNotificationEvent).toEqual({ __typename: "NotificationEvent", id: eventId, eventName: "API_KEY_CREATED" });
-    await waitFor("the replay", () => receiver.to(one.path).length === 3);
+    await waitFor(() => receiver.to(one.path).length === 3, undefined, "the replay");
     await queueDrained();
     expect(receiver.to(one.path)[2].headers["webhook-id"]).toBe(eventId);
     verify(one.secret, receiver.to(one.path)[2]);
@@ -316,19 +322,19 @@ describe("replay", () => {
 
   it("without targetIds goes to every ACTIVE subscribed target", async () => {
     const one = await activeTarget({ subscriptions: ["API_KEY_DEACTIVATED"] });
-    const keyId = await createKey();
+    const keyId = (await createKey(server.admin)).id;
     await server.admin.request(`mutation($id: ID!) { deactivateAPIKey(input: { apiKeyId: $id }) { __typename } }`, { id: keyId });
-    await waitFor("the event", () => receiver.to(one.path).length === 2);
+    await waitFor(() => receiver.to(one.path).length === 2, undefined, "the event");
     const eventId = receiver.to(one.path)[1].headers["webhook-id"];
     await server.admin.request(mutation("replayNotificationEvent"), { input: { notificationEventId: eventId } });
-    await waitFor("the replay", () => receiver.to(one.path).length === 3);
+    await waitFor(() => receiver.to(one.path).length === 3, undefined, "the replay");
     expect(receiver.to(one.path)[2].headers["webhook-id"]).toBe(eventId);
   });
 
   it("refuses READONLY keys, unknown events and targets, other environments, and wrong id types", async () => {
     const one = await activeTarget();
-    await createKey();
-    await waitFor("the event", () => receiver.to(one.path).length === 2);
+    await createKey(server.admin);
+    await waitFor(() => receiver.to(one.path).length === 2, undefined, "the event");
     const eventId = receiver.to(one.path)[1].headers["webhook-id"];
     const replay = (client: any, input: Record<string, unknown>) => client.request(mutation("replayNotificationEvent"), { input });
 
@@ -355,8 +361,10 @@ describe("replay", () => {
 
 describe("events", () => {
   it("lists the organization's events newest first, filtered by name and time, only in their environment", async () => {
+    // Enough events for two pages of five, whichever tests ran before.
+    for (let i = 0; i < 10; i++) await createKey(server.admin);
     const before = new Date().toISOString();
-    const keyId = await createKey();
+    const keyId = (await createKey(server.admin)).id;
     await server.admin.request(`mutation($id: ID!) { deactivateAPIKey(input: { apiKeyId: $id }) { __typename } }`, { id: keyId });
     const query = `query($filter: NotificationEventFilterInput) { organizations { notificationEvents(first: 5, filterBy: $filter) {
       totalCount edges { cursor node { id name createdAt data } } pageInfo { hasNextPage endCursor } } } }`;
@@ -375,25 +383,34 @@ describe("events", () => {
     const node = await live.request<any>(`query($id: ID!) { node(id: $id) { id } }`, { id: recent.edges[0].node.id });
     expect(node.node).toBeNull();
 
-    const all = await list(server.admin, {});
-    const next = await server.admin.request<any>(`query($after: String) { organizations { notificationEvents(first: 5, after: $after) { edges { node { id } } } } }`, {
-      after: all.pageInfo.endCursor,
-    });
-    expect(all.pageInfo.hasNextPage).toBe(true);
-    expect(next.organizations[0].notificationEvents.edges[0].node.id).not.toBe(all.edges[4].node.id);
+    const page = async (first: number, after: string | null = null) =>
+      (await server.admin.request<any>(`query($first: Int, $after: String) { organizations { notificationEvents(first: $first, after: $after) {
+        edges { node { id } } pageInfo { hasNextPage endCursor } } } }`, { first, after })).organizations[0].notificationEvents;
+    const ids = (connection: any) => connection.edges.map((e: any) => e.node.id);
+    const first = await page(5);
+    expect(first.pageInfo.hasNextPage).toBe(true);
+    const second = await page(5, first.pageInfo.endCursor);
+    // The next page continues where the first ended: together they are the first ten.
+    expect([...ids(first), ...ids(second)]).toEqual(ids(await page(10)));
   });
 
   it("never delivers an event of one environment or organization to a target of another", async () => {
     const t = await activeTarget({ subscriptions: ["API_KEY_CREATED"] });
     const liveAdmin = server.client(await server.issueKey(APIKeyRole.ADMIN, Environment.LIVE));
     const other = server.client((await server.otherOrganization()).testKey);
-    const liveKey = await createKey(liveAdmin);
-    const otherKey = await createKey(other);
-    const testKey = await createKey();
-    await waitFor("the TEST event", () => receiver.to(t.path).length === 2);
+    const liveKey = (await createKey(liveAdmin)).id;
+    const otherKey = (await createKey(other)).id;
+    const testKey = (await createKey(server.admin)).id;
+    await waitFor(() => receiver.to(t.path).length === 2, undefined, "the TEST event");
     await queueDrained();
     expect(receiver.to(t.path).map((r) => r.json.data.id)).toEqual([t.id, testKey]);
-    expect([liveKey, otherKey]).not.toContain(testKey);
+    // The other two events exist, each in its own tenant, and were fanned out before the TEST one was delivered.
+    const createdEvents = async (client: typeof server.admin) => {
+      const data = await client.request<any>(`{ organizations { notificationEvents(first: 20, filterBy: { name: [API_KEY_CREATED] }) { edges { node { data } } } } }`);
+      return data.organizations[0].notificationEvents.edges.map((e: any) => e.node.data.id);
+    };
+    expect(await createdEvents(liveAdmin)).toContain(liveKey);
+    expect(await createdEvents(other)).toContain(otherKey);
   });
 });
 
@@ -415,6 +432,9 @@ describe("URL rules (SSRF)", () => {
     dns.set("loopback.example.com", "127.0.0.1");
     dns.set("hooks.example.com", "93.184.216.34");
     const live = server.client(await server.issueKey(APIKeyRole.ADMIN, Environment.LIVE));
+    const count = async () => (await live.request<any>(`{ organizations { webhookNotificationTargets { totalCount } } }`)).organizations[0].webhookNotificationTargets.totalCount;
+    // Other tests may have added LIVE targets of their own.
+    const before = await count();
     for (const uri of UNSAFE_IN_LIVE) {
       const result = await live.request<any>(ADD, { input: { name: "unsafe", uri, subscriptions: ["API_KEY_CREATED"] } });
       expect([uri, result.addWebhookNotificationTarget]).toEqual([
@@ -422,8 +442,7 @@ describe("URL rules (SSRF)", () => {
         { __typename: "UserError", errors: [expect.objectContaining({ code: "UNSAFE_URL", errorPath: ["input", "uri"] })] },
       ]);
     }
-    const list = await live.request<any>(`{ organizations { webhookNotificationTargets { totalCount } } }`);
-    expect(list.organizations[0].webhookNotificationTargets.totalCount).toBe(0);
+    expect(await count()).toBe(before);
   });
 
   it("checks the resolved address again at connect time (DNS rebinding)", async () => {
@@ -432,10 +451,10 @@ describe("URL rules (SSRF)", () => {
     const added = await live.request<any>(ADD, { input: { name: "rebinding", uri: "https://rebinding.example.com/hook", subscriptions: ["API_KEY_CREATED"] } });
     expect(added.addWebhookNotificationTarget.status).toBe("PENDING_VERIFICATION");
     dns.set("rebinding.example.com", "127.0.0.1");
-    const failed = await waitFor("ACTIVATION_FAILED", async () => {
+    const failed = await waitFor(async () => {
       const node = await target(added.addWebhookNotificationTarget.id, live);
       return node.status === "ACTIVATION_FAILED" && node;
-    });
+    }, undefined, "ACTIVATION_FAILED");
     expect(failed.deliveryAttempts.edges[0].node.errorMessage).toMatch(/127\.0\.0\.1/);
   });
 
@@ -476,11 +495,19 @@ describe("target mutations: roles, tenancy and input", () => {
     expect(await run("deactivateNotificationTarget", {})).toMatchObject({ errors: [{ code: "INVALID_STATE", errorPath: ["input", "targetId"] }] });
     expect(await run("removeNotificationTarget", {})).toMatchObject({ __typename: "WebhookNotificationTarget" });
     expect(await run("renameNotificationTarget", { name: "gone" })).toMatchObject({ errors: [{ code: "NOT_FOUND" }] });
-    const [{ count }] = await server.app.services.dataSource.query(
-      "SELECT count(*)::int AS count FROM audit_log WHERE target_id = $1 AND action LIKE 'notification_target.%'",
-      [t.id],
-    );
-    expect(count).toBe(8); // add + 7 successful changes
+    const audit = await server.admin.request<any>(`{ organizations { auditLog(first: 100) { edges { node { action targetId } } } } }`);
+    const actions = audit.organizations[0].auditLog.edges.filter((e: any) => e.node.targetId === t.id).map((e: any) => e.node.action);
+    // add + 7 successful changes, newest first
+    expect(actions).toEqual([
+      "notification_target.remove",
+      "notification_target.deactivate",
+      "notification_target.remove_subscriptions",
+      "notification_target.add_subscriptions",
+      "notification_target.remove_email",
+      "notification_target.set_email",
+      "notification_target.rename",
+      "notification_target.add",
+    ]);
   });
 
   it("denies READONLY keys every target mutation, and changes nothing", async () => {

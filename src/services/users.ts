@@ -81,8 +81,10 @@ export class UserService {
     private readonly limits: AttemptLimits,
   ) {}
 
-  findById(ctx: Pick<TenantContext, "organizationId">, id: string): Promise<User | null> {
-    return this.dataSource.manager.findOneBy(User, { id, organizationId: ctx.organizationId });
+  /** A user who is a member of the caller's environment: identities are organization-wide, visibility is not. */
+  async findById(ctx: TenantContext, id: string): Promise<User | null> {
+    const membership = await this.transactions.scope(ctx).query(Membership, "m").leftJoinAndSelect("m.user", "u").andWhere("m.userId = :id", { id }).getOne();
+    return membership?.user ?? null;
   }
 
   async findManyById(ctx: Pick<TenantContext, "organizationId">, ids: readonly string[]): Promise<Map<string, User>> {

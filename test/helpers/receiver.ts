@@ -5,22 +5,29 @@ export interface ReceivedRequest {
   path: string;
   headers: Record<string, string>;
   body: string;
+  /** The body parsed as JSON, or null when it is not JSON. */
   json: any;
   receivedAt: number;
-  /** The status this receiver answered, or null while it holds the request. */
+  /** The status this receiver answered, or null while it holds the request (or never answered it). */
   answered: number | null;
 }
 
-/** What to do with a request: answer a status, or hold it open ("hang"). */
-export type Behaviour = number | "hang";
+/** An answer: a status with an optional body, sent after an optional delay; or "hang": hold the request open. */
+export type Answer = number | { status: number; body?: string; delayMs?: number } | "hang";
+
+/** What to answer a request: an answer, or a function of the request giving one. */
+export type Behaviour = Answer | ((request: ReceivedRequest) => Answer);
 
 /**
- * A webhook receiver on 127.0.0.1, as a customer would run one: it records every
- * request and answers what the test tells it to (per path, default 200).
+ * A customer's HTTP endpoint on 127.0.0.1 (a webhook receiver, a collaborative-authorization endpoint): it
+ * records every request and answers what the test tells it to. Per path, queued answers are used once each,
+ * in order; afterwards `otherwise` answers (default 200).
  */
 export class Receiver {
   readonly requests: ReceivedRequest[] = [];
-  private behaviours = new Map<string, Behaviour[]>();
+  /** The behaviour once a path's queued answers are used up. */
+  otherwise: Behaviour = 200;
+  private queued = new Map<string, Behaviour[]>();
   private held: ServerResponse[] = [];
   private server!: Server;
   url!: string;
@@ -33,18 +40,21 @@ export class Receiver {
     return receiver;
   }
 
-  /** A URL of its own for one target. */
+  /** A URL of its own for one target or endpoint (`name` with or without its leading slash). */
   target(name: string): string {
-    return `${this.url}/${name}`;
+    return `${this.url}${pathOf(name)}`;
   }
 
-  /** The next requests to `/<name>` get these answers, in order; afterwards 200. */
+  /** The next requests to `name` get these answers, in order; afterwards `otherwise`. */
   answer(name: string, ...behaviours: Behaviour[]): void {
-    this.behaviours.set(`/${name}`, [...(this.behaviours.get(`/${name}`) ?? []), ...behaviours]);
+    const path = pathOf(name);
+    this.queued.set(path, [...(this.queued.get(path) ?? []), ...behaviours]);
   }
 
+  /** The requests received on `name`, oldest first. */
   to(name: string): ReceivedRequest[] {
-    return this.requests.filter((request) => request.path === `/${name}`);
+    const path = pathOf(name);
+    return this.requests.filter((request) => request.path === path);
   }
 
   private handle(req: IncomingMessage, res: ServerResponse): void {
@@ -53,22 +63,31 @@ export class Receiver {
     req.on("end", () => {
       const body = Buffer.concat(chunks).toString("utf8");
       const path = req.url ?? "/";
-      const request: ReceivedRequest = {
-        path,
-        headers: req.headers as Record<string, string>,
-        body,
-        json: JSON.parse(body),
-        receivedAt: Date.now(),
-        answered: null,
-      };
+      let json: any = null;
+      try {
+        json = JSON.parse(body);
+      } catch {
+        // recorded as it came
+      }
+      const request: ReceivedRequest = { path, headers: req.headers as Record<string, string>, body, json, receivedAt: Date.now(), answered: null };
       this.requests.push(request);
-      const behaviour = this.behaviours.get(path)?.shift() ?? 200;
-      if (behaviour === "hang") {
+      const behaviour = this.queued.get(path)?.shift() ?? this.otherwise;
+      const answer = typeof behaviour === "function" ? behaviour(request) : behaviour;
+      if (answer === "hang") {
         this.held.push(res);
         return;
       }
-      request.answered = behaviour;
-      res.writeHead(behaviour, { "content-type": "text/plain" }).end(behaviour >= 300 ? "receiver says no" : "ok");
+      const { status, body: text, delayMs } = typeof answer === "number" ? { status: answer, body: undefined, delayMs: 0 } : answer;
+      const send = () => {
+        if (res.destroyed) return;
+        request.answered = status;
+        res.writeHead(status, { "content-type": text === undefined ? "text/plain" : "application/json" });
+        res.end(text ?? (status >= 300 ? "receiver says no" : "ok"));
+      };
+      if (delayMs) {
+        this.held.push(res);
+        setTimeout(send, delayMs).unref();
+      } else send();
     });
   }
 
@@ -79,20 +98,6 @@ export class Receiver {
   }
 }
 
-/** Polls until `check` returns a value other than undefined/false, or fails after `timeoutMs`. */
-export async function waitFor<T>(what: string, check: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await check();
-      if (value !== undefined && value !== false) return value as T;
-    } catch (error) {
-      // A refused query will not get better by asking again.
-      if ((error as { response?: { status?: number } }).response?.status === 400) throw error;
-      last = error;
-    }
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}${last ? `: ${String(last)}` : ""}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+function pathOf(name: string): string {
+  return name.startsWith("/") ? name : `/${name}`;
 }

@@ -1,21 +1,20 @@
 import "reflect-metadata";
 import { randomBytes } from "node:crypto";
 import { GraphQLClient } from "graphql-request";
-import { Client } from "pg";
 import { App, AppOptions } from "../../src/app";
 import { PERMISSIONS } from "../../src/auth/permissions";
 import { systemContext } from "../../src/auth/request-context";
 import { loadConfig } from "../../src/config";
 import { APIKeyRole, Environment, Plan } from "../../src/entities/enums";
 import { startServer } from "../../src/server";
+import { bearer, HttpResult, postTo } from "./client";
+import { adminUrl, createDatabase } from "./database";
+
+export { bearer, createDatabase };
+export type { HttpResult };
 
 export const ADMIN_EMAIL = "admin@example.test";
 export const ADMIN_PASSWORD = "correct-horse-battery";
-
-export interface HttpResult<T = any> {
-  status: number;
-  body: { data?: T; errors?: Array<{ message: string; extensions?: Record<string, any>; path?: string[] }> };
-}
 
 export interface TestServer {
   url: string;
@@ -35,31 +34,9 @@ export interface TestServer {
   stop(): Promise<void>;
 }
 
-/** A new, empty database on the test PostgreSQL. */
-export async function createDatabase(adminUrl: string): Promise<{ url: string; drop: () => Promise<void> }> {
-  const name = `keyway_test_${randomBytes(6).toString("hex")}`;
-  const admin = new Client({ connectionString: adminUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    drop: async () => {
-      const client = new Client({ connectionString: adminUrl });
-      await client.connect();
-      await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await client.end();
-    },
-  };
-}
-
 /** The real server, in this process, on a fresh database of its own. */
 export async function startTestServer(env: Record<string, string> = {}, options: AppOptions = {}): Promise<TestServer> {
-  const adminUrl = process.env.KEYWAY_TEST_ADMIN_URL;
-  if (!adminUrl) throw new Error("KEYWAY_TEST_ADMIN_URL is not set: run the tests through jest (globalSetup)");
-  const database = await createDatabase(adminUrl);
+  const database = await createDatabase(adminUrl());
   const config = loadConfig({
     NODE_ENV: "test",
     DATABASE_URL: database.url,
@@ -94,14 +71,7 @@ export async function startTestServer(env: Record<string, string> = {}, options:
     adminKey: created.apiKey,
     admin: client(created.apiKey),
     client,
-    async post(query, variables, headers = {}) {
-      const response = await fetch(server.url, {
-        method: "POST",
-        headers: { "content-type": "application/json", ...headers },
-        body: JSON.stringify({ query, variables }),
-      });
-      return { status: response.status, body: (await response.json()) as HttpResult["body"] };
-    },
+    post: (query, variables, headers) => postTo(server.url, query, variables, headers),
     issueKey,
     async otherOrganization(plan = Plan.PAID) {
       const organization = await app.services.organizations.create(`Other ${randomBytes(3).toString("hex")}`, plan);
@@ -117,8 +87,4 @@ export async function startTestServer(env: Record<string, string> = {}, options:
       await database.drop();
     },
   };
-}
-
-export function bearer(key: string): Record<string, string> {
-  return { authorization: `Bearer ${key}` };
 }
