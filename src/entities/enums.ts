@@ -15,6 +15,8 @@ registerEnumType(Plan, { name: "Plan", description: "FREE organizations cannot c
 export enum APIKeyRole {
   ADMIN = "ADMIN",
   READONLY = "READONLY",
+  /** Holds exactly the permissions listed on the key. */
+  RESTRICTED = "RESTRICTED",
 }
 registerEnumType(APIKeyRole, { name: "APIKeyRole" });
 

@@ -3,6 +3,7 @@ import { SigningKeys1763900000100 } from "./1763900000100-signing-keys.js";
 import { Users1763900001000 } from "./1763900001000-users.js";
 import { NotificationTargets1763900002000 } from "./1763900002000-notification-targets.js";
 import { CollaborativeAuthorization1763900003000 } from "./1763900003000-collaborative-authorization.js";
+import { ApiKeyControls1763900006000 } from "./1763900006000-api-key-controls.js";
 
 /** In order. Each capability adds its own file; never edit one that has shipped. */
 export const MIGRATIONS = [
@@ -11,4 +12,5 @@ export const MIGRATIONS = [
   Users1763900001000,
   NotificationTargets1763900002000,
   CollaborativeAuthorization1763900003000,
+  ApiKeyControls1763900006000,
 ];
