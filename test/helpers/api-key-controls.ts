@@ -37,6 +37,6 @@ export async function updateKey(server: TestServer, credential: string, input: R
 }
 
 /** `{ viewer { role } }` with the key, as a client would send it. */
-export function callWith(server: TestServer, key: string, headers: Record<string, string> = {}) {
+export function callWith(server: TestServer, key: string, headers: Record<string, string> = {}): Promise<{ status: number; body: any }> {
   return server.post("{ viewer { role permissions } }", {}, { ...bearer(key), ...headers });
 }
