@@ -156,6 +156,35 @@ describe("nested fields honour the permissions too", () => {
   });
 });
 
+describe("linked objects take their own permission", () => {
+  it("a simulation's endpoint needs collab:read; a delivery attempt's target targets:read and its event events:read", async () => {
+    const simulator = await restrictedKey(server, ["collab:simulate"]);
+    const simulated = await server.post(`mutation { simulateCollaborativeAuthorization(input: { amount: 5, currencyCode: "USD" }) {
+      ... on CollaborativeAuthorizationRequest { id endpoint { id } } } }`, {}, bearer(simulator.key));
+    expect(simulated.body.errors).toEqual([
+      expect.objectContaining({ path: ["simulateCollaborativeAuthorization", "endpoint"], extensions: { code: "FORBIDDEN" } }),
+    ]);
+
+    await server.admin.request(`mutation { addWebhookNotificationTarget(input: { name: "${unique("attempted")}", uri: "http://127.0.0.1:9/refused",
+      subscriptions: [API_KEY_CREATED] }) { __typename } }`);
+    const attempts = `{ organizations { notificationEvents(first: 5, filterBy: { name: [NOTIFICATION_ACTIVATION] }) { edges { node {
+      deliveryAttempts(first: 1) { edges { node { id SELECTION } } } } } } } }`;
+    await waitFor(async () => {
+      const data = await server.admin.request<any>(attempts.replace("SELECTION", ""));
+      return data.organizations[0].notificationEvents.edges.some((e: any) => e.node.deliveryAttempts.edges.length > 0) ? true : undefined;
+    }, 10_000, "an activation attempt");
+    const reader = await restrictedKey(server, ["events:read"]);
+    const eventSide = await server.post(attempts.replace("SELECTION", "event { id }"), {}, bearer(reader.key));
+    expect(eventSide.body.errors).toBeUndefined();
+    const targetSide = await server.post(attempts.replace("SELECTION", "target { id }"), {}, bearer(reader.key));
+    expect(targetSide.body.errors?.[0]).toMatchObject({ extensions: { code: "FORBIDDEN" }, message: "Missing permission: targets:read" });
+    const targetReader = await restrictedKey(server, ["targets:read"]);
+    const fromTarget = await server.post(`{ organizations { webhookNotificationTargets(first: 5) { edges { node { deliveryAttempts(first: 1) {
+      edges { node { target { id } event { id } } } } } } } } }`, {}, bearer(targetReader.key));
+    expect(fromTarget.body.errors?.[0]).toMatchObject({ extensions: { code: "FORBIDDEN" }, message: "Missing permission: events:read" });
+  });
+});
+
 describe("IP allowlists", () => {
   it("stores addresses and ranges in canonical form", async () => {
     const created = await createKey(server, server.adminKey, {
