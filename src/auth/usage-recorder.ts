@@ -41,13 +41,16 @@ const DAY_MS = 86_400_000;
  * limit, and each flush adds its admissions to the window's shared row and reads
  * back the total of every process. So no request waits on the database, and a
  * window can overshoot the limit only by what other processes admitted since
- * their last flush (at most one interval's worth each).
+ * their last flush (at most one interval's worth each). A process that has used a
+ * quarter of what it believed was left flushes at once instead of waiting for the
+ * interval, which keeps a burst's overshoot to a few requests per process.
  */
 export class UsageRecorder {
   private pending = new Map<string, PendingUsage>();
   private readonly windows = new Map<string, RateWindow>();
   private timer: NodeJS.Timeout | null = null;
   private flushing: Promise<void> = Promise.resolve();
+  private earlyFlush: Promise<void> | null = null;
   private day = "";
   private dayEnds = 0;
 
@@ -69,8 +72,12 @@ export class UsageRecorder {
   admit(keyId: string, rateLimit: RateLimit | null, at = Date.now()): void {
     if (rateLimit) {
       const window = this.windowOf(keyId, rateLimit, at);
-      if (window.known + window.inFlight + window.unsent >= rateLimit.limit) throw rateLimited(rateLimit, window, at);
+      const left = rateLimit.limit - window.known - window.inFlight;
+      if (window.unsent >= left) throw rateLimited(rateLimit, window, at);
       window.unsent++;
+      // Share the count early once this process alone has used a quarter of what was left: a burst
+      // then learns the other processes' counts after a few round trips per window, not after a whole interval.
+      if (window.unsent >= Math.ceil(left / 4)) this.flushSoon();
     }
     this.record(keyId, at);
   }
@@ -87,6 +94,14 @@ export class UsageRecorder {
     }
   }
 
+  /** At most one early flush waiting or running at a time. */
+  private flushSoon(): void {
+    if (this.earlyFlush) return;
+    this.earlyFlush = this.flush().finally(() => {
+      this.earlyFlush = null;
+    });
+  }
+
   flush(): Promise<void> {
     // Chained so two flushes never write the same counts twice.
     this.flushing = this.flushing.then(() => this.write());
@@ -99,8 +114,29 @@ export class UsageRecorder {
     if (!window || window.windowMs !== windowMs || at >= window.start + windowMs) {
       window = { start: Math.floor(at / windowMs) * windowMs, windowMs, known: 0, inFlight: 0, unsent: 0 };
       this.windows.set(keyId, window);
+      void this.loadWindow(keyId, window);
     }
     return window;
+  }
+
+  /**
+   * What the other processes have counted in a window this one just opened, read once
+   * (not awaited: the request that opened it does not wait). Without it a process new to
+   * a key would admit up to a whole limit before its first flush told it otherwise.
+   */
+  private async loadWindow(keyId: string, window: RateWindow): Promise<void> {
+    try {
+      const rows: Array<{ start: Date; seconds: number; count: string }> = await this.dataSource.query(
+        "SELECT window_start AS start, window_seconds AS seconds, request_count AS count FROM api_key_rate_windows WHERE api_key_id = $1",
+        [keyId],
+      );
+      const row = rows[0];
+      if (row && row.start.getTime() === window.start && row.seconds * 1000 === window.windowMs) {
+        window.known = Math.max(window.known, Number(row.count));
+      }
+    } catch (error) {
+      this.logger.warn({ err: error }, "could not read a rate-limit window; the next flush will");
+    }
   }
 
   private dayOf(at: number): string {
