@@ -1,7 +1,7 @@
 import { App } from "../src/app";
 import { loadConfig } from "../src/config";
 import { RunningServer, startServer } from "../src/server";
-import { KEY_FIELDS, restrictedKey, updateKey } from "./helpers/api-key-controls";
+import { KEY_FIELDS, restrictedKey, updateKey, windowSecondsWithTimeLeft } from "./helpers/api-key-controls";
 import { bearer, startTestServer, TestServer } from "./helpers/server";
 import { waitFor } from "./helpers/wait";
 
@@ -27,12 +27,6 @@ async function call(url: string, key: string, query = "{ viewer { permissions } 
 async function keyById(id: string, extra = "") {
   const data = await first.admin.request<any>(`query($id: ID!) { node(id: $id) { ... on APIKey { ${KEY_FIELDS} ${extra} } } }`, { id });
   return data.node;
-}
-
-/** A window size whose current (epoch-aligned) window has at least a minute left, so a test stays inside one window. */
-function windowSecondsWithTimeLeft(): number {
-  const now = Date.now() / 1000;
-  return [86_400, 86_399].find((seconds) => seconds - (now % seconds) > 60)!;
 }
 
 beforeAll(async () => {

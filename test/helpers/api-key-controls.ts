@@ -40,3 +40,9 @@ export async function updateKey(server: TestServer, credential: string, input: R
 export function callWith(server: TestServer, key: string, headers: Record<string, string> = {}): Promise<{ status: number; body: any }> {
   return server.post("{ viewer { role permissions } }", {}, { ...bearer(key), ...headers });
 }
+
+/** A window size whose current (epoch-aligned) window has at least a minute left, so a test stays inside one window. */
+export function windowSecondsWithTimeLeft(): number {
+  const now = Date.now() / 1000;
+  return [86_400, 86_399].find((seconds) => seconds - (now % seconds) > 60)!;
+}
