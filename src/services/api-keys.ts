@@ -430,7 +430,7 @@ export class ApiKeyService {
   private cleanPermissions(role: APIKeyRole, given: string[] | null | undefined, current: string[] | null, parent: string[]): string[] | null {
     const path = [...parent, "permissions"];
     if (role !== APIKeyRole.RESTRICTED) {
-      if (given != null) throw new InvalidInput(`permissions are set only on RESTRICTED keys; a ${role} key holds its role's`, path);
+      if (given != null) throw new InvalidInput(`permissions are set only on RESTRICTED keys; ${role} keys hold their role's`, path);
       return null;
     }
     const list = given ?? current;
