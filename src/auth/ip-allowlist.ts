@@ -41,8 +41,24 @@ export class IpAllowlist {
     this.ranges = entries.map((entry) => (entry.includes("/") ? ipaddr.parseCIDR(entry) : toRange(ipaddr.parse(entry))));
   }
 
+  /**
+   * Verdicts by client address: a key is used from a few addresses, and parsing one costs
+   * microseconds on every request. Bounded, in case a key is tried from everywhere.
+   */
+  private readonly verdicts = new Map<string, boolean>();
+
   /** `ip` as the request's client address reads (proxy-addr); IPv4-mapped IPv6 counts as IPv4. */
   allows(ip: string): boolean {
+    let verdict = this.verdicts.get(ip);
+    if (verdict === undefined) {
+      verdict = this.matches(ip);
+      if (this.verdicts.size >= 1024) this.verdicts.clear();
+      this.verdicts.set(ip, verdict);
+    }
+    return verdict;
+  }
+
+  private matches(ip: string): boolean {
     if (!ipaddr.isValid(ip)) return false;
     const address = ipaddr.process(ip);
     return this.ranges.some(([network, bits]) => network.kind() === address.kind() && address.match(network, bits));
