@@ -99,6 +99,8 @@ describe("RESTRICTED keys", () => {
     expect(ok).toMatchObject({ __typename: "APIKey", permissions: ["keys:write", "events:replay"] });
     const secret = await createKey(server, developer.token, { name: unique("dev secret"), role: "RESTRICTED", permissions: ["secret:read"] });
     expect(secret.__typename).toBe("AccessDeniedError");
+    const changed = await updateKey(server, developer.token, { apiKeyId: ok.id, allowedIps: ["10.0.0.0/8"], rateLimit: { limit: 5, windowSeconds: 5 }, metadata: { by: "developer" } });
+    expect(changed).toMatchObject({ __typename: "APIKey", allowedIps: ["10.0.0.0/8"], rateLimit: { limit: 5, windowSeconds: 5 }, metadata: { by: "developer" } });
     for (const credential of [support.token, readonlyKey]) {
       const refused = await createKey(server, credential, { name: unique("refused"), role: "RESTRICTED", permissions: ["keys:read"] });
       expect(refused).toEqual({ __typename: "AccessDeniedError", message: expect.stringContaining("lacks the permission") });
@@ -204,6 +206,11 @@ describe("IP allowlists", () => {
   ])("refuses %j with INVALID_INPUT at its index", async (entry, errorPath) => {
     const payload = await createKey(server, server.adminKey, { name: unique("bad ip"), allowedIps: ["127.0.0.1", entry] });
     expect(errorsOf(payload)).toEqual([{ code: "INVALID_INPUT", errorPath }]);
+    const key = await restrictedKey(server, ["keys:read"], { allowedIps: ["127.0.0.1"] });
+    expect(errorsOf(await updateKey(server, server.adminKey, { apiKeyId: key.id, allowedIps: [entry] }))).toEqual([
+      { code: "INVALID_INPUT", errorPath: ["input", "allowedIps", "0"] },
+    ]);
+    expect((await keyById(key.id)).allowedIps).toEqual(["127.0.0.1"]);
   });
 
   it("accepts at most 50 entries", async () => {
