@@ -43,7 +43,8 @@ const DAY_MS = 86_400_000;
  * window can overshoot the limit only by what other processes admitted since
  * their last flush (at most one interval's worth each). A process that has used a
  * quarter of what it believed was left flushes at once instead of waiting for the
- * interval, which keeps a burst's overshoot to a few requests per process.
+ * interval, which keeps a burst's overshoot to about the requests in flight when
+ * the window fills.
  */
 export class UsageRecorder {
   private pending = new Map<string, PendingUsage>();
