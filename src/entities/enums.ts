@@ -18,7 +18,10 @@ export enum APIKeyRole {
   /** Holds exactly the permissions listed on the key. */
   RESTRICTED = "RESTRICTED",
 }
-registerEnumType(APIKeyRole, { name: "APIKeyRole" });
+registerEnumType(APIKeyRole, {
+  name: "APIKeyRole",
+  valuesConfig: { RESTRICTED: { description: "Holds exactly the permissions listed on the key (APIKey.permissions)." } },
+});
 
 export enum UserRole {
   ADMIN = "ADMIN",
