@@ -3,6 +3,7 @@
 //   (a)  Apollo Server 5 { hello }                        — the stack's ceiling
 //   (a2) node:http + pg, the keys-list SQL                — the database path's ceiling
 //   (b)  Keyway { viewer { environment } } by API key     — target ≥ 70 % of (a)
+//   (b2) the same with a rate limit and an allowlist set   — the same target (DESIGN §12)
 //   (c)  Keyway keys list, first 20, all columns          — target ≥ 50 % of (a2) at 10,000 keys,
 //        and at 1,000,000 keys within 10 % of 10,000
 const { spawn, execFileSync } = require("node:child_process");
@@ -108,6 +109,9 @@ async function main() {
     const keyway = await startKeyway(db.url);
     stops.unshift(keyway.stop);
     const small = await seedOrganization(db.url, "bench 10k", SMALL);
+    // A limit no run reaches (its window turns every second) and an allowlist that admits the load generator.
+    const controlled = cli(db.url, "key", "create", "--org", small.orgId, "--env", "test", "--role", "admin", "--name", "bench controlled",
+      "--rate-limit", "1000000/1", "--allow-ip", "10.0.0.0/8", "--allow-ip", "127.0.0.0/8");
     console.log(`  seeded ${SMALL} keys`);
     const big = await seedOrganization(db.url, "bench 1M", BIG);
     console.log(`  seeded ${BIG} keys`);
@@ -118,10 +122,12 @@ async function main() {
     stops.unshift(pgList.stop);
 
     const auth = { authorization: `Bearer ${small.key}` };
-    const [a, a2, b, c10k, c1m] = await measure([
+    const [a, a2, b, b2, c10k, c1m] = await measure([
       { name: "(a) Apollo Server 5 { hello }", url: apollo.url, body: { query: "{ hello }" } },
       { name: "(a2) node:http + pg, keys list SQL", url: pgList.url, body: {} },
       { name: "(b) Keyway viewer by API key", url: keyway.url, body: { query: "{ viewer { environment } }" }, headers: auth },
+      { name: "(b2) … with a rate limit and an allowlist", url: keyway.url, body: { query: "{ viewer { environment } }" },
+        headers: { authorization: `Bearer ${controlled}` } },
       { name: `(c) Keyway keys list, ${SMALL.toLocaleString("en")} keys`, url: keyway.url, body: { query: LIST_QUERY }, headers: auth },
       { name: `(c) Keyway keys list, ${BIG.toLocaleString("en")} keys`, url: keyway.url, body: { query: LIST_QUERY },
         headers: { authorization: `Bearer ${big.key}` } },
@@ -129,6 +135,7 @@ async function main() {
 
     const ratios = [
       { ratio: "(b) / (a)", value: b.requestsPerSecond / a.requestsPerSecond, target: ">= 0.70", pass: b.requestsPerSecond / a.requestsPerSecond >= 0.7 },
+      { ratio: "(b2) / (a)", value: b2.requestsPerSecond / a.requestsPerSecond, target: ">= 0.70", pass: b2.requestsPerSecond / a.requestsPerSecond >= 0.7 },
       { ratio: "(c 10k) / (a2)", value: c10k.requestsPerSecond / a2.requestsPerSecond, target: ">= 0.50", pass: c10k.requestsPerSecond / a2.requestsPerSecond >= 0.5 },
       { ratio: "(c 1M) / (c 10k)", value: c1m.requestsPerSecond / c10k.requestsPerSecond, target: ">= 0.90", pass: c1m.requestsPerSecond / c10k.requestsPerSecond >= 0.9 },
     ];
@@ -136,7 +143,7 @@ async function main() {
     for (const r of ratios) console.log(`  ${r.ratio.padEnd(18)} ${r.value.toFixed(2)}   target ${r.target}   ${r.pass ? "ok" : "MISSED"}`);
 
     const results = { benchmark: "keys", date: new Date().toISOString(), node: process.version, cpus: require("node:os").cpus().length,
-      connections: CONNECTIONS, durationSeconds: DURATION, rounds: ROUNDS, scenarios: [a, a2, b, c10k, c1m], ratios };
+      connections: CONNECTIONS, durationSeconds: DURATION, rounds: ROUNDS, scenarios: [a, a2, b, b2, c10k, c1m], ratios };
     mkdirSync(path.join(__dirname, "results"), { recursive: true });
     writeFileSync(path.join(__dirname, "results", "keys.json"), JSON.stringify(results, null, 2) + "\n");
     writeFileSync(path.join(__dirname, "results", "keys.md"), [

@@ -136,7 +136,7 @@ export class App {
       notificationEvents: new NotificationEventService(config, dataSource, transactions),
       deliveries: new DeliveryService(config, dataSource, transactions, outboundHttp, signingKeys, notificationTargets, logger, metrics),
     };
-    services.authenticator.useTokenAuthenticator(new JwtAuthenticator(dataSource, sessionTokens, apiKeyAuthenticator, usage, config.session, secretBox));
+    services.authenticator.useTokenAuthenticator(new JwtAuthenticator(dataSource, sessionTokens, apiKeyAuthenticator, config.session, secretBox));
     services.authenticator.useAttemptLimits(attemptLimits);
     stops.unshift(async () => outboundHttp.close());
     const app = new App(services, databaseUrl);

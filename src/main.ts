@@ -18,7 +18,8 @@ Commands:
   org set-plan --org <org_id> FREE|PAID
                              Change an organization's plan
   org list                   List organizations: id, plan, name
-  key create --org <org_id> --env test|live --role admin|readonly --name <name>
+  key create --org <org_id> --env test|live --role admin|readonly|restricted --name <name>
+             [--permission <p>]... [--allow-ip <ip|cidr>]... [--rate-limit <n>/<s>]
                              Create an API key and print it (shown once)
   schema                     Print the GraphQL schema (SDL)
 
@@ -48,9 +49,23 @@ It also encrypts stored secrets with the first key of KEYWAY_ENCRYPTION_KEY
 Organizations on FREE cannot create keys, webhook targets or authorization
 endpoints in LIVE (UPGRADE_REQUIRED); PAID can.`,
   key: `Usage: keyway key create --org <org_id> --env test|live --role admin|readonly --name <name>
+       keyway key create --org <org_id> --env test|live --role restricted --permission <permission> [--permission ...] --name <name>
 
 Creates an API key as the operator (no plan check) and prints it on stdout,
-once: only its hash is stored. "keyway org list" shows organization ids.`,
+once: only its hash is stored. "keyway org list" shows organization ids.
+
+Options:
+  --permission <p>        restricted keys only, and required for them; repeat for each
+                          (keys:read keys:write users:read users:write targets:read targets:write
+                          events:read events:replay collab:read collab:write collab:simulate
+                          secret:read secret:write audit:read)
+  --allow-ip <ip|cidr>    accept the key only from these addresses; repeat, at most 50
+  --rate-limit <n>/<s>    at most n requests per s seconds, e.g. 100/60
+  --metadata <json>       a JSON object (at most 4 KB) stored with the key
+
+Example:
+  keyway key create --org org_... --env live --name "Reporting" --role restricted \\
+    --permission keys:read --permission events:read --allow-ip 10.0.0.0/8`,
   schema: `Usage: keyway schema
 
 Prints the schema as SDL, sorted; the committed schema.graphql is this output.`,
@@ -60,6 +75,8 @@ export class UsageError extends Error {}
 
 interface Arguments {
   flags: Record<string, string>;
+  /** Every value of the flags that may repeat, in order. */
+  lists: Record<string, string[]>;
   positional: string[];
 }
 
@@ -67,8 +84,9 @@ interface Arguments {
  * `--name value` and `--name=value` flags plus positional arguments. Unknown
  * flags and surplus arguments are errors: a typo must not be silently ignored.
  */
-function parseArgs(command: string, args: string[], allowed: string[], maxPositional = 0): Arguments {
+function parseArgs(command: string, args: string[], allowed: string[], maxPositional = 0, repeatable: string[] = []): Arguments {
   const flags: Record<string, string> = {};
+  const lists: Record<string, string[]> = {};
   const positional: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const arg = args[i];
@@ -78,15 +96,16 @@ function parseArgs(command: string, args: string[], allowed: string[], maxPositi
     }
     const equals = arg.indexOf("=");
     const name = arg.slice(2, equals === -1 ? undefined : equals);
-    if (!allowed.includes(name)) {
+    if (!allowed.includes(name) && !repeatable.includes(name)) {
       throw new UsageError(`unknown option --${name} for "keyway ${command}"; run "keyway ${command.split(" ")[0]} --help"`);
     }
     const value = equals === -1 ? args[++i] : arg.slice(equals + 1);
     if (value === undefined || (equals === -1 && value.startsWith("--"))) throw new UsageError(`--${name} needs a value`);
-    flags[name] = value;
+    if (repeatable.includes(name)) (lists[name] ??= []).push(value);
+    else flags[name] = value;
   }
   if (positional.length > maxPositional) throw new UsageError(`unexpected argument "${positional[maxPositional]}" for "keyway ${command}"`);
-  return { flags, positional };
+  return { flags, lists, positional };
 }
 
 function required(flags: Record<string, string>, name: string): string {
@@ -207,22 +226,63 @@ async function org(config: Config, args: string[]): Promise<void> {
   }
 }
 
+/** Which flag of `key create` sets each field of the key. */
+const KEY_FLAGS: Record<string, string> = {
+  permissions: "--permission",
+  allowedIps: "--allow-ip",
+  rateLimit: "--rate-limit",
+  metadata: "--metadata",
+};
+
+function rateLimitFlag(raw: string): { limit: number; windowSeconds: number } {
+  const match = /^\s*(\d+)\s*\/\s*(\d+)\s*$/.exec(raw);
+  if (!match) throw new UsageError(`--rate-limit must be <requests>/<seconds>, e.g. 100/60; got "${raw}"`);
+  return { limit: Number(match[1]), windowSeconds: Number(match[2]) };
+}
+
+function metadataFlag(raw: string): Record<string, unknown> {
+  let value: unknown;
+  try {
+    value = JSON.parse(raw);
+  } catch {
+    throw new UsageError("--metadata must be a JSON object");
+  }
+  if (value === null || typeof value !== "object" || Array.isArray(value)) throw new UsageError("--metadata must be a JSON object");
+  return value as Record<string, unknown>;
+}
+
 async function key(config: Config, args: string[]): Promise<void> {
   const [sub, ...rest] = args;
   if (sub !== "create") {
     throw new UsageError(sub ? `unknown command "key ${sub}"; run "keyway key --help"` : 'missing command: keyway key create; run "keyway key --help"');
   }
-  const { flags } = parseArgs("key create", rest, ["org", "env", "role", "name"]);
+  const { flags, lists } = parseArgs("key create", rest, ["org", "env", "role", "name", "rate-limit", "metadata"], 0, ["permission", "allow-ip"]);
   const orgId = required(flags, "org");
   const environment = enumValue(required(flags, "env"), Object.values(Environment), "--env");
   const role = enumValue(required(flags, "role"), Object.values(APIKeyRole), "--role");
   const name = required(flags, "name");
+  const controls = {
+    permissions: lists.permission ?? null,
+    allowedIps: lists["allow-ip"] ?? null,
+    rateLimit: flags["rate-limit"] !== undefined ? rateLimitFlag(flags["rate-limit"]) : null,
+    metadata: flags.metadata !== undefined ? metadataFlag(flags.metadata) : null,
+  };
   const plaintext = await withApp(config, async (app) => {
     const organization = await app.services.organizations.findByAnyId(orgId);
     if (!organization) throw new UsageError(`no organization ${orgId}; "keyway org list" shows them`);
-    const [{ systemContext }, { PERMISSIONS }] = await Promise.all([import("./auth/request-context.js"), import("./auth/permissions.js")]);
+    const [{ systemContext }, { PERMISSIONS }, { InvalidInput }] = await Promise.all([
+      import("./auth/request-context.js"),
+      import("./auth/permissions.js"),
+      import("./services/domain-errors.js"),
+    ]);
     const ctx = systemContext(organization.id, environment, new Set(PERMISSIONS));
-    return (await app.services.apiKeys.issueAsOperator(ctx, name, role)).key!;
+    try {
+      return (await app.services.apiKeys.issueAsOperator(ctx, name, role, controls)).key!;
+    } catch (error) {
+      // The service names the input field; the operator typed a flag.
+      if (error instanceof InvalidInput) throw new UsageError(`${KEY_FLAGS[error.path[0]] ?? "key create"}: ${error.message}`);
+      throw error;
+    }
   });
   // The key alone on stdout (for scripts); the reminder on stderr.
   process.stdout.write(`${plaintext}\n`);

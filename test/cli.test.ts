@@ -86,7 +86,7 @@ describe("wrong arguments", () => {
     [["org", "create", "--name", "Acme", "--plan", "GOLD"], 'keyway: --plan must be one of FREE, PAID; got "GOLD"'],
     [["org", "set-plan", "--org", "org_1"], "keyway: give the plan: keyway org set-plan --org <org_id> FREE|PAID"],
     [["key", "create", "--org", "org_1", "--env", "prod", "--role", "admin", "--name", "ci"], 'keyway: --env must be one of TEST, LIVE; got "prod"'],
-    [["key", "create", "--org", "org_1", "--env", "test", "--role", "owner", "--name", "ci"], 'keyway: --role must be one of ADMIN, READONLY; got "owner"'],
+    [["key", "create", "--org", "org_1", "--env", "test", "--role", "owner", "--name", "ci"], 'keyway: --role must be one of ADMIN, READONLY, RESTRICTED; got "owner"'],
     [["migrate", "now"], 'keyway: unexpected argument "now" for "keyway migrate"'],
   ])("keyway %j exits 2 with one line", async (args, message) => {
     const result = await keyway(args);

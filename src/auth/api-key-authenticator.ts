@@ -4,8 +4,9 @@ import type { DataSource } from "typeorm";
 import { apiKeyStatus, APIKeyState, APIKeyStatus } from "../entities/api-key.js";
 import { ActorType, APIKeyRole, Environment } from "../entities/enums.js";
 import { hashApiKey, parseApiKey } from "./api-key-format.js";
-import { API_KEY_ROLE_PERMISSIONS, Permission } from "./permissions.js";
-import { Principal, unauthenticated } from "./request-context.js";
+import { IpAllowlist } from "./ip-allowlist.js";
+import { apiKeyPermissions, Permission } from "./permissions.js";
+import { KeyControls, Principal, unauthenticated } from "./request-context.js";
 
 interface KeySnapshot {
   id: string;
@@ -18,6 +19,7 @@ interface KeySnapshot {
   deleted: boolean;
   hash: Buffer;
   permissions: ReadonlySet<Permission>;
+  controls: KeyControls;
   cachedAt: number;
 }
 
@@ -116,9 +118,14 @@ interface RawKeyRow {
   expires_at: Date | null;
   deleted_at: Date | null;
   key_hash: Buffer;
+  permissions: string[] | null;
+  allowed_ips: string[];
+  rate_limit_limit: number | null;
+  rate_limit_window_seconds: number | null;
 }
 
-const SELECT_KEY = `SELECT id, organization_id, environment, name, role, state, expires_at, deleted_at, key_hash FROM api_keys`;
+const SELECT_KEY = `SELECT id, organization_id, environment, name, role, state, expires_at, deleted_at, key_hash,
+  permissions, allowed_ips, rate_limit_limit, rate_limit_window_seconds FROM api_keys`;
 
 /** The key's principal, or 401 with the reason the key is refused. */
 function principalOf(snapshot: KeySnapshot): Principal & { keyId: string } {
@@ -130,6 +137,7 @@ function principalOf(snapshot: KeySnapshot): Principal & { keyId: string } {
     environment: snapshot.environment,
     actor: { type: ActorType.API_KEY, id: snapshot.id, displayName: snapshot.name, role: snapshot.role },
     permissions: snapshot.permissions,
+    keyControls: snapshot.controls,
   };
 }
 
@@ -144,7 +152,14 @@ function toSnapshot(row: RawKeyRow): KeySnapshot {
     expiresAt: row.expires_at,
     deleted: row.deleted_at !== null,
     hash: row.key_hash,
-    permissions: new Set(API_KEY_ROLE_PERMISSIONS[row.role]),
+    permissions: new Set(apiKeyPermissions(row.role, row.permissions)),
+    controls: {
+      allowlist: row.allowed_ips.length > 0 ? new IpAllowlist(row.allowed_ips) : null,
+      rateLimit:
+        row.rate_limit_limit !== null && row.rate_limit_window_seconds !== null
+          ? { limit: row.rate_limit_limit, windowSeconds: row.rate_limit_window_seconds }
+          : null,
+    },
     cachedAt: Date.now(),
   };
 }

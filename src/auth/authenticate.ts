@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { IncomingHttpHeaders } from "node:http";
 import { GraphQLError } from "graphql";
-import { Environment } from "../entities/enums.js";
+import { ActorType, Environment } from "../entities/enums.js";
 import { looksLikeApiKey } from "./api-key-format.js";
 import type { ApiKeyAuthenticator } from "./api-key-authenticator.js";
 import type { AttemptLimits } from "./attempt-limits.js";
@@ -81,14 +81,24 @@ export class Authenticator {
       if (requested && requested !== principal.environment) {
         throw badRequest("ENVIRONMENT_MISMATCH", `This API key belongs to ${principal.environment}; Keyway-Environment says ${requested}`);
       }
-      this.usage.record(principal.keyId);
+      this.admitKey(principal, base.ip);
       return { ...base, principal };
     }
     if (this.tokenAuthenticator && credential.split(".").length === 3) {
       const principal = await this.tokenAuthenticator.authenticate(credential, base.requestedEnvironment, requested !== null);
+      if (principal.actor.type === ActorType.API_KEY) this.admitKey(principal, base.ip);
       return { ...base, principal };
     }
     throw unauthenticated("Invalid API key");
+  }
+
+  /** A key's allowlist (401 IP_NOT_ALLOWED) and rate limit (429 RATE_LIMITED); an admitted request is counted. */
+  private admitKey(principal: Principal, ip: string): void {
+    const controls = principal.keyControls;
+    if (controls?.allowlist && !controls.allowlist.allows(ip)) {
+      throw unauthenticated(`This API key is not allowed from ${ip}`, "IP_NOT_ALLOWED");
+    }
+    this.usage.admit(principal.actor.id!, controls?.rateLimit ?? null);
   }
 }
 

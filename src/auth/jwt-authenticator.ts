@@ -9,7 +9,6 @@ import type { TokenAuthenticator } from "./authenticate.js";
 import { USER_ROLE_PERMISSIONS } from "./permissions.js";
 import { badRequest, forbidden, Principal, unauthenticated } from "./request-context.js";
 import type { SessionTokens } from "./session-tokens.js";
-import type { UsageRecorder } from "./usage-recorder.js";
 
 /** A shared-secret JWT may live at most this long (DESIGN §4: `exp` ≤ 1 h). */
 export const SHARED_SECRET_JWT_MAX_SECONDS = 3600;
@@ -44,7 +43,6 @@ export class JwtAuthenticator implements TokenAuthenticator {
     private readonly dataSource: DataSource,
     private readonly tokens: SessionTokens,
     private readonly apiKeys: ApiKeyAuthenticator,
-    private readonly usage: UsageRecorder,
     private readonly session: Config["session"],
     private readonly box: SecretBox,
   ) {
@@ -139,8 +137,7 @@ export class JwtAuthenticator implements TokenAuthenticator {
     if (requestedExplicitly && requested !== environment) {
       throw badRequest("ENVIRONMENT_MISMATCH", `This token's API key belongs to ${environment}; Keyway-Environment says ${requested}`);
     }
-    const principal = await this.apiKeys.principalForKeyId(keyId, environment);
-    this.usage.record(principal.keyId);
-    return principal;
+    // Counted, and checked against the key's allowlist and rate limit, by the Authenticator.
+    return this.apiKeys.principalForKeyId(keyId, environment);
   }
 }

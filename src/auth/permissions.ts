@@ -30,10 +30,19 @@ export const USER_ROLE_PERMISSIONS: Record<UserRole, readonly Permission[]> = {
   [UserRole.SUPPORT]: [...READS_BUT_SECRET, "events:replay"],
 };
 
+/** RESTRICTED keys hold the permissions listed on the key itself (DESIGN §12), none by role. */
 export const API_KEY_ROLE_PERMISSIONS: Record<APIKeyRole, readonly Permission[]> = {
   [APIKeyRole.ADMIN]: PERMISSIONS,
   [APIKeyRole.READONLY]: READS_BUT_SECRET,
+  [APIKeyRole.RESTRICTED]: [],
 };
+
+/** What a key holds: its role's permissions, or for a RESTRICTED key its own list (in PERMISSIONS order). */
+export function apiKeyPermissions(role: APIKeyRole, own: readonly string[] | null): readonly Permission[] {
+  if (role !== APIKeyRole.RESTRICTED) return API_KEY_ROLE_PERMISSIONS[role];
+  const held = new Set(own ?? []);
+  return PERMISSIONS.filter((permission) => held.has(permission));
+}
 
 export function isPermission(value: string): value is Permission {
   return (PERMISSIONS as readonly string[]).includes(value);

@@ -7,12 +7,20 @@ export type Actor =
   | { type: ActorType.USER; id: string; displayName: string; role: UserRole; sessionId: string | null }
   | { type: ActorType.SYSTEM; id: null; displayName: string; role: null };
 
+/** An API key's own limits on where from and how often it is used (DESIGN §12). */
+export interface KeyControls {
+  allowlist: { allows(ip: string): boolean } | null;
+  rateLimit: { limit: number; windowSeconds: number } | null;
+}
+
 /** Who is acting, where. Built once per request by src/auth/authenticate.ts. */
 export interface Principal {
   organizationId: string;
   environment: Environment;
   actor: Actor;
   permissions: ReadonlySet<Permission>;
+  /** Set when the actor is an API key (also through a shared-secret JWT naming it). */
+  keyControls?: KeyControls;
 }
 
 export interface RequestContext {

@@ -1,5 +1,7 @@
+import { GraphQLJSONObject } from "graphql-scalars";
 import { Field, ID, Int, ObjectType } from "type-graphql";
 import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn, UpdateDateColumn } from "typeorm";
+import { apiKeyPermissions } from "../auth/permissions.js";
 import { encodeId } from "../schema/ids.js";
 import { Node } from "../schema/node.js";
 import { bigintAsNumber } from "./column-transformers.js";
@@ -32,6 +34,15 @@ export function apiKeyStatus(
   return key.state === APIKeyState.DEACTIVATED ? APIKeyStatus.DEACTIVATED : APIKeyStatus.ACTIVE;
 }
 
+@ObjectType("APIKeyRateLimit", { simpleResolvers: true, description: "At most `limit` requests per `windowSeconds`, counted across every process." })
+export class ApiKeyRateLimit {
+  @Field(() => Int)
+  limit: number;
+
+  @Field(() => Int)
+  windowSeconds: number;
+}
+
 @Entity({ name: "api_keys" })
 @ObjectType("APIKey", { implements: Node, simpleResolvers: true })
 export class ApiKey extends TenantScoped implements Node {
@@ -57,6 +68,36 @@ export class ApiKey extends TenantScoped implements Node {
 
   @Column({ type: "enum", enum: APIKeyState, enumName: "api_key_state", default: APIKeyState.ACTIVE })
   state: APIKeyState;
+
+  /** A RESTRICTED key's own permissions; null for the other roles, whose permissions come from the role. */
+  @Column({ name: "permissions", type: "text", array: true, nullable: true })
+  grantedPermissions: string[] | null;
+
+  @Field(() => [String], { description: "What the key may do: its role's permissions, or a RESTRICTED key's own list." })
+  get permissions(): readonly string[] {
+    return apiKeyPermissions(this.role, this.grantedPermissions);
+  }
+
+  @Field(() => [String], { description: "Client addresses and CIDR ranges the key is accepted from; empty means any." })
+  @Column({ name: "allowed_ips", type: "text", array: true, default: () => "'{}'" })
+  allowedIps: string[];
+
+  @Column({ name: "rate_limit_limit", type: "integer", nullable: true })
+  rateLimitLimit: number | null;
+
+  @Column({ name: "rate_limit_window_seconds", type: "integer", nullable: true })
+  rateLimitWindowSeconds: number | null;
+
+  @Field(() => ApiKeyRateLimit, { nullable: true, description: "null means no limit." })
+  get rateLimit(): ApiKeyRateLimit | null {
+    if (this.rateLimitLimit === null || this.rateLimitWindowSeconds === null) return null;
+    return Object.assign(new ApiKeyRateLimit(), { limit: this.rateLimitLimit, windowSeconds: this.rateLimitWindowSeconds });
+  }
+
+  /** `json`, not `jsonb`: returned exactly as given, key order included. */
+  @Field(() => GraphQLJSONObject, { nullable: true, description: "Yours to set (≤ 4 KB as JSON), returned as given; Keyway never reads it." })
+  @Column({ type: "json", nullable: true })
+  metadata: Record<string, any> | null; // eslint-disable-line @typescript-eslint/no-explicit-any
 
   @Field(() => APIKeyStatus)
   get status(): APIKeyStatus {

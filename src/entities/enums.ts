@@ -15,8 +15,13 @@ registerEnumType(Plan, { name: "Plan", description: "FREE organizations cannot c
 export enum APIKeyRole {
   ADMIN = "ADMIN",
   READONLY = "READONLY",
+  /** Holds exactly the permissions listed on the key. */
+  RESTRICTED = "RESTRICTED",
 }
-registerEnumType(APIKeyRole, { name: "APIKeyRole" });
+registerEnumType(APIKeyRole, {
+  name: "APIKeyRole",
+  valuesConfig: { RESTRICTED: { description: "Holds exactly the permissions listed on the key (APIKey.permissions)." } },
+});
 
 export enum UserRole {
   ADMIN = "ADMIN",

@@ -1,4 +1,5 @@
 import { ApiKey } from "./api-key.js";
+import { ApiKeyDailyUsage } from "./api-key-daily-usage.js";
 import { AuditLogEntry } from "./audit-log-entry.js";
 import { CollaborativeAuthorizationEndpoint } from "./collaborative-authorization-endpoint.js";
 import { CollaborativeAuthorizationRequest } from "./collaborative-authorization-request.js";
@@ -33,4 +34,5 @@ export const ENTITIES = [
   NotificationTargetStatusChange,
   NotificationDelivery,
   DeliveryAttempt,
+  ApiKeyDailyUsage,
 ];

@@ -1,6 +1,7 @@
-import { Arg, Args, Authorized, Ctx, FieldResolver, Mutation, Resolver, Root } from "type-graphql";
+import { GraphQLError } from "graphql";
+import { Arg, Args, Authorized, Ctx, FieldResolver, Int, Mutation, Resolver, Root } from "type-graphql";
 import type { Services } from "../app.js";
-import { tenantContext, type RequestContext } from "../auth/request-context.js";
+import { forbidden, tenantContext, type RequestContext } from "../auth/request-context.js";
 import { ApiKey } from "../entities/api-key.js";
 import { ActorType } from "../entities/enums.js";
 import { Organization } from "../entities/organization.js";
@@ -8,6 +9,7 @@ import { Actor } from "../schema/actor.js";
 import {
   ActivateAPIKeyInput,
   APIKeyConnection,
+  APIKeyDailyUsage,
   APIKeyFilterInput,
   APIKeyPayload,
   CreateSecretAPIKeyInput,
@@ -19,6 +21,7 @@ import {
 } from "../schema/api-keys.js";
 import { ConnectionArgs } from "../schema/connection.js";
 import { inputId } from "../schema/ids.js";
+import { USAGE_MAX_DAYS } from "../services/api-keys.js";
 import { loadersFor } from "./loaders.js";
 
 type Payload = typeof APIKeyPayload;
@@ -78,18 +81,39 @@ export class ApiKeyResolver {
   // Not async: a plain null keeps graphql-js on its synchronous path for the whole list.
   createdBy(@Root() key: ApiKey, @Ctx() ctx: RequestContext): Promise<typeof Actor | null> | null {
     if (!key.createdById) return null;
+    // The creator is a user or another key: reading it takes what reading those takes.
+    const needs = key.createdByType === ActorType.USER ? "users:read" : "keys:read";
+    if (!tenantContext(ctx).permissions.has(needs)) throw forbidden(`Missing permission: ${needs}`, null);
     const loaders = loadersFor(ctx, this.services);
     return key.createdByType === ActorType.USER ? loaders.user.load(key.createdById) : loaders.apiKey.load(key.createdById);
   }
 
+  @Authorized("keys:read")
   @FieldResolver(() => ApiKey, { nullable: true })
   rotatedFrom(@Root() key: ApiKey, @Ctx() ctx: RequestContext): Promise<ApiKey | null> | null {
     return key.rotatedFromId ? loadersFor(ctx, this.services).apiKey.load(key.rotatedFromId) : null;
   }
 
+  @Authorized("keys:read")
   @FieldResolver(() => ApiKey, { nullable: true })
   rotatedTo(@Root() key: ApiKey, @Ctx() ctx: RequestContext): Promise<ApiKey | null> | null {
     return key.rotatedToId ? loadersFor(ctx, this.services).apiKey.load(key.rotatedToId) : null;
+  }
+
+  @Authorized("keys:read")
+  @FieldResolver(() => [APIKeyDailyUsage], {
+    description: `Requests per UTC day over the last \`days\` days (1–${USAGE_MAX_DAYS}, today included), oldest first, zero days included; they add up to usageCount (which may lag a second).`,
+  })
+  usage(
+    @Root() key: ApiKey,
+    @Arg("days", () => Int, { defaultValue: 30, nullable: true }) days: number | null,
+    @Ctx() ctx: RequestContext,
+  ): Promise<APIKeyDailyUsage[]> {
+    const span = days ?? 30;
+    if (span < 1 || span > USAGE_MAX_DAYS) {
+      throw new GraphQLError(`days must be between 1 and ${USAGE_MAX_DAYS}`, { extensions: { code: "BAD_USER_INPUT" } });
+    }
+    return loadersFor(ctx, this.services).apiKeyUsage.load({ keyId: key.id, days: span });
   }
 }
 

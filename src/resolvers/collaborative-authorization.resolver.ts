@@ -113,6 +113,8 @@ export class CollaborativeAuthorizationRequestResolver {
     return this.services.collaborativeAuthorization.simulate(tenantContext(ctx), input);
   }
 
+  // simulateCollaborativeAuthorization's payload reaches it with collab:simulate alone.
+  @Authorized("collab:read")
   @FieldResolver(() => CollaborativeAuthorizationEndpoint, { nullable: true, description: "null when no endpoint was active." })
   endpoint(@Root() request: CollaborativeAuthorizationRequest, @Ctx() ctx: RequestContext): Promise<CollaborativeAuthorizationEndpoint | null> | null {
     return request.endpointId ? loadersFor(ctx, this.services).collaborativeAuthorizationEndpoint.load(request.endpointId) : null;

@@ -2,6 +2,7 @@ import DataLoader from "dataloader";
 import { tenantContext, type RequestContext } from "../auth/request-context.js";
 import type { Services } from "../app.js";
 import type { ApiKey } from "../entities/api-key.js";
+import type { DailyUsage } from "../services/api-keys.js";
 import type { CollaborativeAuthorizationEndpoint } from "../entities/collaborative-authorization-endpoint.js";
 import type { SigningKey } from "../entities/signing-key.js";
 import type { User } from "../entities/user.js";
@@ -18,6 +19,8 @@ export interface Loaders {
   notificationTarget: DataLoader<string, NotificationTarget | null>;
   /** Unexpired signing keys by owner (target or endpoint). */
   signingKeys: DataLoader<string, SigningKey[]>;
+  /** A key's daily usage, by `{ keyId, days }`: one query for a page of keys. */
+  apiKeyUsage: DataLoader<{ keyId: string; days: number }, DailyUsage[], string>;
 }
 
 const perRequest = new WeakMap<RequestContext, Loaders>();
@@ -51,6 +54,18 @@ export function loadersFor(ctx: RequestContext, services: Services): Loaders {
         const found = await services.signingKeys.validKeysByOwner(tenant, ids);
         return ids.map((id) => found.get(id) ?? []);
       }),
+      apiKeyUsage: new DataLoader(
+        async (wanted) => {
+          // Every key of a page asks for the same `days`; group anyway, as aliases may differ.
+          const byDays = new Map<number, Map<string, DailyUsage[]>>();
+          for (const days of new Set(wanted.map((w) => w.days))) {
+            const ids = wanted.filter((w) => w.days === days).map((w) => w.keyId);
+            byDays.set(days, await services.apiKeys.dailyUsage(tenant, ids, days));
+          }
+          return wanted.map((w) => byDays.get(w.days)!.get(w.keyId)!);
+        },
+        { cacheKeyFn: (w) => `${w.keyId}:${w.days}` },
+      ),
     };
     perRequest.set(ctx, loaders);
   }

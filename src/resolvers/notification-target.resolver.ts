@@ -161,11 +161,14 @@ export class WebhookNotificationTargetEventResolver {
 export class DeliveryAttemptResolver {
   constructor(private readonly services: Services) {}
 
+  // An attempt is reached from its target or its event; each side takes its own permission.
+  @Authorized("events:read")
   @FieldResolver(() => NotificationEvent)
   event(@Root() attempt: DeliveryAttempt, @Ctx() ctx: RequestContext): Promise<NotificationEvent | null> {
     return loadersFor(ctx, this.services).notificationEvent.load(attempt.eventId);
   }
 
+  @Authorized("targets:read")
   @FieldResolver(() => NotificationTarget, { description: "Removed targets included." })
   target(@Root() attempt: DeliveryAttempt, @Ctx() ctx: RequestContext): Promise<NotificationTarget | null> {
     return loadersFor(ctx, this.services).notificationTarget.load(attempt.targetId);

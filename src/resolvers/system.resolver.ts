@@ -8,7 +8,7 @@ import { Actor } from "../schema/actor.js";
 import { Node } from "../schema/node.js";
 import { Viewer } from "../schema/viewer.js";
 import { loadersFor } from "./loaders.js";
-import { NODE_LOADERS } from "./node-registry.js";
+import { loadNode } from "./node-registry.js";
 
 @Resolver()
 export class SystemResolver {
@@ -34,8 +34,7 @@ export class SystemResolver {
   @Query(() => Node, { nullable: true, description: "Any object of the caller's organization and environment by id; null otherwise." })
   async node(@Arg("id", () => ID) id: string, @Ctx() ctx: RequestContext): Promise<object | null> {
     const parsed = parseId(id);
-    const load = parsed && NODE_LOADERS[parsed.type];
-    return load ? load(this.services, ctx, parsed.uuid) : null;
+    return parsed ? loadNode(parsed.type, this.services, ctx, parsed.uuid) : null;
   }
 
   @Authorized()

@@ -1,13 +1,48 @@
-import { IsOptional, Length, Max, MaxLength, Min, ValidateNested } from "class-validator";
-import { Field, ID, InputType, Int } from "type-graphql";
+import { ArrayMaxSize, IsOptional, Length, Max, MaxLength, Min, ValidateNested } from "class-validator";
+import { GraphQLJSONObject } from "graphql-scalars";
+import { Field, ID, InputType, Int, ObjectType } from "type-graphql";
+import { MAX_ALLOWED_IPS } from "../auth/ip-allowlist.js";
 import { ApiKey, APIKeyStatus } from "../entities/api-key.js";
 import { APIKeyRole } from "../entities/enums.js";
-import { MAX_ROTATION_GRACE_SECONDS } from "../services/api-keys.js";
+import { MAX_ROTATION_GRACE_SECONDS, METADATA_MAX_BYTES, RATE_LIMIT_MAX, RATE_LIMIT_WINDOW_MAX_SECONDS } from "../services/api-keys.js";
 import { Connection } from "./connection.js";
 import { payloadUnion } from "./payload.js";
 
+@InputType()
+export class APIKeyRateLimitInput {
+  @Field(() => Int, { description: `1–${RATE_LIMIT_MAX.toLocaleString("en")} requests…` })
+  limit: number;
+
+  @Field(() => Int, { description: `…per 1–${RATE_LIMIT_WINDOW_MAX_SECONDS} seconds.` })
+  windowSeconds: number;
+}
+
+/** The controls of DESIGN §12, shared by create and update. */
+@InputType()
+abstract class APIKeyControlsInput {
+  @Field(() => [String], {
+    nullable: true,
+    description: "RESTRICTED keys only (and required for them): the permissions the key holds, each one you hold yourself.",
+  })
+  permissions?: string[] | null;
+
+  @Field(() => [String], {
+    nullable: true,
+    description: `Up to ${MAX_ALLOWED_IPS} IPv4/IPv6 addresses or CIDR ranges the key is accepted from; null or empty: any address.`,
+  })
+  @IsOptional()
+  @ArrayMaxSize(MAX_ALLOWED_IPS)
+  allowedIps?: string[] | null;
+
+  @Field(() => APIKeyRateLimitInput, { nullable: true, description: "null: no limit." })
+  rateLimit?: APIKeyRateLimitInput | null;
+
+  @Field(() => GraphQLJSONObject, { nullable: true, description: `Any JSON object up to ${METADATA_MAX_BYTES} bytes, returned as given.` })
+  metadata?: Record<string, any> | null; // eslint-disable-line @typescript-eslint/no-explicit-any
+}
+
 @InputType({ description: "Highnote's secret key shape." })
-export class SecretAPIKeyInput {
+export class SecretAPIKeyInput extends APIKeyControlsInput {
   @Field({ description: "1–100 characters, unique among the environment's keys." })
   @Length(1, 100)
   name: string;
@@ -31,8 +66,8 @@ export class CreateSecretAPIKeyInput {
   secretKey: SecretAPIKeyInput;
 }
 
-@InputType()
-export class UpdateAPIKeyInput {
+@InputType({ description: "Omitted fields stay as they are; null clears expiresAt, allowedIps, rateLimit and metadata." })
+export class UpdateAPIKeyInput extends APIKeyControlsInput {
   @Field(() => ID)
   apiKeyId: string;
 
@@ -91,6 +126,15 @@ export class APIKeyFilterInput {
 
   @Field(() => [APIKeyRole], { nullable: true })
   role?: APIKeyRole[] | null;
+}
+
+@ObjectType("APIKeyDailyUsage", { simpleResolvers: true })
+export class APIKeyDailyUsage {
+  @Field({ description: "YYYY-MM-DD (UTC)." })
+  date: string;
+
+  @Field(() => Int)
+  requestCount: number;
 }
 
 export const APIKeyConnection = Connection("APIKey", ApiKey);

@@ -3,10 +3,12 @@ import { Brackets, IsNull, QueryFailedError } from "typeorm";
 import { generateApiKey, hashApiKey, KEY_PREFIX_DISPLAY_LENGTH } from "../auth/api-key-format.js";
 import type { ApiKeyAuthenticator } from "../auth/api-key-authenticator.js";
 import { API_KEY_CHANGED_CHANNEL } from "../auth/api-key-authenticator.js";
-import { API_KEY_ROLE_PERMISSIONS, covers, PERMISSIONS } from "../auth/permissions.js";
+import { MAX_ALLOWED_IPS, normalizeAllowedIp } from "../auth/ip-allowlist.js";
+import { apiKeyPermissions, covers, isPermission, Permission, PERMISSIONS } from "../auth/permissions.js";
 import { systemContext, type TenantContext } from "../auth/request-context.js";
 import type { Config } from "../config.js";
 import { ApiKey, apiKeyStatus, APIKeyState, APIKeyStatus } from "../entities/api-key.js";
+import { ApiKeyDailyUsage } from "../entities/api-key-daily-usage.js";
 import { ActorType, APIKeyRole, Environment, NotificationEventName } from "../entities/enums.js";
 import { ConnectionArgs, paginate } from "../schema/connection.js";
 import { encodeId } from "../schema/ids.js";
@@ -22,18 +24,40 @@ import { cleanName } from "./names.js";
 import { assertPlanAllowsCreation } from "./plans.js";
 import type { Transaction, Transactions } from "./transaction.js";
 
-export interface NewApiKey {
+export interface RateLimitInput {
+  limit: number;
+  windowSeconds: number;
+}
+
+type Metadata = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+/** The controls of DESIGN §12. On an update, omitted (undefined) leaves one unchanged and null clears it. */
+export interface ApiKeyControlsInput {
+  /** RESTRICTED keys only. */
+  permissions?: string[] | null;
+  allowedIps?: string[] | null;
+  rateLimit?: RateLimitInput | null;
+  metadata?: Metadata | null;
+}
+
+export interface NewApiKey extends ApiKeyControlsInput {
   name: string;
   description?: string | null;
   role?: APIKeyRole | null;
   expiresAt?: Date | null;
 }
 
-export interface ApiKeyChanges {
+export interface ApiKeyChanges extends ApiKeyControlsInput {
   name?: string | null;
   description?: string | null;
   expiresAt?: Date | null;
   role?: APIKeyRole | null;
+}
+
+export interface DailyUsage {
+  /** YYYY-MM-DD, UTC. */
+  date: string;
+  requestCount: number;
 }
 
 export interface ApiKeyFilter {
@@ -44,6 +68,11 @@ export interface ApiKeyFilter {
 
 export const MAX_ROTATION_GRACE_SECONDS = 7 * 86_400;
 const DESCRIPTION_MAX = 500;
+export const RATE_LIMIT_MAX = 1_000_000;
+export const RATE_LIMIT_WINDOW_MAX_SECONDS = 86_400;
+export const METADATA_MAX_BYTES = 4096;
+export const USAGE_MAX_DAYS = 366;
+const DAY_MS = 86_400_000;
 
 /** Mirrors apiKeyStatus() in SQL so lists filter exactly as keys display. */
 const STATUS_SQL = (alias: string) =>
@@ -59,9 +88,13 @@ export function apiKeyEventData(key: ApiKey): Record<string, unknown> {
     name: key.name,
     description: key.description,
     role: key.role,
+    permissions: key.permissions,
     status: key.status,
     environment: key.environment,
     redactedKey: key.redactedKey,
+    allowedIps: key.allowedIps,
+    rateLimit: key.rateLimit && { limit: key.rateLimit.limit, windowSeconds: key.rateLimit.windowSeconds },
+    metadata: key.metadata,
     expiresAt: key.expiresAt?.toISOString() ?? null,
     rotatedFrom: key.rotatedFromId ? encodeId("APIKey", key.rotatedFromId) : null,
     rotatedTo: key.rotatedToId ? encodeId("APIKey", key.rotatedToId) : null,
@@ -81,9 +114,17 @@ export class ApiKeyService {
 
   async create(ctx: TenantContext, input: NewApiKey): Promise<ApiKey> {
     const role = input.role ?? APIKeyRole.READONLY;
-    this.assertMayGrant(ctx, role);
+    const path = ["secretKey"];
+    const permissions = this.cleanPermissions(role, input.permissions, null, path);
+    this.assertMayGrant(ctx, role, permissions);
     const name = cleanName(input.name, ["secretKey", "name"]);
     this.assertFuture(input.expiresAt, ["secretKey", "expiresAt"]);
+    const controls = {
+      grantedPermissions: permissions,
+      allowedIps: this.cleanAllowedIps(input.allowedIps, path) ?? [],
+      ...this.rateLimitColumns(input.rateLimit, path),
+      metadata: this.cleanMetadata(input.metadata, path) ?? null,
+    };
     return this.transactions.run(ctx, async (tx) => {
       await this.assertMayCreate(tx);
       await this.assertNameFree(tx, name, null, ["secretKey", "name"]);
@@ -93,6 +134,7 @@ export class ApiKeyService {
         role,
         expiresAt: input.expiresAt ?? null,
         rotatedFromId: null,
+        ...controls,
       });
       await tx.audit("api_key.create", key.nodeId);
       await tx.emit(NotificationEventName.API_KEY_CREATED, apiKeyEventData(key));
@@ -101,13 +143,23 @@ export class ApiKeyService {
   }
 
   async update(ctx: TenantContext, keyId: string, changes: ApiKeyChanges): Promise<ApiKey> {
-    if (changes.role) this.assertMayGrant(ctx, changes.role);
     const name = changes.name != null ? cleanName(changes.name, ["name"]) : null;
     if (changes.expiresAt) this.assertFuture(changes.expiresAt, ["expiresAt"]);
+    const allowedIps = this.cleanAllowedIps(changes.allowedIps, []);
+    const rateLimit = changes.rateLimit !== undefined ? this.rateLimitColumns(changes.rateLimit, []) : null;
+    const metadata = this.cleanMetadata(changes.metadata, []);
     return this.change(ctx, keyId, "api_key.update", NotificationEventName.API_KEY_UPDATED, async (key, tx) => {
       // Changing a key is wielding it: nobody edits a key that holds more than they do.
-      this.assertMayGrant(ctx, key.role);
+      this.assertMayGrant(ctx, key.role, key.grantedPermissions);
       if (key.state === APIKeyState.REVOKED) throw new InvalidState("A revoked key cannot be changed", ["apiKeyId"]);
+      const role = changes.role ?? key.role;
+      // A RESTRICTED key keeps its list unless a new one is given; other roles hold none of their own.
+      const permissions = this.cleanPermissions(role, changes.permissions, role === key.role ? key.grantedPermissions : null, []);
+      this.assertMayGrant(ctx, role, permissions);
+      key.grantedPermissions = permissions;
+      if (allowedIps !== undefined) key.allowedIps = allowedIps ?? [];
+      if (rateLimit) Object.assign(key, rateLimit);
+      if (metadata !== undefined) key.metadata = metadata;
       if (name !== null && name.toLowerCase() !== key.name.toLowerCase()) await this.assertNameFree(tx, name, key.id, ["name"]);
       if (name !== null) key.name = name;
       if (changes.description !== undefined) key.description = this.cleanDescription(changes.description, ["description"]);
@@ -160,8 +212,8 @@ export class ApiKeyService {
     }
     return this.transactions.run(ctx, async (tx) => {
       const old = await this.lockKey(tx, keyId);
-      // Rotation hands out a new secret with the key's role: no escalation through it.
-      this.assertMayGrant(ctx, old.role);
+      // Rotation hands out a new secret with the key's permissions: no escalation through it.
+      this.assertMayGrant(ctx, old.role, old.grantedPermissions);
       const status = apiKeyStatus(old);
       if (status !== APIKeyStatus.ACTIVE) throw new InvalidState(`A key that is ${status} cannot be rotated`, ["apiKeyId"]);
       if (old.rotatedToId) throw new InvalidState("The key has already been rotated", ["apiKeyId"]);
@@ -180,14 +232,40 @@ export class ApiKeyService {
         name: old.name,
         description: old.description,
         role: old.role,
-        // The successor keeps the old key's own expiry, not the grace period's.
+        // The successor keeps the old key's own expiry, not the grace period's, and its controls.
         expiresAt: originalExpiry,
         rotatedFromId: old.id,
+        grantedPermissions: old.grantedPermissions,
+        allowedIps: old.allowedIps,
+        rateLimitLimit: old.rateLimitLimit,
+        rateLimitWindowSeconds: old.rateLimitWindowSeconds,
+        metadata: old.metadata,
       });
       await tx.audit("api_key.rotate", successor.nodeId);
       await tx.emit(NotificationEventName.API_KEY_ROTATED, apiKeyEventData(successor));
       return successor;
     });
+  }
+
+  /**
+   * Requests per UTC day for the last `days` days (today included), oldest first, days
+   * without requests as 0, for each of the keys (one query for a page of them): from the
+   * rows the usage flush writes together with `usageCount`.
+   */
+  async dailyUsage(ctx: TenantContext, keyIds: readonly string[], days: number, now = new Date()): Promise<Map<string, DailyUsage[]>> {
+    const today = Math.floor(now.getTime() / DAY_MS) * DAY_MS;
+    const dates = Array.from({ length: days }, (_, i) => new Date(today - (days - 1 - i) * DAY_MS).toISOString().slice(0, 10));
+    const rows: Array<{ id: string; date: string; count: string }> = await this.transactions
+      .scope(ctx)
+      .query(ApiKey, "k")
+      .innerJoin(ApiKeyDailyUsage, "u", "u.apiKeyId = k.id AND u.date >= :from", { from: dates[0] })
+      .andWhere("k.id IN (:...keyIds)", { keyIds })
+      .select("k.id", "id")
+      .addSelect("u.date::text", "date")
+      .addSelect("u.requestCount", "count")
+      .getRawMany();
+    const counts = new Map(rows.map((row) => [`${row.id}:${row.date}`, Number(row.count)]));
+    return new Map(keyIds.map((id) => [id, dates.map((date) => ({ date, requestCount: counts.get(`${id}:${date}`) ?? 0 }))]));
   }
 
   /** A key of the caller's tenant, null when it does not exist there or is deleted. */
@@ -252,9 +330,16 @@ export class ApiKeyService {
    * Issues a key outside any request: the bootstrap and the operator CLI.
    * Same rules for the format and storage, audited as SYSTEM.
    */
-  issueAsOperator(ctx: TenantContext, name: string, role: APIKeyRole): Promise<ApiKey> {
+  issueAsOperator(ctx: TenantContext, name: string, role: APIKeyRole, controls: ApiKeyControlsInput = {}): Promise<ApiKey> {
+    const permissions = this.cleanPermissions(role, controls.permissions, null, []);
+    const values = {
+      grantedPermissions: permissions,
+      allowedIps: this.cleanAllowedIps(controls.allowedIps, []) ?? [],
+      ...this.rateLimitColumns(controls.rateLimit, []),
+      metadata: this.cleanMetadata(controls.metadata, []) ?? null,
+    };
     return this.transactions.run(ctx, async (tx) => {
-      const key = await this.insertKey(tx, { name, description: null, role, expiresAt: null, rotatedFromId: null });
+      const key = await this.insertKey(tx, { name, description: null, role, expiresAt: null, rotatedFromId: null, ...values });
       await tx.audit("api_key.create", key.nodeId);
       await tx.emit(NotificationEventName.API_KEY_CREATED, apiKeyEventData(key));
       return key;
@@ -300,7 +385,8 @@ export class ApiKeyService {
 
   private async insertKey(
     tx: Transaction,
-    values: Pick<ApiKey, "name" | "description" | "role" | "expiresAt" | "rotatedFromId"> & { id?: string },
+    values: Pick<ApiKey, "name" | "description" | "role" | "expiresAt" | "rotatedFromId"> &
+      Partial<Pick<ApiKey, "grantedPermissions" | "allowedIps" | "rateLimitLimit" | "rateLimitWindowSeconds" | "metadata">> & { id?: string },
   ): Promise<ApiKey> {
     const plaintext = generateApiKey(this.config.keyPrefix, tx.ctx.environment);
     const { actor } = tx.ctx;
@@ -326,10 +412,72 @@ export class ApiKeyService {
     return saved!;
   }
 
-  private assertMayGrant(ctx: TenantContext, role: APIKeyRole): void {
-    if (!covers(ctx.permissions, API_KEY_ROLE_PERMISSIONS[role])) {
-      throw new AccessDenied(`Access denied: a ${role} key holds permissions you do not have`);
+  /** No escalation: the key's permissions (by role, or a RESTRICTED key's own) must all be the actor's. */
+  private assertMayGrant(ctx: TenantContext, role: APIKeyRole, own: readonly string[] | null): void {
+    if (!covers(ctx.permissions, apiKeyPermissions(role, own))) {
+      throw new AccessDenied(
+        role === APIKeyRole.RESTRICTED
+          ? "Access denied: the key would hold permissions you do not have"
+          : `Access denied: a ${role} key holds permissions you do not have`,
+      );
     }
+  }
+
+  /**
+   * A RESTRICTED key's permissions (required, each known, deduplicated, in PERMISSIONS order);
+   * null for every other role, which may not be given any. `current` stands in when none are given.
+   */
+  private cleanPermissions(role: APIKeyRole, given: string[] | null | undefined, current: string[] | null, parent: string[]): string[] | null {
+    const path = [...parent, "permissions"];
+    if (role !== APIKeyRole.RESTRICTED) {
+      if (given != null) throw new InvalidInput(`permissions are set only on RESTRICTED keys; ${role} keys hold their role's`, path);
+      return null;
+    }
+    const list = given ?? current;
+    if (list == null) throw new InvalidInput("A RESTRICTED key needs its permissions", path);
+    list.forEach((permission, index) => {
+      if (!isPermission(permission)) {
+        throw new InvalidInput(`Unknown permission "${permission.slice(0, 50)}"; known: ${PERMISSIONS.join(", ")}`, [...path, String(index)]);
+      }
+    });
+    if (list.length === 0) throw new InvalidInput("A RESTRICTED key needs at least one permission", path);
+    const held = new Set<string>(list);
+    return PERMISSIONS.filter((permission: Permission) => held.has(permission));
+  }
+
+  /** Canonical addresses and ranges, deduplicated; undefined when not given, null (clear) for null. */
+  private cleanAllowedIps(given: string[] | null | undefined, parent: string[]): string[] | null | undefined {
+    if (given === undefined || given === null) return given;
+    const path = [...parent, "allowedIps"];
+    if (given.length > MAX_ALLOWED_IPS) throw new InvalidInput(`At most ${MAX_ALLOWED_IPS} addresses or ranges`, path);
+    const normalized = given.map((entry, index) => {
+      const canonical = normalizeAllowedIp(entry);
+      if (canonical === null) {
+        throw new InvalidInput("Not an IPv4 or IPv6 address or CIDR range (e.g. 203.0.113.7, 10.0.0.0/8, 2001:db8::/32)", [...path, String(index)]);
+      }
+      return canonical;
+    });
+    return [...new Set(normalized)];
+  }
+
+  private rateLimitColumns(given: RateLimitInput | null | undefined, parent: string[]): Pick<ApiKey, "rateLimitLimit" | "rateLimitWindowSeconds"> {
+    if (!given) return { rateLimitLimit: null, rateLimitWindowSeconds: null };
+    const path = [...parent, "rateLimit"];
+    if (!Number.isInteger(given.limit) || given.limit < 1 || given.limit > RATE_LIMIT_MAX) {
+      throw new InvalidInput(`limit must be between 1 and ${RATE_LIMIT_MAX}`, [...path, "limit"]);
+    }
+    if (!Number.isInteger(given.windowSeconds) || given.windowSeconds < 1 || given.windowSeconds > RATE_LIMIT_WINDOW_MAX_SECONDS) {
+      throw new InvalidInput(`windowSeconds must be between 1 and ${RATE_LIMIT_WINDOW_MAX_SECONDS}`, [...path, "windowSeconds"]);
+    }
+    return { rateLimitLimit: given.limit, rateLimitWindowSeconds: given.windowSeconds };
+  }
+
+  private cleanMetadata(given: Metadata | null | undefined, parent: string[]): Metadata | null | undefined {
+    if (given == null) return given;
+    if (Buffer.byteLength(JSON.stringify(given)) > METADATA_MAX_BYTES) {
+      throw new InvalidInput(`metadata must be at most ${METADATA_MAX_BYTES} bytes as JSON`, [...parent, "metadata"]);
+    }
+    return given;
   }
 
   /** Plan and per-environment limit; the advisory lock makes concurrent creates count one at a time. */

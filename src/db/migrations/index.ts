@@ -5,6 +5,7 @@ import { NotificationTargets1763900002000 } from "./1763900002000-notification-t
 import { CollaborativeAuthorization1763900003000 } from "./1763900003000-collaborative-authorization.js";
 import { OnePendingInvitation1763900004200 } from "./1763900004200-one-pending-invitation.js";
 import { EncryptSecrets1763900005000 } from "./1763900005000-encrypt-secrets.js";
+import { ApiKeyControls1763900006000 } from "./1763900006000-api-key-controls.js";
 
 /** In order. Each capability adds its own file; never edit one that has shipped. */
 export const MIGRATIONS = [
@@ -15,4 +16,5 @@ export const MIGRATIONS = [
   CollaborativeAuthorization1763900003000,
   OnePendingInvitation1763900004200,
   EncryptSecrets1763900005000,
+  ApiKeyControls1763900006000,
 ];
