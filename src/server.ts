@@ -15,6 +15,7 @@ import { createSchema } from "./schema/build-schema.js";
 import { localGateway } from "./schema/executor.js";
 import { metricsRouter } from "./http/metrics.js";
 import { playgroundRouter } from "./http/playground.js";
+import { dashboardRouter, sessionCookieWriter } from "./http/dashboard.js";
 import { clientAddress, graphqlEndpoint, sendJsonError } from "./http/graphql-endpoint.js";
 import { pathOf, recordOperation, requestTracker, trackOperation } from "./http/request-log.js";
 
@@ -73,6 +74,7 @@ export async function startServer(app: App, port = app.services.config.port, hos
   expressApp.disable("x-powered-by");
   const track = requestTracker(app.services);
   const clientIp = clientAddress(config.trustProxy);
+  const cookieWriter = sessionCookieWriter(config.trustProxy);
   const httpServer = createServer();
 
   const armor = new ApolloArmor({
@@ -109,7 +111,7 @@ export async function startServer(app: App, port = app.services.config.port, hos
   const graphql = graphqlEndpoint(apollo, {
     bodyLimitBytes: config.limits.bodyBytes,
     context: async (req, res) => {
-      const ctx = await authenticator.contextFor(req.headers, clientIp(req));
+      const ctx = await authenticator.contextFor(req.headers, clientIp(req), cookieWriter(req, res));
       res.setHeader("x-request-id", ctx.requestId);
       trackOperation(ctx, res);
       return ctx;
@@ -119,6 +121,7 @@ export async function startServer(app: App, port = app.services.config.port, hos
 
   expressApp.use(metricsRouter(app.services.metrics));
   if (config.playground) expressApp.use(playgroundRouter());
+  if (config.dashboard.enabled) expressApp.use(dashboardRouter(config));
   expressApp.get("/healthz", async (_req, res) => {
     try {
       await dataSource.query("SELECT 1");
