@@ -133,7 +133,7 @@ function hexColour(env: Env, name: string, fallback: string): string {
   const short = /^#([0-9a-f])([0-9a-f])([0-9a-f])$/i.exec(raw);
   if (short) return `#${short[1]}${short[1]}${short[2]}${short[2]}${short[3]}${short[3]}`.toLowerCase();
   if (/^#[0-9a-f]{6}$/i.test(raw)) return raw.toLowerCase();
-  throw new ConfigError(`${name} must be a CSS hex colour such as #1c7ed6 or #17a, got "${raw}"`);
+  throw new ConfigError(`${name} must be a CSS hex colour such as #1971c2 or #17a, got "${raw}"`);
 }
 
 function dashboardTitle(env: Env): string {
@@ -197,7 +197,7 @@ export function loadConfig(env: Env = process.env): Config {
     dashboard: {
       enabled: bool(env, "KEYWAY_DASHBOARD", true),
       title: dashboardTitle(env),
-      accent: hexColour(env, "KEYWAY_DASHBOARD_ACCENT", "#1c7ed6"),
+      accent: hexColour(env, "KEYWAY_DASHBOARD_ACCENT", "#1971c2"),
     },
     webhooks: {
       retryScheduleMs: parseDurationList(

@@ -1,0 +1,1 @@
+export function EventsPage() { return null; } export function EventDetailPage() { return null; }
