@@ -49,3 +49,54 @@ export function useQuery<TResult, TVariables>(
 
   return { data: state.data, error: state.error, loading: state.loading, refetch: run };
 }
+
+export interface Paging {
+  cursor: { first?: number; after?: string; last?: number; before?: string };
+  pageIndex: number;
+  /** Props for <Pager>, given the page's connection. */
+  pager(connection: { totalCount: number; edges: unknown[]; pageInfo: { startCursor?: string | null; endCursor?: string | null } } | undefined, loading: boolean): {
+    total: number;
+    from: number;
+    to: number;
+    hasPrevious: boolean;
+    hasNext: boolean;
+    onPrevious(): void;
+    onNext(): void;
+  };
+}
+
+/**
+ * Relay pagination for a table: forward with `after`, back with `before`, the
+ * page number kept here so "from–to of total" and the disabled ends are exact.
+ * A new `resetKey` (the filters) goes back to the first page.
+ */
+export function usePaging(pageSize: number, resetKey: string): Paging {
+  const [state, setState] = useState({ key: resetKey, pageIndex: 0, cursor: { first: pageSize } as Paging["cursor"] });
+  const current = state.key === resetKey ? state : { key: resetKey, pageIndex: 0, cursor: { first: pageSize } };
+  if (current !== state) setState(current);
+  return {
+    cursor: current.cursor,
+    pageIndex: current.pageIndex,
+    pager(connection, loading) {
+      const count = connection?.edges.length ?? 0;
+      const total = connection?.totalCount ?? 0;
+      const from = count ? current.pageIndex * pageSize + 1 : 0;
+      const to = from ? from + count - 1 : 0;
+      return {
+        total,
+        from,
+        to,
+        hasPrevious: current.pageIndex > 0 && !loading,
+        hasNext: to < total && !loading,
+        onPrevious: () =>
+          setState({
+            key: resetKey,
+            pageIndex: current.pageIndex - 1,
+            cursor: current.pageIndex === 1 ? { first: pageSize } : { last: pageSize, before: connection?.pageInfo.startCursor ?? undefined },
+          }),
+        onNext: () =>
+          setState({ key: resetKey, pageIndex: current.pageIndex + 1, cursor: { first: pageSize, after: connection?.pageInfo.endCursor ?? undefined } }),
+      };
+    },
+  };
+}

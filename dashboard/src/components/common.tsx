@@ -153,11 +153,3 @@ export function ConfirmDialog({
     </Modal>
   );
 }
-
-/** Relay pagination state: forward with `after`, back with `before`. */
-export interface PageCursor {
-  first?: number;
-  after?: string;
-  last?: number;
-  before?: string;
-}

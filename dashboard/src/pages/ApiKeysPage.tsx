@@ -17,9 +17,9 @@ import {
 import { useDebouncedValue } from "@mantine/hooks";
 import { FormEvent, useState } from "react";
 import { request } from "../api/client";
-import { useQuery } from "../api/hooks";
+import { usePaging, useQuery } from "../api/hooks";
 import { mutate, notifyFailure, notifySuccess } from "../api/payload";
-import { ConfirmDialog, ErrorAlert, PageCursor, PageHeader, Pager, RoleBadge, StatusDot } from "../components/common";
+import { ConfirmDialog, ErrorAlert, PageHeader, Pager, RoleBadge, StatusDot } from "../components/common";
 import { formatDate } from "../components/format";
 import { KeyReveal } from "../components/KeyReveal";
 import {
@@ -382,21 +382,13 @@ export function ApiKeysPage() {
   const [debouncedSearch] = useDebouncedValue(search.trim(), 250);
   const [status, setStatus] = useState("");
   const [role, setRole] = useState("");
-  const [cursor, setCursor] = useState<PageCursor>({ first: PAGE_SIZE });
-  const [pageIndex, setPageIndex] = useState(0);
   const filterBy = {
     search: debouncedSearch || null,
     status: status ? [status as ApiKeyStatus] : null,
     role: role ? [role as ApiKeyRole] : null,
   };
-  const filterKey = JSON.stringify(filterBy);
-  const [lastFilter, setLastFilter] = useState(filterKey);
-  if (filterKey !== lastFilter) {
-    setLastFilter(filterKey);
-    setCursor({ first: PAGE_SIZE });
-    setPageIndex(0);
-  }
-  const { data, error, loading, refetch } = useQuery(ApiKeysDocument, { ...cursor, filterBy });
+  const paging = usePaging(PAGE_SIZE, JSON.stringify(filterBy));
+  const { data, error, loading, refetch } = useQuery(ApiKeysDocument, { ...paging.cursor, filterBy });
   const [creating, setCreating] = useState(false);
   const [sharedSecret, setSharedSecret] = useState(false);
   const [editing, setEditing] = useState<Key | null>(null);
@@ -408,9 +400,6 @@ export function ApiKeysPage() {
   const writable = can("keys:write");
   const connection = data?.organizations[0]?.apiKeys;
   const keys = connection?.edges.map((edge) => edge.node) ?? [];
-  const total = connection?.totalCount ?? 0;
-  const from = keys.length ? pageIndex * PAGE_SIZE + 1 : 0;
-  const to = from ? from + keys.length - 1 : 0;
 
   async function toggle(key: Key) {
     const activate = key.status === "DEACTIVATED";
@@ -569,22 +558,7 @@ export function ApiKeysPage() {
           ) : null}
         </Text>
       ) : null}
-      <Pager
-        noun="keys"
-        total={total}
-        from={from}
-        to={to}
-        hasPrevious={pageIndex > 0 && !loading}
-        hasNext={to < total && !loading}
-        onPrevious={() => {
-          setCursor({ last: PAGE_SIZE, before: connection?.pageInfo.startCursor ?? undefined });
-          setPageIndex(pageIndex - 1);
-        }}
-        onNext={() => {
-          setCursor({ first: PAGE_SIZE, after: connection?.pageInfo.endCursor ?? undefined });
-          setPageIndex(pageIndex + 1);
-        }}
-      />
+      <Pager noun="keys" {...paging.pager(connection, loading)} />
 
       <CreateKeyDialog opened={creating} onClose={() => setCreating(false)} onCreated={() => void refetch()} />
       <EditKeyDialog apiKey={editing} onClose={() => setEditing(null)} onSaved={() => void refetch()} />
