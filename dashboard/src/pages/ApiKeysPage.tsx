@@ -40,7 +40,7 @@ import {
 } from "../gql/graphql";
 import { useSession } from "../session";
 
-const PAGE_SIZE = 10;
+const PAGE_SIZES = ["10", "25", "50", "100"];
 
 type Key = ApiKeysQuery["organizations"][number]["apiKeys"]["edges"][number]["node"];
 
@@ -387,7 +387,8 @@ export function ApiKeysPage() {
     status: status ? [status as ApiKeyStatus] : null,
     role: role ? [role as ApiKeyRole] : null,
   };
-  const paging = usePaging(PAGE_SIZE, JSON.stringify(filterBy));
+  const [pageSize, setPageSize] = useState(10);
+  const paging = usePaging(pageSize, JSON.stringify({ filterBy, pageSize }));
   const { data, error, loading, refetch } = useQuery(ApiKeysDocument, { ...paging.cursor, filterBy });
   const [creating, setCreating] = useState(false);
   const [sharedSecret, setSharedSecret] = useState(false);
@@ -467,6 +468,7 @@ export function ApiKeysPage() {
             { value: "READONLY", label: "READONLY" },
           ]}
         />
+        <NativeSelect label="Rows per page" value={String(pageSize)} onChange={(e) => setPageSize(Number(e.currentTarget.value))} data={PAGE_SIZES} />
       </Group>
       <ErrorAlert error={error} />
       <Table.ScrollContainer minWidth={1000}>

@@ -371,6 +371,11 @@ export function WebhookDetailPage() {
     await refetch();
   }
   const input = { input: { targetId: target.id } };
+  // The target's latest attempts, beside its events rather than nested in each (one list, not a list of lists).
+  const attemptsByEvent = new Map<string, Target["deliveryAttempts"]["edges"][number]["node"][]>();
+  for (const { node } of target.deliveryAttempts.edges) {
+    attemptsByEvent.set(node.event.id, [...(attemptsByEvent.get(node.event.id) ?? []), node]);
+  }
 
   return (
     <>
@@ -574,7 +579,7 @@ export function WebhookDetailPage() {
                 Next attempt {formatDate(node.nextAttemptAt)}
               </Text>
             ) : null}
-            <AttemptsTable attempts={node.deliveryAttempts.edges.map((edge) => edge.node)} label={`Attempts of ${node.event.name} ${node.event.id}`} />
+            <AttemptsTable attempts={attemptsByEvent.get(node.event.id) ?? []} label={`Attempts of ${node.event.name} ${node.event.id}`} />
           </Card>
         ))}
         {target.webhookNotificationTargetEvents.edges.length === 0 ? (
