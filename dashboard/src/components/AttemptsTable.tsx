@@ -1,4 +1,5 @@
-import { Table, Text } from "@mantine/core";
+import { Anchor, Table, Text } from "@mantine/core";
+import { Link } from "react-router";
 import { StatusDot } from "./common";
 import { formatDate } from "./format";
 
@@ -38,7 +39,17 @@ export function AttemptsTable({ attempts, label, showTarget = false }: { attempt
       <Table.Tbody>
         {attempts.map((attempt) => (
           <Table.Tr key={attempt.id}>
-            {showTarget ? <Table.Td>{attempt.target?.name ?? "—"}</Table.Td> : null}
+            {showTarget ? (
+              <Table.Td>
+                {attempt.target ? (
+                  <Anchor component={Link} to={`/developers/webhooks/${attempt.target.id}`}>
+                    {attempt.target.name}
+                  </Anchor>
+                ) : (
+                  "—"
+                )}
+              </Table.Td>
+            ) : null}
             <Table.Td>#{attempt.attemptNumber}</Table.Td>
             <Table.Td>{formatDate(attempt.createdAt)}</Table.Td>
             <Table.Td>
