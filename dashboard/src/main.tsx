@@ -8,13 +8,13 @@ import { BrowserRouter } from "react-router";
 import { App } from "./App";
 import { SessionProvider } from "./session";
 import { settings } from "./settings";
-import { dashboardTheme } from "./theme";
+import { accessibleColours, dashboardTheme } from "./theme";
 
 document.title = settings.title;
 
 createRoot(document.getElementById("root")!).render(
   <StrictMode>
-    <MantineProvider theme={dashboardTheme(settings.accent)} defaultColorScheme="light">
+    <MantineProvider theme={dashboardTheme(settings.accent)} cssVariablesResolver={accessibleColours} defaultColorScheme="light">
       <Notifications position="top-right" />
       <BrowserRouter basename="/dashboard">
         <SessionProvider>

@@ -1,4 +1,4 @@
-import { createTheme, MantineColorsTuple } from "@mantine/core";
+import { createTheme, CSSVariablesResolver, MantineColorsTuple, Modal } from "@mantine/core";
 
 function mix(hex: string, other: [number, number, number], weight: number): string {
   const value = parseInt(hex.slice(1), 16);
@@ -41,5 +41,24 @@ export function dashboardTheme(accent: string) {
       red: shades("#c92a2a"),
     },
     fontFamily: "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif",
+    components: {
+      // Mantine's close button is an icon only: give it a name screen readers can say.
+      Modal: Modal.extend({ defaultProps: { closeButtonProps: { "aria-label": "Close dialog" } } }),
+    },
   });
 }
+
+/**
+ * Text colours dark enough for WCAG AA (4.5:1) on white and on the light
+ * backgrounds: secondary ("dimmed") text and the text of light variants
+ * (active nav link, light badges and alerts) use darker shades than Mantine's.
+ */
+export const accessibleColours: CSSVariablesResolver = () => {
+  const light: Record<string, string> = { "--mantine-color-dimmed": "var(--mantine-color-gray-7)" };
+  for (const colour of ["accent", "red", "green", "gray", "yellow", "orange", "blue", "teal"]) {
+    light[`--mantine-color-${colour}-light-color`] = `var(--mantine-color-${colour}-9)`;
+    light[`--mantine-color-${colour}-outline`] = `var(--mantine-color-${colour}-9)`;
+  }
+  light["--mantine-color-yellow-light-color"] = "#5c4400";
+  return { variables: {}, light, dark: {} };
+};
