@@ -16,6 +16,7 @@ import {
 } from "@mantine/core";
 import { useDebouncedValue } from "@mantine/hooks";
 import { FormEvent, useState } from "react";
+import { useSearchParams } from "react-router";
 import { request } from "../api/client";
 import { usePaging, useQuery } from "../api/hooks";
 import { mutate, notifyFailure, notifySuccess } from "../api/payload";
@@ -387,7 +388,15 @@ export function ApiKeysPage() {
     status: status ? [status as ApiKeyStatus] : null,
     role: role ? [role as ApiKeyRole] : null,
   };
-  const [pageSize, setPageSize] = useState(10);
+  // Rows per page lives in the address (?rows=50), so a bookmarked or shared table opens the same way.
+  const [params, setParams] = useSearchParams();
+  const pageSize = PAGE_SIZES.includes(params.get("rows") ?? "") ? Number(params.get("rows")) : 10;
+  const setPageSize = (rows: number) => setParams((previous) => {
+    const next = new URLSearchParams(previous);
+    if (rows === 10) next.delete("rows");
+    else next.set("rows", String(rows));
+    return next;
+  }, { replace: true });
   const paging = usePaging(pageSize, JSON.stringify({ filterBy, pageSize }));
   const { data, error, loading, refetch } = useQuery(ApiKeysDocument, { ...paging.cursor, filterBy });
   const [creating, setCreating] = useState(false);
