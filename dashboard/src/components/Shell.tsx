@@ -77,7 +77,7 @@ export function Shell({ children }: { children: ReactNode }) {
       ));
 
   return (
-    <AppShell header={{ height: 64 }} navbar={{ width: 250, breakpoint: "sm", collapsed: { mobile: !opened } }} padding="lg">
+    <AppShell header={{ height: 64 }} navbar={{ width: 220, breakpoint: "sm", collapsed: { mobile: !opened } }} padding="lg">
       <AppShell.Header
         data-environment={environment}
         style={live ? { background: "var(--mantine-color-red-9)", borderBottom: "4px solid var(--mantine-color-red-5)" } : undefined}

@@ -480,11 +480,20 @@ export function ApiKeysPage() {
         <NativeSelect label="Rows per page" value={String(pageSize)} onChange={(e) => setPageSize(Number(e.currentTarget.value))} data={PAGE_SIZES} />
       </Group>
       <ErrorAlert error={error} />
-      <Table.ScrollContainer minWidth={1000}>
-        <Table striped highlightOnHover verticalSpacing="sm" aria-label="API keys" aria-busy={loading} data-testid="api-keys-table">
+      <Table.ScrollContainer minWidth={960}>
+        <Table
+          striped
+          highlightOnHover
+          verticalSpacing="sm"
+          horizontalSpacing="xs"
+          aria-label="API keys"
+          aria-busy={loading}
+          data-testid="api-keys-table"
+          styles={{ th: { whiteSpace: "nowrap" } }}
+        >
           <Table.Thead>
             <Table.Tr>
-              <Table.Th scope="col">Name / description</Table.Th>
+              <Table.Th scope="col">Name</Table.Th>
               <Table.Th scope="col">Key</Table.Th>
               <Table.Th scope="col">Role</Table.Th>
               <Table.Th scope="col">Status</Table.Th>
@@ -500,7 +509,7 @@ export function ApiKeysPage() {
               const live = key.status === "ACTIVE" || key.status === "DEACTIVATED";
               return (
                 <Table.Tr key={key.id} data-key-id={key.id} data-status={key.status}>
-                  <Table.Td>
+                  <Table.Td miw={170}>
                     <Text fw={600} size="sm">
                       {key.name}
                     </Text>
@@ -520,9 +529,15 @@ export function ApiKeysPage() {
                     <StatusDot status={key.status} />
                   </Table.Td>
                   <Table.Td>{key.usageCount}</Table.Td>
-                  <Table.Td data-column="last-used">{formatDate(key.lastUsedAt)}</Table.Td>
-                  <Table.Td data-column="expires">{formatDate(key.expiresAt)}</Table.Td>
-                  <Table.Td>{formatDate(key.createdAt)}</Table.Td>
+                  <Table.Td data-column="last-used" style={{ whiteSpace: "nowrap" }}>
+                    {formatDate(key.lastUsedAt)}
+                  </Table.Td>
+                  <Table.Td data-column="expires" style={{ whiteSpace: "nowrap" }}>
+                    {formatDate(key.expiresAt)}
+                  </Table.Td>
+                  <Table.Td style={{ whiteSpace: "nowrap" }} title={formatDate(key.createdAt)}>
+                    {formatDate(key.createdAt).slice(0, 10)}
+                  </Table.Td>
                   {writable ? (
                     <Table.Td>
                       <Group gap="xs" wrap="nowrap">
@@ -533,8 +548,8 @@ export function ApiKeysPage() {
                         ) : null}
                         <Menu position="bottom-end" withinPortal>
                           <Menu.Target>
-                            <Button size="xs" variant="default" aria-label={`More actions for ${key.name}`}>
-                              More…
+                            <Button size="xs" variant="default" px={8} aria-label={`More actions for ${key.name}`}>
+                              ⋯
                             </Button>
                           </Menu.Target>
                           <Menu.Dropdown>
