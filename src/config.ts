@@ -44,6 +44,12 @@ export interface Config {
   playground: boolean;
   /** Who may query __schema and __type: everyone, authenticated callers only, or no one. */
   introspection: IntrospectionPolicy;
+  /** The web dashboard at /dashboard and how it is branded. */
+  dashboard: {
+    enabled: boolean;
+    title: string;
+    accent: string;
+  };
   webhooks: {
     retryScheduleMs: number[];
     timeoutMs: number;
@@ -145,6 +151,25 @@ function trustProxy(raw: string | undefined): string | number | boolean {
   return raw;
 }
 
+/**
+ * The dashboard's accent: a CSS hex colour (#rgb or #rrggbb), returned as #rrggbb. Hex only, because
+ * the dashboard derives its lighter and darker shades from it.
+ */
+function hexColour(env: Env, name: string, fallback: string): string {
+  const raw = (env[name] ?? "").trim();
+  if (raw === "") return fallback;
+  const short = /^#([0-9a-f])([0-9a-f])([0-9a-f])$/i.exec(raw);
+  if (short) return `#${short[1]}${short[1]}${short[2]}${short[2]}${short[3]}${short[3]}`.toLowerCase();
+  if (/^#[0-9a-f]{6}$/i.test(raw)) return raw.toLowerCase();
+  throw new ConfigError(`${name} must be a CSS hex colour such as #1971c2 or #17a, got "${raw}"`);
+}
+
+function dashboardTitle(env: Env): string {
+  const title = (env.KEYWAY_DASHBOARD_TITLE ?? "").trim() || "Keyway";
+  if (title.length > 60 || /[\u0000-\u001f]/.test(title)) throw new ConfigError("KEYWAY_DASHBOARD_TITLE must be 1-60 printable characters");
+  return title;
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const nodeEnv = env.NODE_ENV ?? "development";
   const production = nodeEnv === "production";
@@ -203,6 +228,11 @@ export function loadConfig(env: Env = process.env): Config {
     allowPrivateUrls: privateUrls,
     playground: bool(env, "KEYWAY_PLAYGROUND", !production),
     introspection,
+    dashboard: {
+      enabled: bool(env, "KEYWAY_DASHBOARD", true),
+      title: dashboardTitle(env),
+      accent: hexColour(env, "KEYWAY_DASHBOARD_ACCENT", "#1971c2"),
+    },
     webhooks: {
       retryScheduleMs: parseDurationList(
         "KEYWAY_RETRY_SCHEDULE",

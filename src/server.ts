@@ -11,6 +11,7 @@ import { createSchema } from "./schema/build-schema.js";
 import { localGateway } from "./schema/executor.js";
 import { metricsRouter } from "./http/metrics.js";
 import { playgroundRouter } from "./http/playground.js";
+import { dashboardRouter, sessionCookieWriter } from "./http/dashboard.js";
 import { clientAddress, graphqlEndpoint, sendJsonError } from "./http/graphql-endpoint.js";
 import { formatErrors, isUnexpected, logUnexpected, MaskedError, maskedErrorLog, requestIdOf } from "./http/masking.js";
 import { introspectionForAuthenticated, queryLimits, sourceLimits } from "./http/limits.js";
@@ -30,6 +31,7 @@ export async function startServer(app: App, port = app.services.config.port, hos
   expressApp.disable("x-powered-by");
   const track = requestTracker(app.services);
   const clientIp = clientAddress(config.trustProxy);
+  const cookieWriter = sessionCookieWriter(config.trustProxy);
   const httpServer = createServer();
 
   const apollo = new ApolloServer<RequestContext>({
@@ -60,7 +62,7 @@ export async function startServer(app: App, port = app.services.config.port, hos
     context: async (req, res) => {
       let ctx: RequestContext;
       try {
-        ctx = await authenticator.contextFor(req.headers, clientIp(req));
+        ctx = await authenticator.contextFor(req.headers, clientIp(req), cookieWriter(req, res));
       } catch (error) {
         // Apollo answers a failed context itself, without plugins: log and mask here.
         if (!isUnexpected(error)) throw error;
@@ -76,6 +78,7 @@ export async function startServer(app: App, port = app.services.config.port, hos
 
   expressApp.use(metricsRouter(app.services.metrics));
   if (config.playground) expressApp.use(playgroundRouter());
+  if (config.dashboard.enabled) expressApp.use(dashboardRouter(config));
   expressApp.get("/healthz", async (_req, res) => {
     try {
       await dataSource.query("SELECT 1");

@@ -7,12 +7,15 @@ import type { ApiKeyAuthenticator } from "./api-key-authenticator.js";
 import type { AttemptLimits } from "./attempt-limits.js";
 import type { UsageRecorder } from "./usage-recorder.js";
 import { badRequest, Principal, RequestContext, unauthenticated } from "./request-context.js";
+import { CookieWriter, NO_COOKIES, sessionCookieControl, sessionCookieFrom } from "./session-cookie.js";
 
 export const ENVIRONMENT_HEADER = "keyway-environment";
 
 /** Verifies a bearer token that is not an API key: a session JWT or a shared-secret JWT. */
 export interface TokenAuthenticator {
   authenticate(token: string, environment: Environment, requestedExplicitly: boolean): Promise<Principal>;
+  /** Only a dashboard session JWT: what the session cookie may carry. */
+  authenticateSession(token: string, environment: Environment): Promise<Principal>;
 }
 
 function credentialFrom(headers: IncomingHttpHeaders): string | null {
@@ -55,18 +58,41 @@ export class Authenticator {
     this.attemptLimits = limits;
   }
 
-  async contextFor(headers: IncomingHttpHeaders, ip: string): Promise<RequestContext> {
+  /** `cookies` writes the response's Set-Cookie headers; without it the session cookie is read but never set. */
+  async contextFor(headers: IncomingHttpHeaders, ip: string, cookies?: CookieWriter): Promise<RequestContext> {
     const requestId = randomUUID();
     const requested = environmentFrom(headers);
     const credential = credentialFrom(headers);
-    const base = { requestId, ip, requestedEnvironment: requested ?? Environment.TEST };
-    if (credential === null) return { ...base, principal: null };
+    const sessionCookie = cookies ? sessionCookieControl(cookies) : NO_COOKIES;
+    const base = { requestId, ip, requestedEnvironment: requested ?? Environment.TEST, sessionCookie };
+    if (credential === null) {
+      // An Authorization header wins; only without one does the session cookie count.
+      const cookie = sessionCookieFrom(headers);
+      if (cookie === null) return { ...base, principal: null };
+      return this.cookieContext(cookie, base);
+    }
     this.attemptLimits?.assertKeyAttemptsAllowed(ip);
     try {
       return await this.authenticated(credential, requested, base);
     } catch (error) {
       // Unknown, malformed or forged credentials count; a known one refused with a reason (REVOKED, SESSION_EXPIRED…) does not.
       if (this.attemptLimits && isUnrecognizedCredential(error)) await this.attemptLimits.keyAttemptFailed(ip);
+      throw error;
+    }
+  }
+
+  /**
+   * The session cookie is a session and nothing else: never an API key or a shared-secret JWT.
+   * A cookie that is refused (ended, expired, forged) is cleared in the same 401 response.
+   */
+  private async cookieContext(cookie: string, base: Omit<RequestContext, "principal">): Promise<RequestContext> {
+    this.attemptLimits?.assertKeyAttemptsAllowed(base.ip);
+    try {
+      if (!this.tokenAuthenticator || looksLikeApiKey(cookie)) throw unauthenticated("Invalid session cookie");
+      return { ...base, principal: await this.tokenAuthenticator.authenticateSession(cookie, base.requestedEnvironment) };
+    } catch (error) {
+      if (isUnauthenticated(error)) base.sessionCookie?.clear();
+      if (this.attemptLimits && isUnrecognizedCredential(error)) await this.attemptLimits.keyAttemptFailed(base.ip);
       throw error;
     }
   }
@@ -100,6 +126,10 @@ export class Authenticator {
     }
     this.usage.admit(principal.actor.id!, controls?.rateLimit ?? null);
   }
+}
+
+function isUnauthenticated(error: unknown): boolean {
+  return error instanceof GraphQLError && error.extensions.code === "UNAUTHENTICATED";
 }
 
 function isUnrecognizedCredential(error: unknown): boolean {

@@ -60,6 +60,10 @@ export class JwtAuthenticator implements TokenAuthenticator {
     return this.sharedSecretPrincipal(token, claims.sub, environment, requestedExplicitly);
   }
 
+  async authenticateSession(token: string, environment: Environment): Promise<Principal> {
+    return this.sessionPrincipal(token, environment);
+  }
+
   private async sessionPrincipal(token: string, environment: Environment): Promise<Principal> {
     const { sessionId, userId } = await this.tokens.verify(token);
     const userUuid = decodeId("User", userId);

@@ -1,6 +1,7 @@
 import { GraphQLError } from "graphql";
 import { ActorType, APIKeyRole, Environment, UserRole } from "../entities/enums.js";
 import { Permission } from "./permissions.js";
+import type { SessionCookieControl } from "./session-cookie.js";
 
 export type Actor =
   | { type: ActorType.API_KEY; id: string; displayName: string; role: APIKeyRole }
@@ -30,6 +31,8 @@ export interface RequestContext {
   principal: Principal | null;
   /** The environment the request asked for (header), used by anonymous operations. */
   requestedEnvironment: Environment;
+  /** Sets or clears the dashboard's session cookie on this request's response. */
+  sessionCookie?: SessionCookieControl;
 }
 
 /** The context of a request that passed authentication: services that touch tenant data take this. */

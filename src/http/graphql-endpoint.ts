@@ -36,14 +36,18 @@ function checkQueryOf(body: unknown, search: string, check: (query: string) => G
   return typeof query === "string" ? check(query) : null;
 }
 
+/** KEYWAY_TRUST_PROXY as proxy-addr's trust function: is the proxy at `address`, `hop` steps away, believed? */
+export function proxyTrust(trust: Config["trustProxy"]): (address: string, hop: number) => boolean {
+  return trust === true
+    ? () => true
+    : typeof trust === "number"
+      ? (_address: string, hop: number) => hop < trust
+      : proxyAddr.compile(trust === false ? [] : trust.split(",").map((part) => part.trim()));
+}
+
 /** The client's address: the socket's, or with KEYWAY_TRUST_PROXY the one the trusted proxies forwarded. */
 export function clientAddress(trust: Config["trustProxy"]): (req: IncomingMessage) => string {
-  const trusted =
-    trust === true
-      ? () => true
-      : typeof trust === "number"
-        ? (_address: string, hop: number) => hop < trust
-        : proxyAddr.compile(trust === false ? [] : trust.split(",").map((part) => part.trim()));
+  const trusted = proxyTrust(trust);
   return (req) => proxyAddr(req, trusted);
 }
 

@@ -11,6 +11,7 @@ import {
   InviteUserInput,
   LoginInput,
   RemoveUserInput,
+  Session,
   SessionPayload,
   SignUpInput,
   UpdateUserRoleInput,
@@ -20,28 +21,37 @@ import {
   UserMembershipPayload,
 } from "../schema/users.js";
 
+/** With `useCookie`, the token goes into the HttpOnly cookie (written by the HTTP layer) and not into the answer. */
+function deliverSession(ctx: RequestContext, useCookie: boolean | null | undefined, session: Session): Session {
+  if (!useCookie || session.token === null) return session;
+  ctx.sessionCookie?.set(session.token, session.expiresAt);
+  return Object.assign(new Session(), session, { token: null });
+}
+
 @Resolver()
 export class UserResolver {
   constructor(private readonly services: Services) {}
 
   @Mutation(() => SessionPayload, { description: "Creates an organization and its first user (ADMIN in TEST and LIVE). Needs no credentials." })
-  signUp(@Arg("input") input: SignUpInput, @Ctx() ctx: RequestContext): Promise<typeof SessionPayload> {
-    return this.services.users.signUp(ctx, input);
+  async signUp(@Arg("input") input: SignUpInput, @Ctx() ctx: RequestContext): Promise<typeof SessionPayload> {
+    return deliverSession(ctx, input.useCookie, await this.services.users.signUp(ctx, input));
   }
 
   @Mutation(() => SessionPayload, { description: "Needs no credentials. Failed attempts are limited per email and per IP (RATE_LIMITED)." })
-  login(@Arg("input") input: LoginInput, @Ctx() ctx: RequestContext): Promise<typeof SessionPayload> {
-    return this.services.users.login(ctx, input.email, input.password);
+  async login(@Arg("input") input: LoginInput, @Ctx() ctx: RequestContext): Promise<typeof SessionPayload> {
+    return deliverSession(ctx, input.useCookie, await this.services.users.login(ctx, input.email, input.password));
   }
 
   @Mutation(() => Boolean, { description: "Ends the calling session everywhere at once; false when the request carries no session." })
-  logout(@Ctx() ctx: RequestContext): Promise<boolean> {
-    return this.services.users.logout(ctx);
+  async logout(@Ctx() ctx: RequestContext): Promise<boolean> {
+    const ended = await this.services.users.logout(ctx);
+    ctx.sessionCookie?.clear();
+    return ended;
   }
 
   @Mutation(() => SessionPayload, { description: "Needs no credentials: the token is the proof. Returns a session of the new member." })
-  acceptInvitation(@Arg("input") input: AcceptInvitationInput, @Ctx() ctx: RequestContext): Promise<typeof SessionPayload> {
-    return this.services.users.acceptInvitation(ctx, input.token, input.password, input.name);
+  async acceptInvitation(@Arg("input") input: AcceptInvitationInput, @Ctx() ctx: RequestContext): Promise<typeof SessionPayload> {
+    return deliverSession(ctx, input.useCookie, await this.services.users.acceptInvitation(ctx, input.token, input.password, input.name));
   }
 
   @Authorized("users:write")

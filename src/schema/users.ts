@@ -15,8 +15,11 @@ const PASSWORD_MAX_CHARS = 200;
 
 @ObjectType({ description: "A dashboard login. Send `token` as `Authorization: Bearer <token>`." })
 export class Session {
-  @Field()
-  token: string;
+  @Field(() => String, {
+    nullable: true,
+    description: "Null when the session was asked for with `useCookie: true`: the token is then only in the HttpOnly cookie.",
+  })
+  token: string | null;
 
   @Field({ description: "Absolute end of the session (12 h after login by default), whatever the activity." })
   expiresAt: Date;
@@ -47,6 +50,13 @@ export class SignUpInput {
   @IsOptional()
   @MaxLength(100)
   name?: string | null;
+
+  @Field(() => Boolean, {
+    nullable: true,
+    defaultValue: false,
+    description: "Keep the session token out of JavaScript: the response sets it as an HttpOnly, SameSite=Strict cookie and `Session.token` is null.",
+  })
+  useCookie?: boolean | null;
 }
 
 @InputType()
@@ -58,6 +68,13 @@ export class LoginInput {
   @Field()
   @MaxLength(PASSWORD_MAX_CHARS)
   password: string;
+
+  @Field(() => Boolean, {
+    nullable: true,
+    defaultValue: false,
+    description: "Keep the session token out of JavaScript: the response sets it as an HttpOnly, SameSite=Strict cookie and `Session.token` is null.",
+  })
+  useCookie?: boolean | null;
 }
 
 @InputType()
@@ -89,6 +106,13 @@ export class AcceptInvitationInput {
   @IsOptional()
   @MaxLength(100)
   name?: string | null;
+
+  @Field(() => Boolean, {
+    nullable: true,
+    defaultValue: false,
+    description: "Keep the session token out of JavaScript: the response sets it as an HttpOnly, SameSite=Strict cookie and `Session.token` is null.",
+  })
+  useCookie?: boolean | null;
 }
 
 @InputType()
