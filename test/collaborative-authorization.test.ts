@@ -1,7 +1,7 @@
 import { Webhook } from "standardwebhooks";
 import type { GraphQLClient } from "graphql-request";
 import { APIKeyRole, Environment, Plan } from "../src/entities/enums";
-import { Answer, Behaviour, Receiver, ReceivedRequest } from "./helpers/receiver";
+import { Answer, Behaviour, isDecisionRequest, Receiver, ReceivedRequest } from "./helpers/receiver";
 import { bearer, startTestServer, TestServer } from "./helpers/server";
 import { waitFor } from "./helpers/wait";
 import { decodeId } from "../src/schema/ids";
@@ -39,7 +39,6 @@ const failWith500: Behaviour = { status: 500, body: "internal error" };
 const garbage: Behaviour = { status: 200, body: "<html>not json</html>" };
 const verified: Behaviour = { status: 200, body: "ok" };
 
-const isDecision = (request: ReceivedRequest) => request.json?.type === "COLLABORATIVE_AUTHORIZATION_REQUEST";
 
 let server: TestServer;
 let endpoint: Receiver;
@@ -57,7 +56,7 @@ beforeAll(async () => {
   server = await startTestServer({ KEYWAY_COLLAB_TIMEOUT_MS: "15000" }, { dnsLookup });
   endpoint = await Receiver.start();
   endpoint.otherwise = (request) => {
-    const behaviour = isDecision(request) ? decision : verification;
+    const behaviour = isDecisionRequest(request) ? decision : verification;
     return typeof behaviour === "function" ? behaviour(request) : behaviour;
   };
 });
@@ -72,7 +71,7 @@ beforeEach(() => {
 
 /** Decision requests received on a path. */
 function decisions(path: string): ReceivedRequest[] {
-  return endpoint.to(path).filter(isDecision);
+  return endpoint.to(path).filter(isDecisionRequest);
 }
 
 async function result(client: GraphQLClient, mutation: string, input: Record<string, unknown>): Promise<any> {

@@ -1,7 +1,8 @@
 import AxeBuilder from "@axe-core/playwright";
 import type { Browser, Page } from "playwright-core";
 import { keyRow, launchBrowser, newDashboardPage, screenshot, signIn, switchEnvironment, until } from "./helpers/dashboard";
-import { Receiver, waitFor } from "./helpers/receiver";
+import { Receiver } from "./helpers/receiver";
+import { waitFor } from "./helpers/wait";
 import { startTestServer, TestServer } from "./helpers/server";
 
 // Every route passes an automated accessibility check (axe) with no serious or critical violation,
@@ -31,7 +32,7 @@ beforeAll(async () => {
     `mutation { addCollaborativeAuthorizationEndpoint(input: { name: "Risk engine", uri: "http://127.0.0.1:9/decide" }) { __typename } }`,
   );
   await server.admin.request(`mutation { simulateCollaborativeAuthorization(input: { amount: 1250, currencyCode: "USD" }) { __typename } }`);
-  await waitFor("a delivery", () => receiver.to("a11y").find((r) => r.json.type === "API_KEY_CREATED"));
+  await waitFor(() => receiver.to("a11y").find((r) => r.json.type === "API_KEY_CREATED"), 30_000, "a delivery");
   const events = await server.admin.request<any>(`{ organizations { notificationEvents(first: 1, filterBy: { name: [API_KEY_CREATED] }) { edges { node { id } } } } }`);
   eventId = events.organizations[0].notificationEvents.edges[0].node.id;
 });

@@ -1,7 +1,7 @@
 import type { Browser } from "playwright-core";
 import { launchBrowser, newDashboardPage, screenshot, signIn, until, untilText } from "./helpers/dashboard";
-import { approve, DecisionEndpoint } from "./helpers/decision-endpoint";
-import { Receiver, waitFor } from "./helpers/receiver";
+import { approvingEndpoint, isDecisionRequest, Receiver } from "./helpers/receiver";
+import { waitFor } from "./helpers/wait";
 import { startTestServer, TestServer } from "./helpers/server";
 
 // Webhooks, collaborative authorization and the team, clicked through in a real browser.
@@ -9,13 +9,13 @@ import { startTestServer, TestServer } from "./helpers/server";
 let server: TestServer;
 let browser: Browser;
 let receiver: Receiver;
-let endpoint: DecisionEndpoint;
+let endpoint: Receiver;
 
 beforeAll(async () => {
   server = await startTestServer({ KEYWAY_RETRY_SCHEDULE: "0,200ms" });
   browser = await launchBrowser();
   receiver = await Receiver.start();
-  endpoint = await new DecisionEndpoint().start();
+  endpoint = await approvingEndpoint();
 });
 afterAll(async () => {
   await browser?.close();
@@ -43,7 +43,7 @@ describe("webhooks", () => {
     expect(receiver.to("hooks")[0].json.type).toBe("NOTIFICATION_ACTIVATION");
 
     await server.admin.request(CREATE, { input: { secretKey: { name: "webhook-trigger" } } });
-    const delivered = await waitFor("the API_KEY_CREATED delivery", () => receiver.to("hooks").find((r) => r.json.type === "API_KEY_CREATED"));
+    const delivered = await waitFor(() => receiver.to("hooks").find((r) => r.json.type === "API_KEY_CREATED"), 30_000, "the API_KEY_CREATED delivery");
     await until("the event on the target page", async () => {
       await page.getByRole("button", { name: "Refresh" }).click();
       return (await page.getByTestId("target-event").filter({ hasText: "API key created" }).locator('[data-status="SUCCESS"]').count()) > 1;
@@ -62,7 +62,7 @@ describe("webhooks", () => {
     await untilText(attempts, "My backend");
     expect(await attempts.getByRole("row").count()).toBe(2);
     await page.getByRole("button", { name: "Replay" }).click();
-    await waitFor("the replayed delivery", () => receiver.to("hooks").filter((r) => r.json.type === "API_KEY_CREATED").length === 2 || undefined);
+    await waitFor(() => receiver.to("hooks").filter((r) => r.json.type === "API_KEY_CREATED").length === 2 || undefined, 30_000, "the replayed delivery");
     const replays = receiver.to("hooks").filter((r) => r.json.type === "API_KEY_CREATED");
     expect(replays[1].headers["webhook-id"]).toBe(delivered.headers["webhook-id"]);
     await until("the second attempt on the page", async () => (await attempts.getByRole("row").count()) === 3);
@@ -84,14 +84,13 @@ describe("webhooks", () => {
 
 describe("collaborative authorization", () => {
   it("adds an endpoint, activates it with the verification result, and shows a simulated decision", async () => {
-    endpoint.decision = approve;
     const { page } = await newDashboardPage(browser, server);
     await signIn(page);
     await page.getByRole("link", { name: "Collaborative authorization" }).click();
     await page.getByRole("button", { name: "Add endpoint" }).click();
     const dialog = page.getByRole("dialog", { name: "Add endpoint" });
     await dialog.getByLabel("Name").fill("Risk engine");
-    await dialog.getByLabel("URL").fill(endpoint.url("/decide"));
+    await dialog.getByLabel("URL").fill(endpoint.target("/decide"));
     await dialog.getByRole("button", { name: "Add endpoint" }).click();
     const row = page.getByRole("table", { name: "Endpoints" }).getByRole("row").filter({ hasText: "Risk engine" });
     await row.locator('[data-status="PENDING_VERIFICATION"]').waitFor();
@@ -106,7 +105,7 @@ describe("collaborative authorization", () => {
     const decision = page.getByTestId("decision");
     await untilText(decision, "Decision: APPROVED");
     await untilText(decision, "decided by endpoint Risk engine");
-    expect(endpoint.messages("/decide")[0].json.transaction).toMatchObject({ amount: 4250, currencyCode: "USD", merchantName: "Corner Coffee" });
+    expect(endpoint.to("/decide").filter(isDecisionRequest)[0].json.transaction).toMatchObject({ amount: 4250, currencyCode: "USD", merchantName: "Corner Coffee" });
     await untilText(page.getByRole("table", { name: "Recent authorization requests" }), "Risk engine");
     await screenshot(page, "collaborative-authorization");
   });

@@ -15,9 +15,8 @@ import {
   SelectionSetNode,
 } from "graphql";
 import { EXAMPLE_OPERATIONS } from "../src/http/playground";
-import { DecisionEndpoint } from "./helpers/decision-endpoint";
 import { CorpusOperation, loadCorpus, normalize, readmeOperations } from "./helpers/operations";
-import { Receiver } from "./helpers/receiver";
+import { approvingEndpoint, Receiver } from "./helpers/receiver";
 import { connectionFields, introspect, nodeTypeOf } from "./helpers/schema-walk";
 import { loginAdminUser, mutate, SEED_ENV } from "./helpers/seed";
 import { ADMIN_EMAIL, ADMIN_PASSWORD, bearer, startTestServer, TestServer } from "./helpers/server";
@@ -35,7 +34,7 @@ const MEMBER_PASSWORD = "member-password-1";
 let server: TestServer;
 let schema: GraphQLSchema;
 let receiver: Receiver;
-let decisions: DecisionEndpoint;
+let decisions: Receiver;
 let adminSession: string;
 const seeded: Record<string, string> = {};
 
@@ -95,7 +94,7 @@ class Fixtures {
       case "receiver.url":
         return Promise.resolve(receiver.target(`r-${unique}`));
       case "decisions.url":
-        return Promise.resolve(decisions.url(`/d-${unique}`));
+        return Promise.resolve(decisions.target(`/d-${unique}`));
       case "key.id":
         return mutate(server, key, "createSecretAPIKey", CREATE_KEY, { input: { secretKey: { name: `Fixture ${unique}`, role: "ADMIN" } } }).then((k) => k.id);
       case "deactivatedKey.id":
@@ -105,7 +104,7 @@ class Fixtures {
       case "deactivatedTarget.id":
         return activeTarget(unique).then(async (id) => (await mutate(server, key, "deactivateNotificationTarget", TARGET_ACTION("deactivateNotificationTarget"), { id })).id);
       case "endpoint.id":
-        return mutate(server, key, "addCollaborativeAuthorizationEndpoint", ADD_ENDPOINT, { input: { name: `Fixture ${unique}`, uri: decisions.url(`/f-${unique}`) } }).then((e) => e.id);
+        return mutate(server, key, "addCollaborativeAuthorizationEndpoint", ADD_ENDPOINT, { input: { name: `Fixture ${unique}`, uri: decisions.target(`/f-${unique}`) } }).then((e) => e.id);
       case "invitation.token":
         return mutate(server, adminSession, "inviteUser", INVITE, { input: { email: `invited-${unique}@example.test`, role: "SUPPORT" } }).then((i) => i.token);
       case "member.userId":
@@ -167,7 +166,7 @@ beforeAll(async () => {
   server = await startTestServer(SEED_ENV);
   schema = await introspect(server);
   receiver = await Receiver.start();
-  decisions = await new DecisionEndpoint().start();
+  decisions = await approvingEndpoint();
   adminSession = await loginAdminUser(server);
   // A little of everything, so that pages have rows and detail pages something to show.
   const fixtures = new Fixtures();
@@ -177,7 +176,7 @@ beforeAll(async () => {
   }
   await member(`seed-${fixtures.unique}`);
   await mutate(server, adminSession, "inviteUser", INVITE, { input: { email: `seed-pending@example.test`, role: "SUPPORT" } });
-  await mutate(server, server.adminKey, "addCollaborativeAuthorizationEndpoint", ADD_ENDPOINT, { input: { name: "Seed endpoint", uri: decisions.url("/seed") } });
+  await mutate(server, server.adminKey, "addCollaborativeAuthorizationEndpoint", ADD_ENDPOINT, { input: { name: "Seed endpoint", uri: decisions.target("/seed") } });
   await server.post(`mutation { simulateCollaborativeAuthorization(input: { amount: 100, currencyCode: "USD" }) { __typename } }`, {}, bearer(server.adminKey));
   seeded.eventId = await waitFor(async () => {
     const { body } = await server.post(

@@ -4,7 +4,7 @@ import { createServer, Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { APIKeyRole, Environment } from "../src/entities/enums";
 import { OutboundHttp } from "../src/services/outbound-http";
-import { waitFor } from "./helpers/receiver";
+import { waitFor } from "./helpers/wait";
 import { bearer, startTestServer, TestServer } from "./helpers/server";
 
 /**
@@ -243,7 +243,7 @@ describe("SSRF at connect time (the resolved address)", () => {
     const ids = added.map((result) => result.body.data.addWebhookNotificationTarget.id as string);
     const messages = await Promise.all(
       ids.map((id) =>
-        waitFor(`activation of ${id}`, async () => {
+        waitFor(async () => {
           const result = await server.post(
             `query($id: ID!) { node(id: $id) { ... on WebhookNotificationTarget { status deliveryAttempts { edges { node { errorMessage } } } } } }`,
             { id },
@@ -251,7 +251,7 @@ describe("SSRF at connect time (the resolved address)", () => {
           );
           const node = result.body.data.node;
           return node.status === "ACTIVATION_FAILED" && node.deliveryAttempts.edges[0].node.errorMessage;
-        }),
+        }, 30_000, `activation of ${id}`),
       ),
     );
     figures.connectTime += messages.length;

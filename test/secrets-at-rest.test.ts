@@ -10,8 +10,8 @@ import { App } from "../src/app";
 import { ConfigError, loadConfig, parseEncryptionKeys } from "../src/config";
 import { keyIdOf, SEALED_COLUMNS, SecretBox } from "../src/db/secret-box";
 import { RunningServer, startServer } from "../src/server";
-import { DecisionEndpoint } from "./helpers/decision-endpoint";
-import { Receiver, waitFor } from "./helpers/receiver";
+import { approvingEndpoint, isDecisionRequest, Receiver } from "./helpers/receiver";
+import { waitFor } from "./helpers/wait";
 import { ADMIN_EMAIL, ADMIN_PASSWORD, createDatabase } from "./helpers/server";
 import { LOGIN } from "./helpers/users";
 
@@ -83,34 +83,34 @@ let counter = 0;
  * endpoint (verification and decision verified), a shared secret and its rotation (JWTs
  * signed with both authenticate), and a login.
  */
-async function writeEverySecret(post: Post, receiver: Receiver, endpoint: DecisionEndpoint): Promise<Plaintexts> {
+async function writeEverySecret(post: Post, receiver: Receiver, endpoint: Receiver): Promise<Plaintexts> {
   const name = `r${++counter}`;
   const added = (await post(ADD_TARGET, { input: { name: `Target ${name}`, uri: receiver.target(name), subscriptions: ["API_KEY_CREATED"] } })).body.data
     .addWebhookNotificationTarget;
   expect(added.__typename).toBe("WebhookNotificationTarget");
   const first: string = added.signingKeys[0].secret;
   expect(first).toMatch(/^whsec_/);
-  await waitFor("activation", async () => (await post(TARGET, { id: added.id })).body.data.node.status === "ACTIVE");
+  await waitFor(async () => (await post(TARGET, { id: added.id })).body.data.node.status === "ACTIVE", 30_000, "activation");
   expect(verifies(first, receiver.to(name)[0])).toBe(true);
 
   const rotated = (await post(ROTATE_KEY, { input: { targetId: added.id } })).body.data.rotateNotificationTargetSigningKey;
   const second: string = rotated.signingKeys[0].secret;
   expect(rotated.signingKeys.map((key: { secret: string }) => key.secret)).toEqual([second, first]);
   expect((await post(CREATE_KEY)).body.data.createSecretAPIKey.__typename).toBe("APIKey");
-  const delivery = await waitFor("delivery", () => receiver.to(name).find((request) => request.json.type === "API_KEY_CREATED"));
+  const delivery = await waitFor(() => receiver.to(name).find((request) => request.json.type === "API_KEY_CREATED"), 30_000, "delivery");
   expect(verifies(second, delivery) && verifies(first, delivery)).toBe(true);
 
   const path = `/${name}`;
-  const addedEndpoint = (await post(ADD_ENDPOINT, { input: { name: `Endpoint ${name}`, uri: endpoint.url(path) } })).body.data
+  const addedEndpoint = (await post(ADD_ENDPOINT, { input: { name: `Endpoint ${name}`, uri: endpoint.target(path) } })).body.data
     .addCollaborativeAuthorizationEndpoint;
   expect(addedEndpoint.__typename).toBe("CollaborativeAuthorizationEndpoint");
   const endpointSecret: string = addedEndpoint.signingKeys[0].secret;
   const activated = (await post(ACTIVATE_ENDPOINT, { input: { endpointId: addedEndpoint.id } })).body.data.activateCollaborativeAuthorizationEndpoint;
   expect(activated.status).toBe("ACTIVE");
-  expect(verifies(endpointSecret, endpoint.messages(path, true)[0])).toBe(true);
+  expect(verifies(endpointSecret, endpoint.to(path)[0])).toBe(true);
   const decided = (await post(SIMULATE)).body.data.simulateCollaborativeAuthorization;
   expect(decided).toEqual({ __typename: "CollaborativeAuthorizationRequest", responseCode: "APPROVED", decidedBy: "ENDPOINT" });
-  expect(verifies(endpointSecret, endpoint.messages(path)[0])).toBe(true);
+  expect(verifies(endpointSecret, endpoint.to(path).filter(isDecisionRequest)[0])).toBe(true);
 
   const previousShared: string = (await post(SHARED)).body.data.organizations[0].sharedSecret.secret;
   const shared: string = (await post(ROTATE_SHARED)).body.data.rotateSharedSecret.secret;
@@ -259,7 +259,7 @@ function serve(databaseUrl: string, env: Record<string, string>): Promise<{ chil
 }
 
 let receiver: Receiver;
-let endpoint: DecisionEndpoint;
+let endpoint: Receiver;
 const databases: Array<{ url: string; drop: () => Promise<void> }> = [];
 const folders: string[] = [];
 
@@ -277,7 +277,7 @@ function folder(): string {
 
 beforeAll(async () => {
   receiver = await Receiver.start();
-  endpoint = await new DecisionEndpoint().start();
+  endpoint = await approvingEndpoint();
 });
 afterAll(async () => {
   await receiver?.stop();

@@ -101,3 +101,15 @@ export class Receiver {
 function pathOf(name: string): string {
   return name.startsWith("/") ? name : `/${name}`;
 }
+
+/** Whether a request is a collaborative-authorization decision request (not an endpoint's verification). */
+export function isDecisionRequest(request: ReceivedRequest): boolean {
+  return request.json?.type === "COLLABORATIVE_AUTHORIZATION_REQUEST";
+}
+
+/** A collaborative-authorization endpoint that answers its verification 200 and approves every decision. */
+export async function approvingEndpoint(): Promise<Receiver> {
+  const endpoint = await Receiver.start();
+  endpoint.otherwise = (request) => (isDecisionRequest(request) ? { status: 200, body: JSON.stringify({ responseCode: "APPROVED" }) } : 200);
+  return endpoint;
+}

@@ -1,5 +1,4 @@
-import { Receiver } from "./receiver";
-import { DecisionEndpoint } from "./decision-endpoint";
+import { approvingEndpoint, Receiver } from "./receiver";
 import { ADMIN_EMAIL, ADMIN_PASSWORD, bearer, TestServer } from "./server";
 import { waitFor } from "./wait";
 
@@ -21,7 +20,7 @@ export interface Seeded {
   /** An event delivered more than `rows` times to the rich target. */
   richEventId: string;
   receiver: Receiver;
-  decisions: DecisionEndpoint;
+  decisions: Receiver;
   stop(): Promise<void>;
 }
 
@@ -81,7 +80,7 @@ export async function seed(server: TestServer, rows: number): Promise<Seeded> {
   const adminSession = await loginAdminUser(server);
   const key = adminSession;
   const receiver = await Receiver.start();
-  const decisions = await new DecisionEndpoint().start();
+  const decisions = await approvingEndpoint();
 
   // The rich target hears every key event from here on.
   const rich = await mutate(server, key, "addWebhookNotificationTarget", ADD_TARGET, {
@@ -154,7 +153,7 @@ export async function seed(server: TestServer, rows: number): Promise<Seeded> {
   // Collaborative authorization: many endpoints, one active, decisions by it and by the stand-in.
   const endpoints = await inBatches(Array.from({ length: rows }, (_, i) => i), 8, (i) =>
     mutate(server, key, "addCollaborativeAuthorizationEndpoint", ADD_ENDPOINT, {
-      input: { name: `Seeded endpoint ${String(i).padStart(3, "0")}`, uri: decisions.url(`/e${i}`), standInDecision: i % 2 ? "APPROVE" : "DECLINE" },
+      input: { name: `Seeded endpoint ${String(i).padStart(3, "0")}`, uri: decisions.target(`/e${i}`), standInDecision: i % 2 ? "APPROVE" : "DECLINE" },
     }),
   );
   await mutate(server, key, "simulateCollaborativeAuthorization", SIMULATE, { input: { amount: 100, currencyCode: "USD" } });
