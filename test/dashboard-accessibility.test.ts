@@ -110,9 +110,9 @@ describe("accessibility", () => {
     for (let i = 0; i < 80; i++) {
       await page.keyboard.press("Tab");
       const name = await page.evaluate(() => {
-        const element = document.activeElement as HTMLElement | null;
-        if (!element || element === document.body) return "";
-        const labelled = element.getAttribute("aria-label") ?? (element.id ? document.querySelector(`label[for="${element.id}"]`)?.textContent : null);
+        const element = (globalThis as any).document.activeElement as any;
+        if (!element || element === (globalThis as any).document.body) return "";
+        const labelled = element.getAttribute("aria-label") ?? (element.id ? (globalThis as any).document.querySelector(`label[for="${element.id}"]`)?.textContent : null);
         return (labelled ?? element.textContent ?? "").trim();
       });
       if (name) reached.add(name);
@@ -139,7 +139,7 @@ describe("accessibility", () => {
     await page.keyboard.press("Enter");
     await page.getByRole("dialog", { name: "Create API key" }).waitFor();
     const nameField = page.getByRole("dialog", { name: "Create API key" }).getByRole("textbox", { name: /^Name/ });
-    await until("the name field focused", () => nameField.evaluate((element) => element === document.activeElement));
+    await until("the name field focused", () => nameField.evaluate((element) => element === (globalThis as any).document.activeElement));
     await page.keyboard.type("keyboard-made");
     await page.keyboard.press("Enter");
     await page.getByTestId("revealed-key").waitFor();
@@ -152,7 +152,7 @@ describe("accessibility", () => {
     await page.keyboard.press("Enter");
     await page.getByRole("menuitem", { name: "Modify" }).waitFor();
     await page.keyboard.press("ArrowDown");
-    await until("Modify focused", () => page.getByRole("menuitem", { name: "Modify" }).evaluate((element) => element === document.activeElement));
+    await until("Modify focused", () => page.getByRole("menuitem", { name: "Modify" }).evaluate((element) => element === (globalThis as any).document.activeElement));
     await page.keyboard.press("Enter");
     const dialog = page.getByRole("dialog", { name: /Modify API key keyboard-made/ });
     await dialog.waitFor();

@@ -62,7 +62,7 @@ describe("[000] create a key, copy it once, revoke it", () => {
     await screenshot(page, "api-keys-created");
     await page.getByRole("button", { name: "Copy key" }).click();
     await untilText(page.getByRole("button", { name: "Copied", exact: true }), "Copied");
-    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(key);
+    expect(await page.evaluate(() => (globalThis as any).navigator.clipboard.readText())).toBe(key);
     await page.getByRole("button", { name: "I've copied my key" }).click();
     await revealed.waitFor({ state: "detached" });
 
@@ -188,7 +188,7 @@ describe("[002] pagination, activate and deactivate, delete", () => {
     await row.getByRole("button", { name: "Deactivate", exact: true }).click();
     const activate = row.getByRole("button", { name: "Activate", exact: true });
     await activate.waitFor();
-    const [r, g, b] = (await activate.evaluate((element) => getComputedStyle(element).backgroundColor)).match(/\d+/g)!.map(Number);
+    const [r, g, b] = (await activate.evaluate((element) => (globalThis as any).getComputedStyle(element).backgroundColor)).match(/\d+/g)!.map(Number);
     expect(g).toBeGreaterThan(r + 40);
     expect(g).toBeGreaterThan(b + 40);
     expect(await callWith(keys[24])).toBe(401);
@@ -302,7 +302,7 @@ describe("the environment switch", () => {
     await keyRow(page, "only-in-live").waitFor();
     expect(await keyRow(page, "only-in-test").count()).toBe(0);
     // Unmistakable: the header turns red.
-    const [red, green] = (await page.getByRole("banner").evaluate((element) => getComputedStyle(element).backgroundColor)).match(/\d+/g)!.map(Number);
+    const [red, green] = (await page.getByRole("banner").evaluate((element) => (globalThis as any).getComputedStyle(element).backgroundColor)).match(/\d+/g)!.map(Number);
     expect(red).toBeGreaterThan(120);
     expect(green).toBeLessThan(60);
     await screenshot(page, "api-keys-live");
