@@ -10,6 +10,8 @@ import { UsageRecorder } from "./auth/usage-recorder.js";
 import type { Config } from "./config.js";
 import { ChangeListener } from "./db/change-listener.js";
 import { createDataSource, migrate } from "./db/data-source.js";
+import { EncryptionStart, prepareEncryption } from "./db/encryption-at-rest.js";
+import { SecretBox } from "./db/secret-box.js";
 import { startWorker } from "./jobs/worker.js";
 import { TASKS } from "./jobs/task-names.js";
 import { createTaskList } from "./jobs/tasks.js";
@@ -36,6 +38,8 @@ export interface Services {
   config: Config;
   logger: Logger;
   dataSource: DataSource;
+  /** Encrypts and decrypts the secrets stored in the database. */
+  secretBox: SecretBox;
   transactions: Transactions;
   passwords: PasswordHasher;
   apiKeyAuthenticator: ApiKeyAuthenticator;
@@ -70,6 +74,8 @@ export interface AppOptions {
  */
 export class App {
   private stops: Array<() => Promise<void>> = [];
+  /** What the last migrate() did about encryption at rest (a generated key file, re-encrypted values). */
+  encryption: EncryptionStart | null = null;
 
   private constructor(
     readonly services: Services,
@@ -92,21 +98,24 @@ export class App {
     await dataSource.initialize();
     stops.unshift(() => dataSource.destroy());
 
+    // Keys from KEYWAY_ENCRYPTION_KEY or the data folder's key file; migrate() checks them against the database.
+    const secretBox = new SecretBox({ configured: config.encryptionKeys, keyFile: SecretBox.keyFileIn(config.dataDir) });
     const transactions = new Transactions(dataSource, config);
     const passwords = new PasswordHasher(config.bcryptCost);
     const apiKeyAuthenticator = new ApiKeyAuthenticator(dataSource, config.keyPrefix, config.keyCacheTtlMs, logger);
     const usage = new UsageRecorder(dataSource, config.usageFlushIntervalMs, logger);
-    const sessionTokens = new SessionTokens(dataSource, config.session.secret);
+    const sessionTokens = new SessionTokens(dataSource, config.session.secret, secretBox);
     const sessions = new SessionService(sessionTokens, config.session);
     const attemptLimits = new AttemptLimits(dataSource, config);
     const outboundHttp = new OutboundHttp(config.allowPrivateUrls, options.dnsLookup);
-    const signingKeys = new SigningKeyService(transactions);
+    const signingKeys = new SigningKeyService(transactions, secretBox);
     const notificationTargets = new NotificationTargetService(config, transactions, outboundHttp, signingKeys);
     const metrics = new Metrics(apiKeyAuthenticator, dataSource);
     const services: Services = {
       config,
       logger,
       dataSource,
+      secretBox,
       transactions,
       passwords,
       apiKeyAuthenticator,
@@ -119,7 +128,7 @@ export class App {
       signingKeys,
       attemptLimits,
       sessions,
-      sharedSecrets: new SharedSecretService(transactions, config.keyPrefix),
+      sharedSecrets: new SharedSecretService(transactions, config.keyPrefix, secretBox),
       auditLog: new AuditLogService(transactions),
       metrics,
       collaborativeAuthorization: new CollaborativeAuthorizationService(config, transactions, outboundHttp, signingKeys),
@@ -127,7 +136,7 @@ export class App {
       notificationEvents: new NotificationEventService(config, dataSource, transactions),
       deliveries: new DeliveryService(config, dataSource, transactions, outboundHttp, signingKeys, notificationTargets, logger, metrics),
     };
-    services.authenticator.useTokenAuthenticator(new JwtAuthenticator(dataSource, sessionTokens, apiKeyAuthenticator, usage, config.session));
+    services.authenticator.useTokenAuthenticator(new JwtAuthenticator(dataSource, sessionTokens, apiKeyAuthenticator, usage, config.session, secretBox));
     services.authenticator.useAttemptLimits(attemptLimits);
     stops.unshift(async () => outboundHttp.close());
     const app = new App(services, databaseUrl);
@@ -135,9 +144,23 @@ export class App {
     return app;
   }
 
+  /**
+   * Migrations, then encryption at rest: the key is checked against the database (a missing
+   * or wrong one is a ConfigError), generated when there is none, and plaintext or old-key
+   * secrets are encrypted under the current key.
+   */
   async migrate(): Promise<string[]> {
-    const ran = await migrate(this.services.dataSource);
+    const { dataSource, secretBox, logger } = this.services;
+    const ran = await migrate(dataSource);
     await runWorkerMigrations({ connectionString: this.databaseUrl, logger: new WorkerLogger(() => () => {}) });
+    const encryption = await prepareEncryption(dataSource, secretBox);
+    this.encryption = encryption;
+    if (encryption.generatedKeyFile) {
+      logger.warn({ keyFile: encryption.generatedKeyFile, keyId: encryption.keyId }, "generated the encryption key of stored secrets; back it up");
+    }
+    if (encryption.reencrypted > 0 || encryption.retiredKeyIds.length > 0) {
+      logger.info({ keyId: encryption.keyId, values: encryption.reencrypted, retiredKeyIds: encryption.retiredKeyIds }, "stored secrets encrypted with the current key");
+    }
     return ran;
   }
 

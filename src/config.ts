@@ -21,6 +21,8 @@ export interface Config {
   usageFlushIntervalMs: number;
   expirySweepIntervalSeconds: number;
   expiringSoonDays: number;
+  /** KEYWAY_ENCRYPTION_KEY: the key that encrypts stored secrets first, older ones after; null = the data folder's key file. */
+  encryptionKeys: Buffer[] | null;
   session: {
     secret: string | null;
     idleSeconds: number;
@@ -40,6 +42,8 @@ export interface Config {
   /** Which environments may reach private and loopback addresses: "none", "test" or "all". */
   allowPrivateUrls: PrivateUrlPolicy;
   playground: boolean;
+  /** Who may query __schema and __type: everyone, authenticated callers only, or no one. */
+  introspection: IntrospectionPolicy;
   webhooks: {
     retryScheduleMs: number[];
     timeoutMs: number;
@@ -59,6 +63,8 @@ export interface Config {
     maxDepth: number;
     maxAliases: number;
     maxCost: number;
+    maxTokens: number;
+    maxFragments: number;
   };
   workerConcurrency: number;
   /** Each job-queue process records that it is alive this often… */
@@ -68,6 +74,7 @@ export interface Config {
 }
 
 export type PrivateUrlPolicy = "none" | "test" | "all";
+export type IntrospectionPolicy = "all" | "authenticated" | "none";
 
 export class ConfigError extends Error {}
 
@@ -109,6 +116,27 @@ export function parseDurationList(name: string, raw: string): number[] {
   });
 }
 
+/**
+ * Encryption keys of secrets at rest: comma-separated, each 32 bytes as 64 hex digits or
+ * base64 (standard or URL-safe). The first encrypts; the others only decrypt (rotation).
+ * Errors never repeat the value: it is a secret.
+ */
+export function parseEncryptionKeys(source: string, raw: string): Buffer[] {
+  const parts = raw.split(",").map((part) => part.trim());
+  return parts.map((part, i) => {
+    const where = parts.length > 1 ? ` (key ${i + 1} of ${parts.length})` : "";
+    const key = /^[0-9a-fA-F]{64}$/.test(part)
+      ? Buffer.from(part, "hex")
+      : /^[A-Za-z0-9+/_-]{43}=?$/.test(part)
+        ? Buffer.from(part, "base64")
+        : null;
+    if (!key || key.length !== 32) {
+      throw new ConfigError(`${source} must be 32 bytes as 64 hex digits or base64 (openssl rand -base64 32), comma-separated for rotation${where}`);
+    }
+    return key;
+  });
+}
+
 /** Express's "trust proxy": a hop count, true/false, or addresses and names like "loopback, 10.0.0.0/8". */
 function trustProxy(raw: string | undefined): string | number | boolean {
   if (!raw) return false;
@@ -127,6 +155,10 @@ export function loadConfig(env: Env = process.env): Config {
   const privateUrls = (env.KEYWAY_ALLOW_PRIVATE_URLS || (production ? "none" : "test")) as PrivateUrlPolicy;
   if (!["none", "test", "all"].includes(privateUrls)) {
     throw new ConfigError(`KEYWAY_ALLOW_PRIVATE_URLS must be "none", "test" or "all", got "${privateUrls}"`);
+  }
+  const introspection = (env.KEYWAY_INTROSPECTION || (production ? "authenticated" : "all")) as IntrospectionPolicy;
+  if (!["all", "authenticated", "none"].includes(introspection)) {
+    throw new ConfigError(`KEYWAY_INTROSPECTION must be "all", "authenticated" or "none", got "${introspection}"`);
   }
   const bcryptCost = int(env, "KEYWAY_BCRYPT_COST", production ? 12 : 10, 4, 15);
   if (production && bcryptCost < 10) throw new ConfigError("KEYWAY_BCRYPT_COST must be at least 10 when NODE_ENV=production");
@@ -152,6 +184,7 @@ export function loadConfig(env: Env = process.env): Config {
     usageFlushIntervalMs: int(env, "KEYWAY_USAGE_FLUSH_MS", 1000, 10, 1000),
     expirySweepIntervalSeconds: int(env, "KEYWAY_EXPIRY_SWEEP_SECONDS", 60, 1),
     expiringSoonDays: int(env, "KEYWAY_EXPIRING_SOON_DAYS", 7, 1),
+    encryptionKeys: env.KEYWAY_ENCRYPTION_KEY ? parseEncryptionKeys("KEYWAY_ENCRYPTION_KEY", env.KEYWAY_ENCRYPTION_KEY) : null,
     session: {
       secret: sessionSecret,
       idleSeconds: int(env, "KEYWAY_SESSION_IDLE_SECONDS", 900, 1),
@@ -169,6 +202,7 @@ export function loadConfig(env: Env = process.env): Config {
     trustProxy: trustProxy(env.KEYWAY_TRUST_PROXY),
     allowPrivateUrls: privateUrls,
     playground: bool(env, "KEYWAY_PLAYGROUND", !production),
+    introspection,
     webhooks: {
       retryScheduleMs: parseDurationList(
         "KEYWAY_RETRY_SCHEDULE",
@@ -189,7 +223,19 @@ export function loadConfig(env: Env = process.env): Config {
       bodyBytes: 1024 * 1024,
       maxDepth: int(env, "KEYWAY_MAX_QUERY_DEPTH", 12, 1),
       maxAliases: int(env, "KEYWAY_MAX_QUERY_ALIASES", 30, 1),
-      maxCost: int(env, "KEYWAY_MAX_QUERY_COST", 5000, 1),
+      // Cost units are about one resolved field (schema/query-cost.ts). Measured with
+      // bench/query-cost.js (2 cores, compiled execution, CPU per request, Keyway + PostgreSQL):
+      //   admitted: 100 keys with every field 3,165 (22 ms + 1 ms); two such pages 6,323 (30 + 1.5 ms);
+      //             20 targets × 20 attempts, Highnote's list 8,575 (40 + 12.5 ms)
+      //   refused:  30 aliases × 100 keys 24,331 (74 + 11.5 ms, 234 KB);
+      //             100 events × 100 attempts { id } 71,712 (90 + 33 ms); 100 targets × 100 attempts 81,712 (105 + 42 ms, 744 KB)
+      // 20,000 admits every client operation with room to spare (2.3 × the largest) and refuses any
+      // 100 × 100 nested list: no request holds the event loop for much more than 50 ms of CPU.
+      maxCost: int(env, "KEYWAY_MAX_QUERY_COST", 20_000, 1),
+      // The largest client operations (the dashboard's, the introspection query) have a few hundred
+      // tokens; the limits stop documents that make graphql-js recurse past the stack (chained fragments).
+      maxTokens: int(env, "KEYWAY_MAX_QUERY_TOKENS", 10_000, 100),
+      maxFragments: int(env, "KEYWAY_MAX_QUERY_FRAGMENTS", 100, 1),
     },
     workerConcurrency: int(env, "KEYWAY_WORKER_CONCURRENCY", 10, 1),
     workerHeartbeatMs: int(env, "KEYWAY_WORKER_HEARTBEAT_MS", 5000, 10),

@@ -31,11 +31,15 @@ Starts the server on HOST:PORT (127.0.0.1:4000) with GraphQL at /graphql, the
 playground in a browser at /graphql, /healthz and /metrics. Without
 DATABASE_URL an embedded PostgreSQL keeps its data in KEYWAY_DATA_DIR
 (./.keyway). On an empty database it first creates an organization, an admin
-user and a TEST API key, and prints their secrets once. Stop with Ctrl-C.`,
+user and a TEST API key, and prints their secrets once. Stored secrets are
+encrypted with KEYWAY_ENCRYPTION_KEY or, when unset, a key generated once into
+KEYWAY_DATA_DIR/encryption.key: keep it safe. Stop with Ctrl-C.`,
   migrate: `Usage: keyway migrate
 
 Runs pending migrations against the configured database and exits. serve does
-this too; run it alone before starting several processes of a new version.`,
+this too; run it alone before starting several processes of a new version.
+It also encrypts stored secrets with the first key of KEYWAY_ENCRYPTION_KEY
+(rotation: "<new>,<old>") and says how many it re-encrypted.`,
   org: `Usage:
   keyway org create --name <name> [--plan FREE|PAID]   prints: id, plan, name
   keyway org set-plan --org <org_id> FREE|PAID
@@ -120,7 +124,25 @@ async function withApp<T>(config: Config, work: (app: App, migrated: string[]) =
 async function serve(config: Config): Promise<void> {
   const app = await openApp(config);
   const { logger } = app.services;
-  await app.migrate();
+  try {
+    await app.migrate();
+  } catch (error) {
+    await app.close();
+    throw error;
+  }
+  const generatedKeyFile = app.encryption?.generatedKeyFile;
+  if (generatedKeyFile) {
+    process.stdout.write(
+      [
+        "",
+        `Keyway generated the key that encrypts its stored secrets: ${generatedKeyFile}`,
+        "  Keep it safe and back it up, apart from database backups: without it the stored",
+        "  secrets cannot be read. Or set KEYWAY_ENCRYPTION_KEY to its contents.",
+        "",
+        "",
+      ].join("\n"),
+    );
+  }
   const created = await app.bootstrap();
   if (created) {
     // Printed to the terminal once, never logged: these are the only copies.
@@ -233,8 +255,12 @@ export async function main(argv: string[]): Promise<void> {
   }
   if (command === "migrate") {
     parseArgs(command, args, []);
-    const ran = await withApp(config, async (_app, migrated) => migrated);
+    const { ran, encryption } = await withApp(config, async (app, migrated) => ({ ran: migrated, encryption: app.encryption }));
     process.stdout.write(ran.length ? `Applied ${ran.length} migration(s): ${ran.join(", ")}\n` : "Migrations are up to date\n");
+    if (encryption && (encryption.reencrypted > 0 || encryption.retiredKeyIds.length > 0)) {
+      const retired = encryption.retiredKeyIds.length ? `; no longer used: key ${encryption.retiredKeyIds.join(", ")}` : "";
+      process.stdout.write(`Encrypted ${encryption.reencrypted} stored secret(s) with key ${encryption.keyId}${retired}\n`);
+    }
     return;
   }
   if (command === "org") return org(config, args);

@@ -1,7 +1,7 @@
 import { SignJWT } from "jose";
 import { startTestServer, TestServer } from "./helpers/server";
 import { APIKeyRole, Environment, UserRole } from "../src/entities/enums";
-import { encodeId } from "../src/schema/ids";
+import { decodeId, encodeId } from "../src/schema/ids";
 import { bearerHeaders, createUser, loginAdmin, post } from "./helpers/users";
 
 let server: TestServer;
@@ -119,7 +119,7 @@ describe("shared secret", () => {
       expect((await post(server, VIEWER, {}, bearerHeaders(await jwt(secret, keyId)))).status).toBe(200);
     }
     // Once the grace period is over, the old secret is refused.
-    await server.app.services.dataSource.query("UPDATE shared_secrets SET expires_at = now() WHERE secret = $1", [before.secret]);
+    await server.app.services.dataSource.query("UPDATE shared_secrets SET expires_at = now() WHERE id = $1", [decodeId("SharedSecret", before.id)]);
     expect((await post(server, VIEWER, {}, bearerHeaders(await jwt(before.secret, keyId)))).status).toBe(401);
     expect((await server.admin.request<any>(SECRET)).organizations[0].sharedSecret.previousSecretExpiresAt).toBeNull();
 

@@ -143,7 +143,7 @@ describe("sessions", () => {
       header = JSON.parse(Buffer.from(h, "base64url").toString());
       claims = JSON.parse(Buffer.from(p, "base64url").toString());
       const [row] = await server.app.services.dataSource.query("SELECT secret FROM session_secrets WHERE kid = $1", [header.kid]);
-      secret = new TextEncoder().encode(row.secret);
+      secret = new TextEncoder().encode(server.app.services.secretBox.open(row.secret, "session_secrets.secret"));
     });
 
     const refuse = async (forged: string) => {

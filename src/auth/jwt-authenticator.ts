@@ -1,6 +1,7 @@
 import { decodeJwt, errors, jwtVerify } from "jose";
 import type { DataSource } from "typeorm";
 import type { Config } from "../config.js";
+import type { SecretBox } from "../db/secret-box.js";
 import { ActorType, Environment, UserRole } from "../entities/enums.js";
 import { decodeId } from "../schema/ids.js";
 import type { ApiKeyAuthenticator } from "./api-key-authenticator.js";
@@ -45,6 +46,7 @@ export class JwtAuthenticator implements TokenAuthenticator {
     private readonly apiKeys: ApiKeyAuthenticator,
     private readonly usage: UsageRecorder,
     private readonly session: Config["session"],
+    private readonly box: SecretBox,
   ) {
     this.touchSeconds = Math.min(5, session.idleSeconds / 10);
   }
@@ -113,7 +115,7 @@ export class JwtAuthenticator implements TokenAuthenticator {
     let verified = false;
     for (const { secret } of secrets) {
       try {
-        const { payload } = await jwtVerify(token, new TextEncoder().encode(secret), {
+        const { payload } = await jwtVerify(token, new TextEncoder().encode(this.box.open(secret, "shared_secrets.secret")), {
           algorithms: ["HS256"],
           requiredClaims: ["exp", "iat", "sub"],
           clockTolerance: CLOCK_TOLERANCE_SECONDS,

@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import { decodeProtectedHeader, errors, jwtVerify, SignJWT } from "jose";
 import type { DataSource } from "typeorm";
+import type { SecretBox } from "../db/secret-box.js";
 import { unauthenticated } from "./request-context.js";
 
 const ISSUER = "keyway";
@@ -24,7 +25,8 @@ export interface SessionClaims {
  * secret is KEYWAY_SESSION_SECRET (kid = a hash of it) or, when unset, one
  * generated on first use and stored in `session_secrets` so every process and
  * every restart share it. Stored secrets keep verifying when a configured one
- * takes over, so setting KEYWAY_SESSION_SECRET later logs nobody out.
+ * takes over, so setting KEYWAY_SESSION_SECRET later logs nobody out. Stored
+ * secrets are encrypted (the box) and decrypted once per process, into the keyring.
  */
 export class SessionTokens {
   private keyring: Promise<Keyring> | null = null;
@@ -32,6 +34,7 @@ export class SessionTokens {
   constructor(
     private readonly dataSource: DataSource,
     private readonly configuredSecret: string | null,
+    private readonly box: SecretBox,
   ) {}
 
   async sign(claims: SessionClaims, expiresAt: Date): Promise<string> {
@@ -92,7 +95,7 @@ export class SessionTokens {
         await em.query("SELECT pg_advisory_xact_lock($1)", [SECRET_LOCK]);
         await em.query("INSERT INTO session_secrets (kid, secret) SELECT $1, $2 WHERE NOT EXISTS (SELECT 1 FROM session_secrets)", [
           `g${randomBytes(8).toString("hex")}`,
-          randomBytes(32).toString("base64url"),
+          this.box.seal(randomBytes(32).toString("base64url"), "session_secrets.secret"),
         ]);
       });
       stored = await this.storedSecrets();
@@ -107,8 +110,9 @@ export class SessionTokens {
     return { signing: { kid: newest.kid, key: encode(newest.secret) }, byKid };
   }
 
-  private storedSecrets(): Promise<Array<{ kid: string; secret: string }>> {
-    return this.dataSource.query("SELECT kid, secret FROM session_secrets ORDER BY created_at, kid");
+  private async storedSecrets(): Promise<Array<{ kid: string; secret: string }>> {
+    const rows: Array<{ kid: string; secret: string }> = await this.dataSource.query("SELECT kid, secret FROM session_secrets ORDER BY created_at, kid");
+    return rows.map((row) => ({ kid: row.kid, secret: this.box.open(row.secret, "session_secrets.secret") }));
   }
 }
 

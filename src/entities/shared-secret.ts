@@ -19,8 +19,11 @@ export class SharedSecret extends TenantScoped {
     return encodeId("SharedSecret", this.id);
   }
 
+  /** The secret as stored: encrypted (src/db/secret-box.ts). SharedSecretService opens it into `secret`. */
+  @Column({ name: "secret", type: "text" })
+  sealedSecret: string;
+
   @Field({ description: "The HMAC key of the JWT is the UTF-8 bytes of this string." })
-  @Column({ type: "text" })
   secret: string;
 
   @Field()

@@ -24,8 +24,11 @@ export class SigningKey extends TenantScoped {
   @Column({ name: "owner_id", type: "uuid" })
   ownerId: string;
 
+  /** The secret as stored: encrypted (src/db/secret-box.ts). SigningKeyService opens it into `secret`. */
+  @Column({ name: "secret", type: "text" })
+  sealedSecret: string;
+
   @Field({ description: "whsec_…; verify deliveries with any Standard Webhooks library." })
-  @Column({ type: "text" })
   secret: string;
 
   @Field()

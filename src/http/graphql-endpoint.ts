@@ -1,19 +1,39 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { ApolloServer, HeaderMap } from "@apollo/server";
 import bodyParser from "body-parser";
+import type { GraphQLError } from "graphql";
 import proxyAddr from "proxy-addr";
 import type { Config } from "../config.js";
 import type { RequestContext } from "../auth/request-context.js";
+import { MASKED_MESSAGE, requestIdOf } from "./masking.js";
 import { pathOf } from "./request-log.js";
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 
-/** A JSON error body for requests that never reach GraphQL (body too large, malformed JSON). */
+/**
+ * A JSON error body for requests that never reach GraphQL (body too large, malformed JSON), or
+ * whose handling failed; a 500 carries the request id its logged cause is filed under.
+ */
 export function sendJsonError(res: ServerResponse, status: number, message: string): void {
-  const code = status >= 500 ? "INTERNAL_SERVER_ERROR" : "BAD_REQUEST";
+  const extensions = status >= 500 ? { code: "INTERNAL_SERVER_ERROR", requestId: requestIdOf(res) } : { code: "BAD_REQUEST" };
   res.statusCode = status;
   res.setHeader("content-type", "application/json; charset=utf-8");
-  res.end(JSON.stringify({ errors: [{ message, extensions: { code } }] }));
+  res.end(JSON.stringify({ errors: [{ message, extensions }] }));
+}
+
+/** A GraphQL error response for a request refused before Apollo saw it. */
+function sendGraphQLErrors(res: ServerResponse, status: number, errors: GraphQLError[]): void {
+  const body = errors.map(({ message, extensions: { http: _, ...extensions } }) => ({ message, extensions }));
+  res.statusCode = status;
+  res.setHeader("content-type", "application/json; charset=utf-8");
+  res.end(JSON.stringify({ errors: body }));
+}
+
+/** The query text of a POST body or a GET query string, checked; batches and bodies without one are Apollo's to refuse. */
+function checkQueryOf(body: unknown, search: string, check: (query: string) => GraphQLError | null): GraphQLError | null {
+  const query =
+    body !== null && typeof body === "object" && !Array.isArray(body) && "query" in body ? body.query : new URLSearchParams(search).get("query");
+  return typeof query === "string" ? check(query) : null;
 }
 
 /** The client's address: the socket's, or with KEYWAY_TRUST_PROXY the one the trusted proxies forwarded. */
@@ -31,8 +51,10 @@ export interface GraphqlEndpointOptions {
   bodyLimitBytes: number;
   /** Builds the request's context (authentication); may throw a GraphQLError with an HTTP status. */
   context: (req: IncomingMessage, res: ServerResponse) => Promise<RequestContext>;
-  /** Unexpected failures outside Apollo (it answers everything else itself). */
-  onError: (error: unknown) => void;
+  /** Refuses a query text before Apollo parses it (size limits), or returns null. */
+  checkQuery?: (query: string) => GraphQLError | null;
+  /** Unexpected failures outside Apollo (it answers everything else itself), logged under the response's request id. */
+  onError: (error: unknown, res: ServerResponse) => void;
 }
 
 /**
@@ -50,6 +72,11 @@ export function graphqlEndpoint(apollo: ApolloServer<RequestContext>, options: G
       if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(", ") : value);
     }
     const search = (req.url ?? "/").slice(pathOf(req).length);
+    const refusal = options.checkQuery ? checkQueryOf(req.body, search, options.checkQuery) : null;
+    if (refusal) {
+      sendGraphQLErrors(res, 400, [refusal]);
+      return;
+    }
     const response = await apollo.executeHTTPGraphQLRequest({
       httpGraphQLRequest: { method: (req.method ?? "GET").toUpperCase(), headers, search, body: req.body },
       context: () => options.context(req, res),
@@ -68,15 +95,15 @@ export function graphqlEndpoint(apollo: ApolloServer<RequestContext>, options: G
     readJson(req, res, (error?: Error & { status?: number; type?: string }) => {
       if (error) {
         const status = error.status ?? 500;
-        if (status >= 500) options.onError(error);
+        if (status >= 500) options.onError(error, res);
         const message = error.type === "entity.too.large" ? "Request body exceeds 1 MB" : status >= 500 ? "Internal server error" : "Malformed request";
         sendJsonError(res, status, message);
         return;
       }
       execute(req, res).catch((failure: unknown) => {
-        options.onError(failure);
+        options.onError(failure, res);
         if (res.headersSent) res.destroy();
-        else sendJsonError(res, 500, "Internal server error");
+        else sendJsonError(res, 500, MASKED_MESSAGE);
       });
     });
   };

@@ -47,8 +47,11 @@ export function compilingExecutor(schema: GraphQLSchema): GatewayExecutor {
   }
 
   return async ({ document, operation, operationName, request, context }) => {
-    const interpret = () => execute({ schema, document, contextValue: context, variableValues: request.variables, operationName });
-    const compiled = isCompilable(operation) ? compiledFor(document, operationName) : null;
+    // The name the client sent: with no operation of that name, graphql-js says so (Apollo answers 400).
+    const interpret = () =>
+      execute({ schema, document, contextValue: context, variableValues: request.variables, operationName: request.operationName ?? operationName });
+    // Apollo hands over no operation when the document has none of the requested name.
+    const compiled = operation && isCompilable(operation) ? compiledFor(document, operationName) : null;
     if (!compiled) return interpret();
     const result: ExecutionResult = await compiled.query(undefined, context, request.variables ?? {});
     // Errors before any field ran (bad variables): graphql-js words them as Apollo expects

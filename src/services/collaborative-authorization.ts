@@ -311,6 +311,8 @@ export class CollaborativeAuthorizationService {
         WHERE e.organization_id = $1 AND e.environment = $2 AND e.status = 'ACTIVE'`,
       [ctx.organizationId, ctx.environment],
     );
+    // Stored encrypted; the box decrypts each key once per process and caches it.
+    if (endpoint) endpoint.secrets = endpoint.secrets.map((sealed: string) => this.signingKeys.open(sealed));
     return endpoint;
   }
 

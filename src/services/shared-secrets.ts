@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import type { EntityManager } from "typeorm";
 import type { TenantContext } from "../auth/request-context.js";
+import type { SecretBox } from "../db/secret-box.js";
 import { SharedSecret } from "../entities/shared-secret.js";
 import type { Transactions } from "./transaction.js";
 
@@ -10,12 +11,14 @@ export const SHARED_SECRET_GRACE_MS = 24 * 3_600_000;
 /**
  * The API shared secret of each environment. It is created on first use
  * (the first `sharedSecret` read or `rotateSharedSecret`), not with the
- * organization: environments that never use JWTs hold no secret.
+ * organization: environments that never use JWTs hold no secret. Secrets are
+ * stored encrypted (the box); the rows this service returns carry the plaintext.
  */
 export class SharedSecretService {
   constructor(
     private readonly transactions: Transactions,
     private readonly keyPrefix: string,
+    private readonly box: SecretBox,
   ) {}
 
   /** The current secret, created if the environment has none yet. */
@@ -33,7 +36,7 @@ export class SharedSecretService {
         "UPDATE shared_secrets SET expires_at = $3 WHERE organization_id = $1 AND environment = $2 AND expires_at IS NULL",
         [ctx.organizationId, ctx.environment, new Date(Date.now() + SHARED_SECRET_GRACE_MS)],
       );
-      await tx.em.insert(SharedSecret, tx.scope.create(SharedSecret, { secret: this.generate(), expiresAt: null }));
+      await tx.em.insert(SharedSecret, tx.scope.create(SharedSecret, { sealedSecret: this.generate(), expiresAt: null }));
       const rotated = await this.load(tx.em, ctx);
       await tx.audit("shared_secret.rotate", rotated.nodeId);
       return rotated;
@@ -59,10 +62,12 @@ export class SharedSecretService {
     const current = rows.find((row) => row.expiresAt === null)!;
     const previous = rows.filter((row) => row.expiresAt !== null).map((row) => row.expiresAt!.getTime());
     current.previousSecretExpiresAt = previous.length ? new Date(Math.max(...previous)) : null;
+    current.secret = this.box.open(current.sealedSecret, "shared_secrets.secret");
     return current;
   }
 
+  /** A new secret, sealed for storage. */
   private generate(): string {
-    return `${this.keyPrefix}_ss_${randomBytes(32).toString("base64url")}`;
+    return this.box.seal(`${this.keyPrefix}_ss_${randomBytes(32).toString("base64url")}`, "shared_secrets.secret");
   }
 }

@@ -1,5 +1,6 @@
 import { In, IsNull, MoreThan } from "typeorm";
 import type { TenantContext } from "../auth/request-context.js";
+import type { SecretBox } from "../db/secret-box.js";
 import { SigningKey } from "../entities/signing-key.js";
 import { LimitExceeded } from "./domain-errors.js";
 import type { TenantScope } from "./tenant-scope.js";
@@ -9,12 +10,27 @@ import { generateSigningSecret } from "./webhook-signature.js";
 export const MAX_SIGNING_KEYS = 5;
 export const ROTATION_GRACE_MS = 24 * 3_600_000;
 
-/** Signing keys of targets and endpoints (owners). Callers pass the scope of their transaction. */
+/**
+ * Signing keys of targets and endpoints (owners). Callers pass the scope of their transaction.
+ * Secrets are stored encrypted; every key this service returns carries its plaintext `secret`
+ * (decrypted once per row and process: the box caches it).
+ */
 export class SigningKeyService {
-  constructor(private readonly transactions: Transactions) {}
+  constructor(
+    private readonly transactions: Transactions,
+    private readonly box: SecretBox,
+  ) {}
 
-  create(scope: TenantScope, ownerId: string): Promise<SigningKey> {
-    return scope.save(scope.create(SigningKey, { ownerId, secret: generateSigningSecret(), expiresAt: null }));
+  async create(scope: TenantScope, ownerId: string): Promise<SigningKey> {
+    const secret = generateSigningSecret();
+    const key = await scope.save(scope.create(SigningKey, { ownerId, sealedSecret: this.box.seal(secret, "signing_keys.secret"), expiresAt: null }));
+    key.secret = secret;
+    return key;
+  }
+
+  /** The plaintext of a stored (encrypted) signing secret, for SQL that reads the column itself. */
+  open(sealedSecret: string): string {
+    return this.box.open(sealedSecret, "signing_keys.secret");
   }
 
   /** Adds a key and gives the current ones 24 h; at most 5 unexpired keys. */
@@ -34,14 +50,15 @@ export class SigningKeyService {
   }
 
   /** Unexpired keys, newest first: the ones that sign. */
-  validKeys(scope: TenantScope, ownerId: string, now = new Date()): Promise<SigningKey[]> {
-    return scope.em.find(SigningKey, {
+  async validKeys(scope: TenantScope, ownerId: string, now = new Date()): Promise<SigningKey[]> {
+    const keys = await scope.em.find(SigningKey, {
       where: [
         { organizationId: scope.ctx.organizationId, environment: scope.ctx.environment, ownerId, expiresAt: IsNull() },
         { organizationId: scope.ctx.organizationId, environment: scope.ctx.environment, ownerId, expiresAt: MoreThan(now) },
       ],
       order: { createdAt: "DESC" },
     });
+    return keys.map((key) => this.opened(key));
   }
 
   /** Unexpired keys of several owners at once (lists), newest first per owner. */
@@ -56,7 +73,12 @@ export class SigningKeyService {
       order: { createdAt: "DESC" },
     });
     const byOwner = new Map<string, SigningKey[]>(ownerIds.map((id) => [id, []]));
-    for (const key of keys) byOwner.get(key.ownerId)?.push(key);
+    for (const key of keys) byOwner.get(key.ownerId)?.push(this.opened(key));
     return byOwner;
+  }
+
+  private opened(key: SigningKey): SigningKey {
+    key.secret = this.open(key.sealedSecret);
+    return key;
   }
 }

@@ -4,6 +4,7 @@ import { Users1763900001000 } from "./1763900001000-users.js";
 import { NotificationTargets1763900002000 } from "./1763900002000-notification-targets.js";
 import { CollaborativeAuthorization1763900003000 } from "./1763900003000-collaborative-authorization.js";
 import { OnePendingInvitation1763900004200 } from "./1763900004200-one-pending-invitation.js";
+import { EncryptSecrets1763900005000 } from "./1763900005000-encrypt-secrets.js";
 
 /** In order. Each capability adds its own file; never edit one that has shipped. */
 export const MIGRATIONS = [
@@ -13,4 +14,5 @@ export const MIGRATIONS = [
   NotificationTargets1763900002000,
   CollaborativeAuthorization1763900003000,
   OnePendingInvitation1763900004200,
+  EncryptSecrets1763900005000,
 ];
