@@ -102,6 +102,9 @@ const ELSEWHERE_HOSTS = [
   "", "[", "[::1", "127.0.0.1:99999", "[::ffff:0x7f.1]",
 ];
 
+/** Bounded, with room for a busy machine (each corpus pass takes about 5 s on two idle cores). */
+const TIME_LIMIT_MS = 120_000;
+
 const METADATA_HOSTS = ELSEWHERE_HOSTS.slice(0, ELSEWHERE_HOSTS.indexOf("10.0.0.1"));
 
 let canary: Canary;
@@ -168,15 +171,15 @@ describe("SSRF address forms at add time", () => {
     await expectAllRefusedAtAdd(server, liveKey, urls("https", [...LOOPBACK_HOSTS, ...ELSEWHERE_HOSTS]));
     const left = await server.post(`{ organizations { webhookNotificationTargets { totalCount } collaborativeAuthorizationEndpoints { totalCount } } }`, {}, bearer(liveKey));
     expect(left.body.data.organizations[0]).toEqual({ webhookNotificationTargets: { totalCount: 0 }, collaborativeAuthorizationEndpoints: { totalCount: 0 } });
-  });
+  }, TIME_LIMIT_MS);
 
   it("refuses every form in TEST under KEYWAY_ALLOW_PRIVATE_URLS=none", async () => {
     await expectAllRefusedAtAdd(strict, strict.adminKey, urls("http", [...LOOPBACK_HOSTS, ...ELSEWHERE_HOSTS]));
-  });
+  }, TIME_LIMIT_MS);
 
   it("refuses metadata addresses in TEST even where private addresses are allowed (the default test policy)", async () => {
     await expectAllRefusedAtAdd(server, server.adminKey, urls("http", METADATA_HOSTS));
-  });
+  }, TIME_LIMIT_MS);
 
   it("let the canary see no connection", () => {
     expect(canary.connections).toBe(0);

@@ -52,12 +52,19 @@ function typeRef(type: GraphQLInputType): string {
   return type.toString();
 }
 
+/** A custom scalar holding JSON (metadata): text goes into it as a property's value. */
+function isJsonScalar(type: GraphQLNamedType): boolean {
+  return isScalarType(type) && !TEXTLESS.has(type.name) && type.name !== "String" && type.name !== "ID";
+}
+
 /** A value of `type` that coercion accepts, with `leaf` at `path` when given. */
 function minimal(type: GraphQLInputType, path: Path = [], leaf?: string, depth = 0): unknown {
   const nullable = getNullableType(type) as GraphQLInputType;
   if (isListType(nullable)) return [minimal(nullable.ofType, path.slice(1), leaf, depth)];
   if (path.length === 0 && leaf !== undefined) return leaf;
   const named = getNamedType(type);
+  // Text reaches a JSON scalar (metadata) as a value inside an object, the only shape it accepts.
+  if (isJsonScalar(named) && path.length === 1 && leaf !== undefined) return { [path[0]]: leaf };
   if (isEnumType(named)) return named.getValues()[0].value === undefined ? named.getValues()[0].name : named.getValues()[0].name;
   if (isScalarType(named)) {
     if (named.name === "Int" || named.name === "Float") return 1;
@@ -82,6 +89,7 @@ function textPaths(type: GraphQLInputType, depth = 0): Path[] {
   if (isListType(nullable)) return textPaths(nullable.ofType, depth + 1).map((path) => [0, ...path]);
   const named = getNamedType(type);
   if (isEnumType(named)) return [];
+  if (isJsonScalar(named)) return [["note"]];
   if (isScalarType(named)) return TEXTLESS.has(named.name) ? [] : [[]];
   if (!isInputObjectType(named)) return [];
   return Object.values(named.getFields()).flatMap((field) => textPaths(field.type, depth + 1).map((path) => [field.name, ...path]));

@@ -1,4 +1,5 @@
 import {
+  defaultFieldResolver,
   getNamedType,
   getNullableType,
   GraphQLError,
@@ -128,7 +129,7 @@ export function refuseMalformedText(schema: GraphQLSchema): GraphQLSchema {
       if (checks.length === 0) continue;
       const payload = getNullableType(field.type);
       const asUserError = type === mutation && isUnionType(payload) && payload.getTypes().some((member) => member.name === "UserError");
-      const resolve: GraphQLFieldResolver<unknown, unknown> = field.resolve ?? ((source) => (source as Record<string, unknown>)?.[field.name]);
+      const resolve: GraphQLFieldResolver<unknown, unknown> = field.resolve ?? defaultFieldResolver;
       field.resolve = (source, args, context, info) => {
         for (const { name, check } of checks) {
           const value = args[name];

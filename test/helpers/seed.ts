@@ -96,6 +96,8 @@ export async function seed(server: TestServer, rows: number): Promise<Seeded> {
           ...(i % 2 === 0 ? { description: `seeded #${i}` } : {}),
           ...(i % 3 === 0 ? { expiresAt: new Date(Date.now() + (i + 10) * 86_400_000).toISOString() } : {}),
           role: i % 4 === 0 ? "ADMIN" : "READONLY",
+          ...(i % 5 === 0 ? { rateLimit: { limit: 1000 + i, windowSeconds: 60 }, metadata: { team: `team-${i}`, seeded: true } } : {}),
+          ...(i % 7 === 0 ? { allowedIps: ["127.0.0.1", "10.0.0.0/8"] } : {}),
         },
       },
     }),
