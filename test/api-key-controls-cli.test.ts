@@ -1,26 +1,15 @@
 import { ChildProcess, spawn } from "node:child_process";
-import path from "node:path";
+import { BIN, runKeyway } from "./helpers/cli";
 import { windowSecondsWithTimeLeft } from "./helpers/api-key-controls";
 import { createDatabase } from "./helpers/server";
 
 /** `keyway key create` with the controls of DESIGN §12, run as an operator would, against a server that honours them. */
-const BIN = path.join(__dirname, "..", "bin", "keyway.js");
 
 let database: { url: string; drop: () => Promise<void> };
 let orgId: string;
 
 function keyway(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      env: { PATH: process.env.PATH, NODE_ENV: "test", DATABASE_URL: database.url, KEYWAY_BCRYPT_COST: "4", LOG_LEVEL: "silent", ...env },
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk) => (stdout += chunk));
-    child.stderr.on("data", (chunk) => (stderr += chunk));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
+  return runKeyway(args, { PATH: process.env.PATH, NODE_ENV: "test", DATABASE_URL: database.url, KEYWAY_BCRYPT_COST: "4", LOG_LEVEL: "silent", ...env });
 }
 
 function serve(): Promise<{ child: ChildProcess; url: string }> {

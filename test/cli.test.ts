@@ -1,15 +1,8 @@
 import { ChildProcess, spawn } from "node:child_process";
-import path from "node:path";
+import { BIN, CliResult as Result, runKeyway } from "./helpers/cli";
 import { createDatabase } from "./helpers/database";
 
 /** The real executable, as `npx keyway` runs it (after the build). */
-const BIN = path.join(__dirname, "..", "bin", "keyway.js");
-
-interface Result {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
 
 let database: { url: string; drop: () => Promise<void> };
 
@@ -29,15 +22,7 @@ function environment(extra: Record<string, string>): NodeJS.ProcessEnv {
 }
 
 function keyway(args: string[], env: Record<string, string> = {}): Promise<Result> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env: environment(env) });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk) => (stdout += chunk));
-    child.stderr.on("data", (chunk) => (stderr += chunk));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
+  return runKeyway(args, environment(env));
 }
 
 /** Starts `keyway serve` and resolves with its GraphQL URL once it listens. */

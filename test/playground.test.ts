@@ -1,11 +1,8 @@
-import { existsSync, mkdirSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import path from "node:path";
-import { Browser, chromium, Page } from "playwright-core";
+import { Browser, Page } from "playwright-core";
+import { ARTIFACTS, launchBrowser } from "./helpers/dashboard";
 import { startTestServer, TestServer } from "./helpers/server";
-
-// Debian's Chromium; CI installs it (.ci/run). Missing, this file fails rather than skips.
-const CHROMIUM = "/usr/bin/chromium";
-const ARTIFACTS = path.join(__dirname, "artifacts");
 
 const QUERY = `{
   viewer { environment }
@@ -18,20 +15,8 @@ let server: TestServer;
 let browser: Browser;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium`);
   server = await startTestServer();
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-      "--no-first-run",
-    ],
-  });
+  browser = await launchBrowser();
 });
 afterAll(async () => {
   await browser?.close();

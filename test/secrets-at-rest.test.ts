@@ -1,4 +1,5 @@
 import { ChildProcess, spawn } from "node:child_process";
+import { BIN, CliResult as Result, runKeyway } from "./helpers/cli";
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import os from "node:os";
@@ -20,7 +21,6 @@ import { LOGIN } from "./helpers/users";
  * here, so these tests read the tables with SQL; everything else goes through the API.
  */
 
-const BIN = path.join(__dirname, "..", "bin", "keyway.js");
 const KEY_A = randomBytes(32).toString("base64");
 const KEY_B = randomBytes(32).toString("hex");
 const ID_A = keyIdOf(Buffer.from(KEY_A, "base64"));
@@ -203,27 +203,13 @@ async function openKeyway(databaseUrl: string, env: Record<string, string>): Pro
   };
 }
 
-interface Result {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 /** `databaseUrl` null: the embedded PostgreSQL in KEYWAY_DATA_DIR. */
 function cliEnvironment(databaseUrl: string | null, extra: Record<string, string>): NodeJS.ProcessEnv {
   return { PATH: process.env.PATH, NODE_ENV: "test", ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}), KEYWAY_BCRYPT_COST: "4", ...extra };
 }
 
 function keyway(args: string[], databaseUrl: string | null, env: Record<string, string>): Promise<Result> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env: cliEnvironment(databaseUrl, env) });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk) => (stdout += chunk));
-    child.stderr.on("data", (chunk) => (stderr += chunk));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
+  return runKeyway(args, cliEnvironment(databaseUrl, env));
 }
 
 /** `keyway serve` as an operator runs it; resolves once it listens, with everything it printed so far and later. */
