@@ -137,7 +137,6 @@ async function main() {
       if (Date.now() - started > 30_000) throw new Error("targets did not become ACTIVE");
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
-    const activations = receiver.count;
     const { rows: [org] } = await client.query("SELECT id FROM organizations LIMIT 1");
 
     const burst = await phase({ client, receiver, org: org.id, events: EVENTS, batch: BATCH, eventsPerSecond: null, deadline: started + BURST_DEADLINE_MS });

@@ -126,7 +126,7 @@ async function openApp(config: Config, options: AppOptions = {}): Promise<App> {
     return await App.open(config, options);
   } catch (error) {
     const source = config.databaseUrl ? "the PostgreSQL at DATABASE_URL" : `the embedded PostgreSQL in ${config.dataDir}`;
-    throw new Error(`cannot open ${source}: ${error instanceof Error ? error.message : String(error)}`);
+    throw new Error(`cannot open ${source}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
   }
 }
 

@@ -82,7 +82,7 @@ export class Metrics {
         this.reset();
         try {
           // One aggregate over graphile-worker's public view; "failed" jobs have used all their attempts.
-          const [row] = await dataSource.query(`
+          const [row] = await dataSource.query<Array<Record<(typeof QUEUE_STATES)[number], number>>>(`
             SELECT count(*) FILTER (WHERE locked_at IS NULL AND attempts < max_attempts AND run_at <= now())::int AS ready,
                    count(*) FILTER (WHERE locked_at IS NULL AND attempts < max_attempts AND run_at > now())::int AS scheduled,
                    count(*) FILTER (WHERE locked_at IS NOT NULL)::int AS running,

@@ -31,7 +31,7 @@ function serve(env: Record<string, string>): Promise<{ child: ChildProcess; url:
     const child = spawn(process.execPath, [BIN, "serve"], { env: environment(env) });
     let output = "";
     const onData = (chunk: Buffer) => {
-      output += chunk;
+      output += chunk.toString();
       const match = /Keyway is listening on (\S+)/.exec(output);
       if (match) resolve({ child, url: match[1], output: () => output });
     };

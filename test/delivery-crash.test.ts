@@ -4,10 +4,10 @@ import { Receiver } from "./helpers/receiver";
 import { waitFor } from "./helpers/wait";
 
 // The benchmark's launcher: `node dist/src/main.js serve` as its own process (npm test builds dist first).
-// eslint-disable-next-line @typescript-eslint/no-require-imports
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- a JavaScript file without types: require() and the assertion below type it.
 const { startKeyway, graphql } = require("../bench/lib/server.js") as {
-  startKeyway(databaseUrl: string, env: Record<string, string>): Promise<{ url: string; key: string | null; process: ChildProcess; stop(): Promise<void> }>;
-  graphql(url: string, key: string, query: string, variables?: Record<string, unknown>): Promise<any>;
+  startKeyway: (databaseUrl: string, env: Record<string, string>) => Promise<{ url: string; key: string | null; process: ChildProcess; stop(): Promise<void> }>;
+  graphql: (url: string, key: string, query: string, variables?: Record<string, unknown>) => Promise<any>;
 };
 
 const ENV = {

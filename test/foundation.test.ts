@@ -234,7 +234,7 @@ describe("compiled queries", () => {
         pageInfo { hasNextPage hasPreviousPage endCursor } } } }`;
     const result = await runs(query, { first: 5, withCount: true, id: created.createSecretAPIKey.id }, server.adminKey);
     expect(result.status).toBe(200);
-    const data = result.body.data as any;
+    const data = result.body.data;
     expect(data.node).toEqual({ __typename: "APIKey", id: created.createSecretAPIKey.id, name: "compiled probe", status: "ACTIVE" });
     const list = data.organizations[0].apiKeys;
     expect(list.totalCount).toBe(1);
@@ -247,7 +247,7 @@ describe("compiled queries", () => {
     const readonly = await server.issueKey(APIKeyRole.READONLY);
     const result = await runs(`{ viewer { role } organizations { name sharedSecret { secret } } }`, {}, readonly);
     expect(result.body.errors?.[0]).toMatchObject({ extensions: { code: "FORBIDDEN" }, path: ["organizations", 0, "sharedSecret"] });
-    expect((result.body.data as any).viewer).toEqual({ role: "READONLY" });
+    expect(result.body.data.viewer).toEqual({ role: "READONLY" });
   });
 
   it("refuses a variable of the wrong type with 400 BAD_USER_INPUT, alike", async () => {

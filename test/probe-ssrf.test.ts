@@ -65,6 +65,8 @@ async function testDns(hostname: string) {
   throw Object.assign(new Error(`ENOTFOUND ${hostname}`), { code: "ENOTFOUND" });
 }
 
+// A table laid out by hand, one line per kind of spelling.
+// prettier-ignore
 /** Hosts as they appear in a URL (before the port); LOOPBACK ones reach the canary when the port is its. */
 const LOOPBACK_HOSTS = [
   "127.0.0.1", "127.1", "127.0.1", "127.000.000.001", "127.0.0.1.", "127.255.255.254", "127.1.2.3",
@@ -81,6 +83,8 @@ const LOOPBACK_HOSTS = [
   "127.0.0.1#@good.example.com", "127.0.0.1?@good.example.com", "127.0.0.1\\@good.example.com",
 ];
 
+// A table laid out by hand, one line per kind of spelling.
+// prettier-ignore
 const ELSEWHERE_HOSTS = [
   // Cloud metadata, in many spellings.
   "169.254.169.254", "2852039166", "0xa9fea9fe", "0251.0376.0251.0376", "169.254.43518", "0xa9.0xfe.0xa9.0xfe", "0251.254.169.254",
@@ -187,6 +191,8 @@ describe("SSRF address forms at add time", () => {
 });
 
 describe("SSRF at connect time (the resolved address)", () => {
+  // A table laid out by hand, one line per kind of spelling.
+  // prettier-ignore
   /** What DNS may answer once a URL has been accepted. */
   const LATER_ANSWERS = [
     "127.0.0.1", "127.0.0.2", "::1", "::ffff:127.0.0.1", "::ffff:7f00:1", "::127.0.0.1", "::7f00:1", "64:ff9b::7f00:1", "2002:7f00:1::1",

@@ -219,7 +219,7 @@ function serve(databaseUrl: string, env: Record<string, string>): Promise<{ chil
     let output = "";
     let listening = false;
     const onData = (chunk: Buffer) => {
-      output += chunk;
+      output += chunk.toString();
       const match = listening ? null : /Keyway is listening on (\S+)/.exec(output);
       if (match) {
         listening = true;

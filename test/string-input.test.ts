@@ -1,7 +1,6 @@
 import {
   getNamedType,
   getNullableType,
-  GraphQLArgument,
   GraphQLField,
   GraphQLInputType,
   GraphQLNamedType,
@@ -59,7 +58,7 @@ function isJsonScalar(type: GraphQLNamedType): boolean {
 
 /** A value of `type` that coercion accepts, with `leaf` at `path` when given. */
 function minimal(type: GraphQLInputType, path: Path = [], leaf?: string, depth = 0): unknown {
-  const nullable = getNullableType(type) as GraphQLInputType;
+  const nullable = getNullableType<GraphQLInputType>(type);
   if (isListType(nullable)) return [minimal(nullable.ofType, path.slice(1), leaf, depth)];
   if (path.length === 0 && leaf !== undefined) return leaf;
   const named = getNamedType(type);
@@ -73,7 +72,7 @@ function minimal(type: GraphQLInputType, path: Path = [], leaf?: string, depth =
     if (named.name === "String" || named.name === "ID") return "x";
     return {};
   }
-  if (!isInputObjectType(named)) throw new Error(`not an input type: ${named}`);
+  if (!isInputObjectType(named)) throw new Error(`not an input type: ${String(named)}`);
   const value: Record<string, unknown> = {};
   for (const field of Object.values(named.getFields())) {
     if (field.name === path[0]) value[field.name] = minimal(field.type, path.slice(1), leaf, depth + 1);
@@ -85,7 +84,7 @@ function minimal(type: GraphQLInputType, path: Path = [], leaf?: string, depth =
 /** Paths (within a value of `type`) of every place text can go. */
 function textPaths(type: GraphQLInputType, depth = 0): Path[] {
   if (depth > 5) return [];
-  const nullable = getNullableType(type) as GraphQLInputType;
+  const nullable = getNullableType<GraphQLInputType>(type);
   if (isListType(nullable)) return textPaths(nullable.ofType, depth + 1).map((path) => [0, ...path]);
   const named = getNamedType(type);
   if (isEnumType(named)) return [];
@@ -152,7 +151,7 @@ function probesOf(field: GraphQLField<unknown, unknown>, root: "query" | "mutati
         const variables: Record<string, unknown> = {};
         const declared: string[] = [];
         const passed: string[] = [];
-        for (const arg of field.args as readonly GraphQLArgument[]) {
+        for (const arg of field.args) {
           const required = isNonNullType(arg.type) && arg.defaultValue === undefined;
           if (arg !== target && !required) continue;
           variables[arg.name] = arg === target ? minimal(arg.type, path, text) : minimal(arg.type);

@@ -124,7 +124,7 @@ export async function reserve(counters: readonly AttemptCounter[]): Promise<Rese
   await Promise.all(taken.map(({ limiter, key }) => limiter.reward(key, 1)));
   const reasons = results.flatMap((result) => (result.status === "rejected" ? [result.reason as unknown] : []));
   const failure = reasons.find((reason) => !(reason instanceof RateLimiterRes));
-  if (failure !== undefined) throw failure;
+  if (failure !== undefined) throw failure instanceof Error ? failure : new Error("an attempt counter failed", { cause: failure });
   throw new RateLimited(Math.max(...(reasons as RateLimiterRes[]).map(retryAfterSeconds)));
 }
 

@@ -35,7 +35,7 @@ function environmentFrom(headers: IncomingHttpHeaders): Environment | null {
   const raw = headers[ENVIRONMENT_HEADER];
   if (raw === undefined) return null;
   const value = String(raw).trim().toUpperCase();
-  if (value === Environment.TEST || value === Environment.LIVE) return value;
+  if (value === "TEST" || value === "LIVE") return Environment[value];
   throw badRequest("BAD_USER_INPUT", "Keyway-Environment must be TEST or LIVE");
 }
 

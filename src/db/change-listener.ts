@@ -33,17 +33,19 @@ export class ChangeListener {
   private scheduleReconnect(): void {
     if (this.stopped || this.retry) return;
     this.client = null;
-    this.retry = setTimeout(async () => {
-      this.retry = null;
-      try {
-        await this.start();
-        this.onReconnect();
-      } catch (error) {
-        this.logger.warn({ err: error }, "change listener reconnect failed");
-        this.scheduleReconnect();
-      }
-    }, 1000);
+    this.retry = setTimeout(() => void this.reconnect(), 1000);
     this.retry.unref();
+  }
+
+  private async reconnect(): Promise<void> {
+    this.retry = null;
+    try {
+      await this.start();
+      this.onReconnect();
+    } catch (error) {
+      this.logger.warn({ err: error }, "change listener reconnect failed");
+      this.scheduleReconnect();
+    }
   }
 
   async stop(): Promise<void> {

@@ -22,12 +22,12 @@ function readerFor(metadata: EntityMetadata, column: ColumnMetadata): ((value: u
     // Enum arrays arrive as PostgreSQL's text form ("{A,B}": pg has no parser for custom
     // array types), and other types need the driver's conversions: TypeORM's own hydration.
     const driver = metadata.connection.driver;
-    return (value) => driver.prepareHydratedValue(value, column);
+    return (value): unknown => driver.prepareHydratedValue(value, column);
   }
   const { transformer } = column;
   if (!transformer) return null;
   if (Array.isArray(transformer)) return (value) => transformer.reduceRight((current, each) => each.from(current), value);
-  return (value) => transformer.from(value);
+  return (value): unknown => transformer.from(value);
 }
 
 /**

@@ -178,7 +178,7 @@ export class SecretBox {
 
   private remember(column: SealedColumn, sealed: string, plaintext: string): void {
     let entries = this.cache.get(column);
-    if (!entries) this.cache.set(column, (entries = new Map()));
+    if (!entries) this.cache.set(column, (entries = new Map<string, string>()));
     if (entries.size >= CACHE_LIMIT) entries.clear();
     entries.set(sealed, plaintext);
   }

@@ -1,7 +1,7 @@
 import { types } from "pg";
 
 const TIMESTAMPTZ = 1184;
-const parseWithPostgresDate = types.getTypeParser(TIMESTAMPTZ, "text");
+const parseWithPostgresDate = types.getTypeParser(TIMESTAMPTZ, "text") as (text: string) => Date | number | null;
 
 function digits(text: string, start: number, end: number): number {
   let value = 0;
@@ -57,6 +57,6 @@ export function parseTimestamptz(text: string): Date | number | null {
 
 /** pg's type parsers with `timestamptz` read by parseTimestamptz; for the pool's `types` option. */
 export const typeParsers = {
-  getTypeParser: ((oid: number, format?: "text" | "binary") =>
-    oid === TIMESTAMPTZ && format !== "binary" ? parseTimestamptz : types.getTypeParser(oid, format as "text")) as typeof types.getTypeParser,
+  getTypeParser: ((oid: number, format?: "text" | "binary"): unknown =>
+    oid === TIMESTAMPTZ && format !== "binary" ? parseTimestamptz : types.getTypeParser(oid, format)) as typeof types.getTypeParser,
 };

@@ -103,7 +103,7 @@ export function queryLimits(limits: Config["limits"]): ApolloServerPlugin<Reques
           if (measure === undefined) {
             measure = measureOperation(schema, document, operation, request.variables);
             if (cacheable) {
-              if (!byName) measured.set(document, (byName = new Map()));
+              if (!byName) measured.set(document, (byName = new Map<string | null, OperationMeasure | null>()));
               byName.set(operationName, measure);
             }
           }

@@ -24,8 +24,10 @@ export async function startWorker(
 
   const workerLogger = new WorkerLogger((scope) => (level, message, meta) => {
     const log = logger.child({ component: "worker", ...scope });
-    if (level === "error") log.error(meta ?? {}, message);
-    else if (level === "warning") log.warn(meta ?? {}, message);
+    // LogLevel is a const enum with no runtime object (swc cannot inline it), so compare its string values.
+    const severity: string = level;
+    if (severity === "error") log.error(meta ?? {}, message);
+    else if (severity === "warning") log.warn(meta ?? {}, message);
     else log.debug(meta ?? {}, message);
   });
 

@@ -10,10 +10,11 @@ import { mapMutationErrors } from "./payload.js";
 import { DateTimeScalar } from "./scalars.js";
 import { refuseMalformedText } from "./string-input.js";
 
-/** Whether class-validator knows constraints for a class; most argument types (ids, page arguments) have none. */
-const constrained = new Map<Function, boolean>();
+/** Whether class-validator knows constraints for an object's class; most argument types (ids, page arguments) have none. */
+const constrained = new Map<unknown, boolean>();
 
-function hasConstraints(type: Function): boolean {
+function hasConstraints(object: object): boolean {
+  const type = object.constructor;
   let known = constrained.get(type);
   if (known === undefined) {
     known = getMetadataStorage().getTargetValidationMetadatas(type, "", true, false).length > 0;
@@ -27,8 +28,8 @@ function hasConstraints(type: Function): boolean {
  * classes that declare constraints: the rest skip its per-request metadata lookups.
  */
 async function validateArgument(value: unknown): Promise<void> {
-  const objects = (Array.isArray(value) ? value : [value]).filter(
-    (item): item is object => item !== null && typeof item === "object" && hasConstraints(item.constructor),
+  const objects = (Array.isArray(value) ? (value as unknown[]) : [value]).filter(
+    (item): item is object => item !== null && typeof item === "object" && hasConstraints(item),
   );
   for (const object of objects) {
     const errors = await validate(object, { skipMissingProperties: true, forbidUnknownValues: false });

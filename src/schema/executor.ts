@@ -1,5 +1,5 @@
 import type { GatewayExecutor, GatewayInterface } from "@apollo/server-gateway-interface";
-import { DocumentNode, execute, ExecutionResult, GraphQLSchema, OperationDefinitionNode, printSchema } from "graphql";
+import { DocumentNode, execute, ExecutionResult, GraphQLSchema, Kind, OperationDefinitionNode, OperationTypeNode, printSchema } from "graphql";
 import { compileQuery, CompiledQuery, isCompiledQuery } from "graphql-jit";
 
 /**
@@ -17,8 +17,8 @@ const MAX_OPERATIONS_PER_DOCUMENT = 20;
 
 /** Introspection reads the schema, not data: graphql-js answers it, as it does mutations. */
 function isCompilable(operation: OperationDefinitionNode): boolean {
-  if (operation.operation !== "query") return false;
-  return operation.selectionSet.selections.every((selection) => selection.kind !== "Field" || !selection.name.value.startsWith("__"));
+  if (operation.operation !== OperationTypeNode.QUERY) return false;
+  return operation.selectionSet.selections.every((selection) => selection.kind !== Kind.FIELD || !selection.name.value.startsWith("__"));
 }
 
 /**

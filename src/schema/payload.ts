@@ -1,10 +1,8 @@
 import { getNullableType, GraphQLSchema, isUnionType } from "graphql";
-import { ArgumentValidationError, AuthorizationError, createUnionType } from "type-graphql";
+import { ArgumentValidationError, AuthorizationError, type ClassType, createUnionType } from "type-graphql";
 import type { ValidationError } from "class-validator";
 import { AccessDenied, DomainError } from "../services/domain-errors.js";
 import { AccessDeniedError, FieldUserError, UserError, UserErrorCode } from "./errors.js";
-
-type ClassType = new (...args: any[]) => object; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 /** `<Entity> | UserError | AccessDeniedError`, Highnote's mutation payload shape. */
 export function payloadUnion<T extends ClassType>(name: string, entity: T) {
@@ -44,7 +42,7 @@ export function toErrorPayload(error: unknown): UserError | AccessDeniedError {
   if (error instanceof ArgumentValidationError) {
     return Object.assign(new UserError(), {
       // Only the paths and messages: class-validator's raw errors echo the input back.
-      errors: validationErrors(error.extensions.validationErrors as ValidationError[], ["input"]),
+      errors: validationErrors(error.extensions.validationErrors, ["input"]),
     });
   }
   if (error instanceof DomainError) {

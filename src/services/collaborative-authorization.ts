@@ -96,6 +96,9 @@ function standIn(decision: StandInDecision, amount: number, reason: StandInReaso
   };
 }
 
+/** The ACTIVE endpoint as activeEndpoint reads it, its signing keys decrypted. */
+type ActiveEndpoint = { id: string; uri: string; stand_in_decision: StandInDecision; secrets: string[] };
+
 /**
  * Collaborative-authorization endpoints (at most one ACTIVE per environment) and the
  * decisions they make. HTTP calls to endpoints never happen inside a transaction.
@@ -300,8 +303,8 @@ export class CollaborativeAuthorizationService {
    */
   private async activeEndpoint(
     ctx: TenantContext,
-  ): Promise<{ id: string; uri: string; stand_in_decision: StandInDecision; secrets: string[] } | undefined> {
-    const [endpoint] = await this.transactions.dataSource.query(
+  ): Promise<ActiveEndpoint | undefined> {
+    const [endpoint] = await this.transactions.dataSource.query<ActiveEndpoint[]>(
       `SELECT e.id, e.uri, e.stand_in_decision,
               ARRAY(SELECT k.secret FROM signing_keys k
                      WHERE k.owner_id = e.id AND k.organization_id = e.organization_id AND k.environment = e.environment
@@ -312,7 +315,7 @@ export class CollaborativeAuthorizationService {
       [ctx.organizationId, ctx.environment],
     );
     // Stored encrypted; the box decrypts each key once per process and caches it.
-    if (endpoint) endpoint.secrets = endpoint.secrets.map((sealed: string) => this.signingKeys.open(sealed));
+    if (endpoint) endpoint.secrets = endpoint.secrets.map((sealed) => this.signingKeys.open(sealed));
     return endpoint;
   }
 

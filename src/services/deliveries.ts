@@ -101,6 +101,9 @@ interface DeliveryRow {
  */
 const KEY_CACHE_MS = 10_000;
 
+/** The row RECORD_ATTEMPT returns. */
+type RecordedAttempt = { step: number; schedule_index: number; current: boolean };
+
 /**
  * Moves committed events to targets: the fan-out job writes one delivery per
  * subscribed target and queues its first attempt; each attempt job POSTs, records
@@ -240,7 +243,7 @@ export class DeliveryService {
     job: AttemptJob,
     success: boolean,
     response: OutboundResponse,
-  ): Promise<{ step: number; schedule_index: number; current: boolean }> {
+  ): Promise<RecordedAttempt> {
     const values = [
       job.deliveryId,
       job.step,
@@ -251,7 +254,7 @@ export class DeliveryService {
       response.responseBody,
       response.errorMessage,
     ];
-    const [recorded] = em ? await em.query(RECORD_ATTEMPT, values) : await this.prepared<{ step: number; schedule_index: number; current: boolean }>("keyway_record_attempt", RECORD_ATTEMPT, values);
+    const [recorded] = em ? await em.query<RecordedAttempt[]>(RECORD_ATTEMPT, values) : await this.prepared<RecordedAttempt>("keyway_record_attempt", RECORD_ATTEMPT, values);
     return recorded;
   }
 

@@ -17,7 +17,7 @@ export class TenantScope {
   ) {}
 
   private where<T extends TenantEntity>(where: FindOptionsWhere<T>): FindOptionsWhere<T> {
-    return { ...where, organizationId: this.ctx.organizationId, environment: this.ctx.environment } as FindOptionsWhere<T>;
+    return { ...where, organizationId: this.ctx.organizationId, environment: this.ctx.environment };
   }
 
   create<T extends TenantEntity>(entity: EntityClass<T>, values: DeepPartial<Omit<T, "organizationId" | "environment">>): T {

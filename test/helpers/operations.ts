@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { OperationDefinitionNode, parse, print } from "graphql";
+import { Kind, OperationDefinitionNode, parse, print } from "graphql";
 
 export const OPERATIONS_DIR = path.join(__dirname, "..", "operations");
 
@@ -37,7 +37,7 @@ export function loadCorpus(): CorpusOperation[] {
       const document = readFileSync(absolute, "utf8");
       const variablesFile = absolute.replace(/\.graphql$/, ".variables.json");
       const operations = parse(document).definitions
-        .filter((definition): definition is OperationDefinitionNode => definition.kind === "OperationDefinition")
+        .filter((definition): definition is OperationDefinitionNode => definition.kind === Kind.OPERATION_DEFINITION)
         .map((definition) => ({ name: definition.name?.value ?? null, type: definition.operation }));
       return {
         file: path.relative(OPERATIONS_DIR, absolute),
