@@ -144,6 +144,15 @@ describe("login with two-factor sign-in on", () => {
     expect((await login(user, await codeAt(secret))).__typename).toBe("Session");
   });
 
+  it("gives one session for one code however many logins race with it", async () => {
+    const { user, secret } = await enrolledUser();
+    const code = await codeAt(secret);
+    // As many as the email's attempt limit holds at once, so that each is checked.
+    const results = await Promise.all(Array.from({ length: MAX_FAILURES_PER_EMAIL }, () => login(user, code)));
+    expect(results.map(errorCode).sort()).toEqual(["INVALID_CREDENTIALS", "INVALID_CREDENTIALS", "Session"]);
+    step++;
+  });
+
   it("accepts the codes of the previous and the next time step, not those two steps away", async () => {
     const { user, secret } = await enrolledUser();
     step += 3;
@@ -175,6 +184,9 @@ describe("login with two-factor sign-in on", () => {
     expect((await login(user, recoveryCodes[0])).__typename).toBe("Session");
     expect(errorCode(await login(user, recoveryCodes[0]))).toBe("INVALID_CREDENTIALS");
     expect((await login(user, recoveryCodes[1].replace(/-/g, "").toUpperCase())).__typename).toBe("Session");
+    // Racing logins with one recovery code: one wins.
+    const raced = await Promise.all(Array.from({ length: MAX_FAILURES_PER_EMAIL }, () => login(user, recoveryCodes[2])));
+    expect(raced.filter((payload) => payload.__typename === "Session")).toHaveLength(1);
     // Another user's code is not this user's.
     const other = await enrolledUser();
     expect(errorCode(await login(user, other.recoveryCodes[0]))).toBe("INVALID_CREDENTIALS");
