@@ -21,6 +21,6 @@ module.exports = {
       },
     ],
   },
-  transformIgnorePatterns: ["/node_modules/(?!(jose)/)"],
+  transformIgnorePatterns: ["/node_modules/(?!(jose|@noble/hashes|@scure/base)/)"],
   moduleNameMapper: { "^(\\.{1,2}/.*)\\.js$": "$1" },
 };

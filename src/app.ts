@@ -31,6 +31,7 @@ import { PasswordHasher } from "./services/passwords.js";
 import { SessionService } from "./services/sessions.js";
 import { SharedSecretService } from "./services/shared-secrets.js";
 import { Transactions } from "./services/transaction.js";
+import { TwoFactorService } from "./services/two-factor.js";
 import { UserService } from "./services/users.js";
 
 /** Services, wired once. Resolvers and jobs receive them from here. */
@@ -48,6 +49,7 @@ export interface Services {
   organizations: OrganizationService;
   apiKeys: ApiKeyService;
   users: UserService;
+  twoFactor: TwoFactorService;
   outboundHttp: OutboundHttp;
   signingKeys: SigningKeyService;
   attemptLimits: AttemptLimits;
@@ -65,6 +67,8 @@ export interface AppOptions {
   logger?: Logger;
   /** Replaces DNS for outbound requests (tests resolve names without the network). */
   dnsLookup?: DnsLookup;
+  /** Epoch milliseconds for checking two-factor codes (tests compute codes for chosen instants). */
+  clock?: () => number;
 }
 
 /**
@@ -111,6 +115,8 @@ export class App {
     const signingKeys = new SigningKeyService(transactions, secretBox);
     const notificationTargets = new NotificationTargetService(config, transactions, outboundHttp, signingKeys);
     const metrics = new Metrics(apiKeyAuthenticator, dataSource);
+    const organizations = new OrganizationService(dataSource);
+    const twoFactor = new TwoFactorService(dataSource, transactions, secretBox, attemptLimits, organizations, config.dashboard.title, options.clock);
     const services: Services = {
       config,
       logger,
@@ -121,9 +127,10 @@ export class App {
       apiKeyAuthenticator,
       usage,
       authenticator: new Authenticator(apiKeyAuthenticator, usage),
-      organizations: new OrganizationService(dataSource),
+      organizations,
       apiKeys: new ApiKeyService(config, transactions, apiKeyAuthenticator),
-      users: new UserService(dataSource, config, transactions, passwords, sessions, attemptLimits),
+      users: new UserService(dataSource, config, transactions, passwords, sessions, attemptLimits, twoFactor),
+      twoFactor,
       outboundHttp,
       signingKeys,
       attemptLimits,

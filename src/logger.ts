@@ -47,6 +47,10 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
         "variables.input.currentPassword",
         "variables.input.newPassword",
         "variables.input.token",
+        // Two-factor codes and set-up (not "*.code": error codes are worth logging).
+        "variables.input.code",
+        "*.otpauthUri",
+        "*.recoveryCodes",
       ],
       censor: "[redacted]",
     },

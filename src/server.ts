@@ -7,6 +7,7 @@ import { ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/dis
 import express, { NextFunction, Request, Response } from "express";
 import type { App } from "./app.js";
 import type { RequestContext } from "./auth/request-context.js";
+import { twoFactorGate } from "./auth/two-factor-gate.js";
 import { createSchema } from "./schema/build-schema.js";
 import { localGateway } from "./schema/executor.js";
 import { metricsRouter } from "./http/metrics.js";
@@ -39,6 +40,7 @@ export async function startServer(app: App, port = app.services.config.port, hos
     plugins: [
       recordOperation,
       queryLimits(config.limits),
+      twoFactorGate,
       ...(config.introspection === "authenticated" ? [introspectionForAuthenticated()] : []),
       ApolloServerPluginDrainHttpServer({ httpServer }),
       ApolloServerPluginCacheControlDisabled(),

@@ -58,6 +58,10 @@ const MUTATIONS: Record<string, string> = {
   renameCollaborativeAuthorizationEndpoint: "collab:write",
   simulateCollaborativeAuthorization: "collab:simulate",
   rotateSharedSecret: "secret:write",
+  enableTwoFactor: "users:read",
+  confirmTwoFactor: "users:read",
+  disableTwoFactor: "users:read",
+  setOrganizationTwoFactorRequirement: "users:write",
 };
 /** Need no credentials or no permission. */
 const PUBLIC_MUTATIONS = ["signUp", "login", "logout", "acceptInvitation"];

@@ -14,6 +14,7 @@ import {
   parse,
   SelectionSetNode,
 } from "graphql";
+import { generate } from "otplib";
 import { EXAMPLE_OPERATIONS } from "../src/http/playground";
 import { CorpusOperation, loadCorpus, normalize, readmeOperations } from "./helpers/operations";
 import { approvingEndpoint, Receiver } from "./helpers/receiver";
@@ -44,6 +45,8 @@ const ADD_TARGET = `mutation($input: AddWebhookNotificationTargetInput!) { addWe
 const TARGET_ACTION = (name: string) => `mutation($id: ID!) { ${name}(input: { targetId: $id }) { __typename ... on WebhookNotificationTarget { id } ... on UserError { errors { code description } } } }`;
 const ADD_ENDPOINT = `mutation($input: AddCollaborativeAuthorizationEndpointInput!) { addCollaborativeAuthorizationEndpoint(input: $input) { __typename ... on CollaborativeAuthorizationEndpoint { id } ... on UserError { errors { code description } } } }`;
 const INVITE = `mutation($input: InviteUserInput!) { inviteUser(input: $input) { __typename ... on UserInvitation { token } ... on UserError { errors { code description } } } }`;
+const ENABLE_2FA = `mutation { enableTwoFactor { __typename ... on TwoFactorSetup { secret } ... on UserError { errors { code description } } } }`;
+const CONFIRM_2FA = `mutation($input: ConfirmTwoFactorInput!) { confirmTwoFactor(input: $input) { __typename ... on TwoFactorRecoveryCodes { recoveryCodes } ... on UserError { errors { code description } } } }`;
 const ACCEPT = `mutation($input: AcceptInvitationInput!) { acceptInvitation(input: $input) { __typename ... on Session { token user { id } } ... on UserError { errors { code description } } } }`;
 
 async function targetStatus(id: string): Promise<string> {
@@ -67,7 +70,9 @@ async function member(unique: string): Promise<{ userId: string; session: string
 
 /**
  * The objects one run of an operation needs, created fresh for that run through the API:
- * `{{key.id}}` is a new key, `{{target.id}}` a new ACTIVE target, and so on.
+ * `{{key.id}}` is a new key, `{{target.id}}` a new ACTIVE target, and so on;
+ * `{{member.pendingTwoFactorCode}}` a current code of the member's new authenticator,
+ * `{{member.recoveryCode}}` one of the member's recovery codes (two-factor on).
  */
 class Fixtures {
   private readonly made = new Map<string, Promise<string>>();
@@ -109,6 +114,13 @@ class Fixtures {
         return mutate(server, adminSession, "inviteUser", INVITE, { input: { email: `invited-${unique}@example.test`, role: "SUPPORT" } }).then((i) => i.token);
       case "member.userId":
         return this.member().then((m) => m.userId);
+      case "member.pendingTwoFactorCode":
+        return this.member().then(async (m) => generate({ secret: (await mutate(server, m.session, "enableTwoFactor", ENABLE_2FA, {})).secret }));
+      case "member.recoveryCode":
+        return this.value("member.pendingTwoFactorCode").then(async (code) => {
+          const confirmed = await mutate(server, (await this.member()).session, "confirmTwoFactor", CONFIRM_2FA, { input: { code } });
+          return confirmed.recoveryCodes[0];
+        });
       case "event.id":
         return Promise.resolve(seeded.eventId);
       default:

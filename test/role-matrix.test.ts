@@ -79,6 +79,11 @@ const MUTATION_PERMISSIONS: Record<string, Permission> = {
   renameCollaborativeAuthorizationEndpoint: "collab:write",
   simulateCollaborativeAuthorization: "collab:simulate",
   rotateSharedSecret: "secret:write",
+  // Each member manages their own second factor; API keys get INVALID_STATE.
+  enableTwoFactor: "users:read",
+  confirmTwoFactor: "users:read",
+  disableTwoFactor: "users:read",
+  setOrganizationTwoFactorRequirement: "users:write",
 };
 
 /** What each field of Organization needs (DESIGN §6); null: anyone in the organization. */
@@ -87,6 +92,7 @@ const ORGANIZATION_FIELD_PERMISSIONS: Record<string, Permission | null> = {
   name: null,
   plan: null,
   createdAt: null,
+  requireTwoFactor: null,
   apiKeys: "keys:read",
   users: "users:read",
   invitations: "users:read",

@@ -1,6 +1,7 @@
 import type { AuthCheckerFn } from "type-graphql";
 import { isPermission, Permission } from "./permissions.js";
 import { forbidden, RequestContext, unauthenticated } from "./request-context.js";
+import { allowedDuringTwoFactorSetup, twoFactorSetupRequired } from "./two-factor-gate.js";
 
 /**
  * @Authorized("<permission>") on a field. No principal → 401. Missing permission:
@@ -10,6 +11,9 @@ import { forbidden, RequestContext, unauthenticated } from "./request-context.js
 export const authChecker: AuthCheckerFn<RequestContext> = ({ context, info }, declared) => {
   const principal = context.principal;
   if (!principal) throw unauthenticated("Authentication required: send an API key or a session token");
+  if (principal.twoFactorSetupRequired && declared.length > 0 && !allowedDuringTwoFactorSetup(info.parentType.name, info.fieldName)) {
+    throw twoFactorSetupRequired();
+  }
   const unknown = declared.filter((permission) => !isPermission(permission));
   if (unknown.length) throw new Error(`Unknown permission declared: ${unknown.join(", ")}`);
   const missing = (declared as Permission[]).filter((permission) => !principal.permissions.has(permission));

@@ -24,6 +24,7 @@ interface SessionRow {
   expired: boolean;
   stale: boolean;
   role: UserRole | null;
+  two_factor_setup_required: boolean;
 }
 
 /**
@@ -73,9 +74,11 @@ export class JwtAuthenticator implements TokenAuthenticator {
       `SELECT s.user_id, s.organization_id, u.email, u.name, m.role,
               s.revoked_at IS NOT NULL AS revoked,
               (s.expires_at <= now() OR s.last_seen_at + make_interval(secs => $3) <= now()) AS expired,
-              s.last_seen_at < now() - make_interval(secs => $4) AS stale
+              s.last_seen_at < now() - make_interval(secs => $4) AS stale,
+              o.require_two_factor AND NOT u.two_factor_enabled AS two_factor_setup_required
          FROM sessions s
          JOIN users u ON u.id = s.user_id
+         JOIN organizations o ON o.id = s.organization_id
          LEFT JOIN memberships m ON m.user_id = s.user_id AND m.environment = $2
         WHERE s.id = $1`,
       [sessionId, environment, this.session.idleSeconds, this.touchSeconds],
@@ -91,6 +94,7 @@ export class JwtAuthenticator implements TokenAuthenticator {
       environment,
       actor: { type: ActorType.USER, id: row.user_id, displayName: row.name ?? row.email, role: row.role, sessionId },
       permissions: new Set(USER_ROLE_PERMISSIONS[row.role]),
+      ...(row.two_factor_setup_required ? { twoFactorSetupRequired: true } : {}),
     };
   }
 

@@ -22,6 +22,8 @@ export interface Principal {
   permissions: ReadonlySet<Permission>;
   /** Set when the actor is an API key (also through a shared-secret JWT naming it). */
   keyControls?: KeyControls;
+  /** A session whose organization requires two-factor sign-in the user has not set up: it may only set it up. */
+  twoFactorSetupRequired?: boolean;
 }
 
 export interface RequestContext {

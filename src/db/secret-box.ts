@@ -5,7 +5,7 @@ import { ConfigError, parseEncryptionKeys } from "../config.js";
 
 /**
  * Encryption of secrets at rest (webhook and endpoint signing secrets, API shared
- * secrets, session JWT secrets): AES-256-GCM with a random 96-bit IV per value, stored
+ * secrets, session JWT secrets, TOTP secrets): AES-256-GCM with a random 96-bit IV per value, stored
  * as a text envelope
  *
  *     v1:<keyId>:<iv>:<ciphertext>:<tag>        (each part base64url)
@@ -24,6 +24,7 @@ export const SEALED_COLUMNS = [
   { table: "signing_keys", id: "id", column: "secret" },
   { table: "shared_secrets", id: "id", column: "secret" },
   { table: "session_secrets", id: "kid", column: "secret" },
+  { table: "two_factor_secrets", id: "user_id", column: "secret" },
 ] as const;
 
 export type SealedColumn = `${(typeof SEALED_COLUMNS)[number]["table"]}.secret` | "encryption_keys.check_value";

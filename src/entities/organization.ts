@@ -23,6 +23,10 @@ export class Organization implements Node {
   @Column({ type: "enum", enum: Plan, enumName: "plan", default: Plan.FREE })
   plan: Plan;
 
+  @Field({ description: "Members without two-factor sign-in can only set it up (setOrganizationTwoFactorRequirement)." })
+  @Column({ name: "require_two_factor", type: "boolean", default: false })
+  requireTwoFactor: boolean;
+
   @Field()
   @CreateDateColumn({ name: "created_at", type: "timestamptz" })
   createdAt: Date;

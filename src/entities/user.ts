@@ -32,6 +32,10 @@ export class User implements Node {
   @Column({ name: "password_hash", type: "text" })
   passwordHash: string;
 
+  @Field({ description: "Whether login needs a second factor (a TOTP or recovery code) besides the password." })
+  @Column({ name: "two_factor_enabled", type: "boolean", default: false })
+  twoFactorEnabled: boolean;
+
   @Field(() => Date, { nullable: true })
   @Column({ name: "last_login_at", type: "timestamptz", nullable: true })
   lastLoginAt: Date | null;

@@ -14,6 +14,7 @@ import {
 } from "./notification-target.resolver.js";
 import { OrganizationSharedSecretResolver, SharedSecretResolver } from "./shared-secret.resolver.js";
 import { SystemResolver, ViewerResolver } from "./system.resolver.js";
+import { TwoFactorResolver } from "./two-factor.resolver.js";
 import { OrganizationUsersResolver, UserResolver } from "./user.resolver.js";
 
 /** Every resolver class; each capability adds its own, one per line. */
@@ -24,6 +25,7 @@ export const RESOLVERS = [
   OrganizationApiKeysResolver,
   UserResolver,
   OrganizationUsersResolver,
+  TwoFactorResolver,
   SharedSecretResolver,
   OrganizationSharedSecretResolver,
   OrganizationAuditLogResolver,

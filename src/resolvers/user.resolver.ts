@@ -37,9 +37,9 @@ export class UserResolver {
     return deliverSession(ctx, input.useCookie, await this.services.users.signUp(ctx, input));
   }
 
-  @Mutation(() => SessionPayload, { description: "Needs no credentials. Failed attempts are limited per email and per IP (RATE_LIMITED)." })
+  @Mutation(() => SessionPayload, { description: "Needs no credentials. With two-factor sign-in on, also `code` (TWO_FACTOR_REQUIRED without it). Failed attempts, wrong codes included, are limited per email and per IP (RATE_LIMITED)." })
   async login(@Arg("input") input: LoginInput, @Ctx() ctx: RequestContext): Promise<typeof SessionPayload> {
-    return deliverSession(ctx, input.useCookie, await this.services.users.login(ctx, input.email, input.password));
+    return deliverSession(ctx, input.useCookie, await this.services.users.login(ctx, input.email, input.password, input.code));
   }
 
   @Mutation(() => Boolean, { description: "Ends the calling session everywhere at once; false when the request carries no session." })

@@ -12,6 +12,7 @@ export enum UserErrorCode {
   INVALID_CREDENTIALS = "INVALID_CREDENTIALS",
   RATE_LIMITED = "RATE_LIMITED",
   NOT_AVAILABLE_IN_LIVE = "NOT_AVAILABLE_IN_LIVE",
+  TWO_FACTOR_REQUIRED = "TWO_FACTOR_REQUIRED",
 }
 registerEnumType(UserErrorCode, { name: "UserErrorCode" });
 

@@ -1,4 +1,4 @@
-import { IsEmail, IsOptional, Length, MaxLength } from "class-validator";
+import { IsEmail, IsOptional, Length, Matches, MaxLength } from "class-validator";
 import { Field, ID, InputType, Int, ObjectType } from "type-graphql";
 import { AuditLogEntry } from "../entities/audit-log-entry.js";
 import { UserRole } from "../entities/enums.js";
@@ -8,6 +8,7 @@ import { User } from "../entities/user.js";
 import { UserInvitation } from "../entities/user-invitation.js";
 import { Connection } from "./connection.js";
 import { payloadUnion, publicPayloadUnion } from "./payload.js";
+import { SECOND_FACTOR_CODE, SECOND_FACTOR_CODE_MESSAGE } from "./two-factor.js";
 
 const EMAIL_MAX = 254;
 /** Byte limits (10–72) are checked by the service; this only bounds the request. */
@@ -68,6 +69,14 @@ export class LoginInput {
   @Field()
   @MaxLength(PASSWORD_MAX_CHARS)
   password: string;
+
+  @Field(() => String, {
+    nullable: true,
+    description: "With two-factor sign-in on: a current authenticator code or an unused recovery code (else TWO_FACTOR_REQUIRED).",
+  })
+  @IsOptional()
+  @Matches(SECOND_FACTOR_CODE, { message: SECOND_FACTOR_CODE_MESSAGE })
+  code?: string | null;
 
   @Field(() => Boolean, {
     nullable: true,

@@ -69,6 +69,20 @@ export class InvalidCredentials extends DomainError {
   }
 }
 
+/** The password was right, but the account has two-factor sign-in on and the login gave no code. */
+export class TwoFactorRequired extends DomainError {
+  constructor() {
+    super(UserErrorCode.TWO_FACTOR_REQUIRED, "This account needs a two-factor code: give input.code (an authenticator code or a recovery code)", ["code"]);
+  }
+}
+
+/** A two-factor code that is wrong, used already, or outside the accepted time steps. Same code as a wrong password. */
+export class InvalidTwoFactorCode extends DomainError {
+  constructor() {
+    super(UserErrorCode.INVALID_CREDENTIALS, "Invalid two-factor code", ["code"]);
+  }
+}
+
 export class RateLimited extends DomainError {
   constructor(readonly retryAfterSeconds: number) {
     super(UserErrorCode.RATE_LIMITED, `Too many failed attempts; try again in ${retryAfterSeconds} s`);

@@ -33,6 +33,11 @@ export class OrganizationService {
     return organization;
   }
 
+  /** Drops this process's cached copy after a change (other processes see it within DISPLAY_CACHE_MS). */
+  forget(id: string): void {
+    this.cache.delete(id);
+  }
+
   /** Accepts an `org_…` id or a raw UUID (operator CLI). */
   async findByAnyId(id: string): Promise<Organization | null> {
     const uuid = decodeId("Organization", id) ?? (/^[0-9a-f-]{36}$/.test(id) ? id : null);

@@ -19,11 +19,14 @@ import {
   InvalidInput,
   InvalidState,
   LastAdmin,
+  InvalidTwoFactorCode,
   NotFound,
+  TwoFactorRequired,
 } from "./domain-errors.js";
 import { assertPasswordStrength, PASSWORD_MAX_BYTES, type PasswordHasher } from "./passwords.js";
 import type { SessionService } from "./sessions.js";
 import type { Transaction, Transactions } from "./transaction.js";
+import type { TwoFactorService } from "./two-factor.js";
 
 /** The anonymous part of a request: who calls from where (signUp, login, acceptInvitation). */
 export type RequestInfo = Pick<RequestContext, "requestId" | "ip" | "requestedEnvironment">;
@@ -79,6 +82,7 @@ export class UserService {
     private readonly passwords: PasswordHasher,
     private readonly sessions: SessionService,
     private readonly limits: AttemptLimits,
+    private readonly twoFactor: TwoFactorService,
   ) {}
 
   /** A user who is a member of the caller's environment: identities are organization-wide, visibility is not. */
@@ -139,12 +143,20 @@ export class UserService {
    * Wrong email and wrong password take the same path and about the same time
    * (a bcrypt comparison either way) and give the same INVALID_CREDENTIALS.
    */
-  async login(req: RequestInfo, rawEmail: string, password: string): Promise<Session> {
+  async login(req: RequestInfo, rawEmail: string, password: string, code?: string | null): Promise<Session> {
     const email = normalizeEmail(rawEmail);
-    // Counted as failed until the password proves right.
+    // Counted as failed until the password (and the second factor, when on) proves right.
     const attempt = await this.limits.reserveLogin(email, req.ip);
     const user = await this.dataSource.manager.findOneBy(User, { email });
     if (!(await this.passwordMatches(user, password))) throw new InvalidCredentials();
+    if (user!.twoFactorEnabled) {
+      if (!code) {
+        // The password was right: asking for the code is not a failed attempt.
+        await attempt.succeeded();
+        throw new TwoFactorRequired();
+      }
+      if (!(await this.twoFactor.spendCode(this.dataSource.manager, user!.id, code))) throw new InvalidTwoFactorCode();
+    }
     await attempt.succeeded();
     await this.limits.loginSucceeded(email);
     // Across environments on purpose (the user's own rows): login happens before any tenant is chosen.

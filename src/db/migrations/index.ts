@@ -6,6 +6,7 @@ import { CollaborativeAuthorization1763900003000 } from "./1763900003000-collabo
 import { OnePendingInvitation1763900004200 } from "./1763900004200-one-pending-invitation.js";
 import { EncryptSecrets1763900005000 } from "./1763900005000-encrypt-secrets.js";
 import { ApiKeyControls1763900006000 } from "./1763900006000-api-key-controls.js";
+import { TwoFactor1763900007000 } from "./1763900007000-two-factor.js";
 
 /** In order. Each capability adds its own file; never edit one that has shipped. */
 export const MIGRATIONS = [
@@ -17,4 +18,5 @@ export const MIGRATIONS = [
   OnePendingInvitation1763900004200,
   EncryptSecrets1763900005000,
   ApiKeyControls1763900006000,
+  TwoFactor1763900007000,
 ];
