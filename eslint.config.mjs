@@ -67,6 +67,14 @@ export default tseslint.config(
   {
     files: ["dashboard/src/**"],
     languageOptions: { globals: { ...globals.browser } },
+    rules: {
+      // React calls event handlers and ignores what they return; an async handler is how a form submits. Promises
+      // passed anywhere else must still be handled.
+      "@typescript-eslint/no-misused-promises": ["error", { checksVoidReturn: { attributes: false } }],
+      // Off in the dashboard: its hooks and context hand out plain functions (closures over React state, none uses
+      // `this`), destructured by design; the rule cannot tell those from class methods.
+      "@typescript-eslint/unbound-method": "off",
+    },
   },
   prettier,
 );

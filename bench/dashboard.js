@@ -78,7 +78,7 @@ async function main() {
       graphqlRequests.length = 0;
       // A full navigation each time (a cold page, warm HTTP cache: assets are immutable).
       await page.goto("/dashboard/developers/api-keys?rows=100");
-      await page.waitForFunction((count) => document.querySelectorAll('[data-testid="api-keys-table"] tbody tr').length === count, KEYS, { polling: "raf" });
+      await page.waitForFunction((count) => globalThis.document.querySelectorAll('[data-testid="api-keys-table"] tbody tr').length === count, KEYS, { polling: "raf" });
       times.push(await page.evaluate(() => performance.now()));
       requestsPerLoad = [...graphqlRequests];
     }

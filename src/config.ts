@@ -166,7 +166,7 @@ function hexColour(env: Env, name: string, fallback: string): string {
 
 function dashboardTitle(env: Env): string {
   const title = (env.KEYWAY_DASHBOARD_TITLE ?? "").trim() || "Keyway";
-  if (title.length > 60 || /[\u0000-\u001f]/.test(title)) throw new ConfigError("KEYWAY_DASHBOARD_TITLE must be 1-60 printable characters");
+  if (title.length > 60 || [...title].some((character) => character.charCodeAt(0) < 0x20)) throw new ConfigError("KEYWAY_DASHBOARD_TITLE must be 1-60 printable characters");
   return title;
 }
 

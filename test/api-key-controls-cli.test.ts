@@ -19,7 +19,7 @@ function serve(): Promise<{ child: ChildProcess; url: string }> {
     });
     let output = "";
     const onData = (chunk: Buffer) => {
-      output += chunk;
+      output += chunk.toString();
       const match = /Keyway is listening on (\S+)/.exec(output);
       if (match) resolve({ child, url: match[1] });
     };
@@ -38,7 +38,7 @@ async function createKey(...options: string[]): Promise<string> {
 }
 
 beforeAll(async () => {
-  database = await createDatabase(process.env.KEYWAY_TEST_ADMIN_URL!);
+  database = await createDatabase(process.env.KEYWAY_TEST_ADMIN_URL);
   expect((await keyway(["migrate"])).code).toBe(0);
   orgId = (await keyway(["org", "create", "--name", "CLI Controls", "--plan", "PAID"])).stdout.split("\t")[0];
 });
@@ -68,7 +68,7 @@ it("creates restricted, allowlisted, rate-limited keys with metadata that the se
       headers: { "content-type": "application/json", authorization: `Bearer ${key}` },
       body: JSON.stringify({ query }),
     });
-    return { status: response.status, body: (await response.json()) as any };
+    return { status: response.status, body: (await response.json()) };
   };
   try {
     const refused = await call(fenced, "{ viewer { role } }");

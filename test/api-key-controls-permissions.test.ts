@@ -168,7 +168,7 @@ function mutationFor(field: GraphQLField<unknown, unknown>, permission: string) 
   const variables: Record<string, any> = Object.fromEntries(required.map((arg) => [arg.name, requiredValue(arg.type, arg.name)]));
   // A key may only create keys within what it holds: ask for exactly that, so only the permission check can refuse.
   if (field.name === "createSecretAPIKey") variables.input.secretKey = { ...variables.input.secretKey, role: "RESTRICTED", permissions: [permission] };
-  const declarations = required.map((arg) => `$${arg.name}: ${arg.type}`).join(", ");
+  const declarations = required.map((arg) => `$${arg.name}: ${arg.type.toString()}`).join(", ");
   const args = required.map((arg) => `${arg.name}: $${arg.name}`).join(", ");
   const selection = isCompositeType(getNamedType(field.type)) ? " { __typename ... on AccessDeniedError { message } }" : "";
   return { query: `mutation${declarations ? `(${declarations})` : ""} { ${field.name}${args ? `(${args})` : ""}${selection} }`, variables };

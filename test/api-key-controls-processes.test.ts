@@ -21,7 +21,7 @@ async function call(url: string, key: string, query = "{ viewer { permissions } 
     headers: { "content-type": "application/json", ...bearer(key) },
     body: JSON.stringify({ query }),
   });
-  return { status: response.status, body: (await response.json()) as any };
+  return { status: response.status, body: (await response.json()) };
 }
 
 async function keyById(id: string, extra = "") {

@@ -110,7 +110,7 @@ describe("accessibility", () => {
     for (let i = 0; i < 80; i++) {
       await page.keyboard.press("Tab");
       const name = await page.evaluate(() => {
-        const element = (globalThis as any).document.activeElement as any;
+        const element = (globalThis as any).document.activeElement;
         if (!element || element === (globalThis as any).document.body) return "";
         const labelled = element.getAttribute("aria-label") ?? (element.id ? (globalThis as any).document.querySelector(`label[for="${element.id}"]`)?.textContent : null);
         return (labelled ?? element.textContent ?? "").trim();

@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { parse, OperationDefinitionNode } from "graphql";
+import { Kind, parse, OperationDefinitionNode } from "graphql";
 
 // Every operation the dashboard sends is in the operation corpus (test/operations/dashboard/), word for word,
 // so the server's corpus tests hold the API to the dashboard's needs.
@@ -25,7 +25,7 @@ describe("the dashboard's operations", () => {
     expect(files.length).toBeGreaterThan(30);
     for (const file of files) {
       const document = parse(readFileSync(path.join(SOURCE, file), "utf8"));
-      const operations = document.definitions.filter((d): d is OperationDefinitionNode => d.kind === "OperationDefinition");
+      const operations = document.definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
       expect([file, document.definitions.length, operations.map((o) => o.name?.value)]).toEqual([file, 1, [file.replace(/\.graphql$/, "")]]);
     }
   });

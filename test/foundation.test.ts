@@ -126,7 +126,7 @@ describe("errors and limits", () => {
       headers: { "content-type": "application/json", ...bearer(server.adminKey) },
       body: JSON.stringify({ query: `mutation { createSecretAPIKey(input: { secretKey: { name: "refused" } }) { __typename } }` }),
     }).finally(() => db.query(`DROP TRIGGER refuse_insert ON api_keys; DROP FUNCTION refuse_insert()`));
-    const body = (await response.json()) as any;
+    const body = (await response.json());
     expect(body.errors[0]).toMatchObject({ message: "Internal server error", extensions: { code: "INTERNAL_SERVER_ERROR" } });
     expect(body.errors[0].extensions.requestId).toBe(response.headers.get("x-request-id"));
     expect(JSON.stringify(body)).not.toMatch(/SELECT|api_keys|stack/i);
@@ -166,7 +166,7 @@ describe("errors and limits", () => {
       body: JSON.stringify({ query: "{ ping }", variables: { pad: "x".repeat(1024 * 1024) } }),
     });
     expect(response.status).toBe(413);
-    expect(((await response.json()) as any).errors[0].message).toMatch(/1 MB/);
+    expect(((await response.json())).errors[0].message).toMatch(/1 MB/);
   });
 
   it("is unhealthy only when the database is", async () => {

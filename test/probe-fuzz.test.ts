@@ -2,7 +2,6 @@ import fc from "fast-check";
 import {
   getNamedType,
   getNullableType,
-  GraphQLArgument,
   GraphQLField,
   GraphQLInputType,
   GraphQLNamedType,
@@ -115,7 +114,7 @@ function valueFor(draw: Draw, type: GraphQLInputType, depth = 0): unknown {
   if (draw(fc.integer({ min: 0, max: 19 })) === 0) {
     return draw(fc.constantFrom<unknown>(null, "wrong", 42, true, [], {}, [[1]], { nested: { deeper: ["x"] } }));
   }
-  const nullable = getNullableType(type) as GraphQLInputType;
+  const nullable: GraphQLInputType = getNullableType(type);
   if (!isNonNullType(type) && draw(fc.integer({ min: 0, max: 9 })) === 0) return null;
   if (isListType(nullable)) {
     const length = draw(fc.integer({ min: 0, max: 3 }));
@@ -183,7 +182,7 @@ class OperationBuilder {
 
   arguments(field: GraphQLField<unknown, unknown>): string {
     const parts: string[] = [];
-    for (const arg of field.args as readonly GraphQLArgument[]) {
+    for (const arg of field.args) {
       const required = isNonNullType(arg.type) && arg.defaultValue === undefined;
       if (!required && this.draw(fc.integer({ min: 0, max: 2 })) > 0) continue;
       const value = valueFor(this.draw, arg.type);
@@ -295,7 +294,7 @@ const malformedArbitrary = (): fc.Arbitrary<Malformed> => {
       .record(
         {
           query: fc.oneof(fc.anything({ maxDepth: 2 }), fc.constantFrom("{ viewer { role } }", "query { ping }", "{", "mutation", "subscription { x }", "{ __schema { types { name } } }")),
-          variables: fc.oneof(fc.anything({ maxDepth: 3 }), fc.constantFrom({ n: 1e400 }, { first: 2 ** 53 }, [], "x")),
+          variables: fc.oneof(fc.anything({ maxDepth: 3 }), fc.constantFrom({ n: Infinity }, { first: 2 ** 53 }, [], "x")),
           operationName: fc.oneof(fc.constant(null), fc.string({ maxLength: 10 }), fc.integer(), fc.array(fc.string(), { maxLength: 2 }), fc.object({ maxDepth: 1 })),
           extensions: fc.oneof(fc.anything({ maxDepth: 2 }), fc.constant({ persistedQuery: { version: 1, sha256Hash: "abc" } })),
         },

@@ -250,7 +250,7 @@ const databases: Array<{ url: string; drop: () => Promise<void> }> = [];
 const folders: string[] = [];
 
 async function database(): Promise<string> {
-  const created = await createDatabase(process.env.KEYWAY_TEST_ADMIN_URL!);
+  const created = await createDatabase(process.env.KEYWAY_TEST_ADMIN_URL);
   databases.push(created);
   return created.url;
 }

@@ -173,7 +173,7 @@ async function snapshot(type: NodeTypeName): Promise<unknown> {
     const data = await owner.request<any>(`{ organizations { users(first: 20) { edges { node { id role environment user { id email name } } } } } }`);
     return data.organizations[0].users.edges.find((e: any) => e.node.user.id === owned.User)?.node ?? null;
   }
-  return node(owner, owned[type]!, SNAPSHOTS[type]!);
+  return node(owner, owned[type]!, SNAPSHOTS[type]);
 }
 
 /** The audit log's and the events' sizes as `client` sees them. */

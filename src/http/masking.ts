@@ -64,7 +64,7 @@ export function requestIdOf(res: ServerResponse): string {
 /** The error as logged: TypeORM's statement parameters may be secrets (key hashes, signing secrets), so they are left out. */
 function loggable(error: unknown): unknown {
   if (!(error instanceof Error) || !("parameters" in error)) return error;
-  const copy = Object.create(Object.getPrototypeOf(error)) as Record<string, unknown>;
+  const copy = Object.create(Object.getPrototypeOf(error) as object | null) as Record<string, unknown>;
   Object.defineProperties(copy, Object.getOwnPropertyDescriptors(error));
   delete copy.parameters;
   return copy;

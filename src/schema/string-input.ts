@@ -21,6 +21,7 @@ import { InvalidInput } from "../services/domain-errors.js";
  * any resolver sees it, for every String, ID and JSON argument or input field of the
  * schema (the walk below is generated from the schema, so new fields are covered).
  */
+// eslint-disable-next-line no-control-regex -- matching NUL is what this pattern is for
 const MALFORMED = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 const MESSAGE = "Text must not contain NUL characters or unpaired UTF-16 surrogates";
@@ -132,7 +133,7 @@ export function refuseMalformedText(schema: GraphQLSchema): GraphQLSchema {
       const resolve: GraphQLFieldResolver<unknown, unknown> = field.resolve ?? defaultFieldResolver;
       field.resolve = (source, args, context, info) => {
         for (const { name, check } of checks) {
-          const value = args[name];
+          const value = (args as Record<string, unknown>)[name];
           const found = value === undefined || value === null ? null : check(value, [name]);
           if (!found) continue;
           // InvalidInput's path leaves out the one `input` argument: the payload mapper puts it back.

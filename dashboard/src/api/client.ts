@@ -51,7 +51,7 @@ export async function request<TResult, TVariables>(
   }
   let body: { data?: TResult | null; errors?: Array<{ message: string; extensions?: { code?: string; reason?: string } }> };
   try {
-    body = await response.json();
+    body = (await response.json()) as typeof body;
   } catch {
     throw new ApiError(`Keyway answered ${response.status} without a readable body.`, response.status);
   }

@@ -44,7 +44,6 @@ export function useQuery<TResult, TVariables>(
     if (options.skip) return;
     void run();
     // `key` stands for the variables' value and the environment.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [key, options.skip, run]);
 
   return { data: state.data, error: state.error, loading: state.loading, refetch: run };
@@ -71,7 +70,7 @@ export interface Paging {
  * A new `resetKey` (the filters) goes back to the first page.
  */
 export function usePaging(pageSize: number, resetKey: string): Paging {
-  const [state, setState] = useState({ key: resetKey, pageIndex: 0, cursor: { first: pageSize } as Paging["cursor"] });
+  const [state, setState] = useState<{ key: string; pageIndex: number; cursor: Paging["cursor"] }>({ key: resetKey, pageIndex: 0, cursor: { first: pageSize } });
   const current = state.key === resetKey ? state : { key: resetKey, pageIndex: 0, cursor: { first: pageSize } };
   if (current !== state) setState(current);
   return {

@@ -41,7 +41,7 @@ export async function mutate<TResult, TVariables, TMember extends Member>(
 ): Promise<Outcome<Success<TMember>>> {
   let payload: TMember & Record<string, unknown>;
   try {
-    payload = pick(await request(document, variables)) as TMember & Record<string, unknown>;
+    payload = pick(await request(document, variables));
   } catch (error) {
     const message = error instanceof ApiError ? error.message : String(error);
     return failure({ formError: message });
@@ -59,7 +59,7 @@ export async function mutate<TResult, TVariables, TMember extends Member>(
     return failure({ fieldErrors, errors, formError: general.length ? general.join(" ") : null });
   }
   if (payload.__typename === "AccessDeniedError") {
-    return failure({ denied: String(payload.message ?? "Access denied") });
+    return failure({ denied: typeof payload.message === "string" ? payload.message : "Access denied" });
   }
   return { ok: true, value: payload as unknown as Success<TMember> };
 }

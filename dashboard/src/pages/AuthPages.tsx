@@ -33,7 +33,7 @@ function useAfterSignIn() {
   const from = (location.state as { from?: string } | null)?.from;
   return async (member: SessionMember) => {
     await session.signedIn(member.idleTimeoutSeconds);
-    navigate(from && !from.startsWith("/sign-in") ? from : "/developers/api-keys", { replace: true });
+    void navigate(from && !from.startsWith("/sign-in") ? from : "/developers/api-keys", { replace: true });
   };
 }
 

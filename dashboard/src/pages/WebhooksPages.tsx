@@ -636,7 +636,7 @@ export function WebhookDetailPage() {
           setDialog(null);
           if (!outcome.ok) return notifyFailure(outcome);
           notifySuccess(`Target ${target.name} removed.`);
-          navigate("/developers/webhooks");
+          void navigate("/developers/webhooks");
         }}
       >
         <Text size="sm">Keyway stops delivering to this URL at once. Its delivery history stays in the events.</Text>
