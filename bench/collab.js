@@ -42,7 +42,11 @@ function startEndpoint() {
       resolve({
         url: `http://127.0.0.1:${server.address().port}/decide`,
         ownTimeMs,
-        stop: () => new Promise((done) => { server.closeAllConnections(); server.close(() => done()); }),
+        stop: () =>
+          new Promise((done) => {
+            server.closeAllConnections();
+            server.close(() => done());
+          }),
       }),
     ),
   );
@@ -84,13 +88,37 @@ async function main() {
     const endpoint = await startEndpoint();
     cleanups.push(() => endpoint.stop());
 
-    const added = await graphql(keyway.url, keyway.key, `mutation($input: AddCollaborativeAuthorizationEndpointInput!) {
-      addCollaborativeAuthorizationEndpoint(input: $input) { __typename ... on CollaborativeAuthorizationEndpoint { id } } }`,
-      { input: { name: "bench", uri: endpoint.url } });
+    const added = await graphql(
+      keyway.url,
+      keyway.key,
+      `
+        mutation ($input: AddCollaborativeAuthorizationEndpointInput!) {
+          addCollaborativeAuthorizationEndpoint(input: $input) {
+            __typename
+            ... on CollaborativeAuthorizationEndpoint {
+              id
+            }
+          }
+        }
+      `,
+      { input: { name: "bench", uri: endpoint.url } },
+    );
     const endpointId = added.addCollaborativeAuthorizationEndpoint.id;
-    const activated = await graphql(keyway.url, keyway.key, `mutation($input: ActivateCollaborativeAuthorizationEndpointInput!) {
-      activateCollaborativeAuthorizationEndpoint(input: $input) { __typename ... on CollaborativeAuthorizationEndpoint { status } } }`,
-      { input: { endpointId } });
+    const activated = await graphql(
+      keyway.url,
+      keyway.key,
+      `
+        mutation ($input: ActivateCollaborativeAuthorizationEndpointInput!) {
+          activateCollaborativeAuthorizationEndpoint(input: $input) {
+            __typename
+            ... on CollaborativeAuthorizationEndpoint {
+              status
+            }
+          }
+        }
+      `,
+      { input: { endpointId } },
+    );
     if (activated.activateCollaborativeAuthorizationEndpoint.status !== "ACTIVE") throw new Error("endpoint did not activate");
 
     for (let i = 0; i < WARMUP; i++) await simulateOnce(keyway.url, keyway.key);

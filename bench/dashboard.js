@@ -49,14 +49,33 @@ async function main() {
   const origin = new URL(keyway.url).origin;
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+      "--no-first-run",
+    ],
   });
   try {
     // 100 keys in TEST besides the bootstrap key; the page shows the newest 100.
     for (let i = 0; i < KEYS; i++) {
-      await graphql(keyway.url, keyway.key, `mutation($input: CreateSecretAPIKeyInput!) { createSecretAPIKey(input: $input) { __typename } }`, {
-        input: { secretKey: { name: `bench-${String(i).padStart(3, "0")}`, description: "benchmark key" } },
-      });
+      await graphql(
+        keyway.url,
+        keyway.key,
+        `
+          mutation ($input: CreateSecretAPIKeyInput!) {
+            createSecretAPIKey(input: $input) {
+              __typename
+            }
+          }
+        `,
+        {
+          input: { secretKey: { name: `bench-${String(i).padStart(3, "0")}`, description: "benchmark key" } },
+        },
+      );
     }
     const { assets, sizes } = await assetSizes(origin);
 
@@ -70,7 +89,8 @@ async function main() {
 
     const graphqlRequests = [];
     page.on("request", (request) => {
-      if (new URL(request.url()).pathname === "/graphql") graphqlRequests.push(JSON.parse(request.postData() ?? "{}").query?.match(/^\s*(?:query|mutation)\s+(\w+)/)?.[1] ?? "?");
+      if (new URL(request.url()).pathname === "/graphql")
+        graphqlRequests.push(JSON.parse(request.postData() ?? "{}").query?.match(/^\s*(?:query|mutation)\s+(\w+)/)?.[1] ?? "?");
     });
     const times = [];
     let requestsPerLoad = null;
@@ -78,7 +98,11 @@ async function main() {
       graphqlRequests.length = 0;
       // A full navigation each time (a cold page, warm HTTP cache: assets are immutable).
       await page.goto("/dashboard/developers/api-keys?rows=100");
-      await page.waitForFunction((count) => globalThis.document.querySelectorAll('[data-testid="api-keys-table"] tbody tr').length === count, KEYS, { polling: "raf" });
+      await page.waitForFunction(
+        (count) => globalThis.document.querySelectorAll('[data-testid="api-keys-table"] tbody tr').length === count,
+        KEYS,
+        { polling: "raf" },
+      );
       times.push(await page.evaluate(() => performance.now()));
       requestsPerLoad = [...graphqlRequests];
     }

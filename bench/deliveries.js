@@ -50,9 +50,20 @@ async function startReceiver() {
   return {
     url: `http://127.0.0.1:${server.address().port}`,
     receipts,
-    get count() { return count; },
-    whenCount(n) { return new Promise((resolve) => { onCount = (c) => c >= n && resolve(); onCount(count); }); },
-    stop: () => new Promise((resolve) => { server.closeAllConnections(); server.close(resolve); }),
+    get count() {
+      return count;
+    },
+    whenCount(n) {
+      return new Promise((resolve) => {
+        onCount = (c) => c >= n && resolve();
+        onCount(count);
+      });
+    },
+    stop: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(resolve);
+      }),
   };
 }
 
@@ -89,7 +100,9 @@ async function phase({ client, receiver, org, events, batch, eventsPerSecond, de
   const emitted = performance.timeOrigin + performance.now();
   // Bounded: past the deadline the numbers cover what arrived, and say so.
   let timer;
-  const timeout = new Promise((resolve) => { timer = setTimeout(resolve, Math.max(0, deadline - Date.now())); });
+  const timeout = new Promise((resolve) => {
+    timer = setTimeout(resolve, Math.max(0, deadline - Date.now()));
+  });
   await Promise.race([allReceived, timeout]);
   clearTimeout(timer);
   const last = performance.timeOrigin + performance.now();
@@ -126,9 +139,20 @@ async function main() {
   try {
     const ids = [];
     for (let i = 0; i < TARGETS; i++) {
-      const added = await graphql(keyway.url, keyway.key, `mutation($uri: String!, $name: String!) {
-        addWebhookNotificationTarget(input: { name: $name, uri: $uri, subscriptions: [API_KEY_CREATED] }) { ... on WebhookNotificationTarget { id } } }`,
-        { uri: `${receiver.url}/target-${i}`, name: `bench ${i}` });
+      const added = await graphql(
+        keyway.url,
+        keyway.key,
+        `
+          mutation ($uri: String!, $name: String!) {
+            addWebhookNotificationTarget(input: { name: $name, uri: $uri, subscriptions: [API_KEY_CREATED] }) {
+              ... on WebhookNotificationTarget {
+                id
+              }
+            }
+          }
+        `,
+        { uri: `${receiver.url}/target-${i}`, name: `bench ${i}` },
+      );
       ids.push(added.addWebhookNotificationTarget.id);
     }
     for (;;) {
@@ -137,10 +161,28 @@ async function main() {
       if (Date.now() - started > 30_000) throw new Error("targets did not become ACTIVE");
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
-    const { rows: [org] } = await client.query("SELECT id FROM organizations LIMIT 1");
+    const {
+      rows: [org],
+    } = await client.query("SELECT id FROM organizations LIMIT 1");
 
-    const burst = await phase({ client, receiver, org: org.id, events: EVENTS, batch: BATCH, eventsPerSecond: null, deadline: started + BURST_DEADLINE_MS });
-    const paced = await phase({ client, receiver, org: org.id, events: PACED_EVENTS, batch: 5, eventsPerSecond: PACED_EVENTS_PER_SECOND, deadline: started + DEADLINE_MS });
+    const burst = await phase({
+      client,
+      receiver,
+      org: org.id,
+      events: EVENTS,
+      batch: BATCH,
+      eventsPerSecond: null,
+      deadline: started + BURST_DEADLINE_MS,
+    });
+    const paced = await phase({
+      client,
+      receiver,
+      org: org.id,
+      events: PACED_EVENTS,
+      batch: 5,
+      eventsPerSecond: PACED_EVENTS_PER_SECOND,
+      deadline: started + DEADLINE_MS,
+    });
     result = {
       case: "webhook deliveries",
       complete: burst.complete && paced.complete,
@@ -191,7 +233,9 @@ async function main() {
   ].join("\n");
   writeFileSync(path.join(dir, "deliveries.md"), md);
   process.stdout.write(md);
-  process.stdout.write(`\ndeliveries/s: ${result.deliveriesPerSecond} (target ≥ ${result.targetDeliveriesPerSecond}); p99 commit→receipt: ${result.p99CommitToReceiptMs} ms under the burst, ${result.paced.p99CommitToReceiptMs} ms paced\n`);
+  process.stdout.write(
+    `\ndeliveries/s: ${result.deliveriesPerSecond} (target ≥ ${result.targetDeliveriesPerSecond}); p99 commit→receipt: ${result.p99CommitToReceiptMs} ms under the burst, ${result.paced.p99CommitToReceiptMs} ms paced\n`,
+  );
 }
 
 main().then(

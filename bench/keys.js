@@ -25,10 +25,21 @@ const LIST_QUERY = `{ organizations { apiKeys(first: 20) { edges { node {
 
 function startScript(script, env) {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(__dirname, script)], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "inherit"] });
+    const child = spawn(process.execPath, [path.join(__dirname, script)], {
+      env: { ...process.env, ...env },
+      stdio: ["ignore", "pipe", "inherit"],
+    });
     child.stdout.on("data", (chunk) => {
       const match = /listening on (\S+)/.exec(String(chunk));
-      if (match) resolve({ url: match[1], stop: () => new Promise((done) => { child.once("exit", done); child.kill("SIGTERM"); }) });
+      if (match)
+        resolve({
+          url: match[1],
+          stop: () =>
+            new Promise((done) => {
+              child.once("exit", done);
+              child.kill("SIGTERM");
+            }),
+        });
     });
     child.once("exit", (code) => reject(new Error(`${script} exited with ${code}`)));
   });
@@ -36,8 +47,13 @@ function startScript(script, env) {
 
 async function load(name, url, body, headers = {}, duration = DURATION) {
   const result = await autocannon({
-    url, method: "POST", connections: CONNECTIONS, pipelining: 1, duration,
-    headers: { "content-type": "application/json", ...headers }, body: JSON.stringify(body),
+    url,
+    method: "POST",
+    connections: CONNECTIONS,
+    pipelining: 1,
+    duration,
+    headers: { "content-type": "application/json", ...headers },
+    body: JSON.stringify(body),
   });
   if (result.non2xx > 0 || result.errors > 0) throw new Error(`${name}: ${result.non2xx} non-2xx, ${result.errors} errors`);
   return { requestsPerSecond: result.requests.average, p50Ms: result.latency.p50, p99Ms: result.latency.p99 };
@@ -65,14 +81,17 @@ async function measure(scenarios) {
       p99Ms: median(runs.map((r) => r.p99Ms)),
       rounds: runs.map((r) => Math.round(r.requestsPerSecond)),
     };
-    console.log(`  ${s.name.padEnd(42)} ${String(row.requestsPerSecond).padStart(7)} req/s   p50 ${row.p50Ms} ms   p99 ${row.p99Ms} ms   rounds ${row.rounds.join(" ")}`);
+    console.log(
+      `  ${s.name.padEnd(42)} ${String(row.requestsPerSecond).padStart(7)} req/s   p50 ${row.p50Ms} ms   p99 ${row.p99Ms} ms   rounds ${row.rounds.join(" ")}`,
+    );
     return row;
   });
 }
 
 function cli(databaseUrl, ...args) {
   return execFileSync(process.execPath, [path.join(ROOT, "dist/src/main.js"), ...args], {
-    env: { ...process.env, DATABASE_URL: databaseUrl, LOG_LEVEL: "silent" }, encoding: "utf8",
+    env: { ...process.env, DATABASE_URL: databaseUrl, LOG_LEVEL: "silent" },
+    encoding: "utf8",
   }).trim();
 }
 
@@ -110,8 +129,25 @@ async function main() {
     stops.unshift(keyway.stop);
     const small = await seedOrganization(db.url, "bench 10k", SMALL);
     // A limit no run reaches (its window turns every second) and an allowlist that admits the load generator.
-    const controlled = cli(db.url, "key", "create", "--org", small.orgId, "--env", "test", "--role", "admin", "--name", "bench controlled",
-      "--rate-limit", "1000000/1", "--allow-ip", "10.0.0.0/8", "--allow-ip", "127.0.0.0/8");
+    const controlled = cli(
+      db.url,
+      "key",
+      "create",
+      "--org",
+      small.orgId,
+      "--env",
+      "test",
+      "--role",
+      "admin",
+      "--name",
+      "bench controlled",
+      "--rate-limit",
+      "1000000/1",
+      "--allow-ip",
+      "10.0.0.0/8",
+      "--allow-ip",
+      "127.0.0.0/8",
+    );
     console.log(`  seeded ${SMALL} keys`);
     const big = await seedOrganization(db.url, "bench 1M", BIG);
     console.log(`  seeded ${BIG} keys`);
@@ -126,34 +162,80 @@ async function main() {
       { name: "(a) Apollo Server 5 { hello }", url: apollo.url, body: { query: "{ hello }" } },
       { name: "(a2) node:http + pg, keys list SQL", url: pgList.url, body: {} },
       { name: "(b) Keyway viewer by API key", url: keyway.url, body: { query: "{ viewer { environment } }" }, headers: auth },
-      { name: "(b2) … with a rate limit and an allowlist", url: keyway.url, body: { query: "{ viewer { environment } }" },
-        headers: { authorization: `Bearer ${controlled}` } },
+      {
+        name: "(b2) … with a rate limit and an allowlist",
+        url: keyway.url,
+        body: { query: "{ viewer { environment } }" },
+        headers: { authorization: `Bearer ${controlled}` },
+      },
       { name: `(c) Keyway keys list, ${SMALL.toLocaleString("en")} keys`, url: keyway.url, body: { query: LIST_QUERY }, headers: auth },
-      { name: `(c) Keyway keys list, ${BIG.toLocaleString("en")} keys`, url: keyway.url, body: { query: LIST_QUERY },
-        headers: { authorization: `Bearer ${big.key}` } },
+      {
+        name: `(c) Keyway keys list, ${BIG.toLocaleString("en")} keys`,
+        url: keyway.url,
+        body: { query: LIST_QUERY },
+        headers: { authorization: `Bearer ${big.key}` },
+      },
     ]);
 
     const ratios = [
-      { ratio: "(b) / (a)", value: b.requestsPerSecond / a.requestsPerSecond, target: ">= 0.70", pass: b.requestsPerSecond / a.requestsPerSecond >= 0.7 },
-      { ratio: "(b2) / (a)", value: b2.requestsPerSecond / a.requestsPerSecond, target: ">= 0.70", pass: b2.requestsPerSecond / a.requestsPerSecond >= 0.7 },
-      { ratio: "(c 10k) / (a2)", value: c10k.requestsPerSecond / a2.requestsPerSecond, target: ">= 0.50", pass: c10k.requestsPerSecond / a2.requestsPerSecond >= 0.5 },
-      { ratio: "(c 1M) / (c 10k)", value: c1m.requestsPerSecond / c10k.requestsPerSecond, target: ">= 0.90", pass: c1m.requestsPerSecond / c10k.requestsPerSecond >= 0.9 },
+      {
+        ratio: "(b) / (a)",
+        value: b.requestsPerSecond / a.requestsPerSecond,
+        target: ">= 0.70",
+        pass: b.requestsPerSecond / a.requestsPerSecond >= 0.7,
+      },
+      {
+        ratio: "(b2) / (a)",
+        value: b2.requestsPerSecond / a.requestsPerSecond,
+        target: ">= 0.70",
+        pass: b2.requestsPerSecond / a.requestsPerSecond >= 0.7,
+      },
+      {
+        ratio: "(c 10k) / (a2)",
+        value: c10k.requestsPerSecond / a2.requestsPerSecond,
+        target: ">= 0.50",
+        pass: c10k.requestsPerSecond / a2.requestsPerSecond >= 0.5,
+      },
+      {
+        ratio: "(c 1M) / (c 10k)",
+        value: c1m.requestsPerSecond / c10k.requestsPerSecond,
+        target: ">= 0.90",
+        pass: c1m.requestsPerSecond / c10k.requestsPerSecond >= 0.9,
+      },
     ];
     console.log("");
     for (const r of ratios) console.log(`  ${r.ratio.padEnd(18)} ${r.value.toFixed(2)}   target ${r.target}   ${r.pass ? "ok" : "MISSED"}`);
 
-    const results = { benchmark: "keys", date: new Date().toISOString(), node: process.version, cpus: require("node:os").cpus().length,
-      connections: CONNECTIONS, durationSeconds: DURATION, rounds: ROUNDS, scenarios: [a, a2, b, b2, c10k, c1m], ratios };
+    const results = {
+      benchmark: "keys",
+      date: new Date().toISOString(),
+      node: process.version,
+      cpus: require("node:os").cpus().length,
+      connections: CONNECTIONS,
+      durationSeconds: DURATION,
+      rounds: ROUNDS,
+      scenarios: [a, a2, b, b2, c10k, c1m],
+      ratios,
+    };
     mkdirSync(path.join(__dirname, "results"), { recursive: true });
     writeFileSync(path.join(__dirname, "results", "keys.json"), JSON.stringify(results, null, 2) + "\n");
-    writeFileSync(path.join(__dirname, "results", "keys.md"), [
-      `# API key benchmarks (${results.date})`, "",
-      `Node ${results.node}, ${results.cpus} CPUs, ${CONNECTIONS} connections, median of ${ROUNDS} interleaved rounds of ${DURATION} s.`, "",
-      "| scenario | req/s (median) | p50 ms | p99 ms | req/s per round |", "| --- | ---: | ---: | ---: | --- |",
-      ...results.scenarios.map((s) => `| ${s.scenario} | ${s.requestsPerSecond} | ${s.p50Ms} | ${s.p99Ms} | ${s.rounds.join(", ")} |`), "",
-      "| ratio | value | target | |", "| --- | ---: | --- | --- |",
-      ...ratios.map((r) => `| ${r.ratio} | ${r.value.toFixed(2)} | ${r.target} | ${r.pass ? "ok" : "missed"} |`), "",
-    ].join("\n"));
+    writeFileSync(
+      path.join(__dirname, "results", "keys.md"),
+      [
+        `# API key benchmarks (${results.date})`,
+        "",
+        `Node ${results.node}, ${results.cpus} CPUs, ${CONNECTIONS} connections, median of ${ROUNDS} interleaved rounds of ${DURATION} s.`,
+        "",
+        "| scenario | req/s (median) | p50 ms | p99 ms | req/s per round |",
+        "| --- | ---: | ---: | ---: | --- |",
+        ...results.scenarios.map((s) => `| ${s.scenario} | ${s.requestsPerSecond} | ${s.p50Ms} | ${s.p99Ms} | ${s.rounds.join(", ")} |`),
+        "",
+        "| ratio | value | target | |",
+        "| --- | ---: | --- | --- |",
+        ...ratios.map((r) => `| ${r.ratio} | ${r.value.toFixed(2)} | ${r.target} | ${r.pass ? "ok" : "missed"} |`),
+        "",
+      ].join("\n"),
+    );
   } finally {
     for (const stop of stops) await stop();
   }

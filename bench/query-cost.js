@@ -19,27 +19,49 @@ const KEY_FIELDS = `id name description environment role status prefix redactedK
 const ATTEMPT_FIELDS = "id attemptNumber createdAt durationMs environment errorMessage httpStatus responseBody status";
 
 const OPERATIONS = [
-  ["100 keys, every field (admitted)", `{ organizations { apiKeys(first: 100) { totalCount pageInfo { hasNextPage endCursor }
-    edges { cursor node { ${KEY_FIELDS} } } } } }`],
-  ["2 × 100 keys under aliases (admitted)", `{ organizations {
+  [
+    "100 keys, every field (admitted)",
+    `{ organizations { apiKeys(first: 100) { totalCount pageInfo { hasNextPage endCursor }
+    edges { cursor node { ${KEY_FIELDS} } } } } }`,
+  ],
+  [
+    "2 × 100 keys under aliases (admitted)",
+    `{ organizations {
     a: apiKeys(first: 100) { totalCount edges { cursor node { ${KEY_FIELDS} } } }
-    b: apiKeys(last: 100) { totalCount edges { cursor node { ${KEY_FIELDS} } } } } }`],
-  ["20 targets × 20 attempts, Highnote's list (admitted)", `{ organizations { webhookNotificationTargets(first: 20) { pageInfo { hasNextPage endCursor }
+    b: apiKeys(last: 100) { totalCount edges { cursor node { ${KEY_FIELDS} } } } } }`,
+  ],
+  [
+    "20 targets × 20 attempts, Highnote's list (admitted)",
+    `{ organizations { webhookNotificationTargets(first: 20) { pageInfo { hasNextPage endCursor }
     edges { cursor node { id name uri email status environment createdAt updatedAt deactivatedAt
       signingKeys { id secret environment createdAt expiresAt }
-      deliveryAttempts(first: 20) { totalCount edges { node { ${ATTEMPT_FIELDS} } } } } } } } }`],
-  ["100 attempts with event and target (admitted)", `{ organizations { webhookNotificationTargets(first: 1) { edges { node {
-    deliveryAttempts(first: 100) { edges { node { ${ATTEMPT_FIELDS} event { id name createdAt } target { id name uri status } } } } } } } } }`],
-  ["30 aliases × 100 keys { id name } (refused)", `{ organizations { ${Array.from({ length: 30 }, (_, i) => `k${i}: apiKeys(first: 100) { edges { node { id name } } }`).join(" ")} } }`],
-  ["100 targets × 100 attempts { id status } (refused)", `{ organizations { webhookNotificationTargets(first: 100) { edges { node {
-    deliveryAttempts(first: 100) { edges { node { id status } } } } } } } }`],
-  ["100 events × 100 attempts { id } (refused)", `{ organizations { notificationEvents(first: 100) { edges { node {
-    deliveryAttempts(first: 100) { edges { node { id } } } } } } } }`],
+      deliveryAttempts(first: 20) { totalCount edges { node { ${ATTEMPT_FIELDS} } } } } } } } }`,
+  ],
+  [
+    "100 attempts with event and target (admitted)",
+    `{ organizations { webhookNotificationTargets(first: 1) { edges { node {
+    deliveryAttempts(first: 100) { edges { node { ${ATTEMPT_FIELDS} event { id name createdAt } target { id name uri status } } } } } } } } }`,
+  ],
+  [
+    "30 aliases × 100 keys { id name } (refused)",
+    `{ organizations { ${Array.from({ length: 30 }, (_, i) => `k${i}: apiKeys(first: 100) { edges { node { id name } } }`).join(" ")} } }`,
+  ],
+  [
+    "100 targets × 100 attempts { id status } (refused)",
+    `{ organizations { webhookNotificationTargets(first: 100) { edges { node {
+    deliveryAttempts(first: 100) { edges { node { id status } } } } } } } }`,
+  ],
+  [
+    "100 events × 100 attempts { id } (refused)",
+    `{ organizations { notificationEvents(first: 100) { edges { node {
+    deliveryAttempts(first: 100) { edges { node { id } } } } } } } }`,
+  ],
 ];
 
 function cli(databaseUrl, ...args) {
   return execFileSync(process.execPath, [path.join(ROOT, "dist/src/main.js"), ...args], {
-    env: { ...process.env, DATABASE_URL: databaseUrl, LOG_LEVEL: "silent" }, encoding: "utf8",
+    env: { ...process.env, DATABASE_URL: databaseUrl, LOG_LEVEL: "silent" },
+    encoding: "utf8",
   }).trim();
 }
 
@@ -53,22 +75,32 @@ async function seed(databaseUrl) {
   await client.query(
     `INSERT INTO api_keys (organization_id, environment, name, description, role, key_hash, prefix, last4, created_at, created_by_type, usage_count)
      SELECT $1::uuid, 'TEST', 'seeded key ' || i, 'service ' || i, 'READONLY', sha256(($1::text || ':' || i)::bytea), 'kw_test_seed',
-            lpad(i::text, 4, '0'), now() - i * interval '1 second', 'SYSTEM', i FROM generate_series(1, 100) AS i`, [org]);
+            lpad(i::text, 4, '0'), now() - i * interval '1 second', 'SYSTEM', i FROM generate_series(1, 100) AS i`,
+    [org],
+  );
   await client.query(
     `INSERT INTO notification_targets (organization_id, environment, name, uri, subscriptions, status, created_at)
      SELECT $1::uuid, 'TEST', 'target ' || i, 'https://hooks.example.com/' || i, '{}', 'ACTIVE', now() - i * interval '1 second'
-       FROM generate_series(1, 100) AS i`, [org]);
+       FROM generate_series(1, 100) AS i`,
+    [org],
+  );
   await client.query(
     `INSERT INTO notification_events (organization_id, environment, name, data, created_at, expires_at)
      SELECT $1::uuid, 'TEST', 'NOTIFICATION_ACTIVATION', jsonb_build_object('n', i), now() - i * interval '1 second', now() + interval '30 days'
-       FROM generate_series(1, 100) AS i`, [org]);
+       FROM generate_series(1, 100) AS i`,
+    [org],
+  );
   await client.query(
     `INSERT INTO notification_deliveries (organization_id, environment, event_id, target_id, attempt_count, succeeded_at)
      SELECT $1::uuid, 'TEST', e.id, t.id, 1, now() FROM notification_events e, notification_targets t
-      WHERE e.organization_id = $1 AND t.organization_id = $1`, [org]);
+      WHERE e.organization_id = $1 AND t.organization_id = $1`,
+    [org],
+  );
   await client.query(
     `INSERT INTO delivery_attempts (organization_id, environment, delivery_id, event_id, target_id, attempt_number, status, http_status, duration_ms, response_body)
-     SELECT organization_id, environment, id, event_id, target_id, 1, 'SUCCESS', 200, 12, 'ok' FROM notification_deliveries WHERE organization_id = $1`, [org]);
+     SELECT organization_id, environment, id, event_id, target_id, 1, 'SUCCESS', 200, 12, 'ok' FROM notification_deliveries WHERE organization_id = $1`,
+    [org],
+  );
   await client.query("ANALYZE");
   await client.end();
   return key;
@@ -92,13 +124,16 @@ function postgresPids() {
     }
   });
   if (!postmaster) return [];
-  return [postmaster, ...all.filter((pid) => {
-    try {
-      return readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ")[1] === postmaster;
-    } catch {
-      return false;
-    }
-  })];
+  return [
+    postmaster,
+    ...all.filter((pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ")[1] === postmaster;
+      } catch {
+        return false;
+      }
+    }),
+  ];
 }
 
 function sumCpu(pids) {
@@ -145,7 +180,9 @@ async function main() {
       const keywayMs = (cpuMs(measuring.process.pid) - keywayBefore) / RUNS;
       const dbMs = (sumCpu(pids) - dbBefore) / RUNS;
       rows.push({ name, cost, bytes, wallMs: +wallMs.toFixed(1), keywayCpuMs: +keywayMs.toFixed(1), postgresCpuMs: +dbMs.toFixed(1) });
-      console.log(`  ${name.padEnd(52)} cost ${String(cost).padStart(7)}  ${String(bytes).padStart(8)} B  ${wallMs.toFixed(1).padStart(6)} ms  Keyway CPU ${keywayMs.toFixed(1).padStart(6)} ms  PostgreSQL CPU ${dbMs.toFixed(1).padStart(6)} ms`);
+      console.log(
+        `  ${name.padEnd(52)} cost ${String(cost).padStart(7)}  ${String(bytes).padStart(8)} B  ${wallMs.toFixed(1).padStart(6)} ms  Keyway CPU ${keywayMs.toFixed(1).padStart(6)} ms  PostgreSQL CPU ${dbMs.toFixed(1).padStart(6)} ms`,
+      );
     }
   } finally {
     await pricing.stop();
@@ -155,9 +192,12 @@ async function main() {
   mkdirSync(path.join(__dirname, "results"), { recursive: true });
   writeFileSync(path.join(__dirname, "results", "query-cost.json"), JSON.stringify({ runs: RUNS, rows }, null, 2) + "\n");
   const table = ["| operation | cost | response | wall | Keyway CPU | PostgreSQL CPU |", "| --- | ---: | ---: | ---: | ---: | ---: |"];
-  for (const r of rows) table.push(`| ${r.name} | ${r.cost} | ${r.bytes} B | ${r.wallMs} ms | ${r.keywayCpuMs} ms | ${r.postgresCpuMs} ms |`);
-  writeFileSync(path.join(__dirname, "results", "query-cost.md"),
-    `# Query cost and the work behind it\n\nPer request, means of ${RUNS} sequential requests after 3 warm-up runs (compiled execution), on 2 cores.\n\n${table.join("\n")}\n`);
+  for (const r of rows)
+    table.push(`| ${r.name} | ${r.cost} | ${r.bytes} B | ${r.wallMs} ms | ${r.keywayCpuMs} ms | ${r.postgresCpuMs} ms |`);
+  writeFileSync(
+    path.join(__dirname, "results", "query-cost.md"),
+    `# Query cost and the work behind it\n\nPer request, means of ${RUNS} sequential requests after 3 warm-up runs (compiled execution), on 2 cores.\n\n${table.join("\n")}\n`,
+  );
 }
 
 main().catch((error) => {

@@ -116,7 +116,15 @@ export class App {
     const notificationTargets = new NotificationTargetService(config, transactions, outboundHttp, signingKeys);
     const metrics = new Metrics(apiKeyAuthenticator, dataSource);
     const organizations = new OrganizationService(dataSource);
-    const twoFactor = new TwoFactorService(dataSource, transactions, secretBox, attemptLimits, organizations, config.dashboard.title, options.clock);
+    const twoFactor = new TwoFactorService(
+      dataSource,
+      transactions,
+      secretBox,
+      attemptLimits,
+      organizations,
+      config.dashboard.title,
+      options.clock,
+    );
     const services: Services = {
       config,
       logger,
@@ -143,7 +151,9 @@ export class App {
       notificationEvents: new NotificationEventService(config, dataSource, transactions),
       deliveries: new DeliveryService(config, dataSource, transactions, outboundHttp, signingKeys, notificationTargets, logger, metrics),
     };
-    services.authenticator.useTokenAuthenticator(new JwtAuthenticator(dataSource, sessionTokens, apiKeyAuthenticator, config.session, secretBox));
+    services.authenticator.useTokenAuthenticator(
+      new JwtAuthenticator(dataSource, sessionTokens, apiKeyAuthenticator, config.session, secretBox),
+    );
     services.authenticator.useAttemptLimits(attemptLimits);
     stops.unshift(async () => outboundHttp.close());
     const app = new App(services, databaseUrl);
@@ -163,10 +173,16 @@ export class App {
     const encryption = await prepareEncryption(dataSource, secretBox);
     this.encryption = encryption;
     if (encryption.generatedKeyFile) {
-      logger.warn({ keyFile: encryption.generatedKeyFile, keyId: encryption.keyId }, "generated the encryption key of stored secrets; back it up");
+      logger.warn(
+        { keyFile: encryption.generatedKeyFile, keyId: encryption.keyId },
+        "generated the encryption key of stored secrets; back it up",
+      );
     }
     if (encryption.reencrypted > 0 || encryption.retiredKeyIds.length > 0) {
-      logger.info({ keyId: encryption.keyId, values: encryption.reencrypted, retiredKeyIds: encryption.retiredKeyIds }, "stored secrets encrypted with the current key");
+      logger.info(
+        { keyId: encryption.keyId, values: encryption.reencrypted, retiredKeyIds: encryption.retiredKeyIds },
+        "stored secrets encrypted with the current key",
+      );
     }
     return ran;
   }

@@ -137,7 +137,9 @@ export function parseEncryptionKeys(source: string, raw: string): Buffer[] {
         ? Buffer.from(part, "base64")
         : null;
     if (!key || key.length !== 32) {
-      throw new ConfigError(`${source} must be 32 bytes as 64 hex digits or base64 (openssl rand -base64 32), comma-separated for rotation${where}`);
+      throw new ConfigError(
+        `${source} must be 32 bytes as 64 hex digits or base64 (openssl rand -base64 32), comma-separated for rotation${where}`,
+      );
     }
     return key;
   });
@@ -166,7 +168,8 @@ function hexColour(env: Env, name: string, fallback: string): string {
 
 function dashboardTitle(env: Env): string {
   const title = (env.KEYWAY_DASHBOARD_TITLE ?? "").trim() || "Keyway";
-  if (title.length > 60 || [...title].some((character) => character.charCodeAt(0) < 0x20)) throw new ConfigError("KEYWAY_DASHBOARD_TITLE must be 1-60 printable characters");
+  if (title.length > 60 || [...title].some((character) => character.charCodeAt(0) < 0x20))
+    throw new ConfigError("KEYWAY_DASHBOARD_TITLE must be 1-60 printable characters");
   return title;
 }
 
@@ -234,10 +237,7 @@ export function loadConfig(env: Env = process.env): Config {
       accent: hexColour(env, "KEYWAY_DASHBOARD_ACCENT", "#1971c2"),
     },
     webhooks: {
-      retryScheduleMs: parseDurationList(
-        "KEYWAY_RETRY_SCHEDULE",
-        env.KEYWAY_RETRY_SCHEDULE || "0,5s,5m,30m,2h,5h,10h,10h",
-      ),
+      retryScheduleMs: parseDurationList("KEYWAY_RETRY_SCHEDULE", env.KEYWAY_RETRY_SCHEDULE || "0,5s,5m,30m,2h,5h,10h,10h"),
       timeoutMs: int(env, "KEYWAY_DELIVERY_TIMEOUT_MS", 15_000, 1),
       activationTimeoutMs: int(env, "KEYWAY_WEBHOOK_ACTIVATION_TIMEOUT_MS", 15_000, 1),
       maxTargetsPerEnvironment: int(env, "KEYWAY_MAX_TARGETS_PER_ENVIRONMENT", 10, 1),

@@ -170,7 +170,9 @@ async function serve(config: Config): Promise<void> {
         "",
         "Keyway created its first organization.",
         `  Admin login:     ${created.adminEmail}`,
-        created.generatedPassword ? `  Admin password:  ${created.generatedPassword}   (generated; shown once)` : "  Admin password:  from KEYWAY_ADMIN_PASSWORD",
+        created.generatedPassword
+          ? `  Admin password:  ${created.generatedPassword}   (generated; shown once)`
+          : "  Admin password:  from KEYWAY_ADMIN_PASSWORD",
         `  TEST API key:    ${created.apiKey}   (shown once)`,
         "",
         "",
@@ -222,7 +224,11 @@ async function org(config: Config, args: string[]): Promise<void> {
     parseArgs("org list", rest, []);
     for (const organization of await withApp(config, (app) => app.services.organizations.list())) printOrganization(organization);
   } else {
-    throw new UsageError(sub ? `unknown command "org ${sub}"; run "keyway org --help"` : 'missing command: keyway org create | set-plan | list; run "keyway org --help"');
+    throw new UsageError(
+      sub
+        ? `unknown command "org ${sub}"; run "keyway org --help"`
+        : 'missing command: keyway org create | set-plan | list; run "keyway org --help"',
+    );
   }
 }
 
@@ -254,9 +260,14 @@ function metadataFlag(raw: string): Record<string, unknown> {
 async function key(config: Config, args: string[]): Promise<void> {
   const [sub, ...rest] = args;
   if (sub !== "create") {
-    throw new UsageError(sub ? `unknown command "key ${sub}"; run "keyway key --help"` : 'missing command: keyway key create; run "keyway key --help"');
+    throw new UsageError(
+      sub ? `unknown command "key ${sub}"; run "keyway key --help"` : 'missing command: keyway key create; run "keyway key --help"',
+    );
   }
-  const { flags, lists } = parseArgs("key create", rest, ["org", "env", "role", "name", "rate-limit", "metadata"], 0, ["permission", "allow-ip"]);
+  const { flags, lists } = parseArgs("key create", rest, ["org", "env", "role", "name", "rate-limit", "metadata"], 0, [
+    "permission",
+    "allow-ip",
+  ]);
   const orgId = required(flags, "org");
   const environment = enumValue(required(flags, "env"), Object.values(Environment), "--env");
   const role = enumValue(required(flags, "role"), Object.values(APIKeyRole), "--role");

@@ -58,7 +58,11 @@ const RANGES: Array<[range: string, addresses: string[], expected: string]> = [
   ["outside global unicast 2000::/3", ["4000::1", "1000::1", "e000::1"], "special"],
   ["IPv6 public unicast", ["2606:4700:4700::1111", "2001:4860:4860::8888", "2a00:1450:4001::200e"], "public"],
   // Cloud metadata: refused whatever the policy, even where the range alone would be reachable.
-  ["AWS, GCP, Azure, Oracle, OpenStack 169.254.169.254", ["169.254.169.254", "::ffff:169.254.169.254", "::169.254.169.254", "64:ff9b::a9fe:a9fe"], "metadata"],
+  [
+    "AWS, GCP, Azure, Oracle, OpenStack 169.254.169.254",
+    ["169.254.169.254", "::ffff:169.254.169.254", "::169.254.169.254", "64:ff9b::a9fe:a9fe"],
+    "metadata",
+  ],
   ["AWS IMDS IPv6 fd00:ec2::254", ["fd00:ec2::254", "fd00:ec2:0:0:0:0:0:254", "FD00:EC2::254"], "metadata"],
   ["AWS ECS task metadata 169.254.170.2", ["169.254.170.2"], "metadata"],
   ["Azure host services 168.63.129.16", ["168.63.129.16", "::ffff:168.63.129.16"], "metadata"],
@@ -81,7 +85,14 @@ describe("address ranges", () => {
   });
 
   it("knows the metadata services' names, whatever their case and trailing dots", () => {
-    for (const name of ["metadata.google.internal", "METADATA.Google.Internal.", "metadata.goog", "metadata", "instance-data", "instance-data.ec2.internal."]) {
+    for (const name of [
+      "metadata.google.internal",
+      "METADATA.Google.Internal.",
+      "metadata.goog",
+      "metadata",
+      "instance-data",
+      "instance-data.ec2.internal.",
+    ]) {
       expect([name, isMetadataHostname(name)]).toEqual([name, true]);
     }
     expect(isMetadataHostname("metadata.example.com")).toBe(false);
@@ -90,7 +101,11 @@ describe("address ranges", () => {
 
 describe("what each KEYWAY_ALLOW_PRIVATE_URLS policy lets a URL reach", () => {
   const resolve = async (hostname: string) => {
-    const table: Record<string, string> = { "public.example.com": "93.184.216.34", "loopback.example.com": "127.0.0.1", "imds.example.com": "fd00:ec2::254" };
+    const table: Record<string, string> = {
+      "public.example.com": "93.184.216.34",
+      "loopback.example.com": "127.0.0.1",
+      "imds.example.com": "fd00:ec2::254",
+    };
     if (!table[hostname]) throw new Error(`ENOTFOUND ${hostname}`);
     return [{ address: table[hostname], family: table[hostname].includes(":") ? 6 : 4 }];
   };
@@ -119,7 +134,10 @@ describe("what each KEYWAY_ALLOW_PRIVATE_URLS policy lets a URL reach", () => {
   async function allowed(policy: "none" | "test" | "all", uri: string, environment: Environment): Promise<boolean> {
     const outbound = new OutboundHttp(policy, resolve);
     try {
-      return await outbound.assertSafe(uri, environment).then(() => true, () => false);
+      return await outbound.assertSafe(uri, environment).then(
+        () => true,
+        () => false,
+      );
     } finally {
       outbound.close();
     }

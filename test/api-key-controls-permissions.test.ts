@@ -23,8 +23,20 @@ import { createUser, INVITE } from "./helpers/users";
  */
 
 const PERMISSIONS = [
-  "keys:read", "keys:write", "users:read", "users:write", "targets:read", "targets:write", "events:read",
-  "events:replay", "collab:read", "collab:write", "collab:simulate", "secret:read", "secret:write", "audit:read",
+  "keys:read",
+  "keys:write",
+  "users:read",
+  "users:write",
+  "targets:read",
+  "targets:write",
+  "events:read",
+  "events:replay",
+  "collab:read",
+  "collab:write",
+  "collab:simulate",
+  "secret:read",
+  "secret:write",
+  "audit:read",
 ];
 
 /** Mutation → the permission it needs (DESIGN §6; changePassword: users:read, which every user role holds). */
@@ -112,12 +124,18 @@ beforeAll(async () => {
   nodeIds.User = user.userId;
   nodeIds.UserInvitation = (await admin(INVITE, { input: { email: "matrix-invited@example.test", role: "SUPPORT" } })).inviteUser.id;
   nodeIds.APIKey = (await restrictedKey(server, ["keys:read"])).id;
-  nodeIds.WebhookNotificationTarget = (await admin(`mutation { addWebhookNotificationTarget(input: { name: "matrix", uri: "http://127.0.0.1:9/matrix",
-    subscriptions: [API_KEY_CREATED] }) { ... on WebhookNotificationTarget { id } } }`)).addWebhookNotificationTarget.id;
-  nodeIds.CollaborativeAuthorizationEndpoint = (await admin(`mutation { addCollaborativeAuthorizationEndpoint(input: { name: "matrix",
-    uri: "http://127.0.0.1:9/collab" }) { ... on CollaborativeAuthorizationEndpoint { id } } }`)).addCollaborativeAuthorizationEndpoint.id;
-  nodeIds.CollaborativeAuthorizationRequest = (await admin(`mutation { simulateCollaborativeAuthorization(input: { amount: 100, currencyCode: "USD" }) {
-    ... on CollaborativeAuthorizationRequest { id } } }`)).simulateCollaborativeAuthorization.id;
+  nodeIds.WebhookNotificationTarget = (
+    await admin(`mutation { addWebhookNotificationTarget(input: { name: "matrix", uri: "http://127.0.0.1:9/matrix",
+    subscriptions: [API_KEY_CREATED] }) { ... on WebhookNotificationTarget { id } } }`)
+  ).addWebhookNotificationTarget.id;
+  nodeIds.CollaborativeAuthorizationEndpoint = (
+    await admin(`mutation { addCollaborativeAuthorizationEndpoint(input: { name: "matrix",
+    uri: "http://127.0.0.1:9/collab" }) { ... on CollaborativeAuthorizationEndpoint { id } } }`)
+  ).addCollaborativeAuthorizationEndpoint.id;
+  nodeIds.CollaborativeAuthorizationRequest = (
+    await admin(`mutation { simulateCollaborativeAuthorization(input: { amount: 100, currencyCode: "USD" }) {
+    ... on CollaborativeAuthorizationRequest { id } } }`)
+  ).simulateCollaborativeAuthorization.id;
   const lists = await admin(`{ organizations { id users(first: 1) { edges { node { id } } } auditLog(first: 1) { edges { node { id } } }
     notificationEvents(first: 1) { edges { node { id } } } } }`);
   const organization = lists.organizations[0];
@@ -167,7 +185,8 @@ function mutationFor(field: GraphQLField<unknown, unknown>, permission: string) 
   const required = field.args.filter((arg) => isNonNullType(arg.type) && arg.defaultValue === undefined);
   const variables: Record<string, any> = Object.fromEntries(required.map((arg) => [arg.name, requiredValue(arg.type, arg.name)]));
   // A key may only create keys within what it holds: ask for exactly that, so only the permission check can refuse.
-  if (field.name === "createSecretAPIKey") variables.input.secretKey = { ...variables.input.secretKey, role: "RESTRICTED", permissions: [permission] };
+  if (field.name === "createSecretAPIKey")
+    variables.input.secretKey = { ...variables.input.secretKey, role: "RESTRICTED", permissions: [permission] };
   const declarations = required.map((arg) => `$${arg.name}: ${arg.type.toString()}`).join(", ");
   const args = required.map((arg) => `${arg.name}: $${arg.name}`).join(", ");
   const selection = isCompositeType(getNamedType(field.type)) ? " { __typename ... on AccessDeniedError { message } }" : "";
@@ -179,7 +198,9 @@ it("the tables cover every mutation, Organization field and node type of the sch
   expect(mutations).toEqual([...Object.keys(MUTATIONS), ...PUBLIC_MUTATIONS].sort());
   const organization = schema.getType("Organization");
   if (!isObjectType(organization)) throw new Error("no Organization type");
-  const objectFields = Object.values(organization.getFields()).filter((f) => isObjectType(getNamedType(f.type))).map((f) => f.name);
+  const objectFields = Object.values(organization.getFields())
+    .filter((f) => isObjectType(getNamedType(f.type)))
+    .map((f) => f.name);
   expect(objectFields.sort()).toEqual(Object.keys(ORGANIZATION_FIELDS).sort());
   expect(Object.keys(NODES).sort()).toEqual(Object.keys(nodeIds).sort());
 });
@@ -201,7 +222,8 @@ it("allows each mutation exactly to the key holding its permission", async () =>
       // Refused by the permission check, not by a rule of the operation (escalation, NOT_FOUND, …).
       const denied = payload?.__typename === "AccessDeniedError" && payload.message.includes("lacks the permission");
       const expected = MUTATIONS[field.name] === permission;
-      if (denied === expected) mismatches.push(`${field.name} with ${permission}: expected ${expected ? "allowed" : "denied"}, got ${JSON.stringify(payload)}`);
+      if (denied === expected)
+        mismatches.push(`${field.name} with ${permission}: expected ${expected ? "allowed" : "denied"}, got ${JSON.stringify(payload)}`);
     }
   }
   expect(mismatches).toEqual([]);
@@ -217,7 +239,8 @@ it("returns each Organization field exactly to the key holding its permission, F
       const forbidden = result.body.errors?.some((e) => e.extensions?.code === "FORBIDDEN" && e.path?.[2] === field) ?? false;
       const others = result.body.errors?.filter((e) => e.extensions?.code !== "FORBIDDEN") ?? [];
       if (result.status !== 200 || others.length) mismatches.push(`${field} with ${permission}: ${JSON.stringify(result.body.errors)}`);
-      else if (forbidden === (needs === permission)) mismatches.push(`${field} with ${permission}: expected ${needs === permission ? "allowed" : "FORBIDDEN"}`);
+      else if (forbidden === (needs === permission))
+        mismatches.push(`${field} with ${permission}: expected ${needs === permission ? "allowed" : "FORBIDDEN"}`);
       else if (!forbidden && !result.body.data?.organizations[0][field]) mismatches.push(`${field} with ${permission}: no data`);
     }
   }
@@ -239,7 +262,10 @@ it("returns node(id) of each type exactly to the key holding its list's permissi
       const ok = allowed
         ? errors.length === 0 && node?.id === nodeIds[type]
         : node === null && errors.length === 1 && errors[0].extensions?.code === "FORBIDDEN";
-      if (!ok) mismatches.push(`node(${type}) with ${permission}: expected ${allowed ? "the node" : "FORBIDDEN"}, got ${JSON.stringify({ node, errors })}`);
+      if (!ok)
+        mismatches.push(
+          `node(${type}) with ${permission}: expected ${allowed ? "the node" : "FORBIDDEN"}, got ${JSON.stringify({ node, errors })}`,
+        );
     }
   }
   expect(mismatches).toEqual([]);

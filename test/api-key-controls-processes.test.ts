@@ -21,7 +21,7 @@ async function call(url: string, key: string, query = "{ viewer { permissions } 
     headers: { "content-type": "application/json", ...bearer(key) },
     body: JSON.stringify({ query }),
   });
-  return { status: response.status, body: (await response.json()) };
+  return { status: response.status, body: await response.json() };
 }
 
 async function keyById(id: string, extra = "") {
@@ -44,23 +44,39 @@ it("applies an update of permissions, allowlist and rate limit in the other proc
   expect((await call(second.server.url, key.key)).body.data.viewer.permissions).toEqual(["events:read"]); // now cached there
 
   await updateKey(first, first.adminKey, { apiKeyId: key.id, permissions: ["keys:read", "audit:read"] });
-  await waitFor(async () => {
-    const result = await call(second.server.url, key.key);
-    return JSON.stringify(result.body.data?.viewer.permissions) === '["audit:read","keys:read"]' ? true : undefined;
-  }, 1000, "the new permissions in the second process");
+  await waitFor(
+    async () => {
+      const result = await call(second.server.url, key.key);
+      return JSON.stringify(result.body.data?.viewer.permissions) === '["audit:read","keys:read"]' ? true : undefined;
+    },
+    1000,
+    "the new permissions in the second process",
+  );
 
   await updateKey(first, first.adminKey, { apiKeyId: key.id, allowedIps: ["10.0.0.0/8"] });
-  const refused = await waitFor(async () => {
-    const result = await call(second.server.url, key.key);
-    return result.status === 401 ? result : undefined;
-  }, 1000, "the allowlist in the second process");
+  const refused = await waitFor(
+    async () => {
+      const result = await call(second.server.url, key.key);
+      return result.status === 401 ? result : undefined;
+    },
+    1000,
+    "the allowlist in the second process",
+  );
   expect(refused.body.errors[0].extensions.reason).toBe("IP_NOT_ALLOWED");
 
-  await updateKey(first, first.adminKey, { apiKeyId: key.id, allowedIps: null, rateLimit: { limit: 1, windowSeconds: windowSecondsWithTimeLeft() } });
-  const limited = await waitFor(async () => {
-    const result = await call(second.server.url, key.key);
-    return result.status === 429 ? result : undefined;
-  }, 1000, "the rate limit in the second process");
+  await updateKey(first, first.adminKey, {
+    apiKeyId: key.id,
+    allowedIps: null,
+    rateLimit: { limit: 1, windowSeconds: windowSecondsWithTimeLeft() },
+  });
+  const limited = await waitFor(
+    async () => {
+      const result = await call(second.server.url, key.key);
+      return result.status === 429 ? result : undefined;
+    },
+    1000,
+    "the rate limit in the second process",
+  );
   expect(limited.body.errors[0].extensions.code).toBe("RATE_LIMITED");
 });
 

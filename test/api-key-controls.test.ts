@@ -49,7 +49,9 @@ describe("RESTRICTED keys", () => {
     const events = await server.post(`{ organizations { notificationEvents(first: 1) { totalCount } } }`, {}, bearer(key.key));
     expect(events.body.data.organizations[0].notificationEvents.totalCount).toBeGreaterThan(0);
     const keys = await server.post(`{ organizations { apiKeys(first: 1) { totalCount } } }`, {}, bearer(key.key));
-    expect(keys.body.errors).toEqual([expect.objectContaining({ path: ["organizations", 0, "apiKeys"], extensions: { code: "FORBIDDEN" } })]);
+    expect(keys.body.errors).toEqual([
+      expect.objectContaining({ path: ["organizations", 0, "apiKeys"], extensions: { code: "FORBIDDEN" } }),
+    ]);
     const denied = await createKey(server, key.key, { name: unique("nope") });
     expect(denied).toEqual({ __typename: "AccessDeniedError", message: expect.stringContaining("lacks the permission") });
   });
@@ -62,9 +64,9 @@ describe("RESTRICTED keys", () => {
     expect(errorsOf(await createKey(server, server.adminKey, { name, role: "RESTRICTED", permissions: [] }))).toEqual([
       { code: "INVALID_INPUT", errorPath: ["input", "secretKey", "permissions"] },
     ]);
-    expect(errorsOf(await createKey(server, server.adminKey, { name, role: "RESTRICTED", permissions: ["keys:read", "keys:admin"] }))).toEqual([
-      { code: "INVALID_INPUT", errorPath: ["input", "secretKey", "permissions", "1"] },
-    ]);
+    expect(
+      errorsOf(await createKey(server, server.adminKey, { name, role: "RESTRICTED", permissions: ["keys:read", "keys:admin"] })),
+    ).toEqual([{ code: "INVALID_INPUT", errorPath: ["input", "secretKey", "permissions", "1"] }]);
     expect(errorsOf(await createKey(server, server.adminKey, { name, role: "READONLY", permissions: ["keys:read"] }))).toEqual([
       { code: "INVALID_INPUT", errorPath: ["input", "secretKey", "permissions"] },
     ]);
@@ -77,30 +79,60 @@ describe("RESTRICTED keys", () => {
 
   it("never grants more than the creator holds", async () => {
     const manager = await restrictedKey(server, ["keys:read", "keys:write"]);
-    const wider = await createKey(server, manager.key, { name: unique("wider"), role: "RESTRICTED", permissions: ["keys:write", "events:read"] });
+    const wider = await createKey(server, manager.key, {
+      name: unique("wider"),
+      role: "RESTRICTED",
+      permissions: ["keys:write", "events:read"],
+    });
     expect(wider).toEqual({ __typename: "AccessDeniedError", message: expect.stringContaining("permissions you do not have") });
     expect((await createKey(server, manager.key, { name: unique("readonly") })).__typename).toBe("AccessDeniedError");
     const narrower = await createKey(server, manager.key, { name: unique("narrower"), role: "RESTRICTED", permissions: ["keys:read"] });
     expect(narrower).toMatchObject({ __typename: "APIKey", permissions: ["keys:read"] });
     // Nor through rotation or update of a key that holds more.
     const strong = await restrictedKey(server, ["keys:read", "secret:read"]);
-    const rotate = await server.post(`mutation($id: ID!) { rotateAPIKey(input: { apiKeyId: $id }) { __typename } }`, { id: strong.id }, bearer(manager.key));
+    const rotate = await server.post(
+      `mutation($id: ID!) { rotateAPIKey(input: { apiKeyId: $id }) { __typename } }`,
+      { id: strong.id },
+      bearer(manager.key),
+    );
     expect(rotate.body.data.rotateAPIKey.__typename).toBe("AccessDeniedError");
     expect((await updateKey(server, manager.key, { apiKeyId: strong.id, name: unique("renamed") })).__typename).toBe("AccessDeniedError");
-    expect((await updateKey(server, manager.key, { apiKeyId: narrower.id, permissions: ["keys:read", "audit:read"] })).__typename).toBe("AccessDeniedError");
-    expect((await updateKey(server, manager.key, { apiKeyId: narrower.id, permissions: ["keys:write"] })).permissions).toEqual(["keys:write"]);
+    expect((await updateKey(server, manager.key, { apiKeyId: narrower.id, permissions: ["keys:read", "audit:read"] })).__typename).toBe(
+      "AccessDeniedError",
+    );
+    expect((await updateKey(server, manager.key, { apiKeyId: narrower.id, permissions: ["keys:write"] })).permissions).toEqual([
+      "keys:write",
+    ]);
   });
 
   it("is created by users whose role holds the permissions: DEVELOPER yes (not secret:*), SUPPORT and READONLY keys not at all", async () => {
     const developer = await createUser(server, UserRole.DEVELOPER);
     const support = await createUser(server, UserRole.SUPPORT);
     const readonlyKey = await server.issueKey("READONLY" as any);
-    const ok = await createKey(server, developer.token, { name: unique("dev"), role: "RESTRICTED", permissions: ["events:replay", "keys:write"] });
+    const ok = await createKey(server, developer.token, {
+      name: unique("dev"),
+      role: "RESTRICTED",
+      permissions: ["events:replay", "keys:write"],
+    });
     expect(ok).toMatchObject({ __typename: "APIKey", permissions: ["keys:write", "events:replay"] });
-    const secret = await createKey(server, developer.token, { name: unique("dev secret"), role: "RESTRICTED", permissions: ["secret:read"] });
+    const secret = await createKey(server, developer.token, {
+      name: unique("dev secret"),
+      role: "RESTRICTED",
+      permissions: ["secret:read"],
+    });
     expect(secret.__typename).toBe("AccessDeniedError");
-    const changed = await updateKey(server, developer.token, { apiKeyId: ok.id, allowedIps: ["10.0.0.0/8"], rateLimit: { limit: 5, windowSeconds: 5 }, metadata: { by: "developer" } });
-    expect(changed).toMatchObject({ __typename: "APIKey", allowedIps: ["10.0.0.0/8"], rateLimit: { limit: 5, windowSeconds: 5 }, metadata: { by: "developer" } });
+    const changed = await updateKey(server, developer.token, {
+      apiKeyId: ok.id,
+      allowedIps: ["10.0.0.0/8"],
+      rateLimit: { limit: 5, windowSeconds: 5 },
+      metadata: { by: "developer" },
+    });
+    expect(changed).toMatchObject({
+      __typename: "APIKey",
+      allowedIps: ["10.0.0.0/8"],
+      rateLimit: { limit: 5, windowSeconds: 5 },
+      metadata: { by: "developer" },
+    });
     for (const credential of [support.token, readonlyKey]) {
       const refused = await createKey(server, credential, { name: unique("refused"), role: "RESTRICTED", permissions: ["keys:read"] });
       expect(refused).toEqual({ __typename: "AccessDeniedError", message: expect.stringContaining("lacks the permission") });
@@ -137,13 +169,18 @@ describe("RESTRICTED keys", () => {
     const other = await server.otherOrganization();
     const foreign = await createKey(server, other.testKey, { name: unique("foreign"), role: "RESTRICTED", permissions: ["keys:read"] });
     for (const id of [live.id, foreign.id]) {
-      for (const change of [{ permissions: ["events:read"] }, { allowedIps: ["10.0.0.0/8"] }, { rateLimit: { limit: 1, windowSeconds: 1 } }, { metadata: { a: 1 } }]) {
+      for (const change of [
+        { permissions: ["events:read"] },
+        { allowedIps: ["10.0.0.0/8"] },
+        { rateLimit: { limit: 1, windowSeconds: 1 } },
+        { metadata: { a: 1 } },
+      ]) {
         expect(errorsOf(await updateKey(server, server.adminKey, { apiKeyId: id, ...change }))).toEqual([
           { code: "NOT_FOUND", errorPath: ["input", "apiKeyId"] },
         ]);
       }
     }
-    expect((await keyById(live.id))).toBeNull();
+    expect(await keyById(live.id)).toBeNull();
   });
 });
 
@@ -154,7 +191,9 @@ describe("nested fields honour the permissions too", () => {
     expect(own.body).toEqual({ data: { viewer: { actor: { id: key.id, name: expect.any(String), permissions: ["events:read"] } } } });
     for (const field of ["rotatedFrom { id }", "usage(days: 1) { requestCount }", "createdBy { __typename }"]) {
       const linked = await server.post(`{ viewer { actor { ... on APIKey { ${field} } } } }`, {}, bearer(key.key));
-      expect(linked.body.errors).toEqual([expect.objectContaining({ path: ["viewer", "actor", field.split(/[ (]/)[0]], extensions: { code: "FORBIDDEN" } })]);
+      expect(linked.body.errors).toEqual([
+        expect.objectContaining({ path: ["viewer", "actor", field.split(/[ (]/)[0]], extensions: { code: "FORBIDDEN" } }),
+      ]);
     }
   });
 });
@@ -162,28 +201,41 @@ describe("nested fields honour the permissions too", () => {
 describe("linked objects take their own permission", () => {
   it("a simulation's endpoint needs collab:read; a delivery attempt's target targets:read and its event events:read", async () => {
     const simulator = await restrictedKey(server, ["collab:simulate"]);
-    const simulated = await server.post(`mutation { simulateCollaborativeAuthorization(input: { amount: 5, currencyCode: "USD" }) {
-      ... on CollaborativeAuthorizationRequest { id endpoint { id } } } }`, {}, bearer(simulator.key));
+    const simulated = await server.post(
+      `mutation { simulateCollaborativeAuthorization(input: { amount: 5, currencyCode: "USD" }) {
+      ... on CollaborativeAuthorizationRequest { id endpoint { id } } } }`,
+      {},
+      bearer(simulator.key),
+    );
     expect(simulated.body.errors).toEqual([
       expect.objectContaining({ path: ["simulateCollaborativeAuthorization", "endpoint"], extensions: { code: "FORBIDDEN" } }),
     ]);
 
-    await server.admin.request(`mutation { addWebhookNotificationTarget(input: { name: "${unique("attempted")}", uri: "http://127.0.0.1:9/refused",
+    await server.admin
+      .request(`mutation { addWebhookNotificationTarget(input: { name: "${unique("attempted")}", uri: "http://127.0.0.1:9/refused",
       subscriptions: [API_KEY_CREATED] }) { __typename } }`);
     const attempts = `{ organizations { notificationEvents(first: 5, filterBy: { name: [NOTIFICATION_ACTIVATION] }) { edges { node {
       deliveryAttempts(first: 1) { edges { node { id SELECTION } } } } } } } }`;
-    await waitFor(async () => {
-      const data = await server.admin.request<any>(attempts.replace("SELECTION", ""));
-      return data.organizations[0].notificationEvents.edges.some((e: any) => e.node.deliveryAttempts.edges.length > 0) ? true : undefined;
-    }, 10_000, "an activation attempt");
+    await waitFor(
+      async () => {
+        const data = await server.admin.request<any>(attempts.replace("SELECTION", ""));
+        return data.organizations[0].notificationEvents.edges.some((e: any) => e.node.deliveryAttempts.edges.length > 0) ? true : undefined;
+      },
+      10_000,
+      "an activation attempt",
+    );
     const reader = await restrictedKey(server, ["events:read"]);
     const eventSide = await server.post(attempts.replace("SELECTION", "event { id }"), {}, bearer(reader.key));
     expect(eventSide.body.errors).toBeUndefined();
     const targetSide = await server.post(attempts.replace("SELECTION", "target { id }"), {}, bearer(reader.key));
     expect(targetSide.body.errors?.[0]).toMatchObject({ extensions: { code: "FORBIDDEN" }, message: "Missing permission: targets:read" });
     const targetReader = await restrictedKey(server, ["targets:read"]);
-    const fromTarget = await server.post(`{ organizations { webhookNotificationTargets(first: 5) { edges { node { deliveryAttempts(first: 1) {
-      edges { node { target { id } event { id } } } } } } } } }`, {}, bearer(targetReader.key));
+    const fromTarget = await server.post(
+      `{ organizations { webhookNotificationTargets(first: 5) { edges { node { deliveryAttempts(first: 1) {
+      edges { node { target { id } event { id } } } } } } } } }`,
+      {},
+      bearer(targetReader.key),
+    );
     expect(fromTarget.body.errors?.[0]).toMatchObject({ extensions: { code: "FORBIDDEN" }, message: "Missing permission: events:read" });
   });
 });
@@ -218,7 +270,9 @@ describe("IP allowlists", () => {
     expect(errorsOf(await createKey(server, server.adminKey, { name: unique("many"), allowedIps: many }))).toEqual([
       { code: "INVALID_INPUT", errorPath: ["input", "secretKey", "allowedIps"] },
     ]);
-    expect((await createKey(server, server.adminKey, { name: unique("fifty"), allowedIps: many.slice(0, 50) })).allowedIps).toHaveLength(50);
+    expect((await createKey(server, server.adminKey, { name: unique("fifty"), allowedIps: many.slice(0, 50) })).allowedIps).toHaveLength(
+      50,
+    );
   });
 
   it("refuses requests from other addresses with 401 IP_NOT_ALLOWED, ignoring X-Forwarded-For from an untrusted peer", async () => {
@@ -283,10 +337,18 @@ describe("shared-secret JWTs act as their key", () => {
     const secret = new TextEncoder().encode(data.organizations[0].sharedSecret.secret);
     const tokenFor = (keyId: string) => {
       const now = Math.floor(Date.now() / 1000);
-      return new SignJWT({}).setProtectedHeader({ alg: "HS256" }).setSubject(keyId).setIssuedAt(now).setExpirationTime(now + 300).sign(secret);
+      return new SignJWT({})
+        .setProtectedHeader({ alg: "HS256" })
+        .setSubject(keyId)
+        .setIssuedAt(now)
+        .setExpirationTime(now + 300)
+        .sign(secret);
     };
     const restricted = await restrictedKey(server, ["audit:read"]);
-    expect((await callWith(server, await tokenFor(restricted.id))).body.data.viewer).toEqual({ role: "RESTRICTED", permissions: ["audit:read"] });
+    expect((await callWith(server, await tokenFor(restricted.id))).body.data.viewer).toEqual({
+      role: "RESTRICTED",
+      permissions: ["audit:read"],
+    });
 
     const fenced = await restrictedKey(server, ["audit:read"], { allowedIps: ["10.0.0.0/8"] });
     const refused = await callWith(server, await tokenFor(fenced.id));
@@ -361,7 +423,7 @@ describe("rate limits", () => {
 
 describe("metadata", () => {
   it("is returned exactly as given, key order included", async () => {
-    const metadata = { zeta: 1, alpha: { nested: [1, "two", null, true, 2.5] }, "ü": "✓", empty: {} };
+    const metadata = { zeta: 1, alpha: { nested: [1, "two", null, true, 2.5] }, ü: "✓", empty: {} };
     const created = await createKey(server, server.adminKey, { name: unique("tagged"), metadata });
     expect(JSON.stringify(created.metadata)).toBe(JSON.stringify(metadata));
     expect(JSON.stringify((await keyById(created.id)).metadata)).toBe(JSON.stringify(metadata));
@@ -385,9 +447,13 @@ describe("metadata", () => {
   });
 
   it("must be an object (400 BAD_USER_INPUT otherwise)", async () => {
-    const result: any = await server.post(`mutation($input: CreateSecretAPIKeyInput!) { createSecretAPIKey(input: $input) { __typename } }`, {
-      input: { secretKey: { name: unique("list"), metadata: [1, 2] } },
-    }, bearer(server.adminKey));
+    const result: any = await server.post(
+      `mutation($input: CreateSecretAPIKeyInput!) { createSecretAPIKey(input: $input) { __typename } }`,
+      {
+        input: { secretKey: { name: unique("list"), metadata: [1, 2] } },
+      },
+      bearer(server.adminKey),
+    );
     expect(result.status).toBe(400);
     expect(result.body.errors[0].extensions.code).toBe("BAD_USER_INPUT");
   });
@@ -397,10 +463,14 @@ describe("daily usage", () => {
   it("has one entry per UTC day, zero days included, adding up to usageCount", async () => {
     const key = await restrictedKey(server, ["events:read"]);
     for (let i = 0; i < 4; i++) expect((await callWith(server, key.key)).status).toBe(200);
-    const read = await waitFor(async () => {
-      const node = await keyById(key.id, "week: usage(days: 7) { date requestCount } month: usage { date }");
-      return node.usageCount === 4 ? node : undefined;
-    }, 3000, "usage of 4");
+    const read = await waitFor(
+      async () => {
+        const node = await keyById(key.id, "week: usage(days: 7) { date requestCount } month: usage { date }");
+        return node.usageCount === 4 ? node : undefined;
+      },
+      3000,
+      "usage of 4",
+    );
     const today = new Date().toISOString().slice(0, 10);
     expect(read.week).toHaveLength(7);
     expect(read.week.at(-1)).toEqual({ date: today, requestCount: 4 });
@@ -413,23 +483,34 @@ describe("daily usage", () => {
   });
 
   it.each([0, -1, 367])("refuses days: %d with BAD_USER_INPUT", async (days) => {
-    const result: any = await server.post(`query($id: ID!, $days: Int) { node(id: $id) { ... on APIKey { usage(days: $days) { date } } } }`, {
-      id: (await restrictedKey(server, ["keys:read"])).id,
-      days,
-    }, bearer(server.adminKey));
+    const result: any = await server.post(
+      `query($id: ID!, $days: Int) { node(id: $id) { ... on APIKey { usage(days: $days) { date } } } }`,
+      {
+        id: (await restrictedKey(server, ["keys:read"])).id,
+        days,
+      },
+      bearer(server.adminKey),
+    );
     expect(result.body.errors[0].extensions.code).toBe("BAD_USER_INPUT");
     expect(result.body.errors[0].message).toContain("between 1 and 366");
   });
 
   it("accepts 1 and 366 days", async () => {
-    const node = await keyById((await restrictedKey(server, ["keys:read"])).id, "one: usage(days: 1) { date } year: usage(days: 366) { date }");
+    const node = await keyById(
+      (await restrictedKey(server, ["keys:read"])).id,
+      "one: usage(days: 1) { date } year: usage(days: 366) { date }",
+    );
     expect([node.one.length, node.year.length]).toEqual([1, 366]);
   });
 });
 
 describe("lists, audit and events", () => {
   it("lists keys with their controls and usage", async () => {
-    const key = await restrictedKey(server, ["audit:read"], { allowedIps: ["10.0.0.0/8"], rateLimit: { limit: 5, windowSeconds: 60 }, metadata: { team: "lists" } });
+    const key = await restrictedKey(server, ["audit:read"], {
+      allowedIps: ["10.0.0.0/8"],
+      rateLimit: { limit: 5, windowSeconds: 60 },
+      metadata: { team: "lists" },
+    });
     const data = await server.admin.request<any>(`{ organizations { apiKeys(first: 20, filterBy: { role: [RESTRICTED] }) {
       edges { node { ${KEY_FIELDS} usage(days: 30) { date requestCount } } } } } }`);
     const node = data.organizations[0].apiKeys.edges.map((e: any) => e.node).find((n: any) => n.id === key.id);
@@ -451,12 +532,16 @@ describe("lists, audit and events", () => {
       { rateLimit: { limit: 10, windowSeconds: 60 } },
       { metadata: { owner: "billing" } },
     ];
-    for (const change of changes) expect((await updateKey(server, server.adminKey, { apiKeyId: key.id, ...change })).__typename).toBe("APIKey");
+    for (const change of changes)
+      expect((await updateKey(server, server.adminKey, { apiKeyId: key.id, ...change })).__typename).toBe("APIKey");
     const data = await server.admin.request<any>(`{ organizations {
       auditLog(first: 100, filterBy: { action: "api_key.update" }) { edges { node { targetId } } }
       notificationEvents(first: 100, filterBy: { name: [API_KEY_UPDATED] }) { edges { node { data } } } } }`);
     expect(data.organizations[0].auditLog.edges.filter((e: any) => e.node.targetId === key.id)).toHaveLength(4);
-    const events = data.organizations[0].notificationEvents.edges.map((e: any) => e.node.data).filter((d: any) => d.id === key.id).reverse();
+    const events = data.organizations[0].notificationEvents.edges
+      .map((e: any) => e.node.data)
+      .filter((d: any) => d.id === key.id)
+      .reverse();
     expect(events).toHaveLength(4);
     expect(events[3]).toMatchObject({
       permissions: ["keys:read", "events:read"],
@@ -469,8 +554,16 @@ describe("lists, audit and events", () => {
   });
 
   it("rotation keeps the controls", async () => {
-    const key = await restrictedKey(server, ["events:read"], { allowedIps: ["127.0.0.1"], rateLimit: { limit: 9, windowSeconds: 9 }, metadata: { k: "v" } });
-    const result = await server.post(`mutation($id: ID!) { rotateAPIKey(input: { apiKeyId: $id }) { ... on APIKey { ${KEY_FIELDS} key } } }`, { id: key.id }, bearer(server.adminKey));
+    const key = await restrictedKey(server, ["events:read"], {
+      allowedIps: ["127.0.0.1"],
+      rateLimit: { limit: 9, windowSeconds: 9 },
+      metadata: { k: "v" },
+    });
+    const result = await server.post(
+      `mutation($id: ID!) { rotateAPIKey(input: { apiKeyId: $id }) { ... on APIKey { ${KEY_FIELDS} key } } }`,
+      { id: key.id },
+      bearer(server.adminKey),
+    );
     expect(result.body.data.rotateAPIKey).toMatchObject({
       role: "RESTRICTED",
       permissions: ["events:read"],

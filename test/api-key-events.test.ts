@@ -24,7 +24,7 @@ async function eventsFor(keyId: string, names?: string[]) {
 it("writes one event per change, without the secret", async () => {
   const key = await createKey(server.admin, { name: "evented" });
   for (const mutation of ["updateAPIKey", "deactivateAPIKey", "activateAPIKey", "revokeAPIKey", "deleteAPIKey"]) {
-    const extra = mutation === "updateAPIKey" ? ", description: \"d\"" : "";
+    const extra = mutation === "updateAPIKey" ? ', description: "d"' : "";
     await server.admin.request(`mutation { ${mutation}(input: { apiKeyId: "${key.id}"${extra} }) { __typename } }`);
   }
   const names = (await eventsFor(key.id)).map((event: any) => event.name).reverse();
@@ -87,9 +87,8 @@ it("announces API_KEY_EXPIRING_SOON once, then API_KEY_EXPIRED once", async () =
 it("announces a new expiry afresh after updateAPIKey changes it", async () => {
   const key = await createKey(server.admin, { name: "extended", expiresAt: new Date(Date.now() + 86_400_000).toISOString() });
   await waitFor(async () => ((await eventsFor(key.id, ["API_KEY_EXPIRING_SOON"])).length ? true : undefined), 8000, "first warning");
-  await server.admin.request(
-    `mutation($at: DateTime) { updateAPIKey(input: { apiKeyId: "${key.id}", expiresAt: $at }) { __typename } }`,
-    { at: new Date(Date.now() + 2 * 86_400_000).toISOString() },
-  );
+  await server.admin.request(`mutation($at: DateTime) { updateAPIKey(input: { apiKeyId: "${key.id}", expiresAt: $at }) { __typename } }`, {
+    at: new Date(Date.now() + 2 * 86_400_000).toISOString(),
+  });
   await waitFor(async () => ((await eventsFor(key.id, ["API_KEY_EXPIRING_SOON"])).length === 2 ? true : undefined), 8000, "second warning");
 });

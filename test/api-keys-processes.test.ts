@@ -44,10 +44,14 @@ it("refuses a key revoked through another process, despite its cache", async () 
       await waitFor(async () => (await viaSecond(key.key)).status === 200, undefined, "re-activation to reach the second process");
     }
     await first.admin.request(`mutation($id: ID!) { ${mutation}(input: { apiKeyId: $id }) { __typename } }`, { id: key.id });
-    const refused = await waitFor(async () => {
-      const result = await viaSecond(key.key);
-      return result.status === 401 ? result : undefined;
-    }, undefined, `${mutation} to reach the second process`);
+    const refused = await waitFor(
+      async () => {
+        const result = await viaSecond(key.key);
+        return result.status === 401 ? result : undefined;
+      },
+      undefined,
+      `${mutation} to reach the second process`,
+    );
     expect(refused.body.errors?.[0].extensions?.reason).toBe(reason);
   }
 });
@@ -60,9 +64,15 @@ it("counts usage exactly across processes, flushing on graceful shutdown", async
   await second.server.stop();
   await second.app.close();
   second = await startSecond();
-  const count = await waitFor(async () => {
-    const data = await first.admin.request<any>(`query($id: ID!) { node(id: $id) { ... on APIKey { usageCount lastUsedAt } } }`, { id: key.id });
-    return data.node.usageCount === 25 ? data.node : undefined;
-  }, undefined, "usage count of 25");
+  const count = await waitFor(
+    async () => {
+      const data = await first.admin.request<any>(`query($id: ID!) { node(id: $id) { ... on APIKey { usageCount lastUsedAt } } }`, {
+        id: key.id,
+      });
+      return data.node.usageCount === 25 ? data.node : undefined;
+    },
+    undefined,
+    "usage count of 25",
+  );
   expect(count.lastUsedAt).not.toBeNull();
 });

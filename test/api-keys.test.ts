@@ -25,9 +25,7 @@ const PAYLOAD = API_KEY_PAYLOAD;
 
 function mutate(client: GraphQLClient, name: string, input: Record<string, unknown>, inputType?: string) {
   const type = inputType ?? `${name[0].toUpperCase()}${name.slice(1)}Input`;
-  return client
-    .request<any>(`mutation($input: ${type}!) { ${name}(input: $input) { ${PAYLOAD} } }`, { input })
-    .then((data) => data[name]);
+  return client.request<any>(`mutation($input: ${type}!) { ${name}(input: $input) { ${PAYLOAD} } }`, { input }).then((data) => data[name]);
 }
 
 async function node(id: string, client: GraphQLClient = server.admin) {
@@ -98,7 +96,10 @@ describe("createSecretAPIKey", () => {
   it("refuses a name already used in the environment, ignoring case", async () => {
     await createKey(server.admin, { name: "Unique Name" });
     const clash = await createKey(server.admin, { name: "unique name" });
-    expect(clash).toMatchObject({ __typename: "UserError", errors: [{ code: "ALREADY_EXISTS", errorPath: ["input", "secretKey", "name"] }] });
+    expect(clash).toMatchObject({
+      __typename: "UserError",
+      errors: [{ code: "ALREADY_EXISTS", errorPath: ["input", "secretKey", "name"] }],
+    });
     // The same name in LIVE is another environment: allowed.
     expect((await createKey(server.client(liveAdminKey), { name: "Unique Name" })).__typename).toBe("APIKey");
   });
@@ -138,7 +139,10 @@ describe("every mutation on an existing key", () => {
     const key = await createKey(server.admin);
     for (const credential of [liveAdminKey, other.testKey]) {
       const result = await mutate(server.client(credential), mutation, { apiKeyId: key.id, ...extra });
-      expect(result).toEqual({ __typename: "UserError", errors: [expect.objectContaining({ code: "NOT_FOUND", errorPath: ["input", "apiKeyId"] })] });
+      expect(result).toEqual({
+        __typename: "UserError",
+        errors: [expect.objectContaining({ code: "NOT_FOUND", errorPath: ["input", "apiKeyId"] })],
+      });
     }
     expect(await node(key.id)).toMatchObject({ name: key.name, status: "ACTIVE", updatedAt: key.updatedAt });
   });
@@ -168,7 +172,12 @@ describe("every mutation on an existing key", () => {
       expect((await viewerStatus(key.key)).status).toBe(401);
     },
     rotateAPIKey: async (key, result) => {
-      expect(result).toMatchObject({ name: key.name, status: "ACTIVE", rotatedFrom: { id: key.id }, key: expect.stringMatching(/^kw_test_/) });
+      expect(result).toMatchObject({
+        name: key.name,
+        status: "ACTIVE",
+        rotatedFrom: { id: key.id },
+        key: expect.stringMatching(/^kw_test_/),
+      });
       expect(result.id).not.toBe(key.id);
       expect((await node(key.id)).rotatedTo).toEqual({ id: result.id });
       expect((await viewerStatus(result.key)).status).toBe(200);
@@ -202,7 +211,13 @@ describe("updateAPIKey", () => {
   it("changes name, description, expiry and role, and clears the expiry with null", async () => {
     const key = await createKey(server.admin);
     const expiresAt = new Date(Date.now() + 3_600_000).toISOString();
-    const updated = await mutate(server.admin, "updateAPIKey", { apiKeyId: key.id, name: "New name", description: "why", expiresAt, role: "ADMIN" });
+    const updated = await mutate(server.admin, "updateAPIKey", {
+      apiKeyId: key.id,
+      name: "New name",
+      description: "why",
+      expiresAt,
+      role: "ADMIN",
+    });
     expect(updated).toMatchObject({ name: "New name", description: "why", expiresAt, role: "ADMIN" });
     expect(Date.parse(updated.updatedAt)).toBeGreaterThan(Date.parse(key.updatedAt));
     expect((await node(key.id)).updatedAt).toBe(updated.updatedAt);
@@ -231,7 +246,10 @@ describe("rotateAPIKey", () => {
     const key = await createKey(server.admin);
     for (const expireOldKeyInSeconds of [-1, 604_801]) {
       const result = await mutate(server.admin, "rotateAPIKey", { apiKeyId: key.id, expireOldKeyInSeconds });
-      expect(result).toMatchObject({ __typename: "UserError", errors: [{ code: "INVALID_INPUT", errorPath: ["input", "expireOldKeyInSeconds"] }] });
+      expect(result).toMatchObject({
+        __typename: "UserError",
+        errors: [{ code: "INVALID_INPUT", errorPath: ["input", "expireOldKeyInSeconds"] }],
+      });
     }
   });
 
@@ -250,10 +268,14 @@ describe("the lifecycle of a key", () => {
 
     // use: every authenticated request counts
     for (let i = 0; i < 3; i++) expect((await viewerStatus(secret)).status).toBe(200);
-    const used = await waitFor(async () => {
-      const k = await node(created.id);
-      return k.usageCount === 3 ? k : undefined;
-    }, 3000, "usage to be flushed");
+    const used = await waitFor(
+      async () => {
+        const k = await node(created.id);
+        return k.usageCount === 3 ? k : undefined;
+      },
+      3000,
+      "usage to be flushed",
+    );
     expect(used.lastUsedAt).not.toBeNull();
 
     // deactivate: refused at once, with the reason
@@ -269,16 +291,26 @@ describe("the lifecycle of a key", () => {
 
     // rotate with a 2 s grace: both work, then the old one expires
     const successor = await mutate(server.admin, "rotateAPIKey", { apiKeyId: created.id, expireOldKeyInSeconds: 2 });
-    expect(successor).toMatchObject({ __typename: "APIKey", name: "lifecycle", role: "ADMIN", status: "ACTIVE", rotatedFrom: { id: created.id } });
+    expect(successor).toMatchObject({
+      __typename: "APIKey",
+      name: "lifecycle",
+      role: "ADMIN",
+      status: "ACTIVE",
+      rotatedFrom: { id: created.id },
+    });
     expect(successor.key).toMatch(/^kw_test_/);
     expect(successor.key).not.toBe(secret);
     expect((await viewerStatus(secret)).status).toBe(200);
     expect((await viewerStatus(successor.key)).status).toBe(200);
     expect((await node(created.id)).rotatedTo).toEqual({ id: successor.id });
-    const expired = await waitFor(async () => {
-      const r = await viewerStatus(secret);
-      return r.status === 401 ? r : undefined;
-    }, 5000, "the old key to expire");
+    const expired = await waitFor(
+      async () => {
+        const r = await viewerStatus(secret);
+        return r.status === 401 ? r : undefined;
+      },
+      5000,
+      "the old key to expire",
+    );
     expect(expired.body.errors?.[0].extensions?.reason).toBe("EXPIRED");
     expect((await node(created.id)).status).toBe("EXPIRED");
     expect((await viewerStatus(successor.key)).status).toBe(200);
@@ -296,7 +328,9 @@ describe("the lifecycle of a key", () => {
     // delete: gone from lists and node, refused with DELETED
     await mutate(server.admin, "deleteAPIKey", { apiKeyId: successor.id });
     expect(await node(successor.id)).toBeNull();
-    const list = await server.admin.request<any>(`{ organizations { apiKeys(first: 100, filterBy: { search: "lifecycle" }) { edges { node { id } } } } }`);
+    const list = await server.admin.request<any>(
+      `{ organizations { apiKeys(first: 100, filterBy: { search: "lifecycle" }) { edges { node { id } } } } }`,
+    );
     expect(list.organizations[0].apiKeys.edges.map((e: any) => e.node.id)).toEqual([created.id]);
     refused = await viewerStatus(successor.key);
     expect(refused.body.errors?.[0].extensions?.reason).toBe("DELETED");
@@ -309,16 +343,20 @@ describe("the lifecycle of a key", () => {
     // so a slow machine can delay the refusal but never make a wrong answer pass.
     const acceptedLate: number[] = [];
     let refusedAt = 0;
-    const refused = await waitFor(async () => {
-      const askedAt = Date.now();
-      const answer = await viewerStatus(key.key);
-      if (answer.status === 200) {
-        if (askedAt >= expiresAt) acceptedLate.push(askedAt - expiresAt);
-        return undefined;
-      }
-      refusedAt = Date.now();
-      return answer;
-    }, 30_000, "the key to expire");
+    const refused = await waitFor(
+      async () => {
+        const askedAt = Date.now();
+        const answer = await viewerStatus(key.key);
+        if (answer.status === 200) {
+          if (askedAt >= expiresAt) acceptedLate.push(askedAt - expiresAt);
+          return undefined;
+        }
+        refusedAt = Date.now();
+        return answer;
+      },
+      30_000,
+      "the key to expire",
+    );
     expect(acceptedLate).toEqual([]);
     expect(refusedAt).toBeGreaterThanOrEqual(expiresAt);
     expect(refused.status).toBe(401);
@@ -348,14 +386,17 @@ describe("the inventory", () => {
       const key = await createKey(tenant, { name: `inventory ${i}`, role, description: i === 4 ? "100%_special" : null });
       names.push(key.name);
     }
-    const third = await tenant.request<any>(`{ organizations { apiKeys(first: 1, filterBy: { search: "inventory 2" }) { edges { node { id } } } } }`);
+    const third = await tenant.request<any>(
+      `{ organizations { apiKeys(first: 1, filterBy: { search: "inventory 2" }) { edges { node { id } } } } }`,
+    );
     await mutate(tenant, "deactivateAPIKey", { apiKeyId: third.organizations[0].apiKeys.edges[0].node.id });
   });
 
   const LIST = `query($first: Int, $after: String, $last: Int, $before: String, $filterBy: APIKeyFilterInput) {
     organizations { apiKeys(first: $first, after: $after, last: $last, before: $before, filterBy: $filterBy) {
       totalCount edges { cursor node { name status role } } pageInfo { hasNextPage hasPreviousPage startCursor endCursor } } } }`;
-  const list = async (variables: Record<string, unknown>, client = tenant) => (await client.request<any>(LIST, variables)).organizations[0].apiKeys;
+  const list = async (variables: Record<string, unknown>, client = tenant) =>
+    (await client.request<any>(LIST, variables)).organizations[0].apiKeys;
 
   it("pages forward and back, newest first", async () => {
     const all = await list({ first: 100 });
@@ -437,7 +478,13 @@ describe("dashboard users", () => {
     expect(seen).toEqual((await server.admin.request<any>(INVENTORY)).organizations[0].apiKeys);
     expect(seen.edges.map((e: any) => e.node.id)).toContain(key.id);
     expect((await createKey(support)).__typename).toBe("AccessDeniedError");
-    for (const [mutation, extra] of [["updateAPIKey", { name: "x" }], ["deactivateAPIKey", {}], ["revokeAPIKey", {}], ["rotateAPIKey", {}], ["deleteAPIKey", {}]] as const) {
+    for (const [mutation, extra] of [
+      ["updateAPIKey", { name: "x" }],
+      ["deactivateAPIKey", {}],
+      ["revokeAPIKey", {}],
+      ["rotateAPIKey", {}],
+      ["deleteAPIKey", {}],
+    ] as const) {
       expect((await mutate(support, mutation, { apiKeyId: key.id, ...extra })).__typename).toBe("AccessDeniedError");
     }
     expect((await node(key.id)).status).toBe("ACTIVE");

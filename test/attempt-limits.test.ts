@@ -52,7 +52,8 @@ describe("login attempts", () => {
 
   it("refuses an address with RATE_LIMITED after too many failures for any emails", async () => {
     const ip = newIp();
-    for (let i = 0; i < 5; i++) expect(await attempt(server.url, `guess-${i}@example.test`, "wrong-password", ip)).toBe("INVALID_CREDENTIALS");
+    for (let i = 0; i < 5; i++)
+      expect(await attempt(server.url, `guess-${i}@example.test`, "wrong-password", ip)).toBe("INVALID_CREDENTIALS");
     expect(await attempt(server.url, ADMIN_EMAIL, ADMIN_PASSWORD, ip)).toBe("RATE_LIMITED");
     expect(await attempt(server.url, ADMIN_EMAIL, ADMIN_PASSWORD, newIp())).toBe("Session");
   });
@@ -65,7 +66,9 @@ describe("login attempts", () => {
   });
 
   it("shares counts between processes on one database", async () => {
-    const second = await App.open(loadConfig({ NODE_ENV: "test", DATABASE_URL: server.app.databaseUrl, KEYWAY_BCRYPT_COST: "4", ...LIMITS }));
+    const second = await App.open(
+      loadConfig({ NODE_ENV: "test", DATABASE_URL: server.app.databaseUrl, KEYWAY_BCRYPT_COST: "4", ...LIMITS }),
+    );
     let running: RunningServer | null = null;
     try {
       running = await startServer(second, 0, "127.0.0.1");
@@ -100,8 +103,12 @@ describe("API key attempts", () => {
 
   it("does not count a known key refused with a reason (revoked, expired…)", async () => {
     const ip = newIp();
-    const { createSecretAPIKey } = await server.admin.request<any>(`mutation { createSecretAPIKey(input: { secretKey: { name: "to-revoke" } }) { ... on APIKey { id key } } }`);
-    await server.admin.request(`mutation($id: ID!) { revokeAPIKey(input: { apiKeyId: $id }) { __typename } }`, { id: createSecretAPIKey.id });
+    const { createSecretAPIKey } = await server.admin.request<any>(
+      `mutation { createSecretAPIKey(input: { secretKey: { name: "to-revoke" } }) { ... on APIKey { id key } } }`,
+    );
+    await server.admin.request(`mutation($id: ID!) { revokeAPIKey(input: { apiKeyId: $id }) { __typename } }`, {
+      id: createSecretAPIKey.id,
+    });
     for (let i = 0; i < 5; i++) {
       const refused = await withKey(createSecretAPIKey.key, ip);
       expect(refused.status).toBe(401);

@@ -70,8 +70,14 @@ describe("wrong arguments", () => {
     [["org", "create", "--name"], "keyway: --name needs a value"],
     [["org", "create", "--name", "Acme", "--plan", "GOLD"], 'keyway: --plan must be one of FREE, PAID; got "GOLD"'],
     [["org", "set-plan", "--org", "org_1"], "keyway: give the plan: keyway org set-plan --org <org_id> FREE|PAID"],
-    [["key", "create", "--org", "org_1", "--env", "prod", "--role", "admin", "--name", "ci"], 'keyway: --env must be one of TEST, LIVE; got "prod"'],
-    [["key", "create", "--org", "org_1", "--env", "test", "--role", "owner", "--name", "ci"], 'keyway: --role must be one of ADMIN, READONLY, RESTRICTED; got "owner"'],
+    [
+      ["key", "create", "--org", "org_1", "--env", "prod", "--role", "admin", "--name", "ci"],
+      'keyway: --env must be one of TEST, LIVE; got "prod"',
+    ],
+    [
+      ["key", "create", "--org", "org_1", "--env", "test", "--role", "owner", "--name", "ci"],
+      'keyway: --role must be one of ADMIN, READONLY, RESTRICTED; got "owner"',
+    ],
     [["migrate", "now"], 'keyway: unexpected argument "now" for "keyway migrate"'],
   ])("keyway %j exits 2 with one line", async (args, message) => {
     const result = await keyway(args);
@@ -103,7 +109,11 @@ describe("an operator's session", () => {
     expect(orgId).toMatch(/^org_[0-9a-f]{32}$/);
     expect([plan, name]).toEqual(["FREE", "Acme Payments"]);
 
-    expect(await keyway(["org", "set-plan", "--org", orgId, "paid"])).toEqual({ code: 0, stdout: `${orgId}\tPAID\tAcme Payments\n`, stderr: "" });
+    expect(await keyway(["org", "set-plan", "--org", orgId, "paid"])).toEqual({
+      code: 0,
+      stdout: `${orgId}\tPAID\tAcme Payments\n`,
+      stderr: "",
+    });
     expect((await keyway(["org", "list"])).stdout).toContain(`${orgId}\tPAID\tAcme Payments\n`);
     const missing = await keyway(["org", "set-plan", "--org", "org_00000000000000000000000000000000", "PAID"]);
     expect(missing).toEqual({

@@ -39,7 +39,6 @@ const failWith500: Behaviour = { status: 500, body: "internal error" };
 const garbage: Behaviour = { status: 200, body: "<html>not json</html>" };
 const verified: Behaviour = { status: 200, body: "ok" };
 
-
 let server: TestServer;
 let endpoint: Receiver;
 /** What the endpoint answers verification and decision requests, unless a test queues answers of its own. */
@@ -125,9 +124,17 @@ describe("adding an endpoint", () => {
       deactivatedAt: null,
     });
     expect(added.signingKeys).toEqual([
-      { id: expect.stringMatching(/^sk_/), secret: expect.stringMatching(/^whsec_[A-Za-z0-9+/=]{40,}$/), createdAt: expect.any(String), expiresAt: null },
+      {
+        id: expect.stringMatching(/^sk_/),
+        secret: expect.stringMatching(/^whsec_[A-Za-z0-9+/=]{40,}$/),
+        createdAt: expect.any(String),
+        expiresAt: null,
+      },
     ]);
-    expect((await org.test.request<any>(NODE, { id: added.id })).node).toEqual({ __typename: "CollaborativeAuthorizationEndpoint", id: added.id });
+    expect((await org.test.request<any>(NODE, { id: added.id })).node).toEqual({
+      __typename: "CollaborativeAuthorizationEndpoint",
+      id: added.id,
+    });
     const audit = await org.test.request<any>(`{ organizations { auditLog(first: 100) { edges { node { action targetId } } } } }`);
     const rows = audit.organizations[0].auditLog.edges.map((e: any) => e.node).filter((entry: any) => entry.targetId === added.id);
     expect(rows).toEqual([{ action: "collaborative_authorization_endpoint.add", targetId: added.id }]);
@@ -154,7 +161,11 @@ describe("adding an endpoint", () => {
     for (const [input, code, path] of cases) {
       expect(await result(org.test, ADD, input)).toEqual(userError(code, path));
     }
-    const unknownEnum = await server.post(ADD, { input: { name: "ok", uri: endpoint.target("/decide"), standInDecision: "MAYBE" } }, bearer(org.testKey));
+    const unknownEnum = await server.post(
+      ADD,
+      { input: { name: "ok", uri: endpoint.target("/decide"), standInDecision: "MAYBE" } },
+      bearer(org.testKey),
+    );
     expect(unknownEnum.status).toBe(400);
     expect(await endpointsOf(org.test)).toEqual([]);
   });
@@ -169,12 +180,16 @@ describe("adding an endpoint", () => {
       "CollaborativeAuthorizationEndpoint",
     );
     expect((await result(org.test, REMOVE, { endpointId: added[0].id })).__typename).toBe("CollaborativeAuthorizationEndpoint");
-    expect((await result(org.test, ADD, { name: "sixth", uri: endpoint.target("/decide") })).__typename).toBe("CollaborativeAuthorizationEndpoint");
+    expect((await result(org.test, ADD, { name: "sixth", uri: endpoint.target("/decide") })).__typename).toBe(
+      "CollaborativeAuthorizationEndpoint",
+    );
   });
 
   it("in LIVE requires https and a public address", async () => {
     const org = await organization();
-    expect(await result(org.live, ADD, { name: "loopback", uri: endpoint.target("/decide") })).toEqual(userError("UNSAFE_URL", ["input", "uri"]));
+    expect(await result(org.live, ADD, { name: "loopback", uri: endpoint.target("/decide") })).toEqual(
+      userError("UNSAFE_URL", ["input", "uri"]),
+    );
     expect(await result(org.live, ADD, { name: "plain http", uri: `http://${PUBLIC_HOST}/decide` })).toEqual(
       userError("UNSAFE_URL", ["input", "uri"]),
     );
@@ -205,7 +220,9 @@ describe("activation", () => {
     });
     expect(message.headers["webhook-id"]).toBe(message.json.id);
     expect(new Webhook(added.signingKeys[0].secret).verify(message.body, message.headers)).toEqual(message.json);
-    expect(() => new Webhook(`whsec_${Buffer.from("another secret of 32 bytes......").toString("base64")}`).verify(message.body, message.headers)).toThrow();
+    expect(() =>
+      new Webhook(`whsec_${Buffer.from("another secret of 32 bytes......").toString("base64")}`).verify(message.body, message.headers),
+    ).toThrow();
   });
 
   it("becomes ACTIVATION_FAILED on a non-2xx answer, leaving the active endpoint active", async () => {
@@ -281,7 +298,10 @@ describe("deactivate, rename, remove", () => {
   it("deactivating the active endpoint makes decisions DECLINED with NO_ACTIVE_ENDPOINT", async () => {
     const org = await organization();
     const active = await addActive(org.test, "/deactivate", { standInDecision: "APPROVE" });
-    expect(await result(org.test, DEACTIVATE, { endpointId: active.id })).toMatchObject({ status: "DEACTIVATED", deactivatedAt: expect.any(String) });
+    expect(await result(org.test, DEACTIVATE, { endpointId: active.id })).toMatchObject({
+      status: "DEACTIVATED",
+      deactivatedAt: expect.any(String),
+    });
     expect(await simulate(org.test)).toMatchObject({
       responseCode: "DECLINED",
       authorizedAmount: 0,
@@ -314,9 +334,12 @@ describe("deactivate, rename, remove", () => {
     for (const mutation of [ACTIVATE, DEACTIVATE, REMOVE]) {
       expect(await result(org.test, mutation, { endpointId: active.id })).toEqual(userError("NOT_FOUND", ["input", "endpointId"]));
     }
-    const again = await org.test.request<any>(`query($id: ID!) { node(id: $id) { ... on CollaborativeAuthorizationRequest { endpoint { id name } } } }`, {
-      id: decided.id,
-    });
+    const again = await org.test.request<any>(
+      `query($id: ID!) { node(id: $id) { ... on CollaborativeAuthorizationRequest { endpoint { id name } } } }`,
+      {
+        id: decided.id,
+      },
+    );
     expect(again.node.endpoint).toEqual({ id: active.id, name: "Endpoint /remove" });
   });
 
@@ -340,9 +363,14 @@ describe("decisions", () => {
   it("sends the DESIGN payload signed with Standard Webhooks; id = webhook-id = the request's id", async () => {
     const org = await organization();
     const active = await addActive(org.test, "/payload");
-    const [key] = (await org.test.request<any>(`query($id: ID!) { node(id: $id) { ... on CollaborativeAuthorizationEndpoint { signingKeys { secret } } } }`, {
-      id: active.id,
-    })).node.signingKeys;
+    const [key] = (
+      await org.test.request<any>(
+        `query($id: ID!) { node(id: $id) { ... on CollaborativeAuthorizationEndpoint { signingKeys { secret } } } }`,
+        {
+          id: active.id,
+        },
+      )
+    ).node.signingKeys;
     const decided = await simulate(org.test);
     expect(decided).toMatchObject({
       __typename: "CollaborativeAuthorizationRequest",
@@ -400,7 +428,12 @@ describe("decisions", () => {
     ];
     for (const behaviour of unusable) {
       decision = behaviour;
-      expect(await simulate(org.test)).toMatchObject({ responseCode: "APPROVED", authorizedAmount: 1250, decidedBy: "STAND_IN", standInReason: "ERROR" });
+      expect(await simulate(org.test)).toMatchObject({
+        responseCode: "APPROVED",
+        authorizedAmount: 1250,
+        decidedBy: "STAND_IN",
+        standInReason: "ERROR",
+      });
     }
   });
 
@@ -425,7 +458,10 @@ describe("decisions", () => {
     expect(list.edges.map((e: any) => e.node.id)).toEqual([second.id, first.id]);
     expect(list.edges[0].node).toMatchObject({ amount: 200, merchantName: "Bakery", responseCode: "DECLINED" });
     expect(list.edges[1].node).toMatchObject({ amount: 100, merchantName: null, responseCode: "APPROVED" });
-    expect((await org.test.request<any>(NODE, { id: first.id })).node).toEqual({ __typename: "CollaborativeAuthorizationRequest", id: first.id });
+    expect((await org.test.request<any>(NODE, { id: first.id })).node).toEqual({
+      __typename: "CollaborativeAuthorizationRequest",
+      id: first.id,
+    });
 
     const events = await org.test.request<any>(
       `{ organizations { notificationEvents(first: 100, filterBy: { name: [COLLABORATIVE_AUTHORIZATION_DECIDED] }) { edges { node { data } } } } }`,
@@ -472,10 +508,14 @@ describe("budgets", () => {
 
   /** Activates until a verification is answered within the budget: a loaded machine may miss 400 ms now and then. */
   async function activateInTime(client: GraphQLClient, endpointId: string): Promise<any> {
-    return waitFor(async () => {
-      const activated = await result(client, ACTIVATE, { endpointId });
-      return activated.status === "ACTIVE" && activated;
-    }, 60_000, "an activation answered within the budget");
+    return waitFor(
+      async () => {
+        const activated = await result(client, ACTIVATE, { endpointId });
+        return activated.status === "ACTIVE" && activated;
+      },
+      60_000,
+      "an activation answered within the budget",
+    );
   }
 
   it("makes an endpoint ACTIVATION_FAILED when its verification is not answered in time, leaving the active one active", async () => {
@@ -497,7 +537,13 @@ describe("budgets", () => {
     await activateInTime(client, added.id);
     decision = "hang";
     const decided = await simulate(client);
-    expect(decided).toMatchObject({ responseCode: "DECLINED", authorizedAmount: 0, decidedBy: "STAND_IN", standInReason: "TIMEOUT", endpoint: { id: added.id } });
+    expect(decided).toMatchObject({
+      responseCode: "DECLINED",
+      authorizedAmount: 0,
+      decidedBy: "STAND_IN",
+      standInReason: "TIMEOUT",
+      endpoint: { id: added.id },
+    });
     expect(decided.latencyMs).toBeGreaterThanOrEqual(399);
     expect(decisions("/timeout")).toHaveLength(1);
   });
@@ -527,7 +573,9 @@ describe("tenancy", () => {
       for (const mutation of [ACTIVATE, DEACTIVATE, REMOVE]) {
         expect(await result(client, mutation, { endpointId: active.id })).toEqual(userError("NOT_FOUND", ["input", "endpointId"]));
       }
-      expect(await result(client, RENAME, { endpointId: active.id, name: "stolen" })).toEqual(userError("NOT_FOUND", ["input", "endpointId"]));
+      expect(await result(client, RENAME, { endpointId: active.id, name: "stolen" })).toEqual(
+        userError("NOT_FOUND", ["input", "endpointId"]),
+      );
     }
     // The other organization's decisions do not reach this organization's endpoint.
     const before = decisions("/tenancy").length;
@@ -552,12 +600,16 @@ describe("roles", () => {
       {},
       bearer(readonlyKey),
     );
-    expect(secrets.body.data?.organizations[0].collaborativeAuthorizationEndpoints.edges[0].node).toEqual({ id: active.id, signingKeys: null });
+    expect(secrets.body.data?.organizations[0].collaborativeAuthorizationEndpoints.edges[0].node).toEqual({
+      id: active.id,
+      signingKeys: null,
+    });
     expect(secrets.body.errors?.[0].extensions?.code).toBe("FORBIDDEN");
 
     const denied = { __typename: "AccessDeniedError", message: expect.any(String) };
     expect(await result(readonly, ADD, { name: "nope", uri: endpoint.target("/decide") })).toEqual(denied);
-    for (const mutation of [ACTIVATE, DEACTIVATE, REMOVE]) expect(await result(readonly, mutation, { endpointId: active.id })).toEqual(denied);
+    for (const mutation of [ACTIVATE, DEACTIVATE, REMOVE])
+      expect(await result(readonly, mutation, { endpointId: active.id })).toEqual(denied);
     expect(await result(readonly, RENAME, { endpointId: active.id, name: "nope" })).toEqual(denied);
     expect(await simulate(readonly)).toEqual(denied);
 

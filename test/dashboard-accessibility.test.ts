@@ -31,9 +31,13 @@ beforeAll(async () => {
   await server.admin.request(
     `mutation { addCollaborativeAuthorizationEndpoint(input: { name: "Risk engine", uri: "http://127.0.0.1:9/decide" }) { __typename } }`,
   );
-  await server.admin.request(`mutation { simulateCollaborativeAuthorization(input: { amount: 1250, currencyCode: "USD" }) { __typename } }`);
+  await server.admin.request(
+    `mutation { simulateCollaborativeAuthorization(input: { amount: 1250, currencyCode: "USD" }) { __typename } }`,
+  );
   await waitFor(() => receiver.to("a11y").find((r) => r.json.type === "API_KEY_CREATED"), 30_000, "a delivery");
-  const events = await server.admin.request<any>(`{ organizations { notificationEvents(first: 1, filterBy: { name: [API_KEY_CREATED] }) { edges { node { id } } } } }`);
+  const events = await server.admin.request<any>(
+    `{ organizations { notificationEvents(first: 1, filterBy: { name: [API_KEY_CREATED] }) { edges { node { id } } } } }`,
+  );
   eventId = events.organizations[0].notificationEvents.edges[0].node.id;
 });
 afterAll(async () => {
@@ -77,10 +81,16 @@ describe("accessibility", () => {
     for (const [name, path, heading] of routes) {
       await page.goto(path);
       await page.getByRole("heading", { name: heading, exact: true }).waitFor();
-      await page.getByRole("table").first().locator("tbody tr").first().waitFor({ timeout: 5000 }).catch(async (error) => {
-        await screenshot(page, `failed-${name}`);
-        throw error;
-      });
+      await page
+        .getByRole("table")
+        .first()
+        .locator("tbody tr")
+        .first()
+        .waitFor({ timeout: 5000 })
+        .catch(async (error) => {
+          await screenshot(page, `failed-${name}`);
+          throw error;
+        });
       found[name] = await seriousViolations(page);
       await screenshot(page, `route-${name}`);
     }
@@ -112,7 +122,9 @@ describe("accessibility", () => {
       const name = await page.evaluate(() => {
         const element = (globalThis as any).document.activeElement;
         if (!element || element === (globalThis as any).document.body) return "";
-        const labelled = element.getAttribute("aria-label") ?? (element.id ? (globalThis as any).document.querySelector(`label[for="${element.id}"]`)?.textContent : null);
+        const labelled =
+          element.getAttribute("aria-label") ??
+          (element.id ? (globalThis as any).document.querySelector(`label[for="${element.id}"]`)?.textContent : null);
         return (labelled ?? element.textContent ?? "").trim();
       });
       if (name) reached.add(name);
@@ -152,7 +164,9 @@ describe("accessibility", () => {
     await page.keyboard.press("Enter");
     await page.getByRole("menuitem", { name: "Modify" }).waitFor();
     await page.keyboard.press("ArrowDown");
-    await until("Modify focused", () => page.getByRole("menuitem", { name: "Modify" }).evaluate((element) => element === (globalThis as any).document.activeElement));
+    await until("Modify focused", () =>
+      page.getByRole("menuitem", { name: "Modify" }).evaluate((element) => element === (globalThis as any).document.activeElement),
+    );
     await page.keyboard.press("Enter");
     const dialog = page.getByRole("dialog", { name: /Modify API key keyboard-made/ });
     await dialog.waitFor();

@@ -1,6 +1,17 @@
 import type { Browser, Page } from "playwright-core";
 import { APIKeyRole, Environment, UserRole } from "../src/entities/enums";
-import { keyRow, launchBrowser, newDashboardPage, origin, rowAction, screenshot, signIn, switchEnvironment, until, untilText } from "./helpers/dashboard";
+import {
+  keyRow,
+  launchBrowser,
+  newDashboardPage,
+  origin,
+  rowAction,
+  screenshot,
+  signIn,
+  switchEnvironment,
+  until,
+  untilText,
+} from "./helpers/dashboard";
 import { startTestServer, TestServer } from "./helpers/server";
 import { createUser } from "./helpers/users";
 
@@ -153,7 +164,10 @@ describe("[001] plans, expiry, rotation with a grace period, revocation", () => 
     expect(await callWith(newest)).toBe(200);
     await newestRow.getByRole("button", { name: "More actions for crm-integration" }).click();
     await page.getByRole("menuitem", { name: "Revoke" }).click();
-    await page.getByRole("dialog", { name: /Revoke API key/ }).getByRole("button", { name: "Revoke API key" }).click();
+    await page
+      .getByRole("dialog", { name: /Revoke API key/ })
+      .getByRole("button", { name: "Revoke API key" })
+      .click();
     await until("the newest key refused", async () => (await callWith(newest)) === 401);
   });
 });
@@ -188,7 +202,9 @@ describe("[002] pagination, activate and deactivate, delete", () => {
     await row.getByRole("button", { name: "Deactivate", exact: true }).click();
     const activate = row.getByRole("button", { name: "Activate", exact: true });
     await activate.waitFor();
-    const [r, g, b] = (await activate.evaluate((element) => (globalThis as any).getComputedStyle(element).backgroundColor)).match(/\d+/g)!.map(Number);
+    const [r, g, b] = (await activate.evaluate((element) => (globalThis as any).getComputedStyle(element).backgroundColor))
+      .match(/\d+/g)!
+      .map(Number);
     expect(g).toBeGreaterThan(r + 40);
     expect(g).toBeGreaterThan(b + 40);
     expect(await callWith(keys[24])).toBe(401);
@@ -197,7 +213,10 @@ describe("[002] pagination, activate and deactivate, delete", () => {
     await until("the key works again", async () => (await callWith(keys[24])) === 200);
 
     await rowAction(page, "bulk-25", "Delete");
-    await page.getByRole("dialog", { name: /Delete API key bulk-25/ }).getByRole("button", { name: "Delete API key" }).click();
+    await page
+      .getByRole("dialog", { name: /Delete API key bulk-25/ })
+      .getByRole("button", { name: "Delete API key" })
+      .click();
     await row.waitFor({ state: "detached" });
     await untilText(summary, "of 24 keys");
     expect(await callWith(keys[24])).toBe(401);
@@ -256,7 +275,9 @@ describe("[004] roles, last used, the shared secret", () => {
       await page.reload();
       await page.getByLabel("Search by name").fill("tcross");
       await untilText(page.getByTestId("page-summary"), "1–1 of 1 keys");
-      return /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/.test((await keyRow(page, "tcross_ro").locator('[data-column="last-used"]').textContent()) ?? "");
+      return /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/.test(
+        (await keyRow(page, "tcross_ro").locator('[data-column="last-used"]').textContent()) ?? "",
+      );
     });
 
     await page.getByRole("button", { name: "API shared secret" }).click();
@@ -302,7 +323,11 @@ describe("the environment switch", () => {
     await keyRow(page, "only-in-live").waitFor();
     expect(await keyRow(page, "only-in-test").count()).toBe(0);
     // Unmistakable: the header turns red.
-    const [red, green] = (await page.getByRole("banner").evaluate((element) => (globalThis as any).getComputedStyle(element).backgroundColor)).match(/\d+/g)!.map(Number);
+    const [red, green] = (
+      await page.getByRole("banner").evaluate((element) => (globalThis as any).getComputedStyle(element).backgroundColor)
+    )
+      .match(/\d+/g)!
+      .map(Number);
     expect(red).toBeGreaterThan(120);
     expect(green).toBeLessThan(60);
     await screenshot(page, "api-keys-live");

@@ -9,7 +9,9 @@ const SOURCE = path.join(__dirname, "..", "dashboard", "src", "operations");
 const CORPUS = path.join(__dirname, "operations", "dashboard");
 
 function graphqlFiles(dir: string): string[] {
-  return readdirSync(dir).filter((file) => file.endsWith(".graphql")).sort();
+  return readdirSync(dir)
+    .filter((file) => file.endsWith(".graphql"))
+    .sort();
 }
 
 function sourceFiles(dir: string): string[] {
@@ -26,7 +28,11 @@ describe("the dashboard's operations", () => {
     for (const file of files) {
       const document = parse(readFileSync(path.join(SOURCE, file), "utf8"));
       const operations = document.definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
-      expect([file, document.definitions.length, operations.map((o) => o.name?.value)]).toEqual([file, 1, [file.replace(/\.graphql$/, "")]]);
+      expect([file, document.definitions.length, operations.map((o) => o.name?.value)]).toEqual([
+        file,
+        1,
+        [file.replace(/\.graphql$/, "")],
+      ]);
     }
   });
 
@@ -45,7 +51,10 @@ describe("the dashboard's operations", () => {
     const src = path.join(__dirname, "..", "dashboard", "src");
     for (const file of sourceFiles(src).filter((f) => !f.includes(`${path.sep}gql${path.sep}`))) {
       const text = readFileSync(file, "utf8");
-      expect([path.relative(src, file), /\b(query|mutation)\s+[A-Z]\w*\s*[({]/.test(text) || /graphql\(`/.test(text)]).toEqual([path.relative(src, file), false]);
+      expect([path.relative(src, file), /\b(query|mutation)\s+[A-Z]\w*\s*[({]/.test(text) || /graphql\(`/.test(text)]).toEqual([
+        path.relative(src, file),
+        false,
+      ]);
     }
   });
 });

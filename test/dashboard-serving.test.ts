@@ -23,7 +23,13 @@ function settingsOf(html: string): Record<string, unknown> {
 
 describe("serving the dashboard", () => {
   it("answers /dashboard and any path below it with the app's index.html, a same-origin CSP and no caching", async () => {
-    for (const path of ["/dashboard", "/dashboard/", "/dashboard/developers/api-keys", "/dashboard/developers/webhooks/nt_123", "/dashboard/no/such/page"]) {
+    for (const path of [
+      "/dashboard",
+      "/dashboard/",
+      "/dashboard/developers/api-keys",
+      "/dashboard/developers/webhooks/nt_123",
+      "/dashboard/no/such/page",
+    ]) {
       const response = await fetch(`${origin}${path}`, { headers: { accept: "text/html" } });
       expect([path, response.status]).toEqual([path, 200]);
       expect(response.headers.get("content-type")).toMatch(/^text\/html/);

@@ -23,7 +23,9 @@ describe("the dashboard session", () => {
     const [cookie] = await context.cookies();
     expect(cookie).toMatchObject({ name: "keyway_session", httpOnly: true, sameSite: "Strict", path: "/graphql" });
     expect(await page.evaluate(() => (globalThis as any).document.cookie)).toBe("");
-    expect(await page.evaluate(() => JSON.stringify({ ...(globalThis as any).sessionStorage, ...(globalThis as any).localStorage }))).not.toContain(cookie.value);
+    expect(
+      await page.evaluate(() => JSON.stringify({ ...(globalThis as any).sessionStorage, ...(globalThis as any).localStorage })),
+    ).not.toContain(cookie.value);
 
     // Nobody touches the page: after 2 s Keyway has ended the session and the page says so.
     const notice = page.getByTestId("signed-out-reason");

@@ -43,7 +43,11 @@ describe("webhooks", () => {
     expect(receiver.to("hooks")[0].json.type).toBe("NOTIFICATION_ACTIVATION");
 
     await server.admin.request(CREATE, { input: { secretKey: { name: "webhook-trigger" } } });
-    const delivered = await waitFor(() => receiver.to("hooks").find((r) => r.json.type === "API_KEY_CREATED"), 30_000, "the API_KEY_CREATED delivery");
+    const delivered = await waitFor(
+      () => receiver.to("hooks").find((r) => r.json.type === "API_KEY_CREATED"),
+      30_000,
+      "the API_KEY_CREATED delivery",
+    );
     await until("the event on the target page", async () => {
       await page.getByRole("button", { name: "Refresh" }).click();
       return (await page.getByTestId("target-event").filter({ hasText: "API key created" }).locator('[data-status="SUCCESS"]').count()) > 1;
@@ -62,7 +66,11 @@ describe("webhooks", () => {
     await untilText(attempts, "My backend");
     expect(await attempts.getByRole("row").count()).toBe(2);
     await page.getByRole("button", { name: "Replay" }).click();
-    await waitFor(() => receiver.to("hooks").filter((r) => r.json.type === "API_KEY_CREATED").length === 2 || undefined, 30_000, "the replayed delivery");
+    await waitFor(
+      () => receiver.to("hooks").filter((r) => r.json.type === "API_KEY_CREATED").length === 2 || undefined,
+      30_000,
+      "the replayed delivery",
+    );
     const replays = receiver.to("hooks").filter((r) => r.json.type === "API_KEY_CREATED");
     expect(replays[1].headers["webhook-id"]).toBe(delivered.headers["webhook-id"]);
     await until("the second attempt on the page", async () => (await attempts.getByRole("row").count()) === 3);
@@ -73,7 +81,10 @@ describe("webhooks", () => {
     await page.getByRole("button", { name: "Deactivate" }).click();
     await until("a deactivated target", async () => (await page.locator('[data-status="DEACTIVATED"]').count()) > 0);
     await page.getByRole("button", { name: "Remove" }).click();
-    await page.getByRole("dialog", { name: /Remove target My backend/ }).getByRole("button", { name: "Remove target" }).click();
+    await page
+      .getByRole("dialog", { name: /Remove target My backend/ })
+      .getByRole("button", { name: "Remove target" })
+      .click();
     await page.getByRole("heading", { name: "Webhooks" }).waitFor();
     await untilText(page.getByTestId("page-summary"), "No targets");
     await page.getByRole("link", { name: "Events", exact: true }).click();
@@ -105,7 +116,11 @@ describe("collaborative authorization", () => {
     const decision = page.getByTestId("decision");
     await untilText(decision, "Decision: APPROVED");
     await untilText(decision, "decided by endpoint Risk engine");
-    expect(endpoint.to("/decide").filter(isDecisionRequest)[0].json.transaction).toMatchObject({ amount: 4250, currencyCode: "USD", merchantName: "Corner Coffee" });
+    expect(endpoint.to("/decide").filter(isDecisionRequest)[0].json.transaction).toMatchObject({
+      amount: 4250,
+      currencyCode: "USD",
+      merchantName: "Corner Coffee",
+    });
     await untilText(page.getByRole("table", { name: "Recent authorization requests" }), "Risk engine");
     await screenshot(page, "collaborative-authorization");
   });

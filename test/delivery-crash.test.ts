@@ -6,7 +6,10 @@ import { waitFor } from "./helpers/wait";
 // The benchmark's launcher: `node dist/src/main.js serve` as its own process (npm test builds dist first).
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- a JavaScript file without types: require() and the assertion below type it.
 const { startKeyway, graphql } = require("../bench/lib/server.js") as {
-  startKeyway: (databaseUrl: string, env: Record<string, string>) => Promise<{ url: string; key: string | null; process: ChildProcess; stop(): Promise<void> }>;
+  startKeyway: (
+    databaseUrl: string,
+    env: Record<string, string>,
+  ) => Promise<{ url: string; key: string | null; process: ChildProcess; stop(): Promise<void> }>;
   graphql: (url: string, key: string, query: string, variables?: Record<string, unknown>) => Promise<any>;
 };
 
@@ -42,8 +45,20 @@ it("delivers an event exactly once when the process holding its delivery is SIGK
   children.push(first);
   const key = first.key!;
 
-  const added = await graphql(first.url, key, `mutation($uri: String!) { addWebhookNotificationTarget(input: {
-      name: "crash", uri: $uri, subscriptions: [API_KEY_CREATED] }) { ... on WebhookNotificationTarget { id } } }`, { uri: receiver.target("crash") });
+  const added = await graphql(
+    first.url,
+    key,
+    `
+      mutation ($uri: String!) {
+        addWebhookNotificationTarget(input: { name: "crash", uri: $uri, subscriptions: [API_KEY_CREATED] }) {
+          ... on WebhookNotificationTarget {
+            id
+          }
+        }
+      }
+    `,
+    { uri: receiver.target("crash") },
+  );
   const targetId = added.addWebhookNotificationTarget.id;
   const status = `query($id: ID!) { node(id: $id) { ... on WebhookNotificationTarget { status
     deliveryAttempts { edges { node { attemptNumber status httpStatus event { id name } } } } } } }`;
@@ -51,7 +66,17 @@ it("delivers an event exactly once when the process holding its delivery is SIGK
 
   // The receiver holds the event's first request open: the job is locked by the first process, mid-delivery.
   receiver.answer("crash", "hang");
-  await graphql(first.url, key, `mutation { createSecretAPIKey(input: { secretKey: { name: "crash probe" } }) { __typename } }`);
+  await graphql(
+    first.url,
+    key,
+    `
+      mutation {
+        createSecretAPIKey(input: { secretKey: { name: "crash probe" } }) {
+          __typename
+        }
+      }
+    `,
+  );
   const held = await waitFor(() => receiver.to("crash")[1], undefined, "the event to reach the receiver");
   expect(held.json.type).toBe("API_KEY_CREATED");
 
@@ -72,6 +97,8 @@ it("delivers an event exactly once when the process holding its delivery is SIGK
 
   const node = (await graphql(second.url, key, status, { id: targetId })).node;
   const attempts = node.deliveryAttempts.edges.map((edge: any) => edge.node).filter((a: any) => a.event.name === "API_KEY_CREATED");
-  expect(attempts).toEqual([{ attemptNumber: 1, status: "SUCCESS", httpStatus: 200, event: { id: held.headers["webhook-id"], name: "API_KEY_CREATED" } }]);
+  expect(attempts).toEqual([
+    { attemptNumber: 1, status: "SUCCESS", httpStatus: 200, event: { id: held.headers["webhook-id"], name: "API_KEY_CREATED" } },
+  ]);
   await second.stop();
 });

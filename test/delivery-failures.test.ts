@@ -38,15 +38,24 @@ it("deactivates a target whose every delivery failed for the whole window, sayin
 
   receiver.answer("failing", 500, 500, 500);
   await server.admin.request(`mutation { createSecretAPIKey(input: { secretKey: { name: "failing probe" } }) { __typename } }`);
-  const node = await waitFor(async () => {
-    const n = (await server.admin.request<any>(STATUS, { id })).node;
-    return n.status === "DEACTIVATED" && n;
-  }, undefined, "DEACTIVATED");
+  const node = await waitFor(
+    async () => {
+      const n = (await server.admin.request<any>(STATUS, { id })).node;
+      return n.status === "DEACTIVATED" && n;
+    },
+    undefined,
+    "DEACTIVATED",
+  );
   expect(node.statusHistory.edges[0].node.reason).toMatch(/every delivery failed/);
   // Deactivated after the second failure: the third attempt of the schedule is never made. Had it been
   // scheduled, the queue would hold it until it ran (1.5 s later), so once the queue is empty it would show.
   await queueDrained(server.app.databaseUrl);
-  expect(receiver.to("failing").slice(1).map((r) => r.answered)).toEqual([500, 500]);
+  expect(
+    receiver
+      .to("failing")
+      .slice(1)
+      .map((r) => r.answered),
+  ).toEqual([500, 500]);
   const attempts = await server.admin.request<any>(ATTEMPTS, { id });
   expect(attempts.node.deliveryAttempts.edges.map((e: any) => [e.node.event.name, e.node.attemptNumber, e.node.status])).toEqual([
     ["API_KEY_CREATED", 2, "FAILURE"],
@@ -66,7 +75,9 @@ it("deletes events past their retention with the sweep job", async () => {
 
   // Thirty days pass for this event only.
   const uuid = decodeId("NotificationEvent", eventId);
-  await server.app.services.dataSource.query("UPDATE notification_events SET expires_at = now() - interval '1 second' WHERE id = $1", [uuid]);
+  await server.app.services.dataSource.query("UPDATE notification_events SET expires_at = now() - interval '1 second' WHERE id = $1", [
+    uuid,
+  ]);
   await waitFor(async () => (await server.admin.request<any>(node, { id: eventId })).node === null, undefined, "the sweep");
   // Only that one: the others are within their retention.
   expect((await server.admin.request<any>(COUNT)).organizations[0].notificationEvents.totalCount).toBe(before - 1);

@@ -119,14 +119,16 @@ describe("errors and limits", () => {
   it("masks unexpected errors and gives the request id, never SQL", async () => {
     // The database refuses the insert, with SQL in its message: an error no rule anticipates.
     const db = server.app.services.dataSource;
-    await db.query(`CREATE FUNCTION refuse_insert() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'SELECT * FROM api_keys failed'; END $$`);
+    await db.query(
+      `CREATE FUNCTION refuse_insert() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'SELECT * FROM api_keys failed'; END $$`,
+    );
     await db.query(`CREATE TRIGGER refuse_insert BEFORE INSERT ON api_keys FOR EACH ROW EXECUTE FUNCTION refuse_insert()`);
     const response = await fetch(server.url, {
       method: "POST",
       headers: { "content-type": "application/json", ...bearer(server.adminKey) },
       body: JSON.stringify({ query: `mutation { createSecretAPIKey(input: { secretKey: { name: "refused" } }) { __typename } }` }),
     }).finally(() => db.query(`DROP TRIGGER refuse_insert ON api_keys; DROP FUNCTION refuse_insert()`));
-    const body = (await response.json());
+    const body = await response.json();
     expect(body.errors[0]).toMatchObject({ message: "Internal server error", extensions: { code: "INTERNAL_SERVER_ERROR" } });
     expect(body.errors[0].extensions.requestId).toBe(response.headers.get("x-request-id"));
     expect(JSON.stringify(body)).not.toMatch(/SELECT|api_keys|stack/i);
@@ -166,7 +168,7 @@ describe("errors and limits", () => {
       body: JSON.stringify({ query: "{ ping }", variables: { pad: "x".repeat(1024 * 1024) } }),
     });
     expect(response.status).toBe(413);
-    expect(((await response.json())).errors[0].message).toMatch(/1 MB/);
+    expect((await response.json()).errors[0].message).toMatch(/1 MB/);
   });
 
   it("is unhealthy only when the database is", async () => {
@@ -183,16 +185,26 @@ describe("errors and limits", () => {
       expect(await health()).toEqual({ status: 200, body: { status: "ok" } });
       await admin.query(`ALTER DATABASE ${name} ALLOW_CONNECTIONS false`);
       await admin.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1", [name]);
-      const down = await waitFor(async () => {
-        const answer = await health();
-        return answer.status !== 200 && answer;
-      }, undefined, "/healthz to see the outage");
+      const down = await waitFor(
+        async () => {
+          const answer = await health();
+          return answer.status !== 200 && answer;
+        },
+        undefined,
+        "/healthz to see the outage",
+      );
       expect(down).toEqual({ status: 503, body: { status: "unavailable" } });
       await admin.query(`ALTER DATABASE ${name} ALLOW_CONNECTIONS true`);
-      expect(await waitFor(async () => {
-        const answer = await health();
-        return answer.status === 200 && answer;
-      }, undefined, "/healthz to see the database back")).toEqual({ status: 200, body: { status: "ok" } });
+      expect(
+        await waitFor(
+          async () => {
+            const answer = await health();
+            return answer.status === 200 && answer;
+          },
+          undefined,
+          "/healthz to see the database back",
+        ),
+      ).toEqual({ status: 200, body: { status: "ok" } });
     } finally {
       await admin.query(`ALTER DATABASE ${name} ALLOW_CONNECTIONS true`);
       await admin.end();
@@ -251,7 +263,11 @@ describe("compiled queries", () => {
   });
 
   it("refuses a variable of the wrong type with 400 BAD_USER_INPUT, alike", async () => {
-    const result = await runs(`query($first: Int) { organizations { apiKeys(first: $first) { totalCount } } }`, { first: "ten" }, server.adminKey);
+    const result = await runs(
+      `query($first: Int) { organizations { apiKeys(first: $first) { totalCount } } }`,
+      { first: "ten" },
+      server.adminKey,
+    );
     expect(result.status).toBe(400);
     expect(result.body.errors?.[0].extensions?.code).toBe("BAD_USER_INPUT");
   });
@@ -263,7 +279,9 @@ describe("timestamps", () => {
       ... on APIKey { id expiresAt } } }`;
     const created = (await server.admin.request<any>(mutation, { expiresAt: "2031-06-15T08:30:00.290+05:30" })).createSecretAPIKey;
     expect(created.expiresAt).toBe("2031-06-15T03:00:00.290Z");
-    const read = await server.admin.request<any>(`query($id: ID!) { node(id: $id) { ... on APIKey { expiresAt createdAt } } }`, { id: created.id });
+    const read = await server.admin.request<any>(`query($id: ID!) { node(id: $id) { ... on APIKey { expiresAt createdAt } } }`, {
+      id: created.id,
+    });
     expect(read.node.expiresAt).toBe("2031-06-15T03:00:00.290Z");
     expect(Math.abs(Date.parse(read.node.createdAt) - Date.now())).toBeLessThan(60_000);
   });

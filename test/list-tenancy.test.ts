@@ -42,7 +42,8 @@ describe("users and invitations", () => {
     const liveMember = await createUser(server, UserRole.DEVELOPER, Environment.LIVE);
     const testInvitation = (await test.request<any>(INVITE, { input: { email: "pending-test@example.test", role: "SUPPORT" } })).inviteUser;
     const liveInvitation = (await live.request<any>(INVITE, { input: { email: "pending-live@example.test", role: "SUPPORT" } })).inviteUser;
-    const otherInvitation = (await other.request<any>(INVITE, { input: { email: "pending-other@example.test", role: "SUPPORT" } })).inviteUser;
+    const otherInvitation = (await other.request<any>(INVITE, { input: { email: "pending-other@example.test", role: "SUPPORT" } }))
+      .inviteUser;
 
     const inTest = await people(test);
     const inLive = await people(live);
@@ -118,7 +119,10 @@ describe("the key limit", () => {
     expect((await client.request<any>(KEYS)).organizations[0].apiKeys.totalCount).toBe(4);
     // Rotation creates a key too.
     const rotate = `mutation($id: ID!) { rotateAPIKey(input: { apiKeyId: $id }) { __typename ... on UserError { errors { code } } } }`;
-    expect((await client.request<any>(rotate, { id: created[0].id })).rotateAPIKey).toEqual({ __typename: "UserError", errors: [{ code: "LIMIT_EXCEEDED" }] });
+    expect((await client.request<any>(rotate, { id: created[0].id })).rotateAPIKey).toEqual({
+      __typename: "UserError",
+      errors: [{ code: "LIMIT_EXCEEDED" }],
+    });
     // LIVE has its own count.
     expect((await createKey(server.client(org.liveKey), { name: "live one" })).__typename).toBe("APIKey");
     // A deleted key frees its place.

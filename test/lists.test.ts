@@ -42,7 +42,14 @@ async function readTwice(query: string, variables: Record<string, unknown> = {})
   return first;
 }
 
-const VARIABLE_TYPES: Record<string, string> = { id: "ID!", eventAfter: "String", first: "Int", after: "String", last: "Int", before: "String" };
+const VARIABLE_TYPES: Record<string, string> = {
+  id: "ID!",
+  eventAfter: "String",
+  first: "Int",
+  after: "String",
+  last: "Int",
+  before: "String",
+};
 
 /** A query declaring exactly the variables its selection uses. */
 function declared(selection: string): string {
@@ -85,7 +92,9 @@ async function targetEventRoute(field: string): Promise<Route> {
       if (edge.node.event.id === seeded.richEventId) {
         return {
           wrap: (connection) =>
-            declared(`{ node(id: $id) { ... on WebhookNotificationTarget { webhookNotificationTargetEvents(first: 1, after: $eventAfter) { edges { node { ${field}${connection} } } } } } }`),
+            declared(
+              `{ node(id: $id) { ... on WebhookNotificationTarget { webhookNotificationTargetEvents(first: 1, after: $eventAfter) { edges { node { ${field}${connection} } } } } } }`,
+            ),
           variables: { id: seeded.richTargetId, eventAfter: previous },
           unwrap: (data) => data.node.webhookNotificationTargetEvents.edges[0].node[field],
         };
@@ -169,83 +178,104 @@ describe("every list, a page of 100 with every field", () => {
     expect(names.filter((name) => !(name in ROUTES))).toEqual([]);
   });
 
-  it.each(Object.keys(ROUTES))("%s: rows equal node(id), pages cover every row once, in both directions", async (name) => {
-    const entry = schemaConnections().find((candidate) => candidate.name === name);
-    expect(entry).toBeDefined();
-    const nodeType = nodeTypeOf(entry!.connection);
-    const route = await ROUTES[name]();
-    const fields = selectAll(schema, nodeType, { depth: 1, connections: false });
+  it.each(Object.keys(ROUTES))(
+    "%s: rows equal node(id), pages cover every row once, in both directions",
+    async (name) => {
+      const entry = schemaConnections().find((candidate) => candidate.name === name);
+      expect(entry).toBeDefined();
+      const nodeType = nodeTypeOf(entry!.connection);
+      const route = await ROUTES[name]();
+      const fields = selectAll(schema, nodeType, { depth: 1, connections: false });
 
-    // The dashboard-sized page, twice.
-    const page = route.unwrap(await readTwice(route.wrap(`(first: $first) { totalCount edges { cursor node { ${fields} } } ${PAGE_INFO} }`), { ...route.variables, first: PAGE }));
-    expect(page.totalCount).toBeGreaterThan(PAGE);
-    expect(page.edges).toHaveLength(PAGE);
-    expect(page.pageInfo).toMatchObject({ hasNextPage: true, hasPreviousPage: false });
-    const rows = page.edges.map((edge: any) => edge.node);
+      // The dashboard-sized page, twice.
+      const page = route.unwrap(
+        await readTwice(route.wrap(`(first: $first) { totalCount edges { cursor node { ${fields} } } ${PAGE_INFO} }`), {
+          ...route.variables,
+          first: PAGE,
+        }),
+      );
+      expect(page.totalCount).toBeGreaterThan(PAGE);
+      expect(page.edges).toHaveLength(PAGE);
+      expect(page.pageInfo).toMatchObject({ hasNextPage: true, hasPreviousPage: false });
+      const rows = page.edges.map((edge: any) => edge.node);
 
-    // Each row is what node(id) answers, when the type is a Node.
-    if (nodeTypes(schema).some((type) => type.name === nodeType.name)) {
-      const batch = 10;
-      const ids = Array.from({ length: batch }, (_, i) => `$id${i}: ID!`).join(", ");
-      const aliases = Array.from({ length: batch }, (_, i) => `n${i}: node(id: $id${i}) { ${nodeFragment(schema, nodeType, { depth: 1, connections: false })} }`).join(" ");
-      for (let start = 0; start < rows.length; start += batch) {
-        const chunk = rows.slice(start, start + batch);
-        const padded = Array.from({ length: batch }, (_, i) => (chunk[i] ?? chunk[0]).id);
-        const data = await read(`query(${ids}) { ${aliases} }`, Object.fromEntries(padded.map((id, i) => [`id${i}`, id])));
-        chunk.forEach((row: any, i: number) => expect(data[`n${i}`]).toEqual(row));
+      // Each row is what node(id) answers, when the type is a Node.
+      if (nodeTypes(schema).some((type) => type.name === nodeType.name)) {
+        const batch = 10;
+        const ids = Array.from({ length: batch }, (_, i) => `$id${i}: ID!`).join(", ");
+        const aliases = Array.from(
+          { length: batch },
+          (_, i) => `n${i}: node(id: $id${i}) { ${nodeFragment(schema, nodeType, { depth: 1, connections: false })} }`,
+        ).join(" ");
+        for (let start = 0; start < rows.length; start += batch) {
+          const chunk = rows.slice(start, start + batch);
+          const padded = Array.from({ length: batch }, (_, i) => (chunk[i] ?? chunk[0]).id);
+          const data = await read(`query(${ids}) { ${aliases} }`, Object.fromEntries(padded.map((id, i) => [`id${i}`, id])));
+          chunk.forEach((row: any, i: number) => expect(data[`n${i}`]).toEqual(row));
+        }
       }
-    }
 
-    // Forward to the end and back to the start, twice each; ids only.
-    const forward = async () => {
-      const seen: string[] = [];
-      let after: string | null = null;
-      let pages = 0;
-      for (;;) {
-        const data = await read(route.wrap(`(first: $first, after: $after) { totalCount edges { cursor node { __typename ${nodeTypeHasId(nodeType) ? "id" : ""} } } ${PAGE_INFO} }`), { ...route.variables, first: STEP, after });
-        const current = route.unwrap(data);
-        expect(current.pageInfo.hasPreviousPage).toBe(after !== null);
-        seen.push(...current.edges.map((edge: any) => edge.cursor));
-        pages++;
-        if (!current.pageInfo.hasNextPage) break;
-        expect(current.edges).toHaveLength(STEP);
-        after = current.pageInfo.endCursor;
-      }
-      expect(pages).toBe(Math.ceil(page.totalCount / STEP));
-      return seen;
-    };
-    const backward = async () => {
-      const seen: string[] = [];
-      let before: string | null = null;
-      for (;;) {
-        const data = await read(route.wrap(`(last: $last, before: $before) { edges { cursor } ${PAGE_INFO} }`), { ...route.variables, last: STEP, before });
-        const current = route.unwrap(data);
-        expect(current.pageInfo.hasNextPage).toBe(before !== null);
-        seen.unshift(...current.edges.map((edge: any) => edge.cursor));
-        if (!current.pageInfo.hasPreviousPage) break;
-        before = current.pageInfo.startCursor;
-      }
-      return seen;
-    };
-    const forwardOnce = await forward();
-    expect(await forward()).toEqual(forwardOnce);
-    const backwardOnce = await backward();
-    expect(await backward()).toEqual(backwardOnce);
-    expect(new Set(forwardOnce).size).toBe(forwardOnce.length);
-    expect(forwardOnce).toHaveLength(page.totalCount);
-    expect(backwardOnce).toEqual(forwardOnce);
-    expect(forwardOnce.slice(0, PAGE)).toEqual(page.edges.map((edge: any) => edge.cursor));
+      // Forward to the end and back to the start, twice each; ids only.
+      const forward = async () => {
+        const seen: string[] = [];
+        let after: string | null = null;
+        let pages = 0;
+        for (;;) {
+          const data = await read(
+            route.wrap(
+              `(first: $first, after: $after) { totalCount edges { cursor node { __typename ${nodeTypeHasId(nodeType) ? "id" : ""} } } ${PAGE_INFO} }`,
+            ),
+            { ...route.variables, first: STEP, after },
+          );
+          const current = route.unwrap(data);
+          expect(current.pageInfo.hasPreviousPage).toBe(after !== null);
+          seen.push(...current.edges.map((edge: any) => edge.cursor));
+          pages++;
+          if (!current.pageInfo.hasNextPage) break;
+          expect(current.edges).toHaveLength(STEP);
+          after = current.pageInfo.endCursor;
+        }
+        expect(pages).toBe(Math.ceil(page.totalCount / STEP));
+        return seen;
+      };
+      const backward = async () => {
+        const seen: string[] = [];
+        let before: string | null = null;
+        for (;;) {
+          const data = await read(route.wrap(`(last: $last, before: $before) { edges { cursor } ${PAGE_INFO} }`), {
+            ...route.variables,
+            last: STEP,
+            before,
+          });
+          const current = route.unwrap(data);
+          expect(current.pageInfo.hasNextPage).toBe(before !== null);
+          seen.unshift(...current.edges.map((edge: any) => edge.cursor));
+          if (!current.pageInfo.hasPreviousPage) break;
+          before = current.pageInfo.startCursor;
+        }
+        return seen;
+      };
+      const forwardOnce = await forward();
+      expect(await forward()).toEqual(forwardOnce);
+      const backwardOnce = await backward();
+      expect(await backward()).toEqual(backwardOnce);
+      expect(new Set(forwardOnce).size).toBe(forwardOnce.length);
+      expect(forwardOnce).toHaveLength(page.totalCount);
+      expect(backwardOnce).toEqual(forwardOnce);
+      expect(forwardOnce.slice(0, PAGE)).toEqual(page.edges.map((edge: any) => edge.cursor));
 
-    // Every nullable field both null and set among the page's rows, but for the listed exceptions.
-    for (const field of nullableFields(nodeType)) {
-      const label = `${nodeType.name}.${field}`;
-      if (label in ALWAYS_ONE_WAY) continue;
-      const values = rows.map((row: any) => row[field]);
-      expect({ field: label, someNull: values.some((value: unknown) => value === null) }).toEqual({ field: label, someNull: true });
-      expect({ field: label, someSet: values.some((value: unknown) => value !== null) }).toEqual({ field: label, someSet: true });
-    }
-    checked++;
-  }, 120_000);
+      // Every nullable field both null and set among the page's rows, but for the listed exceptions.
+      for (const field of nullableFields(nodeType)) {
+        const label = `${nodeType.name}.${field}`;
+        if (label in ALWAYS_ONE_WAY) continue;
+        const values = rows.map((row: any) => row[field]);
+        expect({ field: label, someNull: values.some((value: unknown) => value === null) }).toEqual({ field: label, someNull: true });
+        expect({ field: label, someSet: values.some((value: unknown) => value !== null) }).toEqual({ field: label, someSet: true });
+      }
+      checked++;
+    },
+    120_000,
+  );
 });
 
 function nodeTypeHasId(type: GraphQLObjectType): boolean {
@@ -283,7 +313,12 @@ describe("every field of every type, through lists and node(id)", () => {
       const nodeType = nodeTypeOf(entry.connection);
       const route = await ROUTES[name]();
       const fields = selectAll(schema, nodeType, { depth: 1, connections: true });
-      const page = route.unwrap(await readTwice(route.wrap(`(first: $first) { totalCount edges { cursor node { ${fields} } } ${PAGE_INFO} }`), { ...route.variables, first: 3 }));
+      const page = route.unwrap(
+        await readTwice(route.wrap(`(first: $first) { totalCount edges { cursor node { ${fields} } } ${PAGE_INFO} }`), {
+          ...route.variables,
+          first: 3,
+        }),
+      );
       expect(page.edges).toHaveLength(3);
       mark(entry.connection, 3);
       mark(nodeType, 1);
@@ -294,8 +329,13 @@ describe("every field of every type, through lists and node(id)", () => {
     for (const type of nodeTypes(schema)) {
       samples[type.name] = await sampleId(type);
       // Objects two levels deep; nested lists one level deep, at their default page size.
-      for (const options of [{ depth: 2, connections: false }, { depth: 1, connections: true }]) {
-        const data = await readTwice(`query($id: ID!) { node(id: $id) { __typename ${nodeFragment(schema, type, options)} } }`, { id: samples[type.name] });
+      for (const options of [
+        { depth: 2, connections: false },
+        { depth: 1, connections: true },
+      ]) {
+        const data = await readTwice(`query($id: ID!) { node(id: $id) { __typename ${nodeFragment(schema, type, options)} } }`, {
+          id: samples[type.name],
+        });
         expect(data.node).toMatchObject({ __typename: type.name, id: samples[type.name] });
       }
       mark(type, 2);
@@ -307,11 +347,17 @@ describe("every field of every type, through lists and node(id)", () => {
     const reachable = Object.values(schema.getTypeMap())
       .filter((type): type is GraphQLObjectType => isObjectType(type) && !type.name.startsWith("__") && type !== schema.getMutationType())
       .flatMap((type) => Object.keys(type.getFields()).map((field) => `${type.name}.${field}`));
-    const missed = reachable.filter((field) => !covered.has(field) && !/Payload|UserError|FieldUserError|AccessDeniedError|^Session\.|SessionPayload|^TwoFactor(Setup|RecoveryCodes)\./.test(field));
+    const missed = reachable.filter(
+      (field) =>
+        !covered.has(field) &&
+        !/Payload|UserError|FieldUserError|AccessDeniedError|^Session\.|SessionPayload|^TwoFactor(Setup|RecoveryCodes)\./.test(field),
+    );
     expect(missed).toEqual([]);
     expect(covered.size).toBeGreaterThanOrEqual(150);
     // Types × fields checked, for the record.
-    process.stdout.write(`field coverage: ${new Set([...covered].map((field) => field.split(".")[0])).size} types, ${covered.size} fields\n`);
+    process.stdout.write(
+      `field coverage: ${new Set([...covered].map((field) => field.split(".")[0])).size} types, ${covered.size} fields\n`,
+    );
   }, 300_000);
 });
 
@@ -322,7 +368,8 @@ async function sampleId(type: GraphQLObjectType): Promise<string> {
     AuditLogEntry: "organizations { auditLog(first: 1) { edges { node { id } } } }",
     CollaborativeAuthorizationEndpoint: "organizations { collaborativeAuthorizationEndpoints(first: 1) { edges { node { id } } } }",
     CollaborativeAuthorizationRequest: "organizations { collaborativeAuthorizationRequests(first: 1) { edges { node { id } } } }",
-    DeliveryAttempt: "organizations { webhookNotificationTargets(first: 1) { edges { node { deliveryAttempts(first: 1) { edges { node { id } } } } } } }",
+    DeliveryAttempt:
+      "organizations { webhookNotificationTargets(first: 1) { edges { node { deliveryAttempts(first: 1) { edges { node { id } } } } } } }",
     NotificationEvent: "organizations { notificationEvents(first: 1) { edges { node { id } } } }",
     Organization: "organizations { id }",
     User: "organizations { users(first: 1) { edges { node { user { id } } } } }",

@@ -32,7 +32,12 @@ interface Answer {
   text: string;
 }
 
-async function send(query: string, variables: Record<string, unknown> = {}, headers = bearer(server.adminKey), operationName?: string): Promise<Answer> {
+async function send(
+  query: string,
+  variables: Record<string, unknown> = {},
+  headers = bearer(server.adminKey),
+  operationName?: string,
+): Promise<Answer> {
   const response = await fetch(server.url, {
     method: "POST",
     headers: { "content-type": "application/json", ...headers },
@@ -76,10 +81,9 @@ async function bothRuns(query: string, variables: Record<string, unknown> = {}):
 }
 
 async function createKey(name: string): Promise<string> {
-  const result = await send(
-    `mutation($input: CreateSecretAPIKeyInput!) { createSecretAPIKey(input: $input) { ... on APIKey { id } } }`,
-    { input: { secretKey: { name, role: "READONLY" } } },
-  );
+  const result = await send(`mutation($input: CreateSecretAPIKeyInput!) { createSecretAPIKey(input: $input) { ... on APIKey { id } } }`, {
+    input: { secretKey: { name, role: "READONLY" } },
+  });
   expect(result.body.errors).toBeUndefined();
   return result.body.data.createSecretAPIKey.id;
 }
@@ -146,7 +150,8 @@ describe("masking on every execution path", () => {
       expectMasked(answer, /non-nullable|APIKey\.name/);
     }
     const mutation = `mutation NamelessUpdate($input: UpdateAPIKeyInput!) { updateAPIKey(input: $input) { ... on APIKey { id name } } }`;
-    for (const answer of await bothRuns(mutation, { input: { apiKeyId: id, description: "touched" } })) expectMasked(answer, /non-nullable|APIKey\.name/);
+    for (const answer of await bothRuns(mutation, { input: { apiKeyId: id, description: "touched" } }))
+      expectMasked(answer, /non-nullable|APIKey\.name/);
 
     await db.query(`UPDATE api_keys SET name = 'named again' WHERE name IS NULL`);
     await db.query(`ALTER TABLE api_keys ALTER COLUMN name SET NOT NULL`);

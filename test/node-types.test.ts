@@ -49,7 +49,10 @@ describe("node(id) for every type that implements Node", () => {
     const other = (await server.otherOrganization()).testKey;
     const seen = [];
     for (const type of nodeTypes) {
-      for (const [who, key] of [["LIVE", live], ["other organization", other]]) {
+      for (const [who, key] of [
+        ["LIVE", live],
+        ["other organization", other],
+      ]) {
         const result = await server.post(NODE, { id: ids.get(type) }, { authorization: `Bearer ${key}` });
         seen.push([type, who, result.status, result.body.data?.node?.id ?? null]);
       }

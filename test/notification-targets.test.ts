@@ -45,7 +45,10 @@ const ADD = `mutation($input: AddWebhookNotificationTargetInput!) {
   addWebhookNotificationTarget(input: $input) { __typename ... on WebhookNotificationTarget { ${TARGET_FIELDS} } ${ERRORS} } }`;
 
 function mutation(name: string, inputType = `${name[0].toUpperCase()}${name.slice(1)}Input`): string {
-  const entity = name === "replayNotificationEvent" ? "... on NotificationEvent { id eventName: name }" : `... on WebhookNotificationTarget { ${TARGET_FIELDS} }`;
+  const entity =
+    name === "replayNotificationEvent"
+      ? "... on NotificationEvent { id eventName: name }"
+      : `... on WebhookNotificationTarget { ${TARGET_FIELDS} }`;
   return `mutation($input: ${inputType}!) { ${name}(input: $input) { __typename ${entity} ${ERRORS} } }`;
 }
 
@@ -113,23 +116,36 @@ describe("adding and activating a target", () => {
     expect(request.headers["webhook-id"]).toBe(body.id);
     expect(body.id).toMatch(/^evt_/);
 
-    const active = await waitFor(async () => {
-      const node = await target(payload.id);
-      return node.status === "ACTIVE" && node;
-    }, undefined, "ACTIVE");
+    const active = await waitFor(
+      async () => {
+        const node = await target(payload.id);
+        return node.status === "ACTIVE" && node;
+      },
+      undefined,
+      "ACTIVE",
+    );
     expect(active.statusHistory.edges.map((e: any) => e.node.status)).toEqual(["ACTIVE", "PENDING_VERIFICATION"]);
     expect(active.statusHistory.edges[0].node.reason).toMatch(/HTTP 200/);
-    expect(active.deliveryAttempts.edges[0].node).toMatchObject({ attemptNumber: 1, status: "SUCCESS", httpStatus: 200, event: { id: body.id } });
+    expect(active.deliveryAttempts.edges[0].node).toMatchObject({
+      attemptNumber: 1,
+      status: "SUCCESS",
+      httpStatus: 200,
+      event: { id: body.id },
+    });
   });
 
   it("makes it ACTIVATION_FAILED when the activation is refused, and activateNotificationTarget tries again", async () => {
     const path = `t${++counter}`;
     receiver.answer(path, 500);
     const { payload } = await addTarget(server.admin, { uri: receiver.target(path) });
-    const failed = await waitFor(async () => {
-      const node = await target(payload.id);
-      return node.status === "ACTIVATION_FAILED" && node;
-    }, undefined, "ACTIVATION_FAILED");
+    const failed = await waitFor(
+      async () => {
+        const node = await target(payload.id);
+        return node.status === "ACTIVATION_FAILED" && node;
+      },
+      undefined,
+      "ACTIVATION_FAILED",
+    );
     expect(failed.statusHistory.edges[0].node.reason).toMatch(/HTTP 500/);
     expect(failed.deliveryAttempts.edges).toHaveLength(1); // one attempt, no retries for activation
     expect(failed.deliveryAttempts.edges[0].node).toMatchObject({ status: "FAILURE", httpStatus: 500, responseBody: "receiver says no" });
@@ -143,11 +159,19 @@ describe("adding and activating a target", () => {
 
   it("records a connection failure as an attempt with an error and no status", async () => {
     const { payload } = await addTarget(server.admin, { uri: "http://127.0.0.1:9/closed" });
-    const failed = await waitFor(async () => {
-      const node = await target(payload.id);
-      return node.status === "ACTIVATION_FAILED" && node;
-    }, undefined, "ACTIVATION_FAILED");
-    expect(failed.deliveryAttempts.edges[0].node).toMatchObject({ status: "FAILURE", httpStatus: null, errorMessage: expect.stringMatching(/ECONNREFUSED/) });
+    const failed = await waitFor(
+      async () => {
+        const node = await target(payload.id);
+        return node.status === "ACTIVATION_FAILED" && node;
+      },
+      undefined,
+      "ACTIVATION_FAILED",
+    );
+    expect(failed.deliveryAttempts.edges[0].node).toMatchObject({
+      status: "FAILURE",
+      httpStatus: null,
+      errorMessage: expect.stringMatching(/ECONNREFUSED/),
+    });
   });
 });
 
@@ -217,10 +241,14 @@ describe("deliveries", () => {
     const t = await activeTarget();
     receiver.answer(t.path, 410);
     await createKey(server.admin);
-    const node = await waitFor(async () => {
-      const n = await target(t.id);
-      return n.status === "DEACTIVATED" && n;
-    }, undefined, "DEACTIVATED");
+    const node = await waitFor(
+      async () => {
+        const n = await target(t.id);
+        return n.status === "DEACTIVATED" && n;
+      },
+      undefined,
+      "DEACTIVATED",
+    );
     expect(node.deactivatedAt).not.toBeNull();
     expect(node.statusHistory.edges[0].node.reason).toMatch(/410/);
     await createKey(server.admin);
@@ -348,7 +376,10 @@ describe("replay", () => {
         errors: [{ code: "NOT_FOUND", errorPath: ["input", "notificationEventId"] }],
       });
     }
-    expect((await replay(server.admin, { notificationEventId: eventId, targetIds: [one.id, "nt_00000000000000000000000000000000"] })).replayNotificationEvent).toMatchObject({
+    expect(
+      (await replay(server.admin, { notificationEventId: eventId, targetIds: [one.id, "nt_00000000000000000000000000000000"] }))
+        .replayNotificationEvent,
+    ).toMatchObject({
       errors: [{ code: "NOT_FOUND", errorPath: ["input", "targetIds", "1"] }],
     });
     expect((await replay(server.admin, { notificationEventId: one.id })).replayNotificationEvent).toMatchObject({
@@ -384,8 +415,13 @@ describe("events", () => {
     expect(node.node).toBeNull();
 
     const page = async (first: number, after: string | null = null) =>
-      (await server.admin.request<any>(`query($first: Int, $after: String) { organizations { notificationEvents(first: $first, after: $after) {
-        edges { node { id } } pageInfo { hasNextPage endCursor } } } }`, { first, after })).organizations[0].notificationEvents;
+      (
+        await server.admin.request<any>(
+          `query($first: Int, $after: String) { organizations { notificationEvents(first: $first, after: $after) {
+        edges { node { id } } pageInfo { hasNextPage endCursor } } } }`,
+          { first, after },
+        )
+      ).organizations[0].notificationEvents;
     const ids = (connection: any) => connection.edges.map((e: any) => e.node.id);
     const first = await page(5);
     expect(first.pageInfo.hasNextPage).toBe(true);
@@ -406,7 +442,9 @@ describe("events", () => {
     expect(receiver.to(t.path).map((r) => r.json.data.id)).toEqual([t.id, testKey]);
     // The other two events exist, each in its own tenant, and were fanned out before the TEST one was delivered.
     const createdEvents = async (client: typeof server.admin) => {
-      const data = await client.request<any>(`{ organizations { notificationEvents(first: 20, filterBy: { name: [API_KEY_CREATED] }) { edges { node { data } } } } }`);
+      const data = await client.request<any>(
+        `{ organizations { notificationEvents(first: 20, filterBy: { name: [API_KEY_CREATED] }) { edges { node { data } } } } }`,
+      );
       return data.organizations[0].notificationEvents.edges.map((e: any) => e.node.data.id);
     };
     expect(await createdEvents(liveAdmin)).toContain(liveKey);
@@ -432,7 +470,9 @@ describe("URL rules (SSRF)", () => {
     dns.set("loopback.example.com", "127.0.0.1");
     dns.set("hooks.example.com", "93.184.216.34");
     const live = server.client(await server.issueKey(APIKeyRole.ADMIN, Environment.LIVE));
-    const count = async () => (await live.request<any>(`{ organizations { webhookNotificationTargets { totalCount } } }`)).organizations[0].webhookNotificationTargets.totalCount;
+    const count = async () =>
+      (await live.request<any>(`{ organizations { webhookNotificationTargets { totalCount } } }`)).organizations[0]
+        .webhookNotificationTargets.totalCount;
     // Other tests may have added LIVE targets of their own.
     const before = await count();
     for (const uri of UNSAFE_IN_LIVE) {
@@ -448,13 +488,19 @@ describe("URL rules (SSRF)", () => {
   it("checks the resolved address again at connect time (DNS rebinding)", async () => {
     dns.set("rebinding.example.com", "93.184.216.34");
     const live = server.client(await server.issueKey(APIKeyRole.ADMIN, Environment.LIVE));
-    const added = await live.request<any>(ADD, { input: { name: "rebinding", uri: "https://rebinding.example.com/hook", subscriptions: ["API_KEY_CREATED"] } });
+    const added = await live.request<any>(ADD, {
+      input: { name: "rebinding", uri: "https://rebinding.example.com/hook", subscriptions: ["API_KEY_CREATED"] },
+    });
     expect(added.addWebhookNotificationTarget.status).toBe("PENDING_VERIFICATION");
     dns.set("rebinding.example.com", "127.0.0.1");
-    const failed = await waitFor(async () => {
-      const node = await target(added.addWebhookNotificationTarget.id, live);
-      return node.status === "ACTIVATION_FAILED" && node;
-    }, undefined, "ACTIVATION_FAILED");
+    const failed = await waitFor(
+      async () => {
+        const node = await target(added.addWebhookNotificationTarget.id, live);
+        return node.status === "ACTIVATION_FAILED" && node;
+      },
+      undefined,
+      "ACTIVATION_FAILED",
+    );
     expect(failed.deliveryAttempts.edges[0].node.errorMessage).toMatch(/127\.0\.0\.1/);
   });
 
@@ -492,7 +538,9 @@ describe("target mutations: roles, tenancy and input", () => {
       subscriptions: ["USER_INVITED"],
     });
     expect(await run("deactivateNotificationTarget", {})).toMatchObject({ status: "DEACTIVATED", deactivatedAt: expect.any(String) });
-    expect(await run("deactivateNotificationTarget", {})).toMatchObject({ errors: [{ code: "INVALID_STATE", errorPath: ["input", "targetId"] }] });
+    expect(await run("deactivateNotificationTarget", {})).toMatchObject({
+      errors: [{ code: "INVALID_STATE", errorPath: ["input", "targetId"] }],
+    });
     expect(await run("removeNotificationTarget", {})).toMatchObject({ __typename: "WebhookNotificationTarget" });
     expect(await run("renameNotificationTarget", { name: "gone" })).toMatchObject({ errors: [{ code: "NOT_FOUND" }] });
     const audit = await server.admin.request<any>(`{ organizations { auditLog(first: 100) { edges { node { action targetId } } } } }`);
@@ -534,7 +582,10 @@ describe("target mutations: roles, tenancy and input", () => {
       expect(await target(t.id, client)).toBeNull();
       for (const [name, extra] of OPERATIONS) {
         const result = await client.request<any>(mutation(name), { input: { targetId: t.id, ...extra } });
-        expect([name, result[name]]).toEqual([name, { __typename: "UserError", errors: [expect.objectContaining({ code: "NOT_FOUND", errorPath: ["input", "targetId"] })] }]);
+        expect([name, result[name]]).toEqual([
+          name,
+          { __typename: "UserError", errors: [expect.objectContaining({ code: "NOT_FOUND", errorPath: ["input", "targetId"] })] },
+        ]);
       }
     }
     const node = await target(t.id);
@@ -546,8 +597,16 @@ describe("target mutations: roles, tenancy and input", () => {
     const cases: Array<[string, Record<string, unknown>, string[]]> = [
       ["addWebhookNotificationTarget", { name: "", uri: receiver.target("x"), subscriptions: ["API_KEY_CREATED"] }, ["input", "name"]],
       ["addWebhookNotificationTarget", { name: "x", uri: receiver.target("x"), subscriptions: [] }, ["input", "subscriptions"]],
-      ["addWebhookNotificationTarget", { name: "x", uri: receiver.target("x"), email: "not-an-email", subscriptions: ["API_KEY_CREATED"] }, ["input", "email"]],
-      ["addWebhookNotificationTarget", { name: "x", uri: receiver.target("x"), subscriptions: ["NOTIFICATION_ACTIVATION"] }, ["input", "subscriptions", "0"]],
+      [
+        "addWebhookNotificationTarget",
+        { name: "x", uri: receiver.target("x"), email: "not-an-email", subscriptions: ["API_KEY_CREATED"] },
+        ["input", "email"],
+      ],
+      [
+        "addWebhookNotificationTarget",
+        { name: "x", uri: receiver.target("x"), subscriptions: ["NOTIFICATION_ACTIVATION"] },
+        ["input", "subscriptions", "0"],
+      ],
       ["renameNotificationTarget", { targetId: t.id, name: "x".repeat(101) }, ["input", "name"]],
       ["renameNotificationTarget", { targetId: "key_00000000000000000000000000000000", name: "x" }, ["input", "targetId"]],
       ["setEmailForNotificationTarget", { targetId: t.id, email: "nope" }, ["input", "email"]],

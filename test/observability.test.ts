@@ -40,8 +40,13 @@ function sample(text: string, series: string): number | undefined {
 describe("GET /metrics", () => {
   it("counts GraphQL requests and their latency by operation name, type and status", async () => {
     const before = await scrape();
-    for (let i = 0; i < 3; i++) await server.post("query InventoryCount { organizations { apiKeys { totalCount } } }", {}, bearer(server.adminKey));
-    await server.post(`mutation CreateProbeKey { createSecretAPIKey(input: { secretKey: { name: "metrics probe" } }) { __typename } }`, {}, bearer(server.adminKey));
+    for (let i = 0; i < 3; i++)
+      await server.post("query InventoryCount { organizations { apiKeys { totalCount } } }", {}, bearer(server.adminKey));
+    await server.post(
+      `mutation CreateProbeKey { createSecretAPIKey(input: { secretKey: { name: "metrics probe" } }) { __typename } }`,
+      {},
+      bearer(server.adminKey),
+    );
     await server.post("query WhoAmI { viewer { role } }");
     await server.post("query WithBadKey { ping }", {}, bearer("kw_test_notakey"));
     await server.post("{ ping }");
@@ -100,15 +105,21 @@ describe("GET /metrics", () => {
         addWebhookNotificationTarget(input: $input) { __typename } }`;
       for (const name of ["accepts", "refuses"]) {
         // Subscribed to an event no test here causes: the activation is the only delivery either gets.
-        const result = await server.admin.request<any>(add, { input: { name, uri: receiver.target(name), subscriptions: ["USER_ROLE_UPDATED"] } });
+        const result = await server.admin.request<any>(add, {
+          input: { name, uri: receiver.target(name), subscriptions: ["USER_ROLE_UPDATED"] },
+        });
         expect(result.addWebhookNotificationTarget.__typename).toBe("WebhookNotificationTarget");
       }
-      const counts = await waitFor(async () => {
-        const text = await scrape();
-        const success = sample(text, 'keyway_deliveries_total{outcome="success"}') ?? 0;
-        const failure = sample(text, 'keyway_deliveries_total{outcome="failure"}') ?? 0;
-        return success >= 1 && failure >= 1 ? { success, failure } : undefined;
-      }, undefined, "both activation attempts to be counted");
+      const counts = await waitFor(
+        async () => {
+          const text = await scrape();
+          const success = sample(text, 'keyway_deliveries_total{outcome="success"}') ?? 0;
+          const failure = sample(text, 'keyway_deliveries_total{outcome="failure"}') ?? 0;
+          return success >= 1 && failure >= 1 ? { success, failure } : undefined;
+        },
+        undefined,
+        "both activation attempts to be counted",
+      );
       expect(counts).toEqual({ success: 1, failure: 1 });
     } finally {
       await receiver.stop();
@@ -194,10 +205,11 @@ describe("request logs", () => {
     expect(key).toMatch(/^kw_test_/);
     // The new key authenticates, is rotated (a second plaintext), and a request with a refused key fails.
     expect((await server.post("{ viewer { role } }", {}, bearer(key))).status).toBe(200);
-    const rotated = await server.client(key).request<any>(
-      `mutation($input: RotateAPIKeyInput!) { rotateAPIKey(input: $input) { ... on APIKey { key } } }`,
-      { input: { apiKeyId: id } },
-    );
+    const rotated = await server
+      .client(key)
+      .request<any>(`mutation($input: RotateAPIKeyInput!) { rotateAPIKey(input: $input) { ... on APIKey { key } } }`, {
+        input: { apiKeyId: id },
+      });
     const rotatedKey = rotated.rotateAPIKey.key;
     expect(rotatedKey).toMatch(/^kw_test_/);
     const revoked = await server.admin.request<any>(`mutation($id: ID!) { revokeAPIKey(input: { apiKeyId: $id }) { __typename } }`, {

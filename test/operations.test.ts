@@ -40,9 +40,11 @@ let adminSession: string;
 const seeded: Record<string, string> = {};
 
 const CREATE_KEY = `mutation($input: CreateSecretAPIKeyInput!) { createSecretAPIKey(input: $input) { __typename ... on APIKey { id } ... on UserError { errors { code description } } } }`;
-const KEY_ACTION = (name: string) => `mutation($id: ID!) { ${name}(input: { apiKeyId: $id }) { __typename ... on APIKey { id } ... on UserError { errors { code description } } } }`;
+const KEY_ACTION = (name: string) =>
+  `mutation($id: ID!) { ${name}(input: { apiKeyId: $id }) { __typename ... on APIKey { id } ... on UserError { errors { code description } } } }`;
 const ADD_TARGET = `mutation($input: AddWebhookNotificationTargetInput!) { addWebhookNotificationTarget(input: $input) { __typename ... on WebhookNotificationTarget { id } ... on UserError { errors { code description } } } }`;
-const TARGET_ACTION = (name: string) => `mutation($id: ID!) { ${name}(input: { targetId: $id }) { __typename ... on WebhookNotificationTarget { id } ... on UserError { errors { code description } } } }`;
+const TARGET_ACTION = (name: string) =>
+  `mutation($id: ID!) { ${name}(input: { targetId: $id }) { __typename ... on WebhookNotificationTarget { id } ... on UserError { errors { code description } } } }`;
 const ADD_ENDPOINT = `mutation($input: AddCollaborativeAuthorizationEndpointInput!) { addCollaborativeAuthorizationEndpoint(input: $input) { __typename ... on CollaborativeAuthorizationEndpoint { id } ... on UserError { errors { code description } } } }`;
 const INVITE = `mutation($input: InviteUserInput!) { inviteUser(input: $input) { __typename ... on UserInvitation { token } ... on UserError { errors { code description } } } }`;
 const ENABLE_2FA = `mutation { enableTwoFactor { __typename ... on TwoFactorSetup { secret } ... on UserError { errors { code description } } } }`;
@@ -50,20 +52,31 @@ const CONFIRM_2FA = `mutation($input: ConfirmTwoFactorInput!) { confirmTwoFactor
 const ACCEPT = `mutation($input: AcceptInvitationInput!) { acceptInvitation(input: $input) { __typename ... on Session { token user { id } } ... on UserError { errors { code description } } } }`;
 
 async function targetStatus(id: string): Promise<string> {
-  const { body } = await server.post(`query($id: ID!) { node(id: $id) { ... on WebhookNotificationTarget { status } } }`, { id }, bearer(server.adminKey));
+  const { body } = await server.post(
+    `query($id: ID!) { node(id: $id) { ... on WebhookNotificationTarget { status } } }`,
+    { id },
+    bearer(server.adminKey),
+  );
   return body.data.node.status;
 }
 
 async function activeTarget(unique: string): Promise<string> {
   const target = await mutate(server, server.adminKey, "addWebhookNotificationTarget", ADD_TARGET, {
-    input: { name: `Fixture ${unique}`, uri: receiver.target(`f-${unique}`), email: "fixture@example.test", subscriptions: ["API_KEY_CREATED", "USER_JOINED"] },
+    input: {
+      name: `Fixture ${unique}`,
+      uri: receiver.target(`f-${unique}`),
+      email: "fixture@example.test",
+      subscriptions: ["API_KEY_CREATED", "USER_JOINED"],
+    },
   });
   await waitFor(async () => ((await targetStatus(target.id)) === "ACTIVE" ? true : undefined), 20_000, "the fixture target's activation");
   return target.id;
 }
 
 async function member(unique: string): Promise<{ userId: string; session: string }> {
-  const { token } = await mutate(server, adminSession, "inviteUser", INVITE, { input: { email: `member-${unique}@example.test`, role: "ADMIN" } });
+  const { token } = await mutate(server, adminSession, "inviteUser", INVITE, {
+    input: { email: `member-${unique}@example.test`, role: "ADMIN" },
+  });
   const session = await mutate(server, "", "acceptInvitation", ACCEPT, { input: { token, password: MEMBER_PASSWORD } });
   return { userId: session.user.id, session: session.token };
 }
@@ -101,21 +114,34 @@ class Fixtures {
       case "decisions.url":
         return Promise.resolve(decisions.target(`/d-${unique}`));
       case "key.id":
-        return mutate(server, key, "createSecretAPIKey", CREATE_KEY, { input: { secretKey: { name: `Fixture ${unique}`, role: "ADMIN" } } }).then((k) => k.id);
+        return mutate(server, key, "createSecretAPIKey", CREATE_KEY, {
+          input: { secretKey: { name: `Fixture ${unique}`, role: "ADMIN" } },
+        }).then((k) => k.id);
       case "deactivatedKey.id":
-        return this.make("key.id").then(async (id) => (await mutate(server, key, "deactivateAPIKey", KEY_ACTION("deactivateAPIKey"), { id })).id);
+        return this.make("key.id").then(
+          async (id) => (await mutate(server, key, "deactivateAPIKey", KEY_ACTION("deactivateAPIKey"), { id })).id,
+        );
       case "target.id":
         return activeTarget(unique);
       case "deactivatedTarget.id":
-        return activeTarget(unique).then(async (id) => (await mutate(server, key, "deactivateNotificationTarget", TARGET_ACTION("deactivateNotificationTarget"), { id })).id);
+        return activeTarget(unique).then(
+          async (id) =>
+            (await mutate(server, key, "deactivateNotificationTarget", TARGET_ACTION("deactivateNotificationTarget"), { id })).id,
+        );
       case "endpoint.id":
-        return mutate(server, key, "addCollaborativeAuthorizationEndpoint", ADD_ENDPOINT, { input: { name: `Fixture ${unique}`, uri: decisions.target(`/f-${unique}`) } }).then((e) => e.id);
+        return mutate(server, key, "addCollaborativeAuthorizationEndpoint", ADD_ENDPOINT, {
+          input: { name: `Fixture ${unique}`, uri: decisions.target(`/f-${unique}`) },
+        }).then((e) => e.id);
       case "invitation.token":
-        return mutate(server, adminSession, "inviteUser", INVITE, { input: { email: `invited-${unique}@example.test`, role: "SUPPORT" } }).then((i) => i.token);
+        return mutate(server, adminSession, "inviteUser", INVITE, {
+          input: { email: `invited-${unique}@example.test`, role: "SUPPORT" },
+        }).then((i) => i.token);
       case "member.userId":
         return this.member().then((m) => m.userId);
       case "member.pendingTwoFactorCode":
-        return this.member().then(async (m) => generate({ secret: (await mutate(server, m.session, "enableTwoFactor", ENABLE_2FA, {})).secret }));
+        return this.member().then(async (m) =>
+          generate({ secret: (await mutate(server, m.session, "enableTwoFactor", ENABLE_2FA, {})).secret }),
+        );
       case "member.recoveryCode":
         return this.value("member.pendingTwoFactorCode").then(async (code) => {
           const confirmed = await mutate(server, (await this.member()).session, "confirmTwoFactor", CONFIRM_2FA, { input: { code } });
@@ -163,14 +189,24 @@ async function headersFor(actor: string, fixtures: Fixtures): Promise<Record<str
   }
 }
 
-async function send(operation: CorpusOperation, name: string | null, variables: Record<string, unknown> | undefined, headers: Record<string, string>) {
+async function send(
+  operation: CorpusOperation,
+  name: string | null,
+  variables: Record<string, unknown> | undefined,
+  headers: Record<string, string>,
+) {
   const response = await fetch(server.url, {
     method: "POST",
     headers: { "content-type": "application/json", ...headers },
     body: JSON.stringify({ query: operation.document, variables, operationName: name }),
   });
   const body = (await response.json()) as { data?: any; errors?: unknown[] };
-  expect({ file: operation.file, operation: name, status: response.status, errors: body.errors }).toEqual({ file: operation.file, operation: name, status: 200, errors: undefined });
+  expect({ file: operation.file, operation: name, status: response.status, errors: body.errors }).toEqual({
+    file: operation.file,
+    operation: name,
+    status: 200,
+    errors: undefined,
+  });
   return body.data;
 }
 
@@ -184,20 +220,32 @@ beforeAll(async () => {
   const fixtures = new Fixtures();
   seeded.targetId = await activeTarget(`seed-${fixtures.unique}`);
   for (let i = 0; i < 5; i++) {
-    await mutate(server, server.adminKey, "createSecretAPIKey", CREATE_KEY, { input: { secretKey: { name: `Seed ${i}`, description: i % 2 ? "odd" : null } } });
+    await mutate(server, server.adminKey, "createSecretAPIKey", CREATE_KEY, {
+      input: { secretKey: { name: `Seed ${i}`, description: i % 2 ? "odd" : null } },
+    });
   }
   await member(`seed-${fixtures.unique}`);
   await mutate(server, adminSession, "inviteUser", INVITE, { input: { email: `seed-pending@example.test`, role: "SUPPORT" } });
-  await mutate(server, server.adminKey, "addCollaborativeAuthorizationEndpoint", ADD_ENDPOINT, { input: { name: "Seed endpoint", uri: decisions.target("/seed") } });
-  await server.post(`mutation { simulateCollaborativeAuthorization(input: { amount: 100, currencyCode: "USD" }) { __typename } }`, {}, bearer(server.adminKey));
-  seeded.eventId = await waitFor(async () => {
-    const { body } = await server.post(
-      `query($id: ID!) { node(id: $id) { ... on WebhookNotificationTarget { webhookNotificationTargetEvents(first: 1, filterBy: { name: [API_KEY_CREATED], hasSuccessfulDelivery: true }) { edges { node { event { id } } } } } } }`,
-      { id: seeded.targetId },
-      bearer(server.adminKey),
-    );
-    return body.data?.node?.webhookNotificationTargetEvents.edges[0]?.node.event.id as string | undefined;
-  }, 20_000, "a delivered event");
+  await mutate(server, server.adminKey, "addCollaborativeAuthorizationEndpoint", ADD_ENDPOINT, {
+    input: { name: "Seed endpoint", uri: decisions.target("/seed") },
+  });
+  await server.post(
+    `mutation { simulateCollaborativeAuthorization(input: { amount: 100, currencyCode: "USD" }) { __typename } }`,
+    {},
+    bearer(server.adminKey),
+  );
+  seeded.eventId = await waitFor(
+    async () => {
+      const { body } = await server.post(
+        `query($id: ID!) { node(id: $id) { ... on WebhookNotificationTarget { webhookNotificationTargetEvents(first: 1, filterBy: { name: [API_KEY_CREATED], hasSuccessfulDelivery: true }) { edges { node { event { id } } } } } } }`,
+        { id: seeded.targetId },
+        bearer(server.adminKey),
+      );
+      return body.data?.node?.webhookNotificationTargetEvents.edges[0]?.node.event.id as string | undefined;
+    },
+    20_000,
+    "a delivered event",
+  );
 }, 120_000);
 
 afterAll(async () => {
@@ -234,7 +282,9 @@ describe("the operation corpus", () => {
       expect(two.pageInfo.hasPreviousPage).toBe(true);
       const back = page(await send(operation, name, { ...variables, first: null, last: 2, before: two.pageInfo.startCursor }, headers));
       expect(back.edges).toEqual(one.edges);
-      expect(page(await send(operation, name, { ...variables, first: null, last: 2, before: two.pageInfo.startCursor }, headers))).toEqual(back);
+      expect(page(await send(operation, name, { ...variables, first: null, last: 2, before: two.pageInfo.startCursor }, headers))).toEqual(
+        back,
+      );
     },
     60_000,
   );
@@ -252,7 +302,11 @@ describe("the operation corpus", () => {
         if (!/^(mutations|dashboard)\//.test(operation.file.split(path.sep).join("/"))) continue;
         if (typeof payload === "boolean") expect(payload).toBe(true);
         else if (operation.expect) expect(payload.__typename).toBe(operation.expect);
-        else expect({ file: operation.file, payload }).toEqual({ file: operation.file, payload: expect.objectContaining({ __typename: expect.not.stringMatching(/^(UserError|AccessDeniedError)$/) }) });
+        else
+          expect({ file: operation.file, payload }).toEqual({
+            file: operation.file,
+            payload: expect.objectContaining({ __typename: expect.not.stringMatching(/^(UserError|AccessDeniedError)$/) }),
+          });
       }
     },
     60_000,
@@ -288,14 +342,19 @@ describe("the corpus stays in step with what clients are shown", () => {
     for (const mutation of mutations) {
       const file = files.get(path.join("mutations", `${mutation.name}.graphql`));
       expect({ mutation: mutation.name, file: !!file }).toEqual({ mutation: mutation.name, file: true });
-      expect({ mutation: mutation.name, missing: missingFromPayload(file!.document, mutation.name) }).toEqual({ mutation: mutation.name, missing: [] });
+      expect({ mutation: mutation.name, missing: missingFromPayload(file!.document, mutation.name) }).toEqual({
+        mutation: mutation.name,
+        missing: [],
+      });
     }
   });
 });
 
 /** Leaf fields of `type` (no arguments) that `selectionSet` leaves out. */
 function unselectedLeaves(type: GraphQLObjectType, selectionSet: SelectionSetNode | undefined): string[] {
-  const selected = new Set((selectionSet?.selections ?? []).filter((s): s is FieldNode => s.kind === Kind.FIELD).map((field) => field.name.value));
+  const selected = new Set(
+    (selectionSet?.selections ?? []).filter((s): s is FieldNode => s.kind === Kind.FIELD).map((field) => field.name.value),
+  );
   return Object.values(type.getFields())
     .filter((field) => isLeafType(getNamedType(field.type)) && field.args.length === 0 && !selected.has(field.name))
     .map((field) => `${type.name}.${field.name}`);

@@ -52,10 +52,12 @@ beforeAll(async () => {
   server = await startTestServer(
     { KEYWAY_KEY_MAX_FAILURES_PER_IP: "1000000", KEYWAY_WEBHOOK_ACTIVATION_TIMEOUT_MS: "1000", KEYWAY_COLLAB_TIMEOUT_MS: "300" },
     // Generated URLs name hosts all over the world: none of them is looked up on the network.
-    { dnsLookup: async (hostname) => {
-      if (hostname === "localhost") return [{ address: "127.0.0.1", family: 4 }];
-      throw Object.assign(new Error(`ENOTFOUND ${hostname}`), { code: "ENOTFOUND" });
-    } },
+    {
+      dnsLookup: async (hostname) => {
+        if (hostname === "localhost") return [{ address: "127.0.0.1", family: 4 }];
+        throw Object.assign(new Error(`ENOTFOUND ${hostname}`), { code: "ENOTFOUND" });
+      },
+    },
   );
   const admin = await server.issueKey(APIKeyRole.ADMIN);
   const readonly = await server.issueKey(APIKeyRole.READONLY);
@@ -77,11 +79,48 @@ afterAll(async () => {
 type Draw = <T>(arb: fc.Arbitrary<T>) => T;
 
 const ODD_STRINGS = [
-  "", " ", "x", "null", "undefined", "0", "-1", "NaN", "true", "[]", "{}", "\u0000", "a\u0000b", "\ud800", "\udfff", "🚀", "\u202e", "\r\n",
-  "' OR 1=1 --", "\"; DROP TABLE api_keys; --", "%s%s%n", "${7*7}", "{{7*7}}", "<script>alert(1)</script>", "../../../etc/passwd",
-  "kw_test_000000000000000000000000000000000000", "key_00000000000000000000000000000000", "nt_ffffffffffffffffffffffffffffffff",
-  "usr_", "_", "a".repeat(101), "b".repeat(5000), "admin@example.test", "ADMIN@EXAMPLE.TEST ", "http://127.0.0.1/", "https://[::1]/",
-  "2030-01-01T00:00:00Z", "9999-12-31T23:59:59Z", "0000-00-00T00:00:00Z", "Y3Vyc29y", "eyJpZCI6MX0", "bm90LWEtdXVpZA",
+  "",
+  " ",
+  "x",
+  "null",
+  "undefined",
+  "0",
+  "-1",
+  "NaN",
+  "true",
+  "[]",
+  "{}",
+  "\u0000",
+  "a\u0000b",
+  "\ud800",
+  "\udfff",
+  "🚀",
+  "\u202e",
+  "\r\n",
+  "' OR 1=1 --",
+  '"; DROP TABLE api_keys; --',
+  "%s%s%n",
+  "${7*7}",
+  "{{7*7}}",
+  "<script>alert(1)</script>",
+  "../../../etc/passwd",
+  "kw_test_000000000000000000000000000000000000",
+  "key_00000000000000000000000000000000",
+  "nt_ffffffffffffffffffffffffffffffff",
+  "usr_",
+  "_",
+  "a".repeat(101),
+  "b".repeat(5000),
+  "admin@example.test",
+  "ADMIN@EXAMPLE.TEST ",
+  "http://127.0.0.1/",
+  "https://[::1]/",
+  "2030-01-01T00:00:00Z",
+  "9999-12-31T23:59:59Z",
+  "0000-00-00T00:00:00Z",
+  "Y3Vyc29y",
+  "eyJpZCI6MX0",
+  "bm90LWEtdXVpZA",
 ];
 
 function oddString(draw: Draw): string {
@@ -123,7 +162,12 @@ function valueFor(draw: Draw, type: GraphQLInputType, depth = 0): unknown {
   const named = getNamedType(type);
   if (isEnumType(named)) {
     const names = named.getValues().map((value) => value.name);
-    return draw(fc.oneof({ weight: 9, arbitrary: fc.constantFrom(...names) }, { weight: 1, arbitrary: fc.constantFrom("NOPE", "admin", names[0].toLowerCase()) }));
+    return draw(
+      fc.oneof(
+        { weight: 9, arbitrary: fc.constantFrom(...names) },
+        { weight: 1, arbitrary: fc.constantFrom("NOPE", "admin", names[0].toLowerCase()) },
+      ),
+    );
   }
   if (isScalarType(named)) {
     switch (named.name) {
@@ -133,7 +177,12 @@ function valueFor(draw: Draw, type: GraphQLInputType, depth = 0): unknown {
       case "Boolean":
         return draw(fc.boolean());
       case "DateTime":
-        return draw(fc.oneof(fc.date({ noInvalidDate: true }).map((date) => date.toISOString()), fc.constantFrom("2030-01-01T00:00:00Z", "yesterday", "2030-13-45T99:99:99Z")));
+        return draw(
+          fc.oneof(
+            fc.date({ noInvalidDate: true }).map((date) => date.toISOString()),
+            fc.constantFrom("2030-01-01T00:00:00Z", "yesterday", "2030-13-45T99:99:99Z"),
+          ),
+        );
       default:
         return oddString(draw);
     }
@@ -155,10 +204,13 @@ function literal(value: unknown, type: GraphQLInputType | null): string {
   const named = type ? getNamedType(type) : null;
   const nullable = type ? getNullableType(type) : null;
   if (value === null || value === undefined) return "null";
-  if (Array.isArray(value)) return `[${value.map((item) => literal(item, nullable && isListType(nullable) ? nullable.ofType : null)).join(", ")}]`;
+  if (Array.isArray(value))
+    return `[${value.map((item) => literal(item, nullable && isListType(nullable) ? nullable.ofType : null)).join(", ")}]`;
   if (typeof value === "object") {
     const fields = named && isInputObjectType(named) ? named.getFields() : {};
-    return `{ ${Object.entries(value).map(([key, item]) => `${key}: ${literal(item, fields[key]?.type ?? null)}`).join(", ")} }`;
+    return `{ ${Object.entries(value)
+      .map(([key, item]) => `${key}: ${literal(item, fields[key]?.type ?? null)}`)
+      .join(", ")} }`;
   }
   if (typeof value === "string" && named && isEnumType(named) && /^[_A-Za-z][_0-9A-Za-z]*$/.test(value)) return value;
   if (typeof value === "number") return Number.isFinite(value) ? String(value) : "0";
@@ -223,7 +275,10 @@ class OperationBuilder {
   operation(root: "query" | "mutation", name: string | null): string {
     const type = root === "query" ? schema.getQueryType()! : schema.getMutationType()!;
     const fields = Object.values(type.getFields());
-    const chosen = root === "query" ? this.draw(fc.subarray(fields, { minLength: 1, maxLength: Math.min(3, fields.length) })) : [this.draw(fc.constantFrom(...fields))];
+    const chosen =
+      root === "query"
+        ? this.draw(fc.subarray(fields, { minLength: 1, maxLength: Math.min(3, fields.length) }))
+        : [this.draw(fc.constantFrom(...fields))];
     const selections = chosen.map((field) => this.field(field, 0)).join(" ");
     const head = `${root}${name ? ` ${name}` : ""}${this.declarations.length ? `(${this.declarations.join(", ")})` : ""}`;
     if (root === "query" && this.draw(fc.integer({ min: 0, max: 4 })) === 0) {
@@ -286,16 +341,50 @@ const malformedArbitrary = (): fc.Arbitrary<Malformed> => {
   const json = fc.oneof(
     fc.string({ maxLength: 200 }),
     fc.string({ unit: "binary", maxLength: 100 }),
-    fc.constantFrom("", "{", "[", "]", "}", "null", "true", "false", "0", "-1", '"query"', "[]", "{}", "[{}]", "{\"query\":", VALID.slice(0, 10), `\ufeff${VALID}`),
+    fc.constantFrom(
+      "",
+      "{",
+      "[",
+      "]",
+      "}",
+      "null",
+      "true",
+      "false",
+      "0",
+      "-1",
+      '"query"',
+      "[]",
+      "{}",
+      "[{}]",
+      '{"query":',
+      VALID.slice(0, 10),
+      `\ufeff${VALID}`,
+    ),
     fc.integer({ min: 1, max: 5000 }).map((depth) => "[".repeat(depth) + "]".repeat(depth)),
     fc.integer({ min: 1, max: 5000 }).map((depth) => '{"a":'.repeat(depth) + "1" + "}".repeat(depth)),
     fc.anything({ maxDepth: 4 }).map((value) => JSON.stringify(value) ?? "undefined"),
     fc
       .record(
         {
-          query: fc.oneof(fc.anything({ maxDepth: 2 }), fc.constantFrom("{ viewer { role } }", "query { ping }", "{", "mutation", "subscription { x }", "{ __schema { types { name } } }")),
+          query: fc.oneof(
+            fc.anything({ maxDepth: 2 }),
+            fc.constantFrom(
+              "{ viewer { role } }",
+              "query { ping }",
+              "{",
+              "mutation",
+              "subscription { x }",
+              "{ __schema { types { name } } }",
+            ),
+          ),
           variables: fc.oneof(fc.anything({ maxDepth: 3 }), fc.constantFrom({ n: Infinity }, { first: 2 ** 53 }, [], "x")),
-          operationName: fc.oneof(fc.constant(null), fc.string({ maxLength: 10 }), fc.integer(), fc.array(fc.string(), { maxLength: 2 }), fc.object({ maxDepth: 1 })),
+          operationName: fc.oneof(
+            fc.constant(null),
+            fc.string({ maxLength: 10 }),
+            fc.integer(),
+            fc.array(fc.string(), { maxLength: 2 }),
+            fc.object({ maxDepth: 1 }),
+          ),
           extensions: fc.oneof(fc.anything({ maxDepth: 2 }), fc.constant({ persistedQuery: { version: 1, sha256Hash: "abc" } })),
         },
         { requiredKeys: [] },
@@ -305,7 +394,9 @@ const malformedArbitrary = (): fc.Arbitrary<Malformed> => {
     fc.constant(`{"query":"{ ping }","variables":${"1".repeat(400)}}`),
     // Long chains of fragments (≈ 300 KB at 10,000) and deep selections.
     fc.constantFrom(10, 1000, 10_000).map((length) => JSON.stringify({ query: fragmentChain(length) })),
-    fc.constantFrom(100, 5000).map((depth) => JSON.stringify({ query: `{ ${"viewer { organization { ".repeat(depth)}id${" } }".repeat(depth)} }` })),
+    fc
+      .constantFrom(100, 5000)
+      .map((depth) => JSON.stringify({ query: `{ ${"viewer { organization { ".repeat(depth)}id${" } }".repeat(depth)} }` })),
     fc.constant(`{"query":"${"a".repeat(1_100_000)}"}`),
   );
   const contentType = fc.constantFrom(
@@ -330,7 +421,9 @@ const malformedArbitrary = (): fc.Arbitrary<Malformed> => {
         method: fc.constant("GET" as const),
         contentType: fc.constant(null),
         body: fc.constant(null),
-        path: fc.oneof(fc.string({ maxLength: 40 }), fc.constantFrom("query={ping}", "query=%00", "query=%ff", "variables={", "extensions=[")).map((q) => `/graphql?${q}`),
+        path: fc
+          .oneof(fc.string({ maxLength: 40 }), fc.constantFrom("query={ping}", "query=%00", "query=%ff", "variables={", "extensions=["))
+          .map((q) => `/graphql?${q}`),
       }),
     },
   );
@@ -356,7 +449,8 @@ function judge(status: number, text: string): Verdict {
       return { status, problem: `unmasked internal error: ${JSON.stringify(error).slice(0, 300)}` };
     }
     // Masked, but still an error nothing anticipated: odd input must meet a rule, not a crash.
-    if (error?.extensions?.code === "INTERNAL_SERVER_ERROR") return { status, problem: `internal error (masked): ${JSON.stringify(error).slice(0, 300)}` };
+    if (error?.extensions?.code === "INTERNAL_SERVER_ERROR")
+      return { status, problem: `internal error (masked): ${JSON.stringify(error).slice(0, 300)}` };
     messages.push(String(error?.message ?? ""));
   }
   // Descriptions of UserError payload members, wherever they are.
@@ -398,37 +492,57 @@ async function inBatches<T>(items: T[], send: (item: T) => Promise<Verdict>): Pr
 function statuses(verdicts: Verdict[]): string {
   const counts = new Map<number, number>();
   for (const { status } of verdicts) counts.set(status, (counts.get(status) ?? 0) + 1);
-  return [...counts].sort(([a], [b]) => a - b).map(([status, count]) => `${status}×${count}`).join(" ");
+  return [...counts]
+    .sort(([a], [b]) => a - b)
+    .map(([status, count]) => `${status}×${count}`)
+    .join(" ");
 }
 
 describe(`fuzzing (seed ${SEED})`, () => {
-  it(`answers ${OPERATIONS} generated operations without a 5xx or an internal message`, async () => {
-    const operations = fc.sample(operationArbitrary(), { numRuns: OPERATIONS, seed: SEED });
-    const verdicts = await inBatches(operations, async (operation) => {
-      const verdict = await exchange(server.url, {
-        method: "POST",
-        headers: { "content-type": "application/json", ...credentials[operation.actor] },
-        body: JSON.stringify(operation.body),
+  it(
+    `answers ${OPERATIONS} generated operations without a 5xx or an internal message`,
+    async () => {
+      const operations = fc.sample(operationArbitrary(), { numRuns: OPERATIONS, seed: SEED });
+      const verdicts = await inBatches(operations, async (operation) => {
+        const verdict = await exchange(server.url, {
+          method: "POST",
+          headers: { "content-type": "application/json", ...credentials[operation.actor] },
+          body: JSON.stringify(operation.body),
+        });
+        return verdict.problem
+          ? { ...verdict, problem: `${verdict.problem}\n  sent ${operation.actor}: ${JSON.stringify(operation.body).slice(0, 500)}` }
+          : verdict;
       });
-      return verdict.problem ? { ...verdict, problem: `${verdict.problem}\n  sent ${operation.actor}: ${JSON.stringify(operation.body).slice(0, 500)}` } : verdict;
-    });
-    process.stdout.write(`probe-fuzz: ${operations.length} operations fuzzed (seed ${SEED}): ${statuses(verdicts)}; ${retries} resets retried\n`);
-    expect(verdicts.filter((verdict) => verdict.problem).map((verdict) => verdict.problem)).toEqual([]);
-    // A fuzzer whose every operation is refused before execution tests only the parser.
-    expect(verdicts.filter((verdict) => verdict.status === 200).length).toBeGreaterThan(OPERATIONS / 4);
-  }, TIME_LIMIT_MS);
+      process.stdout.write(
+        `probe-fuzz: ${operations.length} operations fuzzed (seed ${SEED}): ${statuses(verdicts)}; ${retries} resets retried\n`,
+      );
+      expect(verdicts.filter((verdict) => verdict.problem).map((verdict) => verdict.problem)).toEqual([]);
+      // A fuzzer whose every operation is refused before execution tests only the parser.
+      expect(verdicts.filter((verdict) => verdict.status === 200).length).toBeGreaterThan(OPERATIONS / 4);
+    },
+    TIME_LIMIT_MS,
+  );
 
-  it(`answers ${MALFORMED} malformed bodies without a 5xx or an internal message`, async () => {
-    const bodies = fc.sample(malformedArbitrary(), { numRuns: MALFORMED, seed: SEED });
-    const verdicts = await inBatches(bodies, async (request) => {
-      const verdict = await exchange(new URL(request.path, server.url), {
-        method: request.method,
-        headers: { ...(request.contentType ? { "content-type": request.contentType } : {}), ...credentials.admin },
-        body: request.body,
+  it(
+    `answers ${MALFORMED} malformed bodies without a 5xx or an internal message`,
+    async () => {
+      const bodies = fc.sample(malformedArbitrary(), { numRuns: MALFORMED, seed: SEED });
+      const verdicts = await inBatches(bodies, async (request) => {
+        const verdict = await exchange(new URL(request.path, server.url), {
+          method: request.method,
+          headers: { ...(request.contentType ? { "content-type": request.contentType } : {}), ...credentials.admin },
+          body: request.body,
+        });
+        return verdict.problem
+          ? {
+              ...verdict,
+              problem: `${verdict.problem}\n  sent ${request.method} ${request.path} ${request.contentType}: ${String(request.body).slice(0, 300)}`,
+            }
+          : verdict;
       });
-      return verdict.problem ? { ...verdict, problem: `${verdict.problem}\n  sent ${request.method} ${request.path} ${request.contentType}: ${String(request.body).slice(0, 300)}` } : verdict;
-    });
-    process.stdout.write(`probe-fuzz: ${bodies.length} malformed bodies (seed ${SEED}): ${statuses(verdicts)}\n`);
-    expect(verdicts.filter((verdict) => verdict.problem).map((verdict) => verdict.problem)).toEqual([]);
-  }, TIME_LIMIT_MS);
+      process.stdout.write(`probe-fuzz: ${bodies.length} malformed bodies (seed ${SEED}): ${statuses(verdicts)}\n`);
+      expect(verdicts.filter((verdict) => verdict.problem).map((verdict) => verdict.problem)).toEqual([]);
+    },
+    TIME_LIMIT_MS,
+  );
 });

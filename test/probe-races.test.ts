@@ -70,7 +70,8 @@ describe("login limits under concurrent guesses", () => {
     // Up to the limit at once: every attempt in flight holds a point until its password is checked.
     const outcomes = await burst(EMAIL_LIMIT, () => login(ADMIN_EMAIL, ADMIN_PASSWORD, ip));
     expect(tally(outcomes)).toEqual({ Session: EMAIL_LIMIT });
-    for (let i = 0; i < IP_LIMIT; i++) expect(await login(`after-${i}@example.test`, "wrong-password-guess", ip)).toBe("INVALID_CREDENTIALS");
+    for (let i = 0; i < IP_LIMIT; i++)
+      expect(await login(`after-${i}@example.test`, "wrong-password-guess", ip)).toBe("INVALID_CREDENTIALS");
     expect(await login("after-last@example.test", "wrong-password-guess", ip)).toBe("RATE_LIMITED");
   });
 });
@@ -80,18 +81,26 @@ describe("invitations under concurrent re-invitation", () => {
 
   it(`leaves one pending invitation, whose token alone works, when one email is invited ${INVITES} times at once`, async () => {
     const email = `raced-${randomBytes(4).toString("hex")}@example.test`;
-    const results = await burst(INVITES, () => server.post(INVITE, { input: { email, role: "DEVELOPER" } }, { authorization: `Bearer ${server.adminKey}` }));
+    const results = await burst(INVITES, () =>
+      server.post(INVITE, { input: { email, role: "DEVELOPER" } }, { authorization: `Bearer ${server.adminKey}` }),
+    );
     for (const result of results) {
       expect(result.status).toBe(200);
       expect(result.body.data.inviteUser.__typename).toBe("UserInvitation");
     }
     const listed = await server.admin.request<any>(`{ organizations { invitations(first: 100) { edges { node { email acceptedAt } } } } }`);
-    const pending = listed.organizations[0].invitations.edges.filter((edge: any) => edge.node.email === email && edge.node.acceptedAt === null);
+    const pending = listed.organizations[0].invitations.edges.filter(
+      (edge: any) => edge.node.email === email && edge.node.acceptedAt === null,
+    );
     expect(pending).toHaveLength(1);
 
     const accepted = await Promise.all(
       results.map(async (result) => {
-        const answer = await server.post(ACCEPT, { input: { token: result.body.data.inviteUser.token, password: "a-long-enough-password" } }, { "x-forwarded-for": newIp() });
+        const answer = await server.post(
+          ACCEPT,
+          { input: { token: result.body.data.inviteUser.token, password: "a-long-enough-password" } },
+          { "x-forwarded-for": newIp() },
+        );
         const payload = answer.body.data.acceptInvitation;
         return payload.__typename === "Session" ? "Session" : payload.errors[0].code;
       }),
@@ -101,7 +110,11 @@ describe("invitations under concurrent re-invitation", () => {
 
   it("answers concurrent invitations of different emails without refusing any", async () => {
     const results = await burst(INVITES, (i) =>
-      server.post(INVITE, { input: { email: `many-${i}-${randomBytes(3).toString("hex")}@example.test`, role: "SUPPORT" } }, { authorization: `Bearer ${server.adminKey}` }),
+      server.post(
+        INVITE,
+        { input: { email: `many-${i}-${randomBytes(3).toString("hex")}@example.test`, role: "SUPPORT" } },
+        { authorization: `Bearer ${server.adminKey}` },
+      ),
     );
     expect(results.map((result) => result.body.data?.inviteUser.__typename)).toEqual(Array(INVITES).fill("UserInvitation"));
   });

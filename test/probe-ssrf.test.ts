@@ -119,7 +119,11 @@ const figures = { forms: new Set<string>(), addTime: 0, connectTime: 0 };
 
 beforeAll(async () => {
   canary = await Canary.start();
-  const env = { KEYWAY_WEBHOOK_ACTIVATION_TIMEOUT_MS: "2000", KEYWAY_DELIVERY_TIMEOUT_MS: "2000", KEYWAY_MAX_TARGETS_PER_ENVIRONMENT: "1000" };
+  const env = {
+    KEYWAY_WEBHOOK_ACTIVATION_TIMEOUT_MS: "2000",
+    KEYWAY_DELIVERY_TIMEOUT_MS: "2000",
+    KEYWAY_MAX_TARGETS_PER_ENVIRONMENT: "1000",
+  };
   server = await startTestServer(env, { dnsLookup: testDns });
   strict = await startTestServer({ ...env, KEYWAY_ALLOW_PRIVATE_URLS: "none" }, { dnsLookup: testDns });
   liveKey = await server.issueKey(APIKeyRole.ADMIN, Environment.LIVE);
@@ -171,19 +175,38 @@ describe("SSRF address forms at add time", () => {
     expect(urls("https", [...LOOPBACK_HOSTS, ...ELSEWHERE_HOSTS]).length).toBeGreaterThanOrEqual(150);
   });
 
-  it("refuses every form in LIVE (targets and endpoints), and stores nothing", async () => {
-    await expectAllRefusedAtAdd(server, liveKey, urls("https", [...LOOPBACK_HOSTS, ...ELSEWHERE_HOSTS]));
-    const left = await server.post(`{ organizations { webhookNotificationTargets { totalCount } collaborativeAuthorizationEndpoints { totalCount } } }`, {}, bearer(liveKey));
-    expect(left.body.data.organizations[0]).toEqual({ webhookNotificationTargets: { totalCount: 0 }, collaborativeAuthorizationEndpoints: { totalCount: 0 } });
-  }, TIME_LIMIT_MS);
+  it(
+    "refuses every form in LIVE (targets and endpoints), and stores nothing",
+    async () => {
+      await expectAllRefusedAtAdd(server, liveKey, urls("https", [...LOOPBACK_HOSTS, ...ELSEWHERE_HOSTS]));
+      const left = await server.post(
+        `{ organizations { webhookNotificationTargets { totalCount } collaborativeAuthorizationEndpoints { totalCount } } }`,
+        {},
+        bearer(liveKey),
+      );
+      expect(left.body.data.organizations[0]).toEqual({
+        webhookNotificationTargets: { totalCount: 0 },
+        collaborativeAuthorizationEndpoints: { totalCount: 0 },
+      });
+    },
+    TIME_LIMIT_MS,
+  );
 
-  it("refuses every form in TEST under KEYWAY_ALLOW_PRIVATE_URLS=none", async () => {
-    await expectAllRefusedAtAdd(strict, strict.adminKey, urls("http", [...LOOPBACK_HOSTS, ...ELSEWHERE_HOSTS]));
-  }, TIME_LIMIT_MS);
+  it(
+    "refuses every form in TEST under KEYWAY_ALLOW_PRIVATE_URLS=none",
+    async () => {
+      await expectAllRefusedAtAdd(strict, strict.adminKey, urls("http", [...LOOPBACK_HOSTS, ...ELSEWHERE_HOSTS]));
+    },
+    TIME_LIMIT_MS,
+  );
 
-  it("refuses metadata addresses in TEST even where private addresses are allowed (the default test policy)", async () => {
-    await expectAllRefusedAtAdd(server, server.adminKey, urls("http", METADATA_HOSTS));
-  }, TIME_LIMIT_MS);
+  it(
+    "refuses metadata addresses in TEST even where private addresses are allowed (the default test policy)",
+    async () => {
+      await expectAllRefusedAtAdd(server, server.adminKey, urls("http", METADATA_HOSTS));
+    },
+    TIME_LIMIT_MS,
+  );
 
   it("let the canary see no connection", () => {
     expect(canary.connections).toBe(0);
@@ -222,10 +245,13 @@ describe("SSRF at connect time (the resolved address)", () => {
 
   it("refuses each answer when the connection is made, in LIVE and in TEST under none", async () => {
     const results = await inBatches(
-      LATER_ANSWERS.flatMap((address) => [
-        [address, Environment.LIVE, "test"],
-        [address, Environment.TEST, "none"],
-      ] as const),
+      LATER_ANSWERS.flatMap(
+        (address) =>
+          [
+            [address, Environment.LIVE, "test"],
+            [address, Environment.TEST, "none"],
+          ] as const,
+      ),
       async ([address, environment, policy]) => [address, environment, (await post(policy, environment, address)).errorMessage] as const,
     );
     figures.connectTime += results.length;
@@ -252,15 +278,19 @@ describe("SSRF at connect time (the resolved address)", () => {
     const ids = added.map((result) => result.body.data.addWebhookNotificationTarget.id as string);
     const messages = await Promise.all(
       ids.map((id) =>
-        waitFor(async () => {
-          const result = await server.post(
-            `query($id: ID!) { node(id: $id) { ... on WebhookNotificationTarget { status deliveryAttempts { edges { node { errorMessage } } } } } }`,
-            { id },
-            bearer(liveKey),
-          );
-          const node = result.body.data.node;
-          return node.status === "ACTIVATION_FAILED" && node.deliveryAttempts.edges[0].node.errorMessage;
-        }, 30_000, `activation of ${id}`),
+        waitFor(
+          async () => {
+            const result = await server.post(
+              `query($id: ID!) { node(id: $id) { ... on WebhookNotificationTarget { status deliveryAttempts { edges { node { errorMessage } } } } } }`,
+              { id },
+              bearer(liveKey),
+            );
+            const node = result.body.data.node;
+            return node.status === "ACTIVATION_FAILED" && node.deliveryAttempts.edges[0].node.errorMessage;
+          },
+          30_000,
+          `activation of ${id}`,
+        ),
       ),
     );
     figures.connectTime += messages.length;

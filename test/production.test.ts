@@ -23,14 +23,22 @@ const MISTAKES: Array<[string, string, Record<string, unknown>]> = [
   ["a mistyped field", `{ viewer { rol } }`, {}],
   ["a mistyped argument", `{ organizations { apiKeys(frist: 10) { totalCount } } }`, {}],
   ["a mistyped enum value, literal", `{ organizations { apiKeys(filterBy: { role: [ADMN] }) { totalCount } } }`, {}],
-  ["a mistyped enum value in variables", `query($r: [APIKeyRole!]) { organizations { apiKeys(filterBy: { role: $r }) { totalCount } } }`, { r: ["ADMN"] }],
+  [
+    "a mistyped enum value in variables",
+    `query($r: [APIKeyRole!]) { organizations { apiKeys(filterBy: { role: $r }) { totalCount } } }`,
+    { r: ["ADMN"] },
+  ],
   [
     "a mistyped input field in variables",
     `mutation($input: CreateSecretAPIKeyInput!) { createSecretAPIKey(input: $input) { __typename } }`,
     { input: { secretKey: { nam: "x", role: "ADMIN" } } },
   ],
   ["a mistyped type in a variable definition", `query($r: APIKeyRol) { ping }`, {}],
-  ["a mistyped enum value in an input object literal", `mutation { createSecretAPIKey(input: { secretKey: { name: "x", role: READONLI } }) { __typename } }`, {}],
+  [
+    "a mistyped enum value in an input object literal",
+    `mutation { createSecretAPIKey(input: { secretKey: { name: "x", role: READONLI } }) { __typename } }`,
+    {},
+  ],
 ];
 
 function messages(result: HttpResult): string {

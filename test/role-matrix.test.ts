@@ -26,13 +26,37 @@ import { bearerHeaders, createUser, loginAdmin, post } from "./helpers/users";
  */
 
 type Permission =
-  | "keys:read" | "keys:write" | "users:read" | "users:write" | "targets:read" | "targets:write" | "events:read" | "events:replay"
-  | "collab:read" | "collab:write" | "collab:simulate" | "secret:read" | "secret:write" | "audit:read";
+  | "keys:read"
+  | "keys:write"
+  | "users:read"
+  | "users:write"
+  | "targets:read"
+  | "targets:write"
+  | "events:read"
+  | "events:replay"
+  | "collab:read"
+  | "collab:write"
+  | "collab:simulate"
+  | "secret:read"
+  | "secret:write"
+  | "audit:read";
 
 /** DESIGN §3, "Permissions". */
 const ALL: Permission[] = [
-  "keys:read", "keys:write", "users:read", "users:write", "targets:read", "targets:write", "events:read", "events:replay",
-  "collab:read", "collab:write", "collab:simulate", "secret:read", "secret:write", "audit:read",
+  "keys:read",
+  "keys:write",
+  "users:read",
+  "users:write",
+  "targets:read",
+  "targets:write",
+  "events:read",
+  "events:replay",
+  "collab:read",
+  "collab:write",
+  "collab:simulate",
+  "secret:read",
+  "secret:write",
+  "audit:read",
 ];
 const READS = ALL.filter((p) => p.endsWith(":read"));
 const without = (from: Permission[], ...dropped: Permission[]) => from.filter((p) => !dropped.includes(p));
@@ -243,15 +267,19 @@ describe("role × operation matrix", () => {
         const forbidden = result.body.errors?.some((e: any) => e.extensions?.code === "FORBIDDEN" && e.path?.[2] === field.name) ?? false;
         if (forbidden) forbiddenCells++;
         const otherErrors = result.body.errors?.filter((e: any) => e.extensions?.code !== "FORBIDDEN") ?? [];
-        if (result.status !== 200 || otherErrors.length) mismatches.push(`${field.name} as ${actor.name}: ${JSON.stringify(result.body.errors)}`);
+        if (result.status !== 200 || otherErrors.length)
+          mismatches.push(`${field.name} as ${actor.name}: ${JSON.stringify(result.body.errors)}`);
         else if (allowed === forbidden) mismatches.push(`${field.name} as ${actor.name}: expected ${allowed ? "allowed" : "FORBIDDEN"}`);
-        else if (allowed && result.body.data?.organizations?.[0]?.[field.name] === undefined) mismatches.push(`${field.name} as ${actor.name}: no data`);
+        else if (allowed && result.body.data?.organizations?.[0]?.[field.name] === undefined)
+          mismatches.push(`${field.name} as ${actor.name}: no data`);
       }
     }
     expect(mismatches).toEqual([]);
     expect(cells).toBeGreaterThanOrEqual(13 * 5);
     // sharedSecret is refused to DEVELOPER, SUPPORT and READONLY.
     expect(forbiddenCells).toBeGreaterThanOrEqual(3);
-    process.stdout.write(`role matrix: ${Object.keys(ORGANIZATION_FIELD_PERMISSIONS).length} Organization fields × ${actors.length} actors = ${cells} cells checked\n`);
+    process.stdout.write(
+      `role matrix: ${Object.keys(ORGANIZATION_FIELD_PERMISSIONS).length} Organization fields × ${actors.length} actors = ${cells} cells checked\n`,
+    );
   });
 });

@@ -60,7 +60,12 @@ function poster(url: string, defaultCredential: string): Post {
 
 function sharedSecretJwt(secret: string, keyId: string): Promise<string> {
   const now = Math.floor(Date.now() / 1000);
-  return new SignJWT({}).setProtectedHeader({ alg: "HS256" }).setSubject(keyId).setIssuedAt(now).setExpirationTime(now + 300).sign(new TextEncoder().encode(secret));
+  return new SignJWT({})
+    .setProtectedHeader({ alg: "HS256" })
+    .setSubject(keyId)
+    .setIssuedAt(now)
+    .setExpirationTime(now + 300)
+    .sign(new TextEncoder().encode(secret));
 }
 
 function verifies(secret: string, message: { body: string; headers: Record<string, string> }): boolean {
@@ -85,8 +90,9 @@ let counter = 0;
  */
 async function writeEverySecret(post: Post, receiver: Receiver, endpoint: Receiver): Promise<Plaintexts> {
   const name = `r${++counter}`;
-  const added = (await post(ADD_TARGET, { input: { name: `Target ${name}`, uri: receiver.target(name), subscriptions: ["API_KEY_CREATED"] } })).body.data
-    .addWebhookNotificationTarget;
+  const added = (
+    await post(ADD_TARGET, { input: { name: `Target ${name}`, uri: receiver.target(name), subscriptions: ["API_KEY_CREATED"] } })
+  ).body.data.addWebhookNotificationTarget;
   expect(added.__typename).toBe("WebhookNotificationTarget");
   const first: string = added.signingKeys[0].secret;
   expect(first).toMatch(/^whsec_/);
@@ -105,7 +111,8 @@ async function writeEverySecret(post: Post, receiver: Receiver, endpoint: Receiv
     .addCollaborativeAuthorizationEndpoint;
   expect(addedEndpoint.__typename).toBe("CollaborativeAuthorizationEndpoint");
   const endpointSecret: string = addedEndpoint.signingKeys[0].secret;
-  const activated = (await post(ACTIVATE_ENDPOINT, { input: { endpointId: addedEndpoint.id } })).body.data.activateCollaborativeAuthorizationEndpoint;
+  const activated = (await post(ACTIVATE_ENDPOINT, { input: { endpointId: addedEndpoint.id } })).body.data
+    .activateCollaborativeAuthorizationEndpoint;
   expect(activated.status).toBe("ACTIVE");
   expect(verifies(endpointSecret, endpoint.to(path)[0])).toBe(true);
   const decided = (await post(SIMULATE)).body.data.simulateCollaborativeAuthorization;
@@ -171,7 +178,10 @@ function forms(secrets: string[]): string[] {
 }
 
 /** Keyway in this process on an existing database, as `keyway serve` starts it. */
-async function openKeyway(databaseUrl: string, env: Record<string, string>): Promise<{ app: App; server: RunningServer; post: Post; stop: () => Promise<void> }> {
+async function openKeyway(
+  databaseUrl: string,
+  env: Record<string, string>,
+): Promise<{ app: App; server: RunningServer; post: Post; stop: () => Promise<void> }> {
   const app = await App.open(
     loadConfig({
       NODE_ENV: "test",
@@ -205,7 +215,13 @@ async function openKeyway(databaseUrl: string, env: Record<string, string>): Pro
 
 /** `databaseUrl` null: the embedded PostgreSQL in KEYWAY_DATA_DIR. */
 function cliEnvironment(databaseUrl: string | null, extra: Record<string, string>): NodeJS.ProcessEnv {
-  return { PATH: process.env.PATH, NODE_ENV: "test", ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}), KEYWAY_BCRYPT_COST: "4", ...extra };
+  return {
+    PATH: process.env.PATH,
+    NODE_ENV: "test",
+    ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
+    KEYWAY_BCRYPT_COST: "4",
+    ...extra,
+  };
 }
 
 function keyway(args: string[], databaseUrl: string | null, env: Record<string, string>): Promise<Result> {
@@ -213,7 +229,10 @@ function keyway(args: string[], databaseUrl: string | null, env: Record<string, 
 }
 
 /** `keyway serve` as an operator runs it; resolves once it listens, with everything it printed so far and later. */
-function serve(databaseUrl: string, env: Record<string, string>): Promise<{ child: ChildProcess; url: string; output: () => string; stop: () => Promise<number | null> }> {
+function serve(
+  databaseUrl: string,
+  env: Record<string, string>,
+): Promise<{ child: ChildProcess; url: string; output: () => string; stop: () => Promise<number | null> }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, "serve"], { env: cliEnvironment(databaseUrl, { PORT: "0", HOST: "127.0.0.1", ...env }) });
     let output = "";
@@ -299,7 +318,9 @@ describe("what the database holds", () => {
         `SELECT table_schema, table_name FROM information_schema.tables
           WHERE table_type = 'BASE TABLE' AND table_schema NOT IN ('pg_catalog', 'information_schema')`,
       );
-      expect(tables.rows.map((row) => row.table_name)).toEqual(expect.arrayContaining(["signing_keys", "shared_secrets", "session_secrets", "audit_log"]));
+      expect(tables.rows.map((row) => row.table_name)).toEqual(
+        expect.arrayContaining(["signing_keys", "shared_secrets", "session_secrets", "audit_log"]),
+      );
       const hits: string[] = [];
       let rows = 0;
       for (const { table_schema, table_name } of tables.rows) {
@@ -373,7 +394,8 @@ describe("start-up with the wrong key or none", () => {
     expect(result).toEqual({
       code: 2,
       stdout: "",
-      stderr: "keyway: KEYWAY_ENCRYPTION_KEY must be 32 bytes as 64 hex digits or base64 (openssl rand -base64 32), comma-separated for rotation (key 2 of 2)\n",
+      stderr:
+        "keyway: KEYWAY_ENCRYPTION_KEY must be 32 bytes as 64 hex digits or base64 (openssl rand -base64 32), comma-separated for rotation (key 2 of 2)\n",
     });
   });
 
@@ -389,7 +411,11 @@ describe("start-up with the wrong key or none", () => {
       stdout: `Migrations are up to date\nEncrypted 1 stored secret(s) with key ${ID_B}; no longer used: key ${ID_A}\n`,
       stderr: "",
     });
-    expect(await keyway(["migrate"], url, { KEYWAY_ENCRYPTION_KEY: KEY_B })).toEqual({ code: 0, stdout: "Migrations are up to date\n", stderr: "" });
+    expect(await keyway(["migrate"], url, { KEYWAY_ENCRYPTION_KEY: KEY_B })).toEqual({
+      code: 0,
+      stdout: "Migrations are up to date\n",
+      stderr: "",
+    });
     expect((await keyway(["migrate"], url, { KEYWAY_ENCRYPTION_KEY: KEY_A })).code).toBe(2);
   });
 });
@@ -421,7 +447,8 @@ describe("the generated key file", () => {
     try {
       expect(second.output()).not.toContain("generated the key");
       expect(readFileSync(keyFile, "utf8")).toBe(key);
-      const login = (await poster(second.url, "")(LOGIN, { input: { email: "admin@localhost", password: ADMIN_PASSWORD } }, "")).body.data.login;
+      const login = (await poster(second.url, "")(LOGIN, { input: { email: "admin@localhost", password: ADMIN_PASSWORD } }, "")).body.data
+        .login;
       expect(login.__typename).toBe("Session");
       expect((await poster(second.url, login.token)(SHARED)).body.data.organizations[0].sharedSecret.secret).toBe(secret);
     } finally {
@@ -512,7 +539,10 @@ describe("databases of earlier versions", () => {
     await withDatabase(url, async (client) => {
       for (const { table, id, column } of SEALED_COLUMNS) {
         for (const row of (await client.query(`SELECT ${id} AS id, ${column} AS value FROM ${table}`)).rows) {
-          await client.query(`UPDATE ${table} SET ${column} = $2 WHERE ${id} = $1`, [row.id, box.open(row.value, `${table}.${column}` as any)]);
+          await client.query(`UPDATE ${table} SET ${column} = $2 WHERE ${id} = $1`, [
+            row.id,
+            box.open(row.value, `${table}.${column}` as any),
+          ]);
         }
       }
       await client.query("DROP TABLE encryption_keys");
@@ -546,7 +576,12 @@ describe("databases of earlier versions", () => {
 describe("Keyway's own log", () => {
   it("at LOG_LEVEL=trace holds no secret and no SQL parameter, also when a statement carrying one fails", async () => {
     const url = await database();
-    const server = await serve(url, { KEYWAY_ENCRYPTION_KEY: KEY_A, KEYWAY_ADMIN_PASSWORD: ADMIN_PASSWORD, KEYWAY_ADMIN_EMAIL: ADMIN_EMAIL, LOG_LEVEL: "trace" });
+    const server = await serve(url, {
+      KEYWAY_ENCRYPTION_KEY: KEY_A,
+      KEYWAY_ADMIN_PASSWORD: ADMIN_PASSWORD,
+      KEYWAY_ADMIN_EMAIL: ADMIN_EMAIL,
+      LOG_LEVEL: "trace",
+    });
     let plaintexts: Plaintexts;
     let log: string;
     try {
@@ -555,12 +590,16 @@ describe("Keyway's own log", () => {
       plaintexts = await writeEverySecret(post, receiver, endpoint);
       // Statements that write a secret fail (a trigger refuses them): the errors are logged, their parameters must not be.
       await withDatabase(url, async (client) => {
-        await client.query(`CREATE FUNCTION refuse_secret() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'refused'; END $$`);
+        await client.query(
+          `CREATE FUNCTION refuse_secret() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'refused'; END $$`,
+        );
         await client.query("CREATE TRIGGER refuse BEFORE INSERT ON signing_keys FOR EACH ROW EXECUTE FUNCTION refuse_secret()");
         await client.query("CREATE TRIGGER refuse BEFORE INSERT ON shared_secrets FOR EACH ROW EXECUTE FUNCTION refuse_secret()");
       });
       const name = `r${++counter}`;
-      const failedTarget = await post(ADD_TARGET, { input: { name: `Target ${name}`, uri: receiver.target(name), subscriptions: ["API_KEY_CREATED"] } });
+      const failedTarget = await post(ADD_TARGET, {
+        input: { name: `Target ${name}`, uri: receiver.target(name), subscriptions: ["API_KEY_CREATED"] },
+      });
       const failedRotation = await post(ROTATE_SHARED);
       for (const failed of [failedTarget, failedRotation]) expect(failed.body.errors[0].message).toBe("Internal server error");
     } finally {
@@ -570,7 +609,10 @@ describe("Keyway's own log", () => {
     const sessionSecret = await verifyWithOneOf(plaintexts.sessionToken, await sessionSecrets(url, KEY_A));
 
     // The log is there, at trace level, and it recorded the failures.
-    const lines = log.split("\n").filter((line) => line.startsWith("{")).map((line) => JSON.parse(line));
+    const lines = log
+      .split("\n")
+      .filter((line) => line.startsWith("{"))
+      .map((line) => JSON.parse(line));
     expect(lines.some((line) => line.level <= 20)).toBe(true);
     expect(lines.filter((line) => line.msg === "unexpected error")).toHaveLength(2);
     for (const secret of forms([...plaintexts.signingSecrets, ...plaintexts.sharedSecrets, sessionSecret, plaintexts.sessionToken])) {

@@ -49,7 +49,9 @@ async function cookieLogin(headers: Record<string, string> = {}): Promise<{ answ
 
 function attributes(setCookie: string): Record<string, string | true> {
   const [, ...parts] = setCookie.split(";").map((part) => part.trim());
-  return Object.fromEntries(parts.map((part) => (part.includes("=") ? [part.split("=")[0].toLowerCase(), part.split("=")[1]] : [part.toLowerCase(), true])));
+  return Object.fromEntries(
+    parts.map((part) => (part.includes("=") ? [part.split("=")[0].toLowerCase(), part.split("=")[1]] : [part.toLowerCase(), true])),
+  );
 }
 
 function expectCleared(answer: Answer): void {
@@ -111,7 +113,10 @@ describe("signing in with useCookie", () => {
     });
     expect(accepted.body.data.acceptInvitation).toMatchObject({ __typename: "Session", token: null });
     const member = accepted.setCookies[0].split(";")[0];
-    expect((await send(VIEWER, {}, { cookie: member })).body.data.viewer).toMatchObject({ role: "SUPPORT", actor: { email: "support@cookie.test" } });
+    expect((await send(VIEWER, {}, { cookie: member })).body.data.viewer).toMatchObject({
+      role: "SUPPORT",
+      actor: { email: "support@cookie.test" },
+    });
   });
 });
 
@@ -161,7 +166,9 @@ describe("the session cookie on /graphql", () => {
     // The same key works where keys belong.
     expect((await send(VIEWER, {}, { authorization: `Bearer ${key}` })).status).toBe(200);
 
-    const secret = (await server.admin.request<any>("{ organizations { sharedSecret { secret } } apiKeys: organizations { apiKeys(first: 1) { edges { node { id } } } } }"));
+    const secret = await server.admin.request<any>(
+      "{ organizations { sharedSecret { secret } } apiKeys: organizations { apiKeys(first: 1) { edges { node { id } } } } }",
+    );
     const keyId = secret.apiKeys[0].apiKeys.edges[0].node.id;
     const now = Math.floor(Date.now() / 1000);
     const jwt = await new SignJWT({})
@@ -192,7 +199,9 @@ describe("the session cookie on /graphql", () => {
     expect(get.status).toBe(400);
     expect(await get.text()).toMatch(/Cross-Site Request Forgery/i);
     // Nothing was created.
-    const keys = await server.admin.request<any>(`{ organizations { apiKeys(first: 100, filterBy: { search: "csrf-made" }) { totalCount } } }`);
+    const keys = await server.admin.request<any>(
+      `{ organizations { apiKeys(first: 100, filterBy: { search: "csrf-made" }) { totalCount } } }`,
+    );
     expect(keys.organizations[0].apiKeys.totalCount).toBe(0);
   });
 });

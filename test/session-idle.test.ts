@@ -53,7 +53,10 @@ describe("session inactivity", () => {
   });
 
   it("reports the timeout in the Session payload", async () => {
-    const result = await post(server, `mutation { login(input: { email: "admin@example.test", password: "correct-horse-battery" }) { ... on Session { idleTimeoutSeconds expiresAt } } }`);
+    const result = await post(
+      server,
+      `mutation { login(input: { email: "admin@example.test", password: "correct-horse-battery" }) { ... on Session { idleTimeoutSeconds expiresAt } } }`,
+    );
     expect(result.body.data.login.idleTimeoutSeconds).toBe(600);
     const absolute = Date.parse(result.body.data.login.expiresAt) - Date.now();
     expect(absolute).toBeGreaterThan(12 * 3_600_000 - 60_000);

@@ -27,7 +27,12 @@ async function keyIdOf(key: string): Promise<string> {
 
 function jwt(secret: string, sub: string, lifetimeSeconds = 300, issuedAgo = 0): Promise<string> {
   const now = Math.floor(Date.now() / 1000) - issuedAgo;
-  return new SignJWT({}).setProtectedHeader({ alg: "HS256" }).setSubject(sub).setIssuedAt(now).setExpirationTime(now + lifetimeSeconds).sign(new TextEncoder().encode(secret));
+  return new SignJWT({})
+    .setProtectedHeader({ alg: "HS256" })
+    .setSubject(sub)
+    .setIssuedAt(now)
+    .setExpirationTime(now + lifetimeSeconds)
+    .sign(new TextEncoder().encode(secret));
 }
 
 describe("shared secret", () => {
@@ -41,7 +46,11 @@ describe("shared secret", () => {
 
     const admin = await loginAdmin(server);
     expect((await post(server, SECRET, {}, bearerHeaders(admin))).body.data.organizations[0].sharedSecret.secret).toBe(secret.secret);
-    for (const credential of [await server.issueKey(APIKeyRole.READONLY), (await createUser(server, UserRole.DEVELOPER)).token, (await createUser(server, UserRole.SUPPORT)).token]) {
+    for (const credential of [
+      await server.issueKey(APIKeyRole.READONLY),
+      (await createUser(server, UserRole.DEVELOPER)).token,
+      (await createUser(server, UserRole.SUPPORT)).token,
+    ]) {
       const denied = await post(server, SECRET, {}, bearerHeaders(credential));
       expect(denied.body.errors[0]).toMatchObject({ extensions: { code: "FORBIDDEN" }, path: ["organizations", 0, "sharedSecret"] });
       expect(denied.body.data.organizations[0].sharedSecret).toBeNull();
@@ -119,16 +128,24 @@ describe("shared secret", () => {
       expect((await post(server, VIEWER, {}, bearerHeaders(await jwt(secret, keyId)))).status).toBe(200);
     }
     // Once the grace period is over, the old secret is refused.
-    await server.app.services.dataSource.query("UPDATE shared_secrets SET expires_at = now() WHERE id = $1", [decodeId("SharedSecret", before.id)]);
+    await server.app.services.dataSource.query("UPDATE shared_secrets SET expires_at = now() WHERE id = $1", [
+      decodeId("SharedSecret", before.id),
+    ]);
     expect((await post(server, VIEWER, {}, bearerHeaders(await jwt(before.secret, keyId)))).status).toBe(401);
     expect((await server.admin.request<any>(SECRET)).organizations[0].sharedSecret.previousSecretExpiresAt).toBeNull();
 
-    const audit = await server.admin.request<any>(`{ organizations { auditLog(first: 1, filterBy: { action: "shared_secret.rotate" }) { edges { node { targetId } } } } }`);
+    const audit = await server.admin.request<any>(
+      `{ organizations { auditLog(first: 1, filterBy: { action: "shared_secret.rotate" }) { edges { node { targetId } } } } }`,
+    );
     expect(audit.organizations[0].auditLog.edges[0].node.targetId).toBe(rotated.id);
   });
 
   it("rotateSharedSecret is denied to everyone without secret:write", async () => {
-    for (const credential of [await server.issueKey(APIKeyRole.READONLY), (await createUser(server, UserRole.DEVELOPER)).token, (await createUser(server, UserRole.SUPPORT)).token]) {
+    for (const credential of [
+      await server.issueKey(APIKeyRole.READONLY),
+      (await createUser(server, UserRole.DEVELOPER)).token,
+      (await createUser(server, UserRole.SUPPORT)).token,
+    ]) {
       const before = (await server.admin.request<any>(SECRET)).organizations[0].sharedSecret.secret;
       const denied = await post(server, ROTATE, {}, bearerHeaders(credential));
       expect(denied.body.data.rotateSharedSecret.__typename).toBe("AccessDeniedError");

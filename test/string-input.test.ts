@@ -76,7 +76,8 @@ function minimal(type: GraphQLInputType, path: Path = [], leaf?: string, depth =
   const value: Record<string, unknown> = {};
   for (const field of Object.values(named.getFields())) {
     if (field.name === path[0]) value[field.name] = minimal(field.type, path.slice(1), leaf, depth + 1);
-    else if (isNonNullType(field.type) && field.defaultValue === undefined) value[field.name] = minimal(field.type, [], undefined, depth + 1);
+    else if (isNonNullType(field.type) && field.defaultValue === undefined)
+      value[field.name] = minimal(field.type, [], undefined, depth + 1);
   }
   return value;
 }
@@ -135,7 +136,9 @@ function reachableTypes(): Array<{ type: GraphQLObjectType; wrap: (inner: string
       const named = getNamedType(field.type);
       const members = isUnionType(named) ? named.getTypes() : isObjectType(named) ? [named] : [];
       for (const member of members) {
-        const spread = isUnionType(named) ? (inner: string) => `${field.name} { ... on ${member.name} { ${inner} } }` : (inner: string) => `${field.name} { ${inner} }`;
+        const spread = isUnionType(named)
+          ? (inner: string) => `${field.name} { ... on ${member.name} { ${inner} } }`
+          : (inner: string) => `${field.name} { ${inner} }`;
         visit(member, (inner) => wrap(spread(inner)), variables);
       }
     }
@@ -198,11 +201,13 @@ async function send(probe: Probe): Promise<string> {
     const payload = body.data?.[probe.payloadField];
     const error = payload?.errors?.[0];
     const path = probe.argumentPath[0] === "input" ? probe.argumentPath.map(String) : null;
-    if (payload?.__typename === "UserError" && error.code === "INVALID_INPUT" && JSON.stringify(error.errorPath) === JSON.stringify(path)) return "refused";
+    if (payload?.__typename === "UserError" && error.code === "INVALID_INPUT" && JSON.stringify(error.errorPath) === JSON.stringify(path))
+      return "refused";
     return `not refused at its errorPath: ${text.slice(0, 300)}`;
   }
   const refusal = body.errors?.find((error: any) => error.extensions?.code === "BAD_USER_INPUT");
-  if (response.status === 400 && refusal && JSON.stringify(refusal.extensions.argumentPath) === JSON.stringify(probe.argumentPath)) return "refused";
+  if (response.status === 400 && refusal && JSON.stringify(refusal.extensions.argumentPath) === JSON.stringify(probe.argumentPath))
+    return "refused";
   return `not refused with 400 BAD_USER_INPUT: HTTP ${response.status} ${text.slice(0, 300)}`;
 }
 
@@ -223,7 +228,9 @@ describe("text that PostgreSQL and UTF-8 cannot carry", () => {
   it("is refused in literals too, by the parser (lone surrogate escapes) or as invalid input (a raw NUL)", async () => {
     const answers = [];
     for (const literal of ['"a\u0000b@example.com"', '"a\\ud800b@example.com"', '"\\udc00"']) {
-      const result = await server.post(`mutation { login(input: { email: ${literal}, password: "x" }) { __typename ... on UserError { errors { code errorPath } } } }`);
+      const result = await server.post(
+        `mutation { login(input: { email: ${literal}, password: "x" }) { __typename ... on UserError { errors { code errorPath } } } }`,
+      );
       answers.push([literal, result.status, result.body.errors?.[0]?.extensions?.code ?? result.body.data?.login?.errors?.[0]]);
     }
     expect(answers).toEqual([

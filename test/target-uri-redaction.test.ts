@@ -33,7 +33,10 @@ const READ = `query($id: ID!) {
 async function urisSeenBy(credential: string): Promise<string[]> {
   const result = await server.post(READ, { id: targetId }, bearer(credential));
   expect(result.body.errors).toBeUndefined();
-  return [result.body.data.node.uri, ...result.body.data.organizations[0].webhookNotificationTargets.edges.map((edge: any) => edge.node.uri)];
+  return [
+    result.body.data.node.uri,
+    ...result.body.data.organizations[0].webhookNotificationTargets.edges.map((edge: any) => edge.node.uri),
+  ];
 }
 
 describe("target uri", () => {

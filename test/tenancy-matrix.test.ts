@@ -1,4 +1,12 @@
-import { getNamedType, GraphQLInputObjectType, GraphQLObjectType, isInputObjectType, isListType, isNonNullType, GraphQLInputType } from "graphql";
+import {
+  getNamedType,
+  GraphQLInputObjectType,
+  GraphQLObjectType,
+  isInputObjectType,
+  isListType,
+  isNonNullType,
+  GraphQLInputType,
+} from "graphql";
 import type { GraphQLClient } from "graphql-request";
 import { queueDrained } from "./helpers/database";
 import { createKey } from "./helpers/keys";
@@ -60,7 +68,12 @@ function idArguments(mutationType: GraphQLObjectType): IdArgument[] {
       // Nested inputs (createSecretAPIKey's secretKey) hold no ids today; fail loudly if one ever does.
       if (isInputObjectType(getNamedType(inner.type))) {
         const nested = getNamedType(inner.type) as GraphQLInputObjectType;
-        expect([field.name, Object.values(nested.getFields()).filter((f) => getNamedType(f.type).name === "ID").map((f) => f.name)]).toEqual([field.name, []]);
+        expect([
+          field.name,
+          Object.values(nested.getFields())
+            .filter((f) => getNamedType(f.type).name === "ID")
+            .map((f) => f.name),
+        ]).toEqual([field.name, []]);
         continue;
       }
       if (getNamedType(inner.type).name !== "ID") continue;
@@ -135,14 +148,21 @@ beforeAll(async () => {
     ownEvent.set(client, await firstEventId(client));
   }
   // Settled: the target's activation has been delivered, nothing runs in the background any more.
-  await waitFor(async () => (await node(owner, owned.WebhookNotificationTarget!, "... on WebhookNotificationTarget { status }"))?.status === "ACTIVE", undefined, "the target's activation");
+  await waitFor(
+    async () => (await node(owner, owned.WebhookNotificationTarget!, "... on WebhookNotificationTarget { status }"))?.status === "ACTIVE",
+    undefined,
+    "the target's activation",
+  );
   await queueDrained(server.app.databaseUrl);
 
-  const view = await owner.request<any>(`query($target: ID!) {
+  const view = await owner.request<any>(
+    `query($target: ID!) {
     organizations { id auditLog(first: 1) { edges { node { id } } } notificationEvents(first: 1) { edges { node { id } } }
       users(first: 20) { edges { node { id user { id } } } } }
     node(id: $target) { ... on WebhookNotificationTarget { deliveryAttempts(first: 1) { edges { node { id } } } } }
-  }`, { target: owned.WebhookNotificationTarget });
+  }`,
+    { target: owned.WebhookNotificationTarget },
+  );
   const organization = view.organizations[0];
   owned.Organization = organization.id;
   owned.AuditLogEntry = organization.auditLog.edges[0].node.id;
@@ -163,14 +183,18 @@ async function node(client: GraphQLClient, id: string, selection = "__typename i
 /** What an owner sees of each type that a mutation could change. */
 const SNAPSHOTS: Partial<Record<NodeTypeName, string>> = {
   APIKey: "... on APIKey { name description role status expiresAt updatedAt deactivatedAt revokedAt rotatedTo { id } }",
-  WebhookNotificationTarget: "... on WebhookNotificationTarget { name email subscriptions status updatedAt deactivatedAt signingKeys { id } }",
-  CollaborativeAuthorizationEndpoint: "... on CollaborativeAuthorizationEndpoint { name status standInDecision updatedAt signingKeys { id } }",
+  WebhookNotificationTarget:
+    "... on WebhookNotificationTarget { name email subscriptions status updatedAt deactivatedAt signingKeys { id } }",
+  CollaborativeAuthorizationEndpoint:
+    "... on CollaborativeAuthorizationEndpoint { name status standInDecision updatedAt signingKeys { id } }",
   NotificationEvent: "... on NotificationEvent { id name deliveryAttempts { totalCount } }",
 };
 
 async function snapshot(type: NodeTypeName): Promise<unknown> {
   if (type === "User") {
-    const data = await owner.request<any>(`{ organizations { users(first: 20) { edges { node { id role environment user { id email name } } } } } }`);
+    const data = await owner.request<any>(
+      `{ organizations { users(first: 20) { edges { node { id role environment user { id email name } } } } } }`,
+    );
     return data.organizations[0].users.edges.find((e: any) => e.node.user.id === owned.User)?.node ?? null;
   }
   return node(owner, owned[type]!, SNAPSHOTS[type]);
@@ -184,7 +208,9 @@ async function journal(client: GraphQLClient): Promise<{ audit: number; events: 
 
 /** A 32-hex uuid body nobody has. */
 function unknownId(type: NodeTypeName): string {
-  return `${ID_PREFIXES[type]}_${"f".repeat(24)}${Math.floor(Math.random() * 0xffffffff).toString(16).padStart(8, "0")}`;
+  return `${ID_PREFIXES[type]}_${"f".repeat(24)}${Math.floor(Math.random() * 0xffffffff)
+    .toString(16)
+    .padStart(8, "0")}`;
 }
 
 /** An existing id of the owner, but of another type than `type`. */
@@ -204,7 +230,12 @@ const VARIANTS: Variant[] = [
   { name: "the owner's id, from another organization", actor: () => otherOrganization, id: (type) => owned[type]!, code: "NOT_FOUND" },
   { name: "an existing id of another type", actor: () => owner, id: idOfAnotherType, code: "INVALID_INPUT" },
   { name: "a malformed id", actor: () => owner, id: () => "not-an-id", code: "INVALID_INPUT" },
-  { name: "the right prefix with a malformed body", actor: () => owner, id: (type) => `${ID_PREFIXES[type]}_${"z".repeat(32)}`, code: "INVALID_INPUT" },
+  {
+    name: "the right prefix with a malformed body",
+    actor: () => owner,
+    id: (type) => `${ID_PREFIXES[type]}_${"z".repeat(32)}`,
+    code: "INVALID_INPUT",
+  },
   { name: "an unknown id of the right type", actor: () => owner, id: unknownId, code: "NOT_FOUND" },
 ];
 
@@ -239,7 +270,10 @@ describe("every ID argument of every mutation", () => {
         );
         cases++;
         const label = `${arg.mutation}.${arg.name} with ${variant.name}`;
-        const expected = { __typename: "UserError", errors: [{ code: variant.code, errorPath: ["input", arg.name, ...(arg.list ? ["0"] : [])] }] };
+        const expected = {
+          __typename: "UserError",
+          errors: [{ code: variant.code, errorPath: ["input", arg.name, ...(arg.list ? ["0"] : [])] }],
+        };
         const payload = result.body.data?.result;
         if (result.status !== 200 || JSON.stringify(payload) !== JSON.stringify(expected)) {
           mismatches.push(`${label}: HTTP ${result.status} ${JSON.stringify(payload ?? result.body.errors)}`);
@@ -251,11 +285,14 @@ describe("every ID argument of every mutation", () => {
         mismatches.push(`${arg.mutation}.${arg.name}: audit log or events changed ${JSON.stringify([journalsBefore, journalsAfter])}`);
       }
       const after = await snapshot(arg.type);
-      if (JSON.stringify(after) !== JSON.stringify(before)) mismatches.push(`${arg.mutation}.${arg.name}: the object changed ${JSON.stringify([before, after])}`);
+      if (JSON.stringify(after) !== JSON.stringify(before))
+        mismatches.push(`${arg.mutation}.${arg.name}: the object changed ${JSON.stringify([before, after])}`);
     }
     expect(mismatches).toEqual([]);
     expect(cases).toBe(args.length * VARIANTS.length);
-    process.stdout.write(`mutation id matrix: ${args.length} ID arguments (${mutations.size} mutations) × ${VARIANTS.length} ids = ${cases} cases\n`);
+    process.stdout.write(
+      `mutation id matrix: ${args.length} ID arguments (${mutations.size} mutations) × ${VARIANTS.length} ids = ${cases} cases\n`,
+    );
   });
 });
 
@@ -276,24 +313,35 @@ describe("node() for every Node type", () => {
       }
       expect([type, parseId(id)?.type]).toEqual([type, type]);
       // The owner's own view: the object or (for types node() does not load yet) null, never an error.
-      const own = await server.post(`query($id: ID!) { node(id: $id) { __typename id } }`, { id }, { authorization: `Bearer ${server.adminKey}` });
+      const own = await server.post(
+        `query($id: ID!) { node(id: $id) { __typename id } }`,
+        { id },
+        { authorization: `Bearer ${server.adminKey}` },
+      );
       if (own.body.errors) mismatches.push(`${type}: the owner's node() errs ${JSON.stringify(own.body.errors)}`);
       if (own.body.data?.node) {
         loadable++;
-        if (own.body.data.node.id !== id || own.body.data.node.__typename !== type) mismatches.push(`${type}: the owner loads ${JSON.stringify(own.body.data.node)}`);
+        if (own.body.data.node.id !== id || own.body.data.node.__typename !== type)
+          mismatches.push(`${type}: the owner loads ${JSON.stringify(own.body.data.node)}`);
       }
       const hex = id.slice(id.indexOf("_") + 1);
       const anotherPrefix = Object.values(ID_PREFIXES).find((prefix) => prefix !== ID_PREFIXES[type])!;
       const attempts: Array<[string, GraphQLClient, string]> = [
         // The organization owns both environments: from LIVE it is the viewer's own (checked below).
-        ...(type === "Organization" ? [] : ([["from the other environment", sameOrganizationLive, id]] as Array<[string, GraphQLClient, string]>)),
+        ...(type === "Organization"
+          ? []
+          : ([["from the other environment", sameOrganizationLive, id]] as Array<[string, GraphQLClient, string]>)),
         ["from another organization", otherOrganization, id],
         ["with another type's prefix", owner, `${anotherPrefix}_${hex}`],
         ["malformed", owner, `${ID_PREFIXES[type]}_${hex.slice(1)}`],
         ["unknown", owner, unknownId(type)],
       ];
       for (const [how, client, candidate] of attempts) {
-        const result = await server.post(`query($id: ID!) { node(id: $id) { __typename id } }`, { id: candidate }, { authorization: `Bearer ${credentialOf(client)}` });
+        const result = await server.post(
+          `query($id: ID!) { node(id: $id) { __typename id } }`,
+          { id: candidate },
+          { authorization: `Bearer ${credentialOf(client)}` },
+        );
         cases++;
         if (result.status !== 200 || result.body.errors || result.body.data?.node !== null) {
           mismatches.push(`${type} ${how}: HTTP ${result.status} ${JSON.stringify(result.body)}`);
@@ -306,6 +354,8 @@ describe("node() for every Node type", () => {
     expect(cases).toBeGreaterThanOrEqual(11 * 5 - 1);
     // Every type but DeliveryAttempt loads for its owner when this was written.
     expect(loadable).toBeGreaterThanOrEqual(10);
-    process.stdout.write(`node matrix: ${nodeTypes.length} Node types × 5 ids = ${cases} cases (${loadable} types loadable by their owner)\n`);
+    process.stdout.write(
+      `node matrix: ${nodeTypes.length} Node types × 5 ids = ${cases} cases (${loadable} types loadable by their owner)\n`,
+    );
   });
 });

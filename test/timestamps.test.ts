@@ -52,7 +52,9 @@ it("reads every timestamptz PostgreSQL writes as pg's own parser does, fast path
   expect(mismatches).toEqual([]);
   // Every zone gave its own text for most values; the fallback shapes are among them.
   expect(texts.size).toBeGreaterThanOrEqual(VALUES.length * 3);
-  expect([...texts].filter((text) => text.endsWith(" BC") || text.includes("infinity") || /^(0|\d{5})/.test(text)).length).toBeGreaterThanOrEqual(7 * 3);
+  expect(
+    [...texts].filter((text) => text.endsWith(" BC") || text.includes("infinity") || /^(0|\d{5})/.test(text)).length,
+  ).toBeGreaterThanOrEqual(7 * 3);
   // Offsets with seconds (Amsterdam before 1937: +00:19:32) take the fast path too.
   expect([...texts].some((text) => /[+-]\d\d:\d\d:\d\d$/.test(text))).toBe(true);
 });

@@ -39,7 +39,9 @@ async function mutation(user: TestUser | string, query: string, input?: Record<s
 }
 
 async function login(user: TestUser, code?: string) {
-  const { body } = await post(server, LOGIN, { input: { email: user.email, password: user.password, ...(code !== undefined ? { code } : {}) } });
+  const { body } = await post(server, LOGIN, {
+    input: { email: user.email, password: user.password, ...(code !== undefined ? { code } : {}) },
+  });
   expect(body.errors).toBeUndefined();
   return body.data.login;
 }

@@ -35,7 +35,7 @@ async function gql(token: string, query: string, variables?: Record<string, unkn
 }
 
 describe("lastLoginAt", () => {
-  it("is null (\"Never\") until the first login", async () => {
+  it('is null ("Never") until the first login', async () => {
     // The bootstrap admin is the only user who exists without having signed in: a server of its own, so that
     // no other test's login comes first.
     const fresh = await startTestServer();
@@ -54,12 +54,19 @@ describe("lastLoginAt", () => {
 
 describe("signUp", () => {
   it("creates a FREE organization whose user is ADMIN in TEST and LIVE, with a working session", async () => {
-    const result = await post(server, SIGN_UP, { input: { organizationName: "Acme", email: email(), password: "long-enough-pw", name: "Ada" } });
+    const result = await post(server, SIGN_UP, {
+      input: { organizationName: "Acme", email: email(), password: "long-enough-pw", name: "Ada" },
+    });
     const session = result.body.data.signUp;
     expect(session).toMatchObject({ __typename: "Session", idleTimeoutSeconds: 900, user: { name: "Ada" } });
     expect(session.user.lastLoginAt).not.toBeNull();
     const test = await gql(session.token, VIEWER);
-    expect(test.body.data.viewer).toMatchObject({ environment: "TEST", role: "ADMIN", organization: { plan: "FREE" }, actor: { __typename: "User" } });
+    expect(test.body.data.viewer).toMatchObject({
+      environment: "TEST",
+      role: "ADMIN",
+      organization: { plan: "FREE" },
+      actor: { __typename: "User" },
+    });
     const live = await gql(session.token, VIEWER, undefined, Environment.LIVE);
     expect(live.body.data.viewer).toMatchObject({ environment: "LIVE", role: "ADMIN" });
     // A separate organization: the bootstrap organization is not visible.
@@ -178,13 +185,17 @@ describe("sessions", () => {
     });
 
     it("signed with another secret", async () => {
-      const forged = await new SignJWT(claims).setProtectedHeader({ alg: "HS256", kid: header.kid }).sign(new TextEncoder().encode("x".repeat(40)));
+      const forged = await new SignJWT(claims)
+        .setProtectedHeader({ alg: "HS256", kid: header.kid })
+        .sign(new TextEncoder().encode("x".repeat(40)));
       expect((await refuse(forged)).reason).toBeUndefined();
     });
 
     it("expired (SESSION_EXPIRED), even when genuinely signed", async () => {
       const now = Math.floor(Date.now() / 1000);
-      const expired = await new SignJWT({ ...claims, iat: now - 100, exp: now - 10 }).setProtectedHeader({ alg: "HS256", kid: header.kid }).sign(secret);
+      const expired = await new SignJWT({ ...claims, iat: now - 100, exp: now - 10 })
+        .setProtectedHeader({ alg: "HS256", kid: header.kid })
+        .sign(secret);
       expect((await refuse(expired)).reason).toBe("SESSION_EXPIRED");
     });
 
@@ -218,7 +229,9 @@ describe("sessions", () => {
   });
 
   it("changePassword with an API key is INVALID_STATE: keys have no password", async () => {
-    const result = await server.admin.request<any>(CHANGE_PASSWORD, { input: { currentPassword: "whatever-123", newPassword: "whatever-456" } });
+    const result = await server.admin.request<any>(CHANGE_PASSWORD, {
+      input: { currentPassword: "whatever-123", newPassword: "whatever-456" },
+    });
     expect(result.changePassword).toMatchObject({ __typename: "UserError", errors: [{ code: "INVALID_STATE" }] });
   });
 });
@@ -256,7 +269,13 @@ describe("environment switch", () => {
 describe("team management", () => {
   it("invite SUPPORT → accept → SUPPORT reads everything but secrets and is denied key creation", async () => {
     const invited = await server.admin.request<any>(INVITE, { input: { email: "Support.Person@Example.test", role: "SUPPORT" } });
-    expect(invited.inviteUser).toMatchObject({ __typename: "UserInvitation", email: "support.person@example.test", role: "SUPPORT", environment: "TEST", acceptedAt: null });
+    expect(invited.inviteUser).toMatchObject({
+      __typename: "UserInvitation",
+      email: "support.person@example.test",
+      role: "SUPPORT",
+      environment: "TEST",
+      acceptedAt: null,
+    });
     expect(invited.inviteUser.token).toMatch(/^kw_invite_/);
     expect(invited.inviteUser.id).toMatch(/^inv_/);
     const expiresIn = Date.parse(invited.inviteUser.expiresAt) - Date.now();
@@ -267,12 +286,21 @@ describe("team management", () => {
     const invitedEvents = await server.admin.request<any>(
       `{ organizations { notificationEvents(first: 100, filterBy: { name: [USER_INVITED] }) { edges { node { data } } } } }`,
     );
-    const [event] = invitedEvents.organizations[0].notificationEvents.edges.map((e: any) => e.node).filter((e: any) => e.data.id === invited.inviteUser.id);
-    expect(event.data).toMatchObject({ object: "user_invitation", email: "support.person@example.test", role: "SUPPORT", environment: "TEST" });
+    const [event] = invitedEvents.organizations[0].notificationEvents.edges
+      .map((e: any) => e.node)
+      .filter((e: any) => e.data.id === invited.inviteUser.id);
+    expect(event.data).toMatchObject({
+      object: "user_invitation",
+      email: "support.person@example.test",
+      role: "SUPPORT",
+      environment: "TEST",
+    });
     expect(JSON.stringify(event.data)).not.toContain(invited.inviteUser.token);
 
     // The token is shown once.
-    const again = await server.admin.request<any>(`query($id: ID!) { node(id: $id) { ... on UserInvitation { token email } } }`, { id: invited.inviteUser.id });
+    const again = await server.admin.request<any>(`query($id: ID!) { node(id: $id) { ... on UserInvitation { token email } } }`, {
+      id: invited.inviteUser.id,
+    });
     expect(again.node).toEqual({ token: null, email: "support.person@example.test" });
 
     const accepted = await post(server, ACCEPT, { input: { token: invited.inviteUser.token, password: "support-password", name: "Sam" } });
@@ -281,7 +309,10 @@ describe("team management", () => {
 
     const denied = await gql(session.token, CREATE_KEY);
     expect(denied.body.data.createSecretAPIKey.__typename).toBe("AccessDeniedError");
-    const reads = await gql(session.token, `{ viewer { role permissions } organizations { apiKeys { totalCount } users { totalCount } invitations { totalCount } auditLog { totalCount } } }`);
+    const reads = await gql(
+      session.token,
+      `{ viewer { role permissions } organizations { apiKeys { totalCount } users { totalCount } invitations { totalCount } auditLog { totalCount } } }`,
+    );
     expect(reads.body.errors).toBeUndefined();
     expect(reads.body.data.viewer.role).toBe("SUPPORT");
     expect(reads.body.data.viewer.permissions).toContain("events:replay");
@@ -291,7 +322,10 @@ describe("team management", () => {
 
     // Used once only.
     const reuse = await post(server, ACCEPT, { input: { token: invited.inviteUser.token, password: "support-password" } });
-    expect(reuse.body.data.acceptInvitation).toMatchObject({ __typename: "UserError", errors: [{ code: "INVALID_STATE", errorPath: ["input", "token"] }] });
+    expect(reuse.body.data.acceptInvitation).toMatchObject({
+      __typename: "UserError",
+      errors: [{ code: "INVALID_STATE", errorPath: ["input", "token"] }],
+    });
   });
 
   it("lists members with email, name, role, last login and creation time, and invitations", async () => {
@@ -299,7 +333,9 @@ describe("team management", () => {
     const data = await server.admin.request<any>(`{ organizations {
       users(first: 50) { totalCount edges { node { id role environment createdAt user { id email name lastLoginAt } } } } } }`);
     const { users } = data.organizations[0];
-    const invited = await server.admin.request<any>(`{ organizations { invitations(first: 50) { edges { node { email acceptedAt token } } } } }`);
+    const invited = await server.admin.request<any>(
+      `{ organizations { invitations(first: 50) { edges { node { email acceptedAt token } } } } }`,
+    );
     const { invitations } = invited.organizations[0];
     const admin = users.edges.find((e: any) => e.node.user.email === ADMIN_EMAIL).node;
     expect(admin).toMatchObject({ role: "ADMIN", environment: "TEST" });
@@ -331,7 +367,9 @@ describe("team management", () => {
     const { users } = server.app.services;
     await expect((async () => users.invite(ctx, address, UserRole.ADMIN))()).rejects.toBeInstanceOf(AccessDenied);
     const member = await createUser(server, UserRole.DEVELOPER);
-    await expect((async () => users.updateRole(ctx, decodeId("User", member.userId)!, UserRole.ADMIN))()).rejects.toBeInstanceOf(AccessDenied);
+    await expect((async () => users.updateRole(ctx, decodeId("User", member.userId)!, UserRole.ADMIN))()).rejects.toBeInstanceOf(
+      AccessDenied,
+    );
     // Nothing happened: no invitation, the role is unchanged; a role within the actor's permissions is granted.
     const invitations = await server.admin.request<any>(`{ organizations { invitations(first: 100) { edges { node { email } } } } }`);
     expect(invitations.organizations[0].invitations.edges.map((e: any) => e.node.email)).not.toContain(address);
@@ -348,7 +386,9 @@ describe("team management", () => {
     expect(missing.body.data.acceptInvitation).toMatchObject({ errors: [{ code: "INVALID_INPUT", errorPath: ["input", "password"] }] });
     const weak = await post(server, ACCEPT, { input: { token, password: "short" } });
     expect(weak.body.data.acceptInvitation).toMatchObject({ errors: [{ code: "INVALID_INPUT", errorPath: ["input", "password"] }] });
-    await server.app.services.dataSource.query("UPDATE user_invitations SET expires_at = now() WHERE email = $1", [invited.inviteUser.email]);
+    await server.app.services.dataSource.query("UPDATE user_invitations SET expires_at = now() WHERE email = $1", [
+      invited.inviteUser.email,
+    ]);
     const expired = await post(server, ACCEPT, { input: { token, password: "long-enough-pw" } });
     expect(expired.body.data.acceptInvitation).toMatchObject({ errors: [{ code: "INVALID_STATE", errorPath: ["input", "token"] }] });
   });
@@ -372,7 +412,10 @@ describe("team management", () => {
     const listed = await server.admin.request<any>(
       `{ organizations { notificationEvents(first: 100, filterBy: { name: [USER_JOINED, USER_ROLE_UPDATED] }) { edges { node { name data } } } } }`,
     );
-    const events = listed.organizations[0].notificationEvents.edges.map((e: any) => e.node).filter((e: any) => e.data.user?.id === user.userId).reverse();
+    const events = listed.organizations[0].notificationEvents.edges
+      .map((e: any) => e.node)
+      .filter((e: any) => e.data.user?.id === user.userId)
+      .reverse();
     expect(events.map((e: any) => [e.name, e.data.role])).toEqual([
       ["USER_JOINED", "SUPPORT"],
       ["USER_ROLE_UPDATED", "DEVELOPER"],
@@ -448,7 +491,8 @@ describe("last ADMIN", () => {
       const org = await post(server, SIGN_UP, { input: { organizationName: "Pair", email: email(), password: "long-enough-pw" } });
       const first = org.body.data.signUp;
       const invited = await gql(first.token, INVITE, { input: { email: email(), role: "ADMIN" } });
-      const second = (await post(server, ACCEPT, { input: { token: invited.body.data.inviteUser.token, password: "long-enough-pw" } })).body.data.acceptInvitation;
+      const second = (await post(server, ACCEPT, { input: { token: invited.body.data.inviteUser.token, password: "long-enough-pw" } })).body
+        .data.acceptInvitation;
       const [a, b] = await Promise.all([
         round === 1
           ? gql(first.token, REMOVE, { input: { userId: second.user.id } })
@@ -476,7 +520,8 @@ describe("last ADMIN", () => {
 describe("audit log", () => {
   it("records every mutation with its actor, action, target and request id; filters by action and actor", async () => {
     const user = await createUser(server, UserRole.DEVELOPER);
-    const created = await post(server, 
+    const created = await post(
+      server,
       `mutation { createSecretAPIKey(input: { secretKey: { name: "audited" } }) { ... on APIKey { id } } }`,
       {},
       bearerHeaders(user.token),
@@ -490,7 +535,11 @@ describe("audit log", () => {
       { filter: { actorId: user.userId } },
     );
     const entries = data.organizations[0].auditLog.edges.map((e: any) => e.node);
-    expect(entries[0]).toMatchObject({ action: "api_key.create", targetId: keyId, actor: { type: "USER", id: user.userId, displayName: "DEVELOPER user" } });
+    expect(entries[0]).toMatchObject({
+      action: "api_key.create",
+      targetId: keyId,
+      actor: { type: "USER", id: user.userId, displayName: "DEVELOPER user" },
+    });
     expect(entries[0].id).toMatch(/^aud_/);
     expect(entries[0].requestId).toBe(requestId);
     expect(entries.map((e: any) => e.action)).toContain("user_invitation.accept");
@@ -507,13 +556,23 @@ describe("audit log", () => {
   });
 
   it("refuses a filter actorId that is not a user or key id", async () => {
-    const result = await post(server, `{ organizations { auditLog(filterBy: { actorId: "nt_123" }) { totalCount } } }`, {}, bearerHeaders(server.adminKey));
+    const result = await post(
+      server,
+      `{ organizations { auditLog(filterBy: { actorId: "nt_123" }) { totalCount } } }`,
+      {},
+      bearerHeaders(server.adminKey),
+    );
     expect(result.body.errors[0].extensions.code).toBe("BAD_USER_INPUT");
   });
 
   it("is only readable in the caller's environment and organization", async () => {
     const other = await post(server, SIGN_UP, { input: { organizationName: "Quiet", email: email(), password: "long-enough-pw" } });
-    const data = await post(server, `{ organizations { auditLog(first: 100) { edges { node { action } } } } }`, {}, bearerHeaders(other.body.data.signUp.token));
+    const data = await post(
+      server,
+      `{ organizations { auditLog(first: 100) { edges { node { action } } } } }`,
+      {},
+      bearerHeaders(other.body.data.signUp.token),
+    );
     expect(data.body.data.organizations[0].auditLog.edges.map((e: any) => e.node.action)).toEqual(["user.sign_up"]);
   });
 });

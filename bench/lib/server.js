@@ -7,7 +7,9 @@ const path = require("node:path");
 
 const ROOT = path.join(__dirname, "..", "..");
 /** The node flags of `npm start`, so the benchmark measures what users run. */
-const START_FLAGS = require(path.join(ROOT, "package.json")).scripts.start.split(" ").filter((word) => word.startsWith("--"));
+const START_FLAGS = require(path.join(ROOT, "package.json"))
+  .scripts.start.split(" ")
+  .filter((word) => word.startsWith("--"));
 
 async function startDatabase() {
   const { startEmbeddedPostgres } = require(path.join(ROOT, "dist/src/db/embedded-postgres.js"));
@@ -19,11 +21,29 @@ async function startDatabase() {
 /** Spawns Keyway as `npm start` runs it (same node flags); resolves once it listens, with the bootstrap key. */
 function startKeyway(databaseUrl, env = {}) {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...(process.env.KEYWAY_PROFILE_DIR ? ["--cpu-prof", `--cpu-prof-dir=${process.env.KEYWAY_PROFILE_DIR}`] : []), ...START_FLAGS, path.join(ROOT, "dist/src/main.js"), "serve"], {
-      env: { ...process.env, NODE_ENV: "production", LOG_LEVEL: "warn", DATABASE_URL: databaseUrl, PORT: "0", HOST: "127.0.0.1",
-        KEYWAY_ADMIN_PASSWORD: "bench-password-1", KEYWAY_PLAYGROUND: "false", ...env },
-      stdio: ["ignore", "pipe", "inherit"],
-    });
+    const child = spawn(
+      process.execPath,
+      [
+        ...(process.env.KEYWAY_PROFILE_DIR ? ["--cpu-prof", `--cpu-prof-dir=${process.env.KEYWAY_PROFILE_DIR}`] : []),
+        ...START_FLAGS,
+        path.join(ROOT, "dist/src/main.js"),
+        "serve",
+      ],
+      {
+        env: {
+          ...process.env,
+          NODE_ENV: "production",
+          LOG_LEVEL: "warn",
+          DATABASE_URL: databaseUrl,
+          PORT: "0",
+          HOST: "127.0.0.1",
+          KEYWAY_ADMIN_PASSWORD: "bench-password-1",
+          KEYWAY_PLAYGROUND: "false",
+          ...env,
+        },
+        stdio: ["ignore", "pipe", "inherit"],
+      },
+    );
     let output = "";
     let key = null;
     child.stdout.on("data", (chunk) => {
@@ -37,7 +57,11 @@ function startKeyway(databaseUrl, env = {}) {
           url: listening[1],
           key,
           process: child,
-          stop: () => new Promise((done) => { child.once("exit", done); child.kill("SIGTERM"); }),
+          stop: () =>
+            new Promise((done) => {
+              child.once("exit", done);
+              child.kill("SIGTERM");
+            }),
         });
       }
     });

@@ -28,7 +28,9 @@ function SignedIn({ children }: { children: ReactNode }) {
       <Shell>
         <Alert color="red" title={status === "noRole" ? `No access to ${environment}` : "Keyway is unavailable"} role="alert">
           <Text size="sm">{problem}</Text>
-          {status === "noRole" ? <Text size="sm">Switch the environment in the header, or ask an admin to invite you to {environment}.</Text> : null}
+          {status === "noRole" ? (
+            <Text size="sm">Switch the environment in the header, or ask an admin to invite you to {environment}.</Text>
+          ) : null}
         </Alert>
       </Shell>
     );
@@ -52,15 +54,78 @@ export function App() {
       <Route path="/invitations/accept" element={<AcceptInvitationPage />} />
       <Route path="/" element={<Navigate to="/developers/api-keys" replace />} />
       <Route path="/developers" element={<Navigate to="/developers/api-keys" replace />} />
-      <Route path="/developers/api-keys" element={<SignedIn><ApiKeysPage /></SignedIn>} />
-      <Route path="/developers/webhooks" element={<SignedIn><WebhooksPage /></SignedIn>} />
-      <Route path="/developers/webhooks/:id" element={<SignedIn><WebhookDetailPage /></SignedIn>} />
-      <Route path="/developers/events" element={<SignedIn><EventsPage /></SignedIn>} />
-      <Route path="/developers/events/:id" element={<SignedIn><EventDetailPage /></SignedIn>} />
-      <Route path="/developers/collaborative-authorization" element={<SignedIn><CollaborativeAuthorizationPage /></SignedIn>} />
-      <Route path="/settings/team" element={<SignedIn><TeamPage /></SignedIn>} />
-      <Route path="/settings/audit-log" element={<SignedIn><AuditLogPage /></SignedIn>} />
-      <Route path="*" element={<SignedIn><NotFound /></SignedIn>} />
+      <Route
+        path="/developers/api-keys"
+        element={
+          <SignedIn>
+            <ApiKeysPage />
+          </SignedIn>
+        }
+      />
+      <Route
+        path="/developers/webhooks"
+        element={
+          <SignedIn>
+            <WebhooksPage />
+          </SignedIn>
+        }
+      />
+      <Route
+        path="/developers/webhooks/:id"
+        element={
+          <SignedIn>
+            <WebhookDetailPage />
+          </SignedIn>
+        }
+      />
+      <Route
+        path="/developers/events"
+        element={
+          <SignedIn>
+            <EventsPage />
+          </SignedIn>
+        }
+      />
+      <Route
+        path="/developers/events/:id"
+        element={
+          <SignedIn>
+            <EventDetailPage />
+          </SignedIn>
+        }
+      />
+      <Route
+        path="/developers/collaborative-authorization"
+        element={
+          <SignedIn>
+            <CollaborativeAuthorizationPage />
+          </SignedIn>
+        }
+      />
+      <Route
+        path="/settings/team"
+        element={
+          <SignedIn>
+            <TeamPage />
+          </SignedIn>
+        }
+      />
+      <Route
+        path="/settings/audit-log"
+        element={
+          <SignedIn>
+            <AuditLogPage />
+          </SignedIn>
+        }
+      />
+      <Route
+        path="*"
+        element={
+          <SignedIn>
+            <NotFound />
+          </SignedIn>
+        }
+      />
     </Routes>
   );
 }

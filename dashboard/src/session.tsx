@@ -84,9 +84,12 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     window.clearTimeout(idleTimer.current);
     const seconds = storedIdleSeconds();
     if (seconds === null || statusRef.current !== "signedIn") return;
-    idleTimer.current = window.setTimeout(() => {
-      request(ViewerDocument, {}).catch(() => {});
-    }, seconds * 1000 + 500);
+    idleTimer.current = window.setTimeout(
+      () => {
+        request(ViewerDocument, {}).catch(() => {});
+      },
+      seconds * 1000 + 500,
+    );
   }, []);
 
   useEffect(() => {

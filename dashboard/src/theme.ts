@@ -4,7 +4,11 @@ function mix(hex: string, other: [number, number, number], weight: number): stri
   const value = parseInt(hex.slice(1), 16);
   const channels = [(value >> 16) & 255, (value >> 8) & 255, value & 255];
   return `#${channels
-    .map((channel, i) => Math.round(channel * (1 - weight) + other[i] * weight).toString(16).padStart(2, "0"))
+    .map((channel, i) =>
+      Math.round(channel * (1 - weight) + other[i] * weight)
+        .toString(16)
+        .padStart(2, "0"),
+    )
     .join("")}`;
 }
 

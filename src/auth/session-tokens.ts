@@ -111,7 +111,9 @@ export class SessionTokens {
   }
 
   private async storedSecrets(): Promise<Array<{ kid: string; secret: string }>> {
-    const rows: Array<{ kid: string; secret: string }> = await this.dataSource.query("SELECT kid, secret FROM session_secrets ORDER BY created_at, kid");
+    const rows: Array<{ kid: string; secret: string }> = await this.dataSource.query(
+      "SELECT kid, secret FROM session_secrets ORDER BY created_at, kid",
+    );
     return rows.map((row) => ({ kid: row.kid, secret: this.box.open(row.secret, "session_secrets.secret") }));
   }
 }

@@ -6,7 +6,13 @@ import type { RequestContext } from "./request-context.js";
  * What a session may do while its organization requires two-factor sign-in and the user has not
  * set it up (DESIGN §13): set it up, see who they are, and leave. Introspection stays open.
  */
-export const TWO_FACTOR_SETUP_FIELDS: ReadonlySet<string> = new Set(["enableTwoFactor", "confirmTwoFactor", "logout", "viewer", "__typename"]);
+export const TWO_FACTOR_SETUP_FIELDS: ReadonlySet<string> = new Set([
+  "enableTwoFactor",
+  "confirmTwoFactor",
+  "logout",
+  "viewer",
+  "__typename",
+]);
 
 export function twoFactorSetupRequired(): GraphQLError {
   return new GraphQLError("Your organization requires two-factor sign-in: set it up with enableTwoFactor and confirmTwoFactor first", {
@@ -45,7 +51,8 @@ export const twoFactorGate: ApolloServerPlugin<RequestContext> = {
       async didResolveOperation({ contextValue, operation, document }) {
         if (!contextValue.principal?.twoFactorSetupRequired || !operation) return;
         const names = rootFields(operation, document);
-        if (names.some((name) => !TWO_FACTOR_SETUP_FIELDS.has(name) && name !== "__schema" && name !== "__type")) throw twoFactorSetupRequired();
+        if (names.some((name) => !TWO_FACTOR_SETUP_FIELDS.has(name) && name !== "__schema" && name !== "__type"))
+          throw twoFactorSetupRequired();
       },
     };
   },

@@ -104,11 +104,7 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
   const stopCluster = pg.stop.bind(pg);
   let stoppedByKeyway!: () => void;
   const keywayStopped = new Promise<void>((resolve) => (stoppedByKeyway = resolve));
-  pg.stop = () =>
-    Promise.race([
-      keywayStopped,
-      new Promise<void>((resolve) => setTimeout(resolve, 25_000).unref()).then(stopCluster),
-    ]);
+  pg.stop = () => Promise.race([keywayStopped, new Promise<void>((resolve) => setTimeout(resolve, 25_000).unref()).then(stopCluster)]);
   return {
     url: `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/postgres`,
     stop: async () => {

@@ -86,7 +86,10 @@ export async function prepareEncryption(dataSource: DataSource, box: SecretBox):
       }
     }
     if (!registered.some((row) => row.key_id === primary.id)) {
-      await em.query("INSERT INTO encryption_keys (key_id, check_value) VALUES ($1, $2)", [primary.id, box.seal(CHECK_PLAINTEXT, CHECK_COLUMN)]);
+      await em.query("INSERT INTO encryption_keys (key_id, check_value) VALUES ($1, $2)", [
+        primary.id,
+        box.seal(CHECK_PLAINTEXT, CHECK_COLUMN),
+      ]);
     }
 
     let reencrypted = 0;

@@ -5,7 +5,19 @@ import type { EntityMetadata, ObjectLiteral } from "typeorm";
  * Column types whose value, as pg parses it, is already the entity's value (a transformer
  * aside): strings, numbers, booleans, JSON, dates read by db/timestamps.ts, byte arrays.
  */
-const AS_PARSED = new Set<unknown>(["text", "varchar", "uuid", "int", "integer", "bigint", "boolean", "jsonb", "json", "timestamptz", "bytea"]);
+const AS_PARSED = new Set<unknown>([
+  "text",
+  "varchar",
+  "uuid",
+  "int",
+  "integer",
+  "bigint",
+  "boolean",
+  "jsonb",
+  "json",
+  "timestamptz",
+  "bytea",
+]);
 
 /** A string enum that is not an array: pg's text is the value (numeric enums are converted by the driver). */
 function isStringEnum(column: ColumnMetadata): boolean {

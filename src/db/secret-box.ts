@@ -148,7 +148,13 @@ export class SecretBox {
     cipher.setAAD(Buffer.from(column));
     const ciphertext = Buffer.concat([cipher.update(plaintext, "utf8"), cipher.final()]);
     // Not cached: some sealed values are never stored (an INSERT … ON CONFLICT DO NOTHING that lost).
-    return [ENVELOPE_VERSION, key.id, iv.toString("base64url"), ciphertext.toString("base64url"), cipher.getAuthTag().toString("base64url")].join(":");
+    return [
+      ENVELOPE_VERSION,
+      key.id,
+      iv.toString("base64url"),
+      ciphertext.toString("base64url"),
+      cipher.getAuthTag().toString("base64url"),
+    ].join(":");
   }
 
   /** The plaintext of a stored envelope; throws SecretBoxError for anything else. */
@@ -171,7 +177,9 @@ export class SecretBox {
       decipher.setAuthTag(tagBytes);
       plaintext = Buffer.concat([decipher.update(Buffer.from(ciphertext, "base64url")), decipher.final()]).toString("utf8");
     } catch {
-      throw new SecretBoxError(`a value in ${column} does not decrypt with key ${keyId}: it was altered or the key is not the one that sealed it`);
+      throw new SecretBoxError(
+        `a value in ${column} does not decrypt with key ${keyId}: it was altered or the key is not the one that sealed it`,
+      );
     }
     this.remember(column, sealed, plaintext);
     return plaintext;

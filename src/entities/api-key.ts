@@ -25,16 +25,16 @@ export enum APIKeyStatus {
 registerEnumType(APIKeyStatus, { name: "APIKeyStatus" });
 
 /** REVOKED wins over EXPIRED, EXPIRED over DEACTIVATED: the strongest reason a key is refused. */
-export function apiKeyStatus(
-  key: { state: APIKeyState; expiresAt: Date | null },
-  now: number = Date.now(),
-): APIKeyStatus {
+export function apiKeyStatus(key: { state: APIKeyState; expiresAt: Date | null }, now: number = Date.now()): APIKeyStatus {
   if (key.state === APIKeyState.REVOKED) return APIKeyStatus.REVOKED;
   if (key.expiresAt !== null && key.expiresAt.getTime() <= now) return APIKeyStatus.EXPIRED;
   return key.state === APIKeyState.DEACTIVATED ? APIKeyStatus.DEACTIVATED : APIKeyStatus.ACTIVE;
 }
 
-@ObjectType("APIKeyRateLimit", { simpleResolvers: true, description: "At most `limit` requests per `windowSeconds`, counted across every process." })
+@ObjectType("APIKeyRateLimit", {
+  simpleResolvers: true,
+  description: "At most `limit` requests per `windowSeconds`, counted across every process.",
+})
 export class ApiKeyRateLimit {
   @Field(() => Int)
   limit: number;
@@ -95,7 +95,10 @@ export class ApiKey extends TenantScoped implements Node {
   }
 
   /** `json`, not `jsonb`: returned exactly as given, key order included. */
-  @Field(() => GraphQLJSONObject, { nullable: true, description: "Yours to set (≤ 4 KB as JSON), returned as given; Keyway never reads it." })
+  @Field(() => GraphQLJSONObject, {
+    nullable: true,
+    description: "Yours to set (≤ 4 KB as JSON), returned as given; Keyway never reads it.",
+  })
   @Column({ type: "json", nullable: true })
   metadata: Record<string, any> | null; // eslint-disable-line @typescript-eslint/no-explicit-any
 

@@ -49,7 +49,10 @@ export class AuditLogEntry extends TenantScoped implements Node {
 
   @Field(() => AuditLogActor)
   get actor(): AuditLogActor {
-    const id = this.actorId && this.actorType !== ActorType.SYSTEM ? encodeId(this.actorType === ActorType.USER ? "User" : "APIKey", this.actorId) : null;
+    const id =
+      this.actorId && this.actorType !== ActorType.SYSTEM
+        ? encodeId(this.actorType === ActorType.USER ? "User" : "APIKey", this.actorId)
+        : null;
     return Object.assign(new AuditLogActor(), { type: this.actorType, id, displayName: this.actorDisplayName });
   }
 

@@ -79,7 +79,10 @@ export class CollaborativeAuthorizationEndpoint extends TenantScoped implements 
   @Column({ name: "activated_at", type: "timestamptz", nullable: true })
   activatedAt: Date | null;
 
-  @Field(() => Date, { nullable: true, description: "When it was last deactivated, by deactivate… or by the activation of another endpoint." })
+  @Field(() => Date, {
+    nullable: true,
+    description: "When it was last deactivated, by deactivate… or by the activation of another endpoint.",
+  })
   @Column({ name: "deactivated_at", type: "timestamptz", nullable: true })
   deactivatedAt: Date | null;
 

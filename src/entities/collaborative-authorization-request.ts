@@ -26,7 +26,8 @@ export enum CollaborativeAuthorizationStandInReason {
 }
 registerEnumType(CollaborativeAuthorizationStandInReason, {
   name: "CollaborativeAuthorizationStandInReason",
-  description: "TIMEOUT: no answer within the budget; ERROR: refused connection, non-2xx or unusable body; NO_ACTIVE_ENDPOINT: nobody to ask.",
+  description:
+    "TIMEOUT: no answer within the budget; ERROR: refused connection, non-2xx or unusable body; NO_ACTIVE_ENDPOINT: nobody to ask.",
 });
 
 /** One decided authorization. Its id is the decision request's `id` and `webhook-id`. */

@@ -23,7 +23,7 @@ export class NotificationTargetStatusChange extends TenantScoped {
   @Column({ type: "enum", enum: NotificationTargetStatus, enumName: "notification_target_status" })
   status: NotificationTargetStatus;
 
-  @Field({ description: "Why, e.g. \"activation event answered HTTP 200\" or \"HTTP 410 Gone\"." })
+  @Field({ description: 'Why, e.g. "activation event answered HTTP 200" or "HTTP 410 Gone".' })
   @Column({ type: "text" })
   reason: string;
 

@@ -32,7 +32,9 @@ function sendGraphQLErrors(res: ServerResponse, status: number, errors: GraphQLE
 /** The query text of a POST body or a GET query string, checked; batches and bodies without one are Apollo's to refuse. */
 function checkQueryOf(body: unknown, search: string, check: (query: string) => GraphQLError | null): GraphQLError | null {
   const query =
-    body !== null && typeof body === "object" && !Array.isArray(body) && "query" in body ? body.query : new URLSearchParams(search).get("query");
+    body !== null && typeof body === "object" && !Array.isArray(body) && "query" in body
+      ? body.query
+      : new URLSearchParams(search).get("query");
   return typeof query === "string" ? check(query) : null;
 }
 
@@ -100,7 +102,8 @@ export function graphqlEndpoint(apollo: ApolloServer<RequestContext>, options: G
       if (error) {
         const status = error.status ?? 500;
         if (status >= 500) options.onError(error, res);
-        const message = error.type === "entity.too.large" ? "Request body exceeds 1 MB" : status >= 500 ? "Internal server error" : "Malformed request";
+        const message =
+          error.type === "entity.too.large" ? "Request body exceeds 1 MB" : status >= 500 ? "Internal server error" : "Malformed request";
         sendJsonError(res, status, message);
         return;
       }

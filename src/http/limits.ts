@@ -27,13 +27,15 @@ function checkSource(query: string, limits: Config["limits"]): GraphQLError | nu
   let directives = 0;
   try {
     for (let token = lexer.advance(); token.kind !== TokenKind.EOF; token = lexer.advance()) {
-      if (++tokens > limits.maxTokens) return refused(`Query has more than ${limits.maxTokens} tokens, the limit`, { limit: limits.maxTokens });
+      if (++tokens > limits.maxTokens)
+        return refused(`Query has more than ${limits.maxTokens} tokens, the limit`, { limit: limits.maxTokens });
       if (token.kind === TokenKind.BRACE_L || token.kind === TokenKind.PAREN_L || token.kind === TokenKind.BRACKET_L) {
         if (++nesting > MAX_NESTING) return refused(`Query nests brackets deeper than ${MAX_NESTING}`, { limit: MAX_NESTING });
       } else if (token.kind === TokenKind.BRACE_R || token.kind === TokenKind.PAREN_R || token.kind === TokenKind.BRACKET_R) {
         nesting--;
       } else if (token.kind === TokenKind.AT) {
-        if (++directives > MAX_DIRECTIVES) return refused(`Query uses more than ${MAX_DIRECTIVES} directives, the limit`, { limit: MAX_DIRECTIVES });
+        if (++directives > MAX_DIRECTIVES)
+          return refused(`Query uses more than ${MAX_DIRECTIVES} directives, the limit`, { limit: MAX_DIRECTIVES });
       } else if (nesting === 0 && token.kind === TokenKind.NAME && token.value === "fragment") {
         if (++fragments > limits.maxFragments) {
           return refused(`Query defines more than ${limits.maxFragments} fragments, the limit`, { limit: limits.maxFragments });
@@ -73,7 +75,10 @@ function checkMeasure(measure: OperationMeasure, limits: Config["limits"]): void
     throw refused(`Query depth ${measure.depth} exceeds the limit of ${limits.maxDepth}`, { depth: measure.depth, limit: limits.maxDepth });
   }
   if (measure.aliases > limits.maxAliases) {
-    throw refused(`Query uses ${measure.aliases} aliases, more than the limit of ${limits.maxAliases}`, { aliases: measure.aliases, limit: limits.maxAliases });
+    throw refused(`Query uses ${measure.aliases} aliases, more than the limit of ${limits.maxAliases}`, {
+      aliases: measure.aliases,
+      limit: limits.maxAliases,
+    });
   }
   if (measure.cost > limits.maxCost) {
     const cost = measure.truncated ? `more than ${limits.maxCost}` : String(measure.cost);

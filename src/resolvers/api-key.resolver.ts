@@ -60,7 +60,9 @@ export class ApiKeyResolver {
   }
 
   @Authorized("keys:write")
-  @Mutation(() => APIKeyPayload, { description: "Returns the new key (with `key`); the old one works until expireOldKeyInSeconds have passed." })
+  @Mutation(() => APIKeyPayload, {
+    description: "Returns the new key (with `key`); the old one works until expireOldKeyInSeconds have passed.",
+  })
   rotateAPIKey(@Arg("input") input: RotateAPIKeyInput, @Ctx() ctx: RequestContext): Promise<Payload> {
     return this.services.apiKeys.rotate(tenantContext(ctx), this.keyId(input), input.expireOldKeyInSeconds);
   }

@@ -116,7 +116,10 @@ export class CollaborativeAuthorizationRequestResolver {
   // simulateCollaborativeAuthorization's payload reaches it with collab:simulate alone.
   @Authorized("collab:read")
   @FieldResolver(() => CollaborativeAuthorizationEndpoint, { nullable: true, description: "null when no endpoint was active." })
-  endpoint(@Root() request: CollaborativeAuthorizationRequest, @Ctx() ctx: RequestContext): Promise<CollaborativeAuthorizationEndpoint | null> | null {
+  endpoint(
+    @Root() request: CollaborativeAuthorizationRequest,
+    @Ctx() ctx: RequestContext,
+  ): Promise<CollaborativeAuthorizationEndpoint | null> | null {
     return request.endpointId ? loadersFor(ctx, this.services).collaborativeAuthorizationEndpoint.load(request.endpointId) : null;
   }
 }

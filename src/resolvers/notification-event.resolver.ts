@@ -19,9 +19,13 @@ export class NotificationEventResolver {
 
   @Authorized("events:replay")
   @Mutation(() => NotificationEventPayload, {
-    description: "Sends the event again (same id, so the same webhook-id) to the given targets, or to every ACTIVE target subscribed to it, even after an earlier success.",
+    description:
+      "Sends the event again (same id, so the same webhook-id) to the given targets, or to every ACTIVE target subscribed to it, even after an earlier success.",
   })
-  replayNotificationEvent(@Arg("input") input: ReplayNotificationEventInput, @Ctx() ctx: RequestContext): Promise<typeof NotificationEventPayload> {
+  replayNotificationEvent(
+    @Arg("input") input: ReplayNotificationEventInput,
+    @Ctx() ctx: RequestContext,
+  ): Promise<typeof NotificationEventPayload> {
     const eventId = inputId("NotificationEvent", input.notificationEventId, ["notificationEventId"]);
     const targetIds = input.targetIds?.map((id, index) => inputId("WebhookNotificationTarget", id, ["targetIds", String(index)]));
     return this.services.notificationEvents.replay(tenantContext(ctx), eventId, targetIds);

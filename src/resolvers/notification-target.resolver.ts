@@ -49,7 +49,9 @@ export class NotificationTargetResolver {
   }
 
   @Authorized("targets:write")
-  @Mutation(() => WebhookNotificationTargetPayload, { description: "Sends a new NOTIFICATION_ACTIVATION event (after ACTIVATION_FAILED or DEACTIVATED)." })
+  @Mutation(() => WebhookNotificationTargetPayload, {
+    description: "Sends a new NOTIFICATION_ACTIVATION event (after ACTIVATION_FAILED or DEACTIVATED).",
+  })
   activateNotificationTarget(@Arg("input") input: ActivateNotificationTargetInput, @Ctx() ctx: RequestContext): Promise<Payload> {
     return this.services.notificationTargets.activate(tenantContext(ctx), targetId(input));
   }
@@ -80,13 +82,19 @@ export class NotificationTargetResolver {
 
   @Authorized("targets:write")
   @Mutation(() => WebhookNotificationTargetPayload)
-  removeEmailFromNotificationTarget(@Arg("input") input: RemoveEmailFromNotificationTargetInput, @Ctx() ctx: RequestContext): Promise<Payload> {
+  removeEmailFromNotificationTarget(
+    @Arg("input") input: RemoveEmailFromNotificationTargetInput,
+    @Ctx() ctx: RequestContext,
+  ): Promise<Payload> {
     return this.services.notificationTargets.setEmail(tenantContext(ctx), targetId(input), null);
   }
 
   @Authorized("targets:write")
   @Mutation(() => WebhookNotificationTargetPayload)
-  addSubscriptionsToNotificationTarget(@Arg("input") input: AddSubscriptionsToNotificationTargetInput, @Ctx() ctx: RequestContext): Promise<Payload> {
+  addSubscriptionsToNotificationTarget(
+    @Arg("input") input: AddSubscriptionsToNotificationTargetInput,
+    @Ctx() ctx: RequestContext,
+  ): Promise<Payload> {
     return this.services.notificationTargets.addSubscriptions(tenantContext(ctx), targetId(input), input.subscriptions);
   }
 
@@ -103,7 +111,10 @@ export class NotificationTargetResolver {
   @Mutation(() => WebhookNotificationTargetPayload, {
     description: "Adds a signing key; the current ones keep signing for 24 h, so receivers can switch. At most 5 valid keys.",
   })
-  rotateNotificationTargetSigningKey(@Arg("input") input: RotateNotificationTargetSigningKeyInput, @Ctx() ctx: RequestContext): Promise<Payload> {
+  rotateNotificationTargetSigningKey(
+    @Arg("input") input: RotateNotificationTargetSigningKeyInput,
+    @Ctx() ctx: RequestContext,
+  ): Promise<Payload> {
     return this.services.notificationTargets.rotateSigningKey(tenantContext(ctx), targetId(input));
   }
 
@@ -115,7 +126,10 @@ export class NotificationTargetResolver {
 
   // The secrets let their holder forge deliveries, so reading them takes what changing the target takes.
   @Authorized("targets:write")
-  @FieldResolver(() => [SigningKey], { nullable: true, description: "The unexpired keys, newest first; every delivery is signed with each. Needs targets:write." })
+  @FieldResolver(() => [SigningKey], {
+    nullable: true,
+    description: "The unexpired keys, newest first; every delivery is signed with each. Needs targets:write.",
+  })
   signingKeys(@Root() target: NotificationTarget, @Ctx() ctx: RequestContext): Promise<SigningKey[]> {
     return loadersFor(ctx, this.services).signingKeys.load(target.id);
   }
@@ -135,7 +149,8 @@ export class NotificationTargetResolver {
   webhookNotificationTargetEvents(
     @Root() target: NotificationTarget,
     @Args() page: ConnectionArgs,
-    @Arg("filterBy", () => WebhookNotificationTargetEventFilterInput, { nullable: true }) filterBy: WebhookNotificationTargetEventFilterInput | null,
+    @Arg("filterBy", () => WebhookNotificationTargetEventFilterInput, { nullable: true })
+    filterBy: WebhookNotificationTargetEventFilterInput | null,
     @Ctx() ctx: RequestContext,
   ) {
     return this.services.notificationTargets.targetEvents(tenantContext(ctx), target.id, page, filterBy);

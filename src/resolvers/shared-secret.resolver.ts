@@ -10,7 +10,9 @@ export class SharedSecretResolver {
   constructor(private readonly services: Services) {}
 
   @Authorized("secret:write")
-  @Mutation(() => SharedSecretPayload, { description: "A new shared secret; JWTs signed with the previous one are accepted for 24 more hours." })
+  @Mutation(() => SharedSecretPayload, {
+    description: "A new shared secret; JWTs signed with the previous one are accepted for 24 more hours.",
+  })
   rotateSharedSecret(@Ctx() ctx: RequestContext): Promise<typeof SharedSecretPayload> {
     return this.services.sharedSecrets.rotate(tenantContext(ctx));
   }

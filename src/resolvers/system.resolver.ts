@@ -14,7 +14,7 @@ import { loadNode } from "./node-registry.js";
 export class SystemResolver {
   constructor(private readonly services: Services) {}
 
-  @Query(() => String, { description: "Always \"pong\"; needs no credentials." })
+  @Query(() => String, { description: 'Always "pong"; needs no credentials.' })
   ping(): string {
     return "pong";
   }

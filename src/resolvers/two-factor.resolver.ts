@@ -33,7 +33,10 @@ export class TwoFactorResolver {
   @Mutation(() => TwoFactorRecoveryCodesPayload, {
     description: "Turns two-factor sign-in on with a current code; returns ten one-time recovery codes, shown only here.",
   })
-  async confirmTwoFactor(@Arg("input") input: ConfirmTwoFactorInput, @Ctx() ctx: RequestContext): Promise<typeof TwoFactorRecoveryCodesPayload> {
+  async confirmTwoFactor(
+    @Arg("input") input: ConfirmTwoFactorInput,
+    @Ctx() ctx: RequestContext,
+  ): Promise<typeof TwoFactorRecoveryCodesPayload> {
     const recoveryCodes = await this.services.twoFactor.confirm(tenantContext(ctx), ctx.ip, input.code);
     return Object.assign(new TwoFactorRecoveryCodes(), { recoveryCodes });
   }

@@ -32,12 +32,17 @@ function deliverSession(ctx: RequestContext, useCookie: boolean | null | undefin
 export class UserResolver {
   constructor(private readonly services: Services) {}
 
-  @Mutation(() => SessionPayload, { description: "Creates an organization and its first user (ADMIN in TEST and LIVE). Needs no credentials." })
+  @Mutation(() => SessionPayload, {
+    description: "Creates an organization and its first user (ADMIN in TEST and LIVE). Needs no credentials.",
+  })
   async signUp(@Arg("input") input: SignUpInput, @Ctx() ctx: RequestContext): Promise<typeof SessionPayload> {
     return deliverSession(ctx, input.useCookie, await this.services.users.signUp(ctx, input));
   }
 
-  @Mutation(() => SessionPayload, { description: "Needs no credentials. With two-factor sign-in on, also `code` (TWO_FACTOR_REQUIRED without it). Failed attempts, wrong codes included, are limited per email and per IP (RATE_LIMITED)." })
+  @Mutation(() => SessionPayload, {
+    description:
+      "Needs no credentials. With two-factor sign-in on, also `code` (TWO_FACTOR_REQUIRED without it). Failed attempts, wrong codes included, are limited per email and per IP (RATE_LIMITED).",
+  })
   async login(@Arg("input") input: LoginInput, @Ctx() ctx: RequestContext): Promise<typeof SessionPayload> {
     return deliverSession(ctx, input.useCookie, await this.services.users.login(ctx, input.email, input.password, input.code));
   }
@@ -55,7 +60,9 @@ export class UserResolver {
   }
 
   @Authorized("users:write")
-  @Mutation(() => UserInvitationPayload, { description: "Into the current environment; the payload's `token` is the only time it is shown (valid 7 days)." })
+  @Mutation(() => UserInvitationPayload, {
+    description: "Into the current environment; the payload's `token` is the only time it is shown (valid 7 days).",
+  })
   inviteUser(@Arg("input") input: InviteUserInput, @Ctx() ctx: RequestContext): Promise<typeof UserInvitationPayload> {
     return this.services.users.invite(tenantContext(ctx), input.email, input.role);
   }
@@ -67,7 +74,9 @@ export class UserResolver {
   }
 
   @Authorized("users:write")
-  @Mutation(() => UserMembershipPayload, { description: "Removes the user from the current environment (from the organization when it was their last role)." })
+  @Mutation(() => UserMembershipPayload, {
+    description: "Removes the user from the current environment (from the organization when it was their last role).",
+  })
   removeUser(@Arg("input") input: RemoveUserInput, @Ctx() ctx: RequestContext): Promise<typeof UserMembershipPayload> {
     return this.services.users.remove(tenantContext(ctx), inputId("User", input.userId, ["userId"]));
   }
@@ -91,7 +100,9 @@ export class OrganizationUsersResolver {
   }
 
   @Authorized("users:read")
-  @FieldResolver(() => UserInvitationConnection, { description: "Invitations into the current environment, pending and accepted, newest first." })
+  @FieldResolver(() => UserInvitationConnection, {
+    description: "Invitations into the current environment, pending and accepted, newest first.",
+  })
   invitations(@Args() page: ConnectionArgs, @Ctx() ctx: RequestContext) {
     return this.services.users.listInvitations(tenantContext(ctx), page);
   }

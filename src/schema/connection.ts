@@ -121,7 +121,8 @@ function shapeOf<T extends ObjectLiteral>(query: SelectQueryBuilder<T>): string 
     if (typeof where.condition !== "string") return null;
     shape += `|${where.type} ${where.condition}`;
   }
-  for (const [column, order] of Object.entries(orderBys)) shape += `|${column} ${typeof order === "string" ? order : `${order.order} ${order.nulls}`}`;
+  for (const [column, order] of Object.entries(orderBys))
+    shape += `|${column} ${typeof order === "string" ? order : `${order.order} ${order.nulls}`}`;
   return shape;
 }
 
@@ -174,7 +175,10 @@ export async function paginate<T extends ObjectLiteral & { id: string }>(
   args: ConnectionArgs,
 ): Promise<ConnectionResult<T>> {
   if (args.first != null && args.last != null) throw new InvalidCursor("Pass either first or last, not both");
-  for (const [name, value] of [["first", args.first], ["last", args.last]] as const) {
+  for (const [name, value] of [
+    ["first", args.first],
+    ["last", args.last],
+  ] as const) {
     if (value != null && (value < 1 || value > MAX_PAGE_SIZE)) throw new InvalidCursor(`${name} must be between 1 and ${MAX_PAGE_SIZE}`);
   }
   const alias = query.alias;
@@ -191,13 +195,15 @@ export async function paginate<T extends ObjectLiteral & { id: string }>(
     if (cursor == null) continue;
     const id = decodeCursor(cursor);
     if (!id) throw new InvalidCursor(`Invalid cursor: ${cursor}`);
-    query.andWhere(
-      `(${alias}.createdAt, ${alias}.id) ${operator} (SELECT c.created_at, c.id FROM ${table} c WHERE c.id = :${name})`,
-      { [name]: id },
-    );
+    query.andWhere(`(${alias}.createdAt, ${alias}.id) ${operator} (SELECT c.created_at, c.id FROM ${table} c WHERE c.id = :${name})`, {
+      [name]: id,
+    });
   }
   const direction = backward ? "ASC" : "DESC";
-  query.orderBy(`${alias}.createdAt`, direction).addOrderBy(`${alias}.id`, direction).limit(size + 1);
+  query
+    .orderBy(`${alias}.createdAt`, direction)
+    .addOrderBy(`${alias}.id`, direction)
+    .limit(size + 1);
   const rows = await pageRows(query);
 
   const more = rows.length > size;

@@ -21,7 +21,7 @@ export class FieldUserError {
   @Field(() => UserErrorCode)
   code: UserErrorCode;
 
-  @Field(() => [String], { description: "Path of the input field at fault, e.g. [\"input\", \"secretKey\", \"name\"]; empty when no field is." })
+  @Field(() => [String], { description: 'Path of the input field at fault, e.g. ["input", "secretKey", "name"]; empty when no field is.' })
   errorPath: string[];
 
   @Field()

@@ -1,5 +1,14 @@
 import type { GatewayExecutor, GatewayInterface } from "@apollo/server-gateway-interface";
-import { DocumentNode, execute, ExecutionResult, GraphQLSchema, Kind, OperationDefinitionNode, OperationTypeNode, printSchema } from "graphql";
+import {
+  DocumentNode,
+  execute,
+  ExecutionResult,
+  GraphQLSchema,
+  Kind,
+  OperationDefinitionNode,
+  OperationTypeNode,
+  printSchema,
+} from "graphql";
 import { compileQuery, CompiledQuery, isCompiledQuery } from "graphql-jit";
 
 /**
@@ -49,7 +58,13 @@ export function compilingExecutor(schema: GraphQLSchema): GatewayExecutor {
   return async ({ document, operation, operationName, request, context }) => {
     // The name the client sent: with no operation of that name, graphql-js says so (Apollo answers 400).
     const interpret = () =>
-      execute({ schema, document, contextValue: context, variableValues: request.variables, operationName: request.operationName ?? operationName });
+      execute({
+        schema,
+        document,
+        contextValue: context,
+        variableValues: request.variables,
+        operationName: request.operationName ?? operationName,
+      });
     // Apollo hands over no operation when the document has none of the requested name.
     const compiled = operation && isCompilable(operation) ? compiledFor(document, operationName) : null;
     if (!compiled) return interpret();

@@ -17,7 +17,10 @@ export class AddWebhookNotificationTargetInput {
   @Length(1, 100)
   name: string;
 
-  @Field({ description: "Where events are POSTed. LIVE: https and a public address; TEST also allows http (and loopback/private addresses unless KEYWAY_ALLOW_PRIVATE_URLS=none)." })
+  @Field({
+    description:
+      "Where events are POSTed. LIVE: https and a public address; TEST also allows http (and loopback/private addresses unless KEYWAY_ALLOW_PRIVATE_URLS=none).",
+  })
   @MaxLength(2048)
   uri: string;
 
@@ -27,7 +30,9 @@ export class AddWebhookNotificationTargetInput {
   @MaxLength(254)
   email?: string | null;
 
-  @Field(() => [NotificationEventName], { description: "The event names delivered to this target (NOTIFICATION_ACTIVATION is sent regardless)." })
+  @Field(() => [NotificationEventName], {
+    description: "The event names delivered to this target (NOTIFICATION_ACTIVATION is sent regardless).",
+  })
   @ArrayMinSize(1)
   @ArrayMaxSize(EVENT_NAMES)
   subscriptions: NotificationEventName[];
@@ -83,7 +88,10 @@ export class ReplayNotificationEventInput {
   @Field(() => ID)
   notificationEventId: string;
 
-  @Field(() => [ID], { nullable: true, description: "Targets to send it to; omitted or empty: every ACTIVE target subscribed to the event's name." })
+  @Field(() => [ID], {
+    nullable: true,
+    description: "Targets to send it to; omitted or empty: every ACTIVE target subscribed to the event's name.",
+  })
   @IsOptional()
   @ArrayMaxSize(100)
   targetIds?: string[] | null;

@@ -171,12 +171,19 @@ function objectCost(walk: Walk, type: GraphQLObjectType, selectionSets: readonly
   return total;
 }
 
-function fieldCost(walk: Walk, parent: GraphQLObjectType, field: GraphQLField<unknown, unknown>, nodes: FieldNode[], depth: number): number {
+function fieldCost(
+  walk: Walk,
+  parent: GraphQLObjectType,
+  field: GraphQLField<unknown, unknown>,
+  nodes: FieldNode[],
+  depth: number,
+): number {
   walk.depth = Math.max(walk.depth, depth);
   const type = getNamedType(field.type);
   if (isLeafType(type)) return COST.field;
   const selections = subSelections(nodes);
-  if (isObjectType(type) && isConnection(type, field)) return COST.pageQuery + connectionCost(walk, type, selections, pageSize(walk, field, nodes[0]), depth);
+  if (isObjectType(type) && isConnection(type, field))
+    return COST.pageQuery + connectionCost(walk, type, selections, pageSize(walk, field, nodes[0]), depth);
   const items = isListType(getNullableType(field.type)) ? (LIST_SIZES[`${parent.name}.${field.name}`] ?? DEFAULT_LIST_SIZE) : 1;
   return COST.field + items * compositeCost(walk, type as GraphQLCompositeType, selections, depth);
 }
@@ -198,7 +205,13 @@ function pageSize(walk: Walk, field: GraphQLField<unknown, unknown>, node: Field
   return Math.min(Math.max(requested, 1), MAX_PAGE_SIZE);
 }
 
-function connectionCost(walk: Walk, type: GraphQLObjectType, selectionSets: readonly SelectionSetNode[], rows: number, depth: number): number {
+function connectionCost(
+  walk: Walk,
+  type: GraphQLObjectType,
+  selectionSets: readonly SelectionSetNode[],
+  rows: number,
+  depth: number,
+): number {
   let total = 0;
   for (const nodes of collectFields(walk, type, selectionSets).values()) {
     if (++walk.visits > MAX_VISITS) throw new Truncated();

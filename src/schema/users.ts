@@ -55,7 +55,8 @@ export class SignUpInput {
   @Field(() => Boolean, {
     nullable: true,
     defaultValue: false,
-    description: "Keep the session token out of JavaScript: the response sets it as an HttpOnly, SameSite=Strict cookie and `Session.token` is null.",
+    description:
+      "Keep the session token out of JavaScript: the response sets it as an HttpOnly, SameSite=Strict cookie and `Session.token` is null.",
   })
   useCookie?: boolean | null;
 }
@@ -81,7 +82,8 @@ export class LoginInput {
   @Field(() => Boolean, {
     nullable: true,
     defaultValue: false,
-    description: "Keep the session token out of JavaScript: the response sets it as an HttpOnly, SameSite=Strict cookie and `Session.token` is null.",
+    description:
+      "Keep the session token out of JavaScript: the response sets it as an HttpOnly, SameSite=Strict cookie and `Session.token` is null.",
   })
   useCookie?: boolean | null;
 }
@@ -119,7 +121,8 @@ export class AcceptInvitationInput {
   @Field(() => Boolean, {
     nullable: true,
     defaultValue: false,
-    description: "Keep the session token out of JavaScript: the response sets it as an HttpOnly, SameSite=Strict cookie and `Session.token` is null.",
+    description:
+      "Keep the session token out of JavaScript: the response sets it as an HttpOnly, SameSite=Strict cookie and `Session.token` is null.",
   })
   useCookie?: boolean | null;
 }

@@ -12,14 +12,7 @@ import { ApiKeyDailyUsage } from "../entities/api-key-daily-usage.js";
 import { ActorType, APIKeyRole, Environment, NotificationEventName } from "../entities/enums.js";
 import { ConnectionArgs, paginate } from "../schema/connection.js";
 import { encodeId } from "../schema/ids.js";
-import {
-  AccessDenied,
-  AlreadyExists,
-  InvalidInput,
-  InvalidState,
-  LimitExceeded,
-  NotFound,
-} from "./domain-errors.js";
+import { AccessDenied, AlreadyExists, InvalidInput, InvalidState, LimitExceeded, NotFound } from "./domain-errors.js";
 import { cleanName } from "./names.js";
 import { assertPlanAllowsCreation } from "./plans.js";
 import type { Transaction, Transactions } from "./transaction.js";
@@ -386,7 +379,9 @@ export class ApiKeyService {
   private async insertKey(
     tx: Transaction,
     values: Pick<ApiKey, "name" | "description" | "role" | "expiresAt" | "rotatedFromId"> &
-      Partial<Pick<ApiKey, "grantedPermissions" | "allowedIps" | "rateLimitLimit" | "rateLimitWindowSeconds" | "metadata">> & { id?: string },
+      Partial<Pick<ApiKey, "grantedPermissions" | "allowedIps" | "rateLimitLimit" | "rateLimitWindowSeconds" | "metadata">> & {
+        id?: string;
+      },
   ): Promise<ApiKey> {
     const plaintext = generateApiKey(this.config.keyPrefix, tx.ctx.environment);
     const { actor } = tx.ctx;
@@ -404,7 +399,8 @@ export class ApiKeyService {
     try {
       await tx.em.insert(ApiKey, key);
     } catch (error) {
-      if (isUniqueViolation(error, "api_keys_name_key")) throw new AlreadyExists("A key with this name already exists", ["secretKey", "name"]);
+      if (isUniqueViolation(error, "api_keys_name_key"))
+        throw new AlreadyExists("A key with this name already exists", ["secretKey", "name"]);
       throw error;
     }
     const saved = await tx.scope.findOne(ApiKey, { id: key.id });
@@ -427,7 +423,12 @@ export class ApiKeyService {
    * A RESTRICTED key's permissions (required, each known, deduplicated, in PERMISSIONS order);
    * null for every other role, which may not be given any. `current` stands in when none are given.
    */
-  private cleanPermissions(role: APIKeyRole, given: string[] | null | undefined, current: string[] | null, parent: string[]): string[] | null {
+  private cleanPermissions(
+    role: APIKeyRole,
+    given: string[] | null | undefined,
+    current: string[] | null,
+    parent: string[],
+  ): string[] | null {
     const path = [...parent, "permissions"];
     if (role !== APIKeyRole.RESTRICTED) {
       if (given != null) throw new InvalidInput(`permissions are set only on RESTRICTED keys; ${role} keys hold their role's`, path);
@@ -437,7 +438,10 @@ export class ApiKeyService {
     if (list == null) throw new InvalidInput("A RESTRICTED key needs its permissions", path);
     list.forEach((permission, index) => {
       if (!isPermission(permission)) {
-        throw new InvalidInput(`Unknown permission "${permission.slice(0, 50)}"; known: ${PERMISSIONS.join(", ")}`, [...path, String(index)]);
+        throw new InvalidInput(`Unknown permission "${permission.slice(0, 50)}"; known: ${PERMISSIONS.join(", ")}`, [
+          ...path,
+          String(index),
+        ]);
       }
     });
     if (list.length === 0) throw new InvalidInput("A RESTRICTED key needs at least one permission", path);
@@ -453,14 +457,20 @@ export class ApiKeyService {
     const normalized = given.map((entry, index) => {
       const canonical = normalizeAllowedIp(entry);
       if (canonical === null) {
-        throw new InvalidInput("Not an IPv4 or IPv6 address or CIDR range (e.g. 203.0.113.7, 10.0.0.0/8, 2001:db8::/32)", [...path, String(index)]);
+        throw new InvalidInput("Not an IPv4 or IPv6 address or CIDR range (e.g. 203.0.113.7, 10.0.0.0/8, 2001:db8::/32)", [
+          ...path,
+          String(index),
+        ]);
       }
       return canonical;
     });
     return [...new Set(normalized)];
   }
 
-  private rateLimitColumns(given: RateLimitInput | null | undefined, parent: string[]): Pick<ApiKey, "rateLimitLimit" | "rateLimitWindowSeconds"> {
+  private rateLimitColumns(
+    given: RateLimitInput | null | undefined,
+    parent: string[],
+  ): Pick<ApiKey, "rateLimitLimit" | "rateLimitWindowSeconds"> {
     if (!given) return { rateLimitLimit: null, rateLimitWindowSeconds: null };
     const path = [...parent, "rateLimit"];
     if (!Number.isInteger(given.limit) || given.limit < 1 || given.limit > RATE_LIMIT_MAX) {
@@ -498,7 +508,6 @@ export class ApiKeyService {
       .getExists();
     if (clash) throw new AlreadyExists(`An API key named "${name}" already exists in this environment`, path);
   }
-
 
   private cleanDescription(raw: string | null | undefined, path: string[]): string | null {
     const description = raw?.trim() || null;

@@ -39,9 +39,7 @@ export async function bootstrap(
     await em.query("SELECT pg_advisory_xact_lock($1)", [BOOTSTRAP_LOCK]);
     if ((await em.count(Organization)) > 0) return null;
     const org = await em.save(em.create(Organization, { name: "Default organization", plan: Plan.PAID }));
-    const user = await em.save(
-      em.create(User, { organizationId: org.id, email: config.adminEmail, name: "Admin", passwordHash }),
-    );
+    const user = await em.save(em.create(User, { organizationId: org.id, email: config.adminEmail, name: "Admin", passwordHash }));
     for (const environment of [Environment.TEST, Environment.LIVE]) {
       await em.save(em.create(Membership, { organizationId: org.id, environment, userId: user.id, role: UserRole.ADMIN }));
     }

@@ -247,9 +247,21 @@ export class CollaborativeAuthorizationService {
           sql: `INSERT INTO collab_requests (id, organization_id, environment, created_at, endpoint_id, amount, currency_code,
                   merchant_name, response_code, authorized_amount, decided_by, stand_in_reason, latency_ms)
                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
-          params: [request.id, ctx.organizationId, ctx.environment, request.createdAt, request.endpointId, request.amount,
-            request.currencyCode, request.merchantName, request.responseCode, request.authorizedAmount, request.decidedBy,
-            request.standInReason ?? null, request.latencyMs],
+          params: [
+            request.id,
+            ctx.organizationId,
+            ctx.environment,
+            request.createdAt,
+            request.endpointId,
+            request.amount,
+            request.currencyCode,
+            request.merchantName,
+            request.responseCode,
+            request.authorizedAmount,
+            request.decidedBy,
+            request.standInReason ?? null,
+            request.latencyMs,
+          ],
         },
       );
       return request;
@@ -301,9 +313,7 @@ export class CollaborativeAuthorizationService {
    * spent out of the decision's 2 s. Deleted endpoints are never ACTIVE (remove refuses them).
    * Plain SQL, so the tenant filter is written out here.
    */
-  private async activeEndpoint(
-    ctx: TenantContext,
-  ): Promise<ActiveEndpoint | undefined> {
+  private async activeEndpoint(ctx: TenantContext): Promise<ActiveEndpoint | undefined> {
     const [endpoint] = await this.transactions.dataSource.query<ActiveEndpoint[]>(
       `SELECT e.id, e.uri, e.stand_in_decision,
               ARRAY(SELECT k.secret FROM signing_keys k
@@ -320,9 +330,19 @@ export class CollaborativeAuthorizationService {
   }
 
   /** POSTs a Standard Webhooks message signed with every valid key of the endpoint. */
-  private async send(scope: TenantScope, endpoint: Endpoint, messageId: string, body: string, timeoutMs: number): Promise<OutboundResponse> {
+  private async send(
+    scope: TenantScope,
+    endpoint: Endpoint,
+    messageId: string,
+    body: string,
+    timeoutMs: number,
+  ): Promise<OutboundResponse> {
     const keys = await this.signingKeys.validKeys(scope, endpoint.id);
-    const headers = signatureHeaders(keys.map((key) => key.secret), messageId, body);
+    const headers = signatureHeaders(
+      keys.map((key) => key.secret),
+      messageId,
+      body,
+    );
     return this.outboundHttp.postJson(endpoint.uri, endpoint.environment, body, headers, timeoutMs);
   }
 
@@ -363,5 +383,4 @@ export class CollaborativeAuthorizationService {
   private async lockEnvironment(tx: Transaction): Promise<void> {
     await tx.lockTenant("collab_endpoints");
   }
-
 }

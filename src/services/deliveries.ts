@@ -33,7 +33,11 @@ const addAttemptJobs = (source: string, runAt: string) =>
      NULL, ${runAt}, NULL, NULL, NULL, NULL)::graphile_worker.job_spec)) FROM ${source} HAVING count(*) > 0`;
 
 /** Queues one attempt job per delivery, in the caller's transaction. */
-export async function queueAttempts(em: EntityManager, deliveries: Array<{ id: string; step: number }>, runAt: Date | null = null): Promise<void> {
+export async function queueAttempts(
+  em: EntityManager,
+  deliveries: Array<{ id: string; step: number }>,
+  runAt: Date | null = null,
+): Promise<void> {
   if (deliveries.length === 0) return;
   await em.query(`WITH d AS (SELECT * FROM unnest($1::uuid[], $2::int[]) AS d(id, step)) ${addAttemptJobs("d", "$3::timestamptz")}`, [
     deliveries.map((d) => d.id),
@@ -137,14 +141,18 @@ export class DeliveryService {
 
   /** One delivery per recipient, with its first attempt queued; run twice (a crash before the job completed), it adds nothing. */
   async fanOut(eventId: string): Promise<void> {
-    const [row] = await this.prepared<{ organization_id: string; environment: Environment; name: NotificationEventName; target: string | null }>(
-      "keyway_fan_out_event",
-      "SELECT organization_id, environment, name, data->>'id' AS target FROM notification_events WHERE id = $1",
-      [eventId],
-    );
+    const [row] = await this.prepared<{
+      organization_id: string;
+      environment: Environment;
+      name: NotificationEventName;
+      target: string | null;
+    }>("keyway_fan_out_event", "SELECT organization_id, environment, name, data->>'id' AS target FROM notification_events WHERE id = $1", [
+      eventId,
+    ]);
     if (!row) return; // expired and deleted before it was fanned out
     // An activation event goes to the one target being activated; any other to the ACTIVE subscribers.
-    const activationTarget = row.name === NotificationEventName.NOTIFICATION_ACTIVATION ? decodeId("WebhookNotificationTarget", String(row.target)) : null;
+    const activationTarget =
+      row.name === NotificationEventName.NOTIFICATION_ACTIVATION ? decodeId("WebhookNotificationTarget", String(row.target)) : null;
     await this.prepared(
       "keyway_fan_out",
       `WITH recipients AS (
@@ -177,10 +185,10 @@ export class DeliveryService {
     const activation = row.name === NotificationEventName.NOTIFICATION_ACTIVATION;
     const wanted = activation ? NotificationTargetStatus.PENDING_VERIFICATION : NotificationTargetStatus.ACTIVE;
     if (row.removed_at || row.status !== wanted) {
-      await this.dataSource.query("UPDATE notification_deliveries SET next_attempt_at = NULL, step = step + 1 WHERE id = $1 AND step = $2", [
-        job.deliveryId,
-        job.step,
-      ]);
+      await this.dataSource.query(
+        "UPDATE notification_deliveries SET next_attempt_at = NULL, step = step + 1 WHERE id = $1 AND step = $2",
+        [job.deliveryId, job.step],
+      );
       return;
     }
 
@@ -211,7 +219,7 @@ export class DeliveryService {
     await this.transactions.run(ctx, async (tx) => {
       const recorded = await this.recordAttempt(tx.em, job, success, response);
       if (!recorded.current) return; // a replay took over; it schedules its own attempts
-      const outcome = response.httpStatus !== null ? `HTTP ${response.httpStatus}` : response.errorMessage ?? "no response";
+      const outcome = response.httpStatus !== null ? `HTTP ${response.httpStatus}` : (response.errorMessage ?? "no response");
       if (activation) return this.settleActivation(tx, row.target_id, success, outcome);
       if (response.httpStatus === 410) {
         return this.deactivate(tx, row.target_id, `HTTP 410 Gone answered to event ${event.nodeId}: the receiver asked to stop`);
@@ -254,7 +262,9 @@ export class DeliveryService {
       response.responseBody,
       response.errorMessage,
     ];
-    const [recorded] = em ? await em.query<RecordedAttempt[]>(RECORD_ATTEMPT, values) : await this.prepared<RecordedAttempt>("keyway_record_attempt", RECORD_ATTEMPT, values);
+    const [recorded] = em
+      ? await em.query<RecordedAttempt[]>(RECORD_ATTEMPT, values)
+      : await this.prepared<RecordedAttempt>("keyway_record_attempt", RECORD_ATTEMPT, values);
     return recorded;
   }
 

@@ -72,7 +72,11 @@ export class InvalidCredentials extends DomainError {
 /** The password was right, but the account has two-factor sign-in on and the login gave no code. */
 export class TwoFactorRequired extends DomainError {
   constructor() {
-    super(UserErrorCode.TWO_FACTOR_REQUIRED, "This account needs a two-factor code: give input.code (an authenticator code or a recovery code)", ["code"]);
+    super(
+      UserErrorCode.TWO_FACTOR_REQUIRED,
+      "This account needs a two-factor code: give input.code (an authenticator code or a recovery code)",
+      ["code"],
+    );
   }
 }
 

@@ -91,10 +91,10 @@ export class NotificationEventService {
 
   /** Queues the retention sweep unless one is already waiting (every process calls this at start). */
   async scheduleRetentionSweep(runAt = new Date()): Promise<void> {
-    await this.dataSource.query("SELECT graphile_worker.add_job($1, '{}'::json, job_key => $1, run_at => $2, job_key_mode => 'preserve_run_at')", [
-      TASKS.expireEvents,
-      runAt,
-    ]);
+    await this.dataSource.query(
+      "SELECT graphile_worker.add_job($1, '{}'::json, job_key => $1, run_at => $2, job_key_mode => 'preserve_run_at')",
+      [TASKS.expireEvents, runAt],
+    );
   }
 
   /** Deletes expired events (their deliveries and attempts cascade) in batches, then queues the next sweep. */

@@ -34,7 +34,6 @@ export interface TargetEventFilter {
   hasSuccessfulDelivery?: boolean | null;
 }
 
-
 /** Adds `<column> >= :gte` / `<= :lte` for a timestamp filter. */
 export function whereTimestamp(
   query: { andWhere(sql: string, params: Record<string, unknown>): unknown },
@@ -94,7 +93,12 @@ export class NotificationTargetService {
   activate(ctx: TenantContext, targetId: string): Promise<NotificationTarget> {
     return this.change(ctx, targetId, "notification_target.activate", async (target, tx) => {
       if (target.status === NotificationTargetStatus.ACTIVE) throw new InvalidState("The target is already active", ["targetId"]);
-      await this.setStatus(tx.scope, target, NotificationTargetStatus.PENDING_VERIFICATION, `activation requested by ${tx.ctx.actor.displayName}`);
+      await this.setStatus(
+        tx.scope,
+        target,
+        NotificationTargetStatus.PENDING_VERIFICATION,
+        `activation requested by ${tx.ctx.actor.displayName}`,
+      );
       await tx.emit(NotificationEventName.NOTIFICATION_ACTIVATION, activationEventData(target));
     });
   }
@@ -163,7 +167,10 @@ export class NotificationTargetService {
   }
 
   statusHistory(ctx: TenantContext, targetId: string, args: ConnectionArgs) {
-    return paginate(this.transactions.scope(ctx).query(NotificationTargetStatusChange, "s").andWhere("s.targetId = :targetId", { targetId }), args);
+    return paginate(
+      this.transactions.scope(ctx).query(NotificationTargetStatusChange, "s").andWhere("s.targetId = :targetId", { targetId }),
+      args,
+    );
   }
 
   /** The events sent to a target (one edge per event, however many attempts), newest first. */
@@ -197,8 +204,16 @@ export class NotificationTargetService {
     await this.recordStatus(scope, target, status, reason);
   }
 
-  private async recordStatus(scope: TenantScope, target: NotificationTarget, status: NotificationTargetStatus, reason: string): Promise<void> {
-    await scope.em.insert(NotificationTargetStatusChange, scope.create(NotificationTargetStatusChange, { targetId: target.id, status, reason }));
+  private async recordStatus(
+    scope: TenantScope,
+    target: NotificationTarget,
+    status: NotificationTargetStatus,
+    reason: string,
+  ): Promise<void> {
+    await scope.em.insert(
+      NotificationTargetStatusChange,
+      scope.create(NotificationTargetStatusChange, { targetId: target.id, status, reason }),
+    );
   }
 
   private change(
@@ -226,12 +241,15 @@ export class NotificationTargetService {
     if (count >= max) throw new LimitExceeded(`At most ${max} notification targets per environment`);
   }
 
-
   private cleanSubscriptions(names: NotificationEventName[]): NotificationEventName[] {
     if (names.length === 0) throw new InvalidInput("Give at least one event name", ["subscriptions"]);
     const activation = names.indexOf(NotificationEventName.NOTIFICATION_ACTIVATION);
     // Activation events go to the one target being activated, never to subscribers.
-    if (activation >= 0) throw new InvalidInput("NOTIFICATION_ACTIVATION is sent to every target being activated; it cannot be subscribed to", ["subscriptions", String(activation)]);
+    if (activation >= 0)
+      throw new InvalidInput("NOTIFICATION_ACTIVATION is sent to every target being activated; it cannot be subscribed to", [
+        "subscriptions",
+        String(activation),
+      ]);
     return [...new Set(names)];
   }
 }

@@ -165,7 +165,12 @@ export class OutboundHttp {
             url,
             {
               method: "POST",
-              headers: { "content-type": "application/json", "user-agent": "Keyway-Webhooks/1", ...headers, "content-length": Buffer.byteLength(body) },
+              headers: {
+                "content-type": "application/json",
+                "user-agent": "Keyway-Webhooks/1",
+                ...headers,
+                "content-length": Buffer.byteLength(body),
+              },
               agent: this.agents[environment][url.protocol as "http:" | "https:"],
             },
             (response) => {
@@ -179,7 +184,13 @@ export class OutboundHttp {
                 finish(done({ httpStatus: response.statusCode ?? null, responseBody: Buffer.concat(chunks).toString("utf8") })),
               );
               response.on("error", (error) =>
-                finish(done({ httpStatus: response.statusCode ?? null, errorMessage: error.message, responseBody: Buffer.concat(chunks).toString("utf8") })),
+                finish(
+                  done({
+                    httpStatus: response.statusCode ?? null,
+                    errorMessage: error.message,
+                    responseBody: Buffer.concat(chunks).toString("utf8"),
+                  }),
+                ),
               );
             },
           );

@@ -23,7 +23,9 @@ export class SigningKeyService {
 
   async create(scope: TenantScope, ownerId: string): Promise<SigningKey> {
     const secret = generateSigningSecret();
-    const key = await scope.save(scope.create(SigningKey, { ownerId, sealedSecret: this.box.seal(secret, "signing_keys.secret"), expiresAt: null }));
+    const key = await scope.save(
+      scope.create(SigningKey, { ownerId, sealedSecret: this.box.seal(secret, "signing_keys.secret"), expiresAt: null }),
+    );
     key.secret = secret;
     return key;
   }
@@ -62,7 +64,10 @@ export class SigningKeyService {
   }
 
   /** Unexpired keys of several owners at once (lists), newest first per owner. */
-  async validKeysByOwner(ctx: Pick<TenantContext, "organizationId" | "environment">, ownerIds: readonly string[]): Promise<Map<string, SigningKey[]>> {
+  async validKeysByOwner(
+    ctx: Pick<TenantContext, "organizationId" | "environment">,
+    ownerIds: readonly string[],
+  ): Promise<Map<string, SigningKey[]>> {
     const scope = this.transactions.scope(ctx);
     const now = new Date();
     const keys = await scope.em.find(SigningKey, {

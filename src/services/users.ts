@@ -87,7 +87,12 @@ export class UserService {
 
   /** A user who is a member of the caller's environment: identities are organization-wide, visibility is not. */
   async findById(ctx: TenantContext, id: string): Promise<User | null> {
-    const membership = await this.transactions.scope(ctx).query(Membership, "m").leftJoinAndSelect("m.user", "u").andWhere("m.userId = :id", { id }).getOne();
+    const membership = await this.transactions
+      .scope(ctx)
+      .query(Membership, "m")
+      .leftJoinAndSelect("m.user", "u")
+      .andWhere("m.userId = :id", { id })
+      .getOne();
     return membership?.user ?? null;
   }
 
@@ -252,7 +257,12 @@ export class UserService {
    * The token proves the email; a new user sets a password, an existing one
    * (a member of the organization's other environment) confirms theirs.
    */
-  async acceptInvitation(req: RequestInfo, token: string, password: string | null | undefined, name: string | null | undefined): Promise<Session> {
+  async acceptInvitation(
+    req: RequestInfo,
+    token: string,
+    password: string | null | undefined,
+    name: string | null | undefined,
+  ): Promise<Session> {
     // Guessing tokens counts like guessing passwords.
     const tokenAttempt = await this.limits.reserveLogin(null, req.ip);
     // The token names its tenant: this lookup is the one read of invitations outside a TenantScope.

@@ -14,12 +14,17 @@ export const UPDATE = `mutation($input: UpdateAPIKeyInput!) { updateAPIKey(input
 /** createSecretAPIKey as `credential`, returning the payload member whatever it is. */
 export async function createKey(server: TestServer, credential: string, secretKey: Record<string, unknown>): Promise<any> {
   const result = await server.post(CREATE, { input: { secretKey } }, bearer(credential));
-  if (result.status !== 200 || result.body.errors) throw new Error(`createSecretAPIKey: HTTP ${result.status} ${JSON.stringify(result.body)}`);
+  if (result.status !== 200 || result.body.errors)
+    throw new Error(`createSecretAPIKey: HTTP ${result.status} ${JSON.stringify(result.body)}`);
   return result.body.data.createSecretAPIKey;
 }
 
 /** A RESTRICTED key holding `permissions`, created by the bootstrap ADMIN key. */
-export async function restrictedKey(server: TestServer, permissions: string[], extra: Record<string, unknown> = {}): Promise<{ id: string; key: string }> {
+export async function restrictedKey(
+  server: TestServer,
+  permissions: string[],
+  extra: Record<string, unknown> = {},
+): Promise<{ id: string; key: string }> {
   const created = await createKey(server, server.adminKey, {
     name: `restricted ${Math.random().toString(36).slice(2, 10)}`,
     role: "RESTRICTED",

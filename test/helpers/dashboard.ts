@@ -59,19 +59,27 @@ export async function screenshot(page: Page, name: string): Promise<void> {
 
 /** The key table's row of the key named `name` (exact). */
 export function keyRow(page: Page, name: string) {
-  return page.getByRole("table", { name: "API keys" }).getByRole("row").filter({ has: page.getByText(name, { exact: true }) });
+  return page
+    .getByRole("table", { name: "API keys" })
+    .getByRole("row")
+    .filter({ has: page.getByText(name, { exact: true }) });
 }
 
 /** Opens a row's "More…" menu and picks an item. */
 export async function rowAction(page: Page, name: string, item: string): Promise<void> {
-  await keyRow(page, name).getByRole("button", { name: `More actions for ${name}` }).click();
+  await keyRow(page, name)
+    .getByRole("button", { name: `More actions for ${name}` })
+    .click();
   await page.getByRole("menuitem", { name: item }).click();
 }
 
 /** Switches the header's environment switch. */
 export async function switchEnvironment(page: Page, environment: "Test" | "Live"): Promise<void> {
   await page.getByRole("banner").getByText(environment, { exact: true }).click();
-  await until(`the ${environment} environment`, async () => (await page.getByRole("banner").getAttribute("data-environment")) === environment.toUpperCase());
+  await until(
+    `the ${environment} environment`,
+    async () => (await page.getByRole("banner").getAttribute("data-environment")) === environment.toUpperCase(),
+  );
 }
 
 /** Waits until `check` holds (the page re-renders on its own time), failing after 10 s. */

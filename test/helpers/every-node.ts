@@ -18,7 +18,8 @@ function collect(value: unknown, into: Map<string, string>): void {
   if (Array.isArray(value)) value.forEach((item) => collect(item, into));
   else if (value && typeof value === "object") {
     const object = value as Record<string, unknown>;
-    if (typeof object.__typename === "string" && typeof object.id === "string" && !into.has(object.__typename)) into.set(object.__typename, object.id);
+    if (typeof object.__typename === "string" && typeof object.id === "string" && !into.has(object.__typename))
+      into.set(object.__typename, object.id);
     Object.values(object).forEach((item) => collect(item, into));
   }
 }
@@ -30,17 +31,27 @@ function collect(value: unknown, into: Map<string, string>): void {
  */
 export async function oneOfEachNode(admin: GraphQLClient, receiverUrl: string): Promise<Map<string, string>> {
   const tag = randomBytes(3).toString("hex");
-  await admin.request(`mutation($i: CreateSecretAPIKeyInput!) { createSecretAPIKey(input: $i) { __typename } }`, { i: { secretKey: { name: `every-${tag}` } } });
-  await admin.request(`mutation($i: InviteUserInput!) { inviteUser(input: $i) { __typename } }`, { i: { email: `every-${tag}@example.test`, role: "SUPPORT" } });
+  await admin.request(`mutation($i: CreateSecretAPIKeyInput!) { createSecretAPIKey(input: $i) { __typename } }`, {
+    i: { secretKey: { name: `every-${tag}` } },
+  });
+  await admin.request(`mutation($i: InviteUserInput!) { inviteUser(input: $i) { __typename } }`, {
+    i: { email: `every-${tag}@example.test`, role: "SUPPORT" },
+  });
   await admin.request(`mutation($i: AddWebhookNotificationTargetInput!) { addWebhookNotificationTarget(input: $i) { __typename } }`, {
     i: { name: `every-${tag}`, uri: `${receiverUrl}/every-${tag}?token=t0ken&x=1`, subscriptions: ["API_KEY_CREATED"] },
   });
-  await admin.request(`mutation($i: AddCollaborativeAuthorizationEndpointInput!) { addCollaborativeAuthorizationEndpoint(input: $i) { __typename } }`, {
-    i: { name: `every-${tag}`, uri: `${receiverUrl}/decide-${tag}` },
-  });
-  await admin.request(`mutation($i: SimulateCollaborativeAuthorizationInput!) { simulateCollaborativeAuthorization(input: $i) { __typename } }`, {
-    i: { amount: 100, currencyCode: "USD", merchantName: "Every" },
-  });
+  await admin.request(
+    `mutation($i: AddCollaborativeAuthorizationEndpointInput!) { addCollaborativeAuthorizationEndpoint(input: $i) { __typename } }`,
+    {
+      i: { name: `every-${tag}`, uri: `${receiverUrl}/decide-${tag}` },
+    },
+  );
+  await admin.request(
+    `mutation($i: SimulateCollaborativeAuthorizationInput!) { simulateCollaborativeAuthorization(input: $i) { __typename } }`,
+    {
+      i: { amount: 100, currencyCode: "USD", merchantName: "Every" },
+    },
+  );
   return waitFor(
     async () => {
       const ids = new Map<string, string>();

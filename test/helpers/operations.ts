@@ -36,8 +36,8 @@ export function loadCorpus(): CorpusOperation[] {
     .map((absolute) => {
       const document = readFileSync(absolute, "utf8");
       const variablesFile = absolute.replace(/\.graphql$/, ".variables.json");
-      const operations = parse(document).definitions
-        .filter((definition): definition is OperationDefinitionNode => definition.kind === Kind.OPERATION_DEFINITION)
+      const operations = parse(document)
+        .definitions.filter((definition): definition is OperationDefinitionNode => definition.kind === Kind.OPERATION_DEFINITION)
         .map((definition) => ({ name: definition.name?.value ?? null, type: definition.operation }));
       return {
         file: path.relative(OPERATIONS_DIR, absolute),

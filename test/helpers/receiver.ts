@@ -69,7 +69,14 @@ export class Receiver {
       } catch {
         // recorded as it came
       }
-      const request: ReceivedRequest = { path, headers: req.headers as Record<string, string>, body, json, receivedAt: Date.now(), answered: null };
+      const request: ReceivedRequest = {
+        path,
+        headers: req.headers as Record<string, string>,
+        body,
+        json,
+        receivedAt: Date.now(),
+        answered: null,
+      };
       this.requests.push(request);
       const behaviour = this.queued.get(path)?.shift() ?? this.otherwise;
       const answer = typeof behaviour === "function" ? behaviour(request) : behaviour;
@@ -110,6 +117,7 @@ export function isDecisionRequest(request: ReceivedRequest): boolean {
 /** A collaborative-authorization endpoint that answers its verification 200 and approves every decision. */
 export async function approvingEndpoint(): Promise<Receiver> {
   const endpoint = await Receiver.start();
-  endpoint.otherwise = (request) => (isDecisionRequest(request) ? { status: 200, body: JSON.stringify({ responseCode: "APPROVED" }) } : 200);
+  endpoint.otherwise = (request) =>
+    isDecisionRequest(request) ? { status: 200, body: JSON.stringify({ responseCode: "APPROVED" }) } : 200;
   return endpoint;
 }

@@ -47,13 +47,22 @@ export interface SelectionOptions {
 const PAGE_INFO = "pageInfo { hasNextPage hasPreviousPage startCursor endCursor }";
 
 /** Every field of `type` a client can select, arguments defaulted, objects entered `depth` levels deep. */
-export function selectAll(schema: GraphQLSchema, type: GraphQLNamedType, options: SelectionOptions, member = "", conflicting = new Set<string>()): string {
+export function selectAll(
+  schema: GraphQLSchema,
+  type: GraphQLNamedType,
+  options: SelectionOptions,
+  member = "",
+  conflicting = new Set<string>(),
+): string {
   if (isLeafType(type)) return "";
   if (isAbstractType(type)) {
     // A field name with another type in another member (String, String!) is aliased by member.
     const members = schema.getPossibleTypes(type);
     const conflicting = conflictingFields(members);
-    return ["__typename", ...members.map((member) => `... on ${member.name} { ${selectAll(schema, member, options, member.name, conflicting)} }`)].join(" ");
+    return [
+      "__typename",
+      ...members.map((member) => `... on ${member.name} { ${selectAll(schema, member, options, member.name, conflicting)} }`),
+    ].join(" ");
   }
   const fields: string[] = [];
   for (const field of Object.values((type as GraphQLObjectType).getFields())) {

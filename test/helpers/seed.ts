@@ -28,7 +28,13 @@ const USER_ERROR = `__typename ... on UserError { errors { code errorPath descri
 const SUCCESS_FIELDS = `${USER_ERROR} ... on AccessDeniedError { message }`;
 
 /** Runs a mutation (anonymously when `credential` is empty) and returns its payload, failing unless it succeeded. */
-export async function mutate(server: TestServer, credential: string, field: string, query: string, variables: Record<string, unknown>): Promise<any> {
+export async function mutate(
+  server: TestServer,
+  credential: string,
+  field: string,
+  query: string,
+  variables: Record<string, unknown>,
+): Promise<any> {
   const { status, body } = await server.post(query, variables, credential ? bearer(credential) : {});
   const payload = body.data?.[field];
   if (status !== 200 || body.errors || !payload || payload.__typename === "UserError" || payload.__typename === "AccessDeniedError") {
@@ -53,12 +59,15 @@ export async function inBatches<T, R>(items: T[], width: number, work: (item: T,
 }
 
 const CREATE_KEY = `mutation($input: CreateSecretAPIKeyInput!) { createSecretAPIKey(input: $input) { ${SUCCESS_FIELDS} ... on APIKey { id key } } }`;
-const KEY_ACTION = (name: string) => `mutation($id: ID!) { ${name}(input: { apiKeyId: $id }) { ${SUCCESS_FIELDS} ... on APIKey { id key } } }`;
+const KEY_ACTION = (name: string) =>
+  `mutation($id: ID!) { ${name}(input: { apiKeyId: $id }) { ${SUCCESS_FIELDS} ... on APIKey { id key } } }`;
 const ADD_TARGET = `mutation($input: AddWebhookNotificationTargetInput!) { addWebhookNotificationTarget(input: $input) { ${SUCCESS_FIELDS} ... on WebhookNotificationTarget { id } } }`;
-const TARGET_ACTION = (name: string) => `mutation($id: ID!) { ${name}(input: { targetId: $id }) { ${SUCCESS_FIELDS} ... on WebhookNotificationTarget { id status } } }`;
+const TARGET_ACTION = (name: string) =>
+  `mutation($id: ID!) { ${name}(input: { targetId: $id }) { ${SUCCESS_FIELDS} ... on WebhookNotificationTarget { id status } } }`;
 const REPLAY = `mutation($input: ReplayNotificationEventInput!) { replayNotificationEvent(input: $input) { ${SUCCESS_FIELDS} ... on NotificationEvent { id } } }`;
 const ADD_ENDPOINT = `mutation($input: AddCollaborativeAuthorizationEndpointInput!) { addCollaborativeAuthorizationEndpoint(input: $input) { ${SUCCESS_FIELDS} ... on CollaborativeAuthorizationEndpoint { id } } }`;
-const ENDPOINT_ACTION = (name: string) => `mutation($id: ID!) { ${name}(input: { endpointId: $id }) { ${SUCCESS_FIELDS} ... on CollaborativeAuthorizationEndpoint { id status } } }`;
+const ENDPOINT_ACTION = (name: string) =>
+  `mutation($id: ID!) { ${name}(input: { endpointId: $id }) { ${SUCCESS_FIELDS} ... on CollaborativeAuthorizationEndpoint { id status } } }`;
 const SIMULATE = `mutation($input: SimulateCollaborativeAuthorizationInput!) { simulateCollaborativeAuthorization(input: $input) { ${SUCCESS_FIELDS} ... on CollaborativeAuthorizationRequest { id } } }`;
 const INVITE = `mutation($input: InviteUserInput!) { inviteUser(input: $input) { ${SUCCESS_FIELDS} ... on UserInvitation { id token } } }`;
 const ACCEPT = `mutation($input: AcceptInvitationInput!) { acceptInvitation(input: $input) { ${USER_ERROR} ... on Session { token } } }`;
@@ -84,23 +93,31 @@ export async function seed(server: TestServer, rows: number): Promise<Seeded> {
 
   // The rich target hears every key event from here on.
   const rich = await mutate(server, key, "addWebhookNotificationTarget", ADD_TARGET, {
-    input: { name: "Rich target", uri: receiver.target("rich?token=s3cret"), email: "ops@example.test", subscriptions: ["API_KEY_CREATED", "API_KEY_UPDATED", "API_KEY_REVOKED", "API_KEY_DEACTIVATED"] },
+    input: {
+      name: "Rich target",
+      uri: receiver.target("rich?token=s3cret"),
+      email: "ops@example.test",
+      subscriptions: ["API_KEY_CREATED", "API_KEY_UPDATED", "API_KEY_REVOKED", "API_KEY_DEACTIVATED"],
+    },
   });
 
   // Keys: with and without description and expiry; one used, deactivated, revoked, rotated, deleted.
-  const keys = await inBatches(Array.from({ length: rows }, (_, i) => i), 8, (i) =>
-    mutate(server, key, "createSecretAPIKey", CREATE_KEY, {
-      input: {
-        secretKey: {
-          name: `Seeded key ${String(i).padStart(3, "0")}`,
-          ...(i % 2 === 0 ? { description: `seeded #${i}` } : {}),
-          ...(i % 3 === 0 ? { expiresAt: new Date(Date.now() + (i + 10) * 86_400_000).toISOString() } : {}),
-          role: i % 4 === 0 ? "ADMIN" : "READONLY",
-          ...(i % 5 === 0 ? { rateLimit: { limit: 1000 + i, windowSeconds: 60 }, metadata: { team: `team-${i}`, seeded: true } } : {}),
-          ...(i % 7 === 0 ? { allowedIps: ["127.0.0.1", "10.0.0.0/8"] } : {}),
+  const keys = await inBatches(
+    Array.from({ length: rows }, (_, i) => i),
+    8,
+    (i) =>
+      mutate(server, key, "createSecretAPIKey", CREATE_KEY, {
+        input: {
+          secretKey: {
+            name: `Seeded key ${String(i).padStart(3, "0")}`,
+            ...(i % 2 === 0 ? { description: `seeded #${i}` } : {}),
+            ...(i % 3 === 0 ? { expiresAt: new Date(Date.now() + (i + 10) * 86_400_000).toISOString() } : {}),
+            role: i % 4 === 0 ? "ADMIN" : "READONLY",
+            ...(i % 5 === 0 ? { rateLimit: { limit: 1000 + i, windowSeconds: 60 }, metadata: { team: `team-${i}`, seeded: true } } : {}),
+            ...(i % 7 === 0 ? { allowedIps: ["127.0.0.1", "10.0.0.0/8"] } : {}),
+          },
         },
-      },
-    }),
+      }),
   );
   const used = await server.post("{ viewer { environment } }", {}, bearer(keys[1].key));
   if (used.status !== 200) throw new Error(`seeded key refused: ${JSON.stringify(used.body)}`);
@@ -110,22 +127,29 @@ export async function seed(server: TestServer, rows: number): Promise<Seeded> {
   await mutate(server, key, "deleteAPIKey", KEY_ACTION("deleteAPIKey"), { id: keys[5].id });
 
   // Targets: with and without email; one deactivated; one whose receiver is gone (no HTTP answer).
-  await inBatches(Array.from({ length: rows }, (_, i) => i), 8, (i) =>
-    mutate(server, key, "addWebhookNotificationTarget", ADD_TARGET, {
-      input: {
-        name: `Seeded target ${String(i).padStart(3, "0")}`,
-        uri: receiver.target(`t${i}`),
-        ...(i % 2 === 0 ? { email: `t${i}@example.test` } : {}),
-        subscriptions: ["USER_REMOVED"],
-      },
-    }),
+  await inBatches(
+    Array.from({ length: rows }, (_, i) => i),
+    8,
+    (i) =>
+      mutate(server, key, "addWebhookNotificationTarget", ADD_TARGET, {
+        input: {
+          name: `Seeded target ${String(i).padStart(3, "0")}`,
+          uri: receiver.target(`t${i}`),
+          ...(i % 2 === 0 ? { email: `t${i}@example.test` } : {}),
+          subscriptions: ["USER_REMOVED"],
+        },
+      }),
   );
   const closed = await Receiver.start();
   const unreachable = closed.target("gone");
   await closed.stop();
-  await mutate(server, key, "addWebhookNotificationTarget", ADD_TARGET, { input: { name: "Unreachable target", uri: unreachable, subscriptions: ["USER_JOINED"] } });
+  await mutate(server, key, "addWebhookNotificationTarget", ADD_TARGET, {
+    input: { name: "Unreachable target", uri: unreachable, subscriptions: ["USER_JOINED"] },
+  });
   receiver.answer("refusing", 500);
-  await mutate(server, key, "addWebhookNotificationTarget", ADD_TARGET, { input: { name: "Refusing target", uri: receiver.target("refusing"), subscriptions: ["USER_JOINED"] } });
+  await mutate(server, key, "addWebhookNotificationTarget", ADD_TARGET, {
+    input: { name: "Refusing target", uri: receiver.target("refusing"), subscriptions: ["USER_JOINED"] },
+  });
 
   // The rich target's history: deactivations and re-activations.
   await waitFor(async () => (receiver.to("rich?token=s3cret").length > 0 ? true : undefined), 30_000, "the rich target's activation");
@@ -133,49 +157,85 @@ export async function seed(server: TestServer, rows: number): Promise<Seeded> {
     await mutate(server, key, "deactivateNotificationTarget", TARGET_ACTION("deactivateNotificationTarget"), { id: rich.id });
     await mutate(server, key, "activateNotificationTarget", TARGET_ACTION("activateNotificationTarget"), { id: rich.id });
     // Each activation answered before the next deactivation, so every activation event is delivered.
-    await waitFor(async () => ((await targetStatus(server, key, rich.id)) === "ACTIVE" ? true : undefined), 30_000, "the rich target's re-activation");
+    await waitFor(
+      async () => ((await targetStatus(server, key, rich.id)) === "ACTIVE" ? true : undefined),
+      30_000,
+      "the rich target's re-activation",
+    );
   }
-  await mutate(server, key, "deactivateNotificationTarget", TARGET_ACTION("deactivateNotificationTarget"), { id: await firstTargetNamed(server, key, "Seeded target 000") });
+  await mutate(server, key, "deactivateNotificationTarget", TARGET_ACTION("deactivateNotificationTarget"), {
+    id: await firstTargetNamed(server, key, "Seeded target 000"),
+  });
 
   // One event delivered again and again to the rich target.
-  const richEventId = await waitFor(async () => {
-    const { body } = await server.post(
-      `query($id: ID!) { node(id: $id) { ... on WebhookNotificationTarget { webhookNotificationTargetEvents(first: 1, filterBy: { name: [API_KEY_CREATED] }) { edges { node { event { id } } } } } } }`,
-      { id: rich.id },
-      bearer(key),
-    );
-    return body.data?.node?.webhookNotificationTargetEvents.edges[0]?.node.event.id as string | undefined;
-  }, 30_000, "a delivered key event");
+  const richEventId = await waitFor(
+    async () => {
+      const { body } = await server.post(
+        `query($id: ID!) { node(id: $id) { ... on WebhookNotificationTarget { webhookNotificationTargetEvents(first: 1, filterBy: { name: [API_KEY_CREATED] }) { edges { node { event { id } } } } } } }`,
+        { id: rich.id },
+        bearer(key),
+      );
+      return body.data?.node?.webhookNotificationTargetEvents.edges[0]?.node.event.id as string | undefined;
+    },
+    30_000,
+    "a delivered key event",
+  );
   // One replay at a time: a replay while the event's delivery to the target is still queued joins it.
   for (let i = 1; i <= rows; i++) {
     await mutate(server, key, "replayNotificationEvent", REPLAY, { input: { notificationEventId: richEventId, targetIds: [rich.id] } });
-    await waitFor(async () => ((await attemptCount(server, key, richEventId)) > i ? true : undefined), 30_000, `replay ${i} of the rich event`);
+    await waitFor(
+      async () => ((await attemptCount(server, key, richEventId)) > i ? true : undefined),
+      30_000,
+      `replay ${i} of the rich event`,
+    );
   }
 
   // Collaborative authorization: many endpoints, one active, decisions by it and by the stand-in.
-  const endpoints = await inBatches(Array.from({ length: rows }, (_, i) => i), 8, (i) =>
-    mutate(server, key, "addCollaborativeAuthorizationEndpoint", ADD_ENDPOINT, {
-      input: { name: `Seeded endpoint ${String(i).padStart(3, "0")}`, uri: decisions.target(`/e${i}`), standInDecision: i % 2 ? "APPROVE" : "DECLINE" },
-    }),
+  const endpoints = await inBatches(
+    Array.from({ length: rows }, (_, i) => i),
+    8,
+    (i) =>
+      mutate(server, key, "addCollaborativeAuthorizationEndpoint", ADD_ENDPOINT, {
+        input: {
+          name: `Seeded endpoint ${String(i).padStart(3, "0")}`,
+          uri: decisions.target(`/e${i}`),
+          standInDecision: i % 2 ? "APPROVE" : "DECLINE",
+        },
+      }),
   );
   await mutate(server, key, "simulateCollaborativeAuthorization", SIMULATE, { input: { amount: 100, currencyCode: "USD" } });
-  await mutate(server, key, "activateCollaborativeAuthorizationEndpoint", ENDPOINT_ACTION("activateCollaborativeAuthorizationEndpoint"), { id: endpoints[0].id });
-  await mutate(server, key, "activateCollaborativeAuthorizationEndpoint", ENDPOINT_ACTION("activateCollaborativeAuthorizationEndpoint"), { id: endpoints[1].id });
-  await inBatches(Array.from({ length: rows }, (_, i) => i), 4, (i) =>
-    mutate(server, key, "simulateCollaborativeAuthorization", SIMULATE, {
-      input: { amount: 1000 + i, currencyCode: "EUR", ...(i % 2 === 0 ? { merchantName: `Shop ${i}` } : {}) },
-    }),
+  await mutate(server, key, "activateCollaborativeAuthorizationEndpoint", ENDPOINT_ACTION("activateCollaborativeAuthorizationEndpoint"), {
+    id: endpoints[0].id,
+  });
+  await mutate(server, key, "activateCollaborativeAuthorizationEndpoint", ENDPOINT_ACTION("activateCollaborativeAuthorizationEndpoint"), {
+    id: endpoints[1].id,
+  });
+  await inBatches(
+    Array.from({ length: rows }, (_, i) => i),
+    4,
+    (i) =>
+      mutate(server, key, "simulateCollaborativeAuthorization", SIMULATE, {
+        input: { amount: 1000 + i, currencyCode: "EUR", ...(i % 2 === 0 ? { merchantName: `Shop ${i}` } : {}) },
+      }),
   );
 
   // Team: accepted invitations (memberships, with and without names and logins) and pending ones.
-  await inBatches(Array.from({ length: rows }, (_, i) => i), 4, async (i) => {
-    const invitation = await mutate(server, adminSession, "inviteUser", INVITE, { input: { email: `member${i}@example.test`, role: ["DEVELOPER", "SUPPORT", "ADMIN"][i % 3] } });
-    await mutate(server, "", "acceptInvitation", ACCEPT, {
-      input: { token: invitation.token, password: "member-password-1", ...(i % 2 === 0 ? { name: `Member ${i}` } : {}) },
-    });
-  });
-  await inBatches(Array.from({ length: rows }, (_, i) => i), 8, (i) =>
-    mutate(server, adminSession, "inviteUser", INVITE, { input: { email: `pending${i}@example.test`, role: "SUPPORT" } }),
+  await inBatches(
+    Array.from({ length: rows }, (_, i) => i),
+    4,
+    async (i) => {
+      const invitation = await mutate(server, adminSession, "inviteUser", INVITE, {
+        input: { email: `member${i}@example.test`, role: ["DEVELOPER", "SUPPORT", "ADMIN"][i % 3] },
+      });
+      await mutate(server, "", "acceptInvitation", ACCEPT, {
+        input: { token: invitation.token, password: "member-password-1", ...(i % 2 === 0 ? { name: `Member ${i}` } : {}) },
+      });
+    },
+  );
+  await inBatches(
+    Array.from({ length: rows }, (_, i) => i),
+    8,
+    (i) => mutate(server, adminSession, "inviteUser", INVITE, { input: { email: `pending${i}@example.test`, role: "SUPPORT" } }),
   );
 
   // Every delivery made: nothing changes under the lists afterwards.
@@ -195,12 +255,20 @@ export async function seed(server: TestServer, rows: number): Promise<Seeded> {
 }
 
 async function attemptCount(server: TestServer, credential: string, eventId: string): Promise<number> {
-  const { body }: { body: any } = await server.post(`query($id: ID!) { node(id: $id) { ... on NotificationEvent { deliveryAttempts(first: 1) { totalCount } } } }`, { id: eventId }, bearer(credential));
+  const { body }: { body: any } = await server.post(
+    `query($id: ID!) { node(id: $id) { ... on NotificationEvent { deliveryAttempts(first: 1) { totalCount } } } }`,
+    { id: eventId },
+    bearer(credential),
+  );
   return body.data.node.deliveryAttempts.totalCount;
 }
 
 async function targetStatus(server: TestServer, credential: string, id: string): Promise<string> {
-  const { body }: { body: any } = await server.post(`query($id: ID!) { node(id: $id) { ... on WebhookNotificationTarget { status } } }`, { id }, bearer(credential));
+  const { body }: { body: any } = await server.post(
+    `query($id: ID!) { node(id: $id) { ... on WebhookNotificationTarget { status } } }`,
+    { id },
+    bearer(credential),
+  );
   return body.data.node.status;
 }
 
@@ -233,7 +301,9 @@ async function settled(server: TestServer, credential: string, richTargetId: str
   );
   const target = body.data?.node;
   if (!target) throw new Error(JSON.stringify(body));
-  const pending = body.data.organizations[0].webhookNotificationTargets.edges.filter((edge: any) => edge.node.status === "PENDING_VERIFICATION").length;
+  const pending = body.data.organizations[0].webhookNotificationTargets.edges.filter(
+    (edge: any) => edge.node.status === "PENDING_VERIFICATION",
+  ).length;
   const state = { pending, attempts: target.deliveryAttempts.totalCount, undelivered: target.webhookNotificationTargetEvents.totalCount };
   if (pending > 0 || state.attempts < rows * 2 || state.undelivered > 0) throw new Error(`not yet: ${JSON.stringify(state)}`);
   return true;

@@ -50,6 +50,11 @@ export function bearerHeaders(token: string, environment?: Environment): Record<
 }
 
 /** server.post with an untyped body: these tests read deep into varying payloads. */
-export async function post(server: TestServer, query: string, variables?: Record<string, unknown>, headers?: Record<string, string>): Promise<{ status: number; headers: Headers; body: any }> {
+export async function post(
+  server: TestServer,
+  query: string,
+  variables?: Record<string, unknown>,
+  headers?: Record<string, string>,
+): Promise<{ status: number; headers: Headers; body: any }> {
   return server.post(query, variables, headers);
 }

@@ -19,7 +19,10 @@ export async function waitFor<T>(
       if ((error as { response?: { status?: number } }).response?.status === 400) throw error;
       last = error;
     }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${last instanceof Error ? last.message : JSON.stringify(last)}` : ""}`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${last instanceof Error ? last.message : JSON.stringify(last)}` : ""}`,
+      );
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }

@@ -63,7 +63,12 @@ export async function request<TResult, TVariables>(
   }
   hooks.onActivity();
   if (first || !body.data) {
-    throw new ApiError(first?.message ?? "Keyway answered without data.", response.status, first?.extensions?.code, first?.extensions?.reason);
+    throw new ApiError(
+      first?.message ?? "Keyway answered without data.",
+      response.status,
+      first?.extensions?.code,
+      first?.extensions?.reason,
+    );
   }
   return body.data;
 }

@@ -53,7 +53,10 @@ export interface Paging {
   cursor: { first?: number; after?: string; last?: number; before?: string };
   pageIndex: number;
   /** Props for <Pager>, given the page's connection. */
-  pager(connection: { totalCount: number; edges: unknown[]; pageInfo: { startCursor?: string | null; endCursor?: string | null } } | undefined, loading: boolean): {
+  pager(
+    connection: { totalCount: number; edges: unknown[]; pageInfo: { startCursor?: string | null; endCursor?: string | null } } | undefined,
+    loading: boolean,
+  ): {
     total: number;
     from: number;
     to: number;
@@ -70,7 +73,11 @@ export interface Paging {
  * A new `resetKey` (the filters) goes back to the first page.
  */
 export function usePaging(pageSize: number, resetKey: string): Paging {
-  const [state, setState] = useState<{ key: string; pageIndex: number; cursor: Paging["cursor"] }>({ key: resetKey, pageIndex: 0, cursor: { first: pageSize } });
+  const [state, setState] = useState<{ key: string; pageIndex: number; cursor: Paging["cursor"] }>({
+    key: resetKey,
+    pageIndex: 0,
+    cursor: { first: pageSize },
+  });
   const current = state.key === resetKey ? state : { key: resetKey, pageIndex: 0, cursor: { first: pageSize } };
   if (current !== state) setState(current);
   return {
@@ -91,10 +98,15 @@ export function usePaging(pageSize: number, resetKey: string): Paging {
           setState({
             key: resetKey,
             pageIndex: current.pageIndex - 1,
-            cursor: current.pageIndex === 1 ? { first: pageSize } : { last: pageSize, before: connection?.pageInfo.startCursor ?? undefined },
+            cursor:
+              current.pageIndex === 1 ? { first: pageSize } : { last: pageSize, before: connection?.pageInfo.startCursor ?? undefined },
           }),
         onNext: () =>
-          setState({ key: resetKey, pageIndex: current.pageIndex + 1, cursor: { first: pageSize, after: connection?.pageInfo.endCursor ?? undefined } }),
+          setState({
+            key: resetKey,
+            pageIndex: current.pageIndex + 1,
+            cursor: { first: pageSize, after: connection?.pageInfo.endCursor ?? undefined },
+          }),
       };
     },
   };

@@ -24,7 +24,12 @@ export function fieldOf(errorPath: string[]): string | null {
   return named.length ? named[named.length - 1] : null;
 }
 
-function failure(partial: { fieldErrors?: Record<string, string>; errors?: FieldUserError[]; formError?: string | null; denied?: string | null }) {
+function failure(partial: {
+  fieldErrors?: Record<string, string>;
+  errors?: FieldUserError[];
+  formError?: string | null;
+  denied?: string | null;
+}) {
   return { ok: false as const, fieldErrors: {}, errors: [], formError: null, denied: null, ...partial };
 }
 

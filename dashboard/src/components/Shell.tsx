@@ -84,7 +84,14 @@ export function Shell({ children }: { children: ReactNode }) {
       >
         <Group h="100%" px="md" justify="space-between" wrap="nowrap">
           <Group gap="sm" wrap="nowrap">
-            <Burger opened={opened} onClick={toggle} hiddenFrom="sm" size="sm" aria-label="Toggle navigation" color={live ? "white" : undefined} />
+            <Burger
+              opened={opened}
+              onClick={toggle}
+              hiddenFrom="sm"
+              size="sm"
+              aria-label="Toggle navigation"
+              color={live ? "white" : undefined}
+            />
             <Text fw={700} size="lg" c={live ? "white" : undefined} component={Link} to="/developers/api-keys" td="none">
               {settings.title}
             </Text>

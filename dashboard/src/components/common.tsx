@@ -37,7 +37,13 @@ export function StatusDot({ status }: { status: string }) {
 
 export function RoleBadge({ role }: { role: string }) {
   return (
-    <Badge variant="outline" color={role === "ADMIN" ? "accent" : "gray.8"} radius="sm" style={{ overflow: "visible" }} styles={{ label: { overflow: "visible" } }}>
+    <Badge
+      variant="outline"
+      color={role === "ADMIN" ? "accent" : "gray.8"}
+      radius="sm"
+      style={{ overflow: "visible" }}
+      styles={{ label: { overflow: "visible" } }}
+    >
       {role}
     </Badge>
   );
@@ -62,7 +68,13 @@ export function PageHeader({ title, description, actions }: { title: string; des
 }
 
 /** A refused read or a failed request, shown where the content would be. */
-export function ErrorAlert({ error, title = "Could not load" }: { error: { message: string } | string | null | undefined; title?: string }) {
+export function ErrorAlert({
+  error,
+  title = "Could not load",
+}: {
+  error: { message: string } | string | null | undefined;
+  title?: string;
+}) {
   if (!error) return null;
   return (
     <Alert color="red" title={title} role="alert" mb="md">

@@ -8,7 +8,10 @@ export function formatDate(value: string | null | undefined, never = "Never"): s
 
 /** "API_KEY_CREATED" → "API key created". */
 export function humanize(value: string): string {
-  const text = value.toLowerCase().replace(/_/g, " ").replace(/\bapi\b/g, "API");
+  const text = value
+    .toLowerCase()
+    .replace(/_/g, " ")
+    .replace(/\bapi\b/g, "API");
   return text.charAt(0).toUpperCase() + text.slice(1);
 }
 

@@ -165,7 +165,14 @@ function CreateKeyDialog({ opened, onClose, onCreated }: { opened: boolean; onCl
     onClose();
   };
   return (
-    <Modal opened={opened} onClose={close} title={secret ? "Your new API key" : "Create API key"} centered size="lg" closeOnClickOutside={!secret}>
+    <Modal
+      opened={opened}
+      onClose={close}
+      title={secret ? "Your new API key" : "Create API key"}
+      centered
+      size="lg"
+      closeOnClickOutside={!secret}
+    >
       {secret ? (
         <KeyReveal secret={secret} onDone={close} />
       ) : (
@@ -179,7 +186,12 @@ function CreateKeyDialog({ opened, onClose, onCreated }: { opened: boolean; onCl
               CreateSecretApiKeyDocument,
               {
                 input: {
-                  secretKey: { name: values.name, description: values.description || null, role: values.role, expiresAt: endOfDay(values.expires) },
+                  secretKey: {
+                    name: values.name,
+                    description: values.description || null,
+                    role: values.role,
+                    expiresAt: endOfDay(values.expires),
+                  },
                 },
               },
               (result) => result.createSecretAPIKey,
@@ -204,7 +216,12 @@ function EditKeyDialog({ apiKey, onClose, onSaved }: { apiKey: Key | null; onClo
     <Modal opened={apiKey !== null} onClose={onClose} title={`Modify API key ${apiKey?.name ?? ""}`} centered size="lg">
       {apiKey ? (
         <KeyForm
-          initial={{ name: apiKey.name, description: apiKey.description ?? "", role: apiKey.role, expires: dateInputValue(apiKey.expiresAt) }}
+          initial={{
+            name: apiKey.name,
+            description: apiKey.description ?? "",
+            role: apiKey.role,
+            expires: dateInputValue(apiKey.expiresAt),
+          }}
           roles={Array.from(new Set([...grantableRoles(can), apiKey.role]))}
           submitLabel="Save"
           onCancel={onClose}
@@ -263,7 +280,13 @@ function RotateKeyDialog({ apiKey, onClose, onRotated }: { apiKey: Key | null; o
     } else setError(outcome.denied ?? outcome.formError ?? Object.values(outcome.fieldErrors).join(" "));
   }
   return (
-    <Modal opened={apiKey !== null} onClose={close} title={secret ? "The new API key" : `Rotate API key ${apiKey?.name ?? ""}`} centered size="lg">
+    <Modal
+      opened={apiKey !== null}
+      onClose={close}
+      title={secret ? "The new API key" : `Rotate API key ${apiKey?.name ?? ""}`}
+      centered
+      size="lg"
+    >
       {secret ? (
         <KeyReveal secret={secret} onDone={close} />
       ) : (
@@ -334,8 +357,8 @@ function SharedSecretDialog({ opened, onClose }: { opened: boolean; onClose(): v
     <Modal opened={opened} onClose={close} title="API shared secret" centered size="lg">
       <Stack>
         <Text size="sm">
-          Integrations can sign short-lived JWTs (HS256, at most one hour) with this secret instead of sending an API key. After a rotation the
-          previous secret keeps working for 24 hours.
+          Integrations can sign short-lived JWTs (HS256, at most one hour) with this secret instead of sending an API key. After a rotation
+          the previous secret keeps working for 24 hours.
         </Text>
         {secret ? (
           <Stack gap={4}>
@@ -391,12 +414,16 @@ export function ApiKeysPage() {
   // Rows per page lives in the address (?rows=50), so a bookmarked or shared table opens the same way.
   const [params, setParams] = useSearchParams();
   const pageSize = PAGE_SIZES.includes(params.get("rows") ?? "") ? Number(params.get("rows")) : 10;
-  const setPageSize = (rows: number) => setParams((previous) => {
-    const next = new URLSearchParams(previous);
-    if (rows === 10) next.delete("rows");
-    else next.set("rows", String(rows));
-    return next;
-  }, { replace: true });
+  const setPageSize = (rows: number) =>
+    setParams(
+      (previous) => {
+        const next = new URLSearchParams(previous);
+        if (rows === 10) next.delete("rows");
+        else next.set("rows", String(rows));
+        return next;
+      },
+      { replace: true },
+    );
   const paging = usePaging(pageSize, JSON.stringify({ filterBy, pageSize }));
   const { data, error, loading, refetch } = useQuery(ApiKeysDocument, { ...paging.cursor, filterBy });
   const [creating, setCreating] = useState(false);
@@ -477,7 +504,12 @@ export function ApiKeysPage() {
             { value: "READONLY", label: "READONLY" },
           ]}
         />
-        <NativeSelect label="Rows per page" value={String(pageSize)} onChange={(e) => setPageSize(Number(e.currentTarget.value))} data={PAGE_SIZES} />
+        <NativeSelect
+          label="Rows per page"
+          value={String(pageSize)}
+          onChange={(e) => setPageSize(Number(e.currentTarget.value))}
+          data={PAGE_SIZES}
+        />
       </Group>
       <ErrorAlert error={error} />
       <Table.ScrollContainer minWidth={960}>

@@ -24,7 +24,13 @@ export function AuditLogPage() {
     <>
       <PageHeader title="Audit log" description={`Who did what in ${environment}, when, to which object.`} />
       <Group mb="md">
-        <TextInput label="Action" description="Exact action, e.g. api_key.revoke" value={action} onChange={(e) => setAction(e.currentTarget.value)} w={280} />
+        <TextInput
+          label="Action"
+          description="Exact action, e.g. api_key.revoke"
+          value={action}
+          onChange={(e) => setAction(e.currentTarget.value)}
+          w={280}
+        />
       </Group>
       <ErrorAlert error={error} />
       <Table.ScrollContainer minWidth={800}>

@@ -56,12 +56,10 @@ export function SignInPage() {
   async function submit(event: FormEvent) {
     event.preventDefault();
     setBusy(true);
-    const outcome = await mutate(
-      LoginDocument,
-      { input: { email, password, useCookie: true } },
-      (result) => result.login,
-      ["email", "password"],
-    );
+    const outcome = await mutate(LoginDocument, { input: { email, password, useCookie: true } }, (result) => result.login, [
+      "email",
+      "password",
+    ]);
     setBusy(false);
     if (outcome.ok) return afterSignIn(outcome.value);
     setErrors(outcome.fieldErrors);
@@ -77,7 +75,15 @@ export function SignInPage() {
       ) : null}
       <form onSubmit={submit} noValidate>
         <Stack>
-          <TextInput label="Email" type="email" autoComplete="username" required value={email} onChange={(e) => setEmail(e.currentTarget.value)} error={errors.email} />
+          <TextInput
+            label="Email"
+            type="email"
+            autoComplete="username"
+            required
+            value={email}
+            onChange={(e) => setEmail(e.currentTarget.value)}
+            error={errors.email}
+          />
           <PasswordInput
             label="Password"
             autoComplete="current-password"
@@ -206,7 +212,9 @@ export function AcceptInvitationPage() {
       ) : (
         <form onSubmit={submit} noValidate>
           <Stack>
-            <Text size="sm">New to {settings.title}? Choose your name and a password. Already have an account? Enter your current password.</Text>
+            <Text size="sm">
+              New to {settings.title}? Choose your name and a password. Already have an account? Enter your current password.
+            </Text>
             <TextInput
               label="Your name"
               autoComplete="name"

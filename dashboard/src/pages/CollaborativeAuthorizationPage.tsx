@@ -1,4 +1,20 @@
-import { Alert, Button, Card, Code, Group, Menu, Modal, NativeSelect, NumberInput, SimpleGrid, Stack, Table, Text, TextInput, Title } from "@mantine/core";
+import {
+  Alert,
+  Button,
+  Card,
+  Code,
+  Group,
+  Menu,
+  Modal,
+  NativeSelect,
+  NumberInput,
+  SimpleGrid,
+  Stack,
+  Table,
+  Text,
+  TextInput,
+  Title,
+} from "@mantine/core";
 import { FormEvent, useState } from "react";
 import { useQuery } from "../api/hooks";
 import { mutate, notifyFailure, notifySuccess } from "../api/payload";
@@ -19,7 +35,10 @@ import {
 import { useSession } from "../session";
 
 type Endpoint = CollaborativeAuthorizationQuery["organizations"][number]["collaborativeAuthorizationEndpoints"]["edges"][number]["node"];
-type Decision = Extract<SimulateCollaborativeAuthorizationMutation["simulateCollaborativeAuthorization"], { __typename: "CollaborativeAuthorizationRequest" }>;
+type Decision = Extract<
+  SimulateCollaborativeAuthorizationMutation["simulateCollaborativeAuthorization"],
+  { __typename: "CollaborativeAuthorizationRequest" }
+>;
 
 function AddEndpointDialog({ opened, onClose, onAdded }: { opened: boolean; onClose(): void; onAdded(): void }) {
   const [values, setValues] = useState({ name: "", uri: "", standInDecision: "DECLINE" as CollaborativeAuthorizationStandInDecision });
@@ -47,7 +66,14 @@ function AddEndpointDialog({ opened, onClose, onAdded }: { opened: boolean; onCl
     <Modal opened={opened} onClose={onClose} title="Add endpoint" centered size="lg">
       <form onSubmit={submit} noValidate>
         <Stack>
-          <TextInput label="Name" required data-autofocus value={values.name} onChange={(e) => setValues({ ...values, name: e.currentTarget.value })} error={errors.name} />
+          <TextInput
+            label="Name"
+            required
+            data-autofocus
+            value={values.name}
+            onChange={(e) => setValues({ ...values, name: e.currentTarget.value })}
+            error={errors.name}
+          />
           <TextInput
             label="URL"
             required
@@ -119,9 +145,20 @@ function SimulateCard({ onDecided }: { onDecided(): void }) {
         <Stack gap="sm">
           <Group grow align="flex-start">
             <NumberInput label="Amount" min={0} decimalScale={2} value={amount} onChange={setAmount} error={errors.amount} />
-            <TextInput label="Currency" maxLength={3} value={currencyCode} onChange={(e) => setCurrency(e.currentTarget.value.toUpperCase())} error={errors.currencyCode} />
+            <TextInput
+              label="Currency"
+              maxLength={3}
+              value={currencyCode}
+              onChange={(e) => setCurrency(e.currentTarget.value.toUpperCase())}
+              error={errors.currencyCode}
+            />
           </Group>
-          <TextInput label="Merchant name" value={merchantName} onChange={(e) => setMerchant(e.currentTarget.value)} error={errors.merchantName} />
+          <TextInput
+            label="Merchant name"
+            value={merchantName}
+            onChange={(e) => setMerchant(e.currentTarget.value)}
+            error={errors.merchantName}
+          />
           {formError ? (
             <Alert color="red" role="alert">
               {formError}
@@ -133,10 +170,17 @@ function SimulateCard({ onDecided }: { onDecided(): void }) {
         </Stack>
       </form>
       {decision ? (
-        <Alert mt="md" color={decision.responseCode === "APPROVED" ? "green" : "red"} title={`Decision: ${decision.responseCode}`} role="status" data-testid="decision">
+        <Alert
+          mt="md"
+          color={decision.responseCode === "APPROVED" ? "green" : "red"}
+          title={`Decision: ${decision.responseCode}`}
+          role="status"
+          data-testid="decision"
+        >
           <Text size="sm">
-            Authorized {formatAmount(decision.authorizedAmount, decision.currencyCode)} of {formatAmount(decision.amount, decision.currencyCode)} · decided
-            by {decision.decidedBy === "ENDPOINT" ? `endpoint ${decision.endpoint?.name ?? ""}` : "stand-in"}
+            Authorized {formatAmount(decision.authorizedAmount, decision.currencyCode)} of{" "}
+            {formatAmount(decision.amount, decision.currencyCode)} · decided by{" "}
+            {decision.decidedBy === "ENDPOINT" ? `endpoint ${decision.endpoint?.name ?? ""}` : "stand-in"}
             {decision.standInReason ? ` (${decision.standInReason.replace(/_/g, " ").toLowerCase()})` : ""} · {decision.latencyMs} ms
           </Text>
         </Alert>
@@ -161,13 +205,21 @@ export function CollaborativeAuthorizationPage() {
   const upgradeRequired = viewer?.organization.plan === "FREE" && environment === "LIVE";
 
   async function activate(endpoint: Endpoint) {
-    const outcome = await mutate(ActivateCollaborativeAuthorizationEndpointDocument, { input: { endpointId: endpoint.id } }, (r) => r.activateCollaborativeAuthorizationEndpoint);
+    const outcome = await mutate(
+      ActivateCollaborativeAuthorizationEndpointDocument,
+      { input: { endpointId: endpoint.id } },
+      (r) => r.activateCollaborativeAuthorizationEndpoint,
+    );
     if (!outcome.ok) return notifyFailure(outcome);
     setVerification({ name: endpoint.name, ok: outcome.value.status === "ACTIVE" });
     await refetch();
   }
   async function deactivate(endpoint: Endpoint) {
-    const outcome = await mutate(DeactivateCollaborativeAuthorizationEndpointDocument, { input: { endpointId: endpoint.id } }, (r) => r.deactivateCollaborativeAuthorizationEndpoint);
+    const outcome = await mutate(
+      DeactivateCollaborativeAuthorizationEndpointDocument,
+      { input: { endpointId: endpoint.id } },
+      (r) => r.deactivateCollaborativeAuthorizationEndpoint,
+    );
     if (!outcome.ok) return notifyFailure(outcome);
     notifySuccess(`Endpoint ${endpoint.name} deactivated.`);
     await refetch();
@@ -338,7 +390,14 @@ export function CollaborativeAuthorizationPage() {
           noValidate
         >
           <Stack>
-            <TextInput label="Name" required data-autofocus value={newName} onChange={(e) => setNewName(e.currentTarget.value)} error={renameError} />
+            <TextInput
+              label="Name"
+              required
+              data-autofocus
+              value={newName}
+              onChange={(e) => setNewName(e.currentTarget.value)}
+              error={renameError}
+            />
             <Group justify="flex-end">
               <Button variant="default" onClick={() => setRenaming(null)}>
                 Cancel
@@ -355,7 +414,11 @@ export function CollaborativeAuthorizationPage() {
         onClose={() => setRemoving(null)}
         onConfirm={async () => {
           if (!removing) return;
-          const outcome = await mutate(RemoveCollaborativeAuthorizationEndpointDocument, { input: { endpointId: removing.id } }, (r) => r.removeCollaborativeAuthorizationEndpoint);
+          const outcome = await mutate(
+            RemoveCollaborativeAuthorizationEndpointDocument,
+            { input: { endpointId: removing.id } },
+            (r) => r.removeCollaborativeAuthorizationEndpoint,
+          );
           setRemoving(null);
           if (!outcome.ok) return notifyFailure(outcome);
           notifySuccess("Endpoint removed.");

@@ -7,7 +7,12 @@ import { AttemptsTable } from "../components/AttemptsTable";
 import { ErrorAlert, PageHeader, Pager } from "../components/common";
 import { EVENT_NAMES } from "../components/events";
 import { formatDate, humanize } from "../components/format";
-import { type NotificationEventName, NotificationEventDocument, NotificationEventsDocument, ReplayNotificationEventDocument } from "../gql/graphql";
+import {
+  type NotificationEventName,
+  NotificationEventDocument,
+  NotificationEventsDocument,
+  ReplayNotificationEventDocument,
+} from "../gql/graphql";
 import { useSession } from "../session";
 
 const PAGE_SIZE = 20;
@@ -36,13 +41,19 @@ export function EventsPage() {
   const events = connection?.edges.map((edge) => edge.node) ?? [];
   return (
     <>
-      <PageHeader title="Events" description={`What happened in ${environment}, kept 30 days. Open an event to see its deliveries and replay it.`} />
+      <PageHeader
+        title="Events"
+        description={`What happened in ${environment}, kept 30 days. Open an event to see its deliveries and replay it.`}
+      />
       <Group mb="md" align="flex-end" wrap="wrap">
         <NativeSelect
           label="Event name"
           value={name}
           onChange={(e) => setName(e.currentTarget.value)}
-          data={[{ value: "", label: "All events" }, ...["NOTIFICATION_ACTIVATION", ...EVENT_NAMES].map((value) => ({ value, label: humanize(value) }))]}
+          data={[
+            { value: "", label: "All events" },
+            ...["NOTIFICATION_ACTIVATION", ...EVENT_NAMES].map((value) => ({ value, label: humanize(value) })),
+          ]}
         />
         <TextInput label="From date" type="date" value={since} onChange={(e) => setSince(e.currentTarget.value)} />
         <TextInput label="To date" type="date" value={until} onChange={(e) => setUntil(e.currentTarget.value)} />
@@ -109,7 +120,10 @@ export function EventDetailPage() {
         <ErrorAlert error={error} />
         {!loading && !error ? (
           <Alert color="gray" title="Not found" role="alert">
-            There is no such event in this environment (events are kept 30 days). <Anchor component={Link} to="/developers/events">Back to events</Anchor>
+            There is no such event in this environment (events are kept 30 days).{" "}
+            <Anchor component={Link} to="/developers/events">
+              Back to events
+            </Anchor>
           </Alert>
         ) : null}
       </>
@@ -137,7 +151,11 @@ export function EventDetailPage() {
             {can("events:replay") ? (
               <Button
                 onClick={async () => {
-                  const outcome = await mutate(ReplayNotificationEventDocument, { input: { notificationEventId: event.id } }, (r) => r.replayNotificationEvent);
+                  const outcome = await mutate(
+                    ReplayNotificationEventDocument,
+                    { input: { notificationEventId: event.id } },
+                    (r) => r.replayNotificationEvent,
+                  );
                   if (!outcome.ok) return notifyFailure(outcome);
                   notifySuccess("Replay queued: the event is delivered again to every subscribed active target.");
                   setCountAtReplay(attemptCount);

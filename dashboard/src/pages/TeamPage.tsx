@@ -4,7 +4,14 @@ import { useQuery } from "../api/hooks";
 import { mutate, notifyFailure, notifySuccess } from "../api/payload";
 import { ConfirmDialog, ErrorAlert, PageHeader, RoleBadge } from "../components/common";
 import { formatDate } from "../components/format";
-import { InviteUserDocument, RemoveUserDocument, TeamDocument, type TeamQuery, UpdateUserRoleDocument, type UserRole } from "../gql/graphql";
+import {
+  InviteUserDocument,
+  RemoveUserDocument,
+  TeamDocument,
+  type TeamQuery,
+  UpdateUserRoleDocument,
+  type UserRole,
+} from "../gql/graphql";
 import { useSession } from "../session";
 
 type Member = TeamQuery["organizations"][number]["users"]["edges"][number]["node"];
@@ -55,15 +62,35 @@ function InviteDialog({ opened, onClose, onInvited }: { opened: boolean; onClose
             {link}
           </Code>
           <Group justify="space-between">
-            <CopyButton value={link}>{({ copied, copy }) => <Button variant="default" onClick={copy}>{copied ? "Copied" : "Copy link"}</Button>}</CopyButton>
+            <CopyButton value={link}>
+              {({ copied, copy }) => (
+                <Button variant="default" onClick={copy}>
+                  {copied ? "Copied" : "Copy link"}
+                </Button>
+              )}
+            </CopyButton>
             <Button onClick={close}>Done</Button>
           </Group>
         </Stack>
       ) : (
         <form onSubmit={submit} noValidate>
           <Stack>
-            <TextInput label="Email" type="email" required data-autofocus value={email} onChange={(e) => setEmail(e.currentTarget.value)} error={errors.email} />
-            <NativeSelect label="Role" data={ROLES} value={role} onChange={(e) => setRole(e.currentTarget.value as UserRole)} error={errors.role} />
+            <TextInput
+              label="Email"
+              type="email"
+              required
+              data-autofocus
+              value={email}
+              onChange={(e) => setEmail(e.currentTarget.value)}
+              error={errors.email}
+            />
+            <NativeSelect
+              label="Role"
+              data={ROLES}
+              value={role}
+              onChange={(e) => setRole(e.currentTarget.value as UserRole)}
+              error={errors.role}
+            />
             {formError ? (
               <Alert color="red" role="alert">
                 {formError}
@@ -121,7 +148,12 @@ function RoleDialog({ member, onClose, onSaved }: { member: Member | null; onClo
     >
       <form onSubmit={submit}>
         <Stack>
-          <NativeSelect label={`Role in ${environment}`} data={ROLES} value={role} onChange={(e) => setRole(e.currentTarget.value as UserRole)} />
+          <NativeSelect
+            label={`Role in ${environment}`}
+            data={ROLES}
+            value={role}
+            onChange={(e) => setRole(e.currentTarget.value as UserRole)}
+          />
           {lastAdmin ? (
             <Alert color="red" title="This is the last admin" role="alert" data-testid="last-admin">
               {lastAdminText(environment)}
@@ -191,7 +223,12 @@ export function TeamPage() {
               {writable ? (
                 <Table.Td>
                   <Group gap="xs" wrap="nowrap">
-                    <Button size="xs" variant="default" onClick={() => setChanging(member)} aria-label={`Change role of ${member.user.email}`}>
+                    <Button
+                      size="xs"
+                      variant="default"
+                      onClick={() => setChanging(member)}
+                      aria-label={`Change role of ${member.user.email}`}
+                    >
                       Change role
                     </Button>
                     <Button

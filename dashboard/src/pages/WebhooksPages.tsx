@@ -57,7 +57,13 @@ function SubscriptionsField({
   error?: string;
 }) {
   return (
-    <Checkbox.Group label="Events to deliver" value={value} onChange={(next) => onChange(next as NotificationEventName[])} error={error} withAsterisk>
+    <Checkbox.Group
+      label="Events to deliver"
+      value={value}
+      onChange={(next) => onChange(next as NotificationEventName[])}
+      error={error}
+      withAsterisk
+    >
       <SimpleGrid cols={2} mt="xs" spacing={6}>
         {EVENT_NAMES.map((name) => (
           <Checkbox key={name} value={name} label={humanize(name)} />
@@ -96,7 +102,14 @@ function AddTargetDialog({ opened, onClose, onAdded }: { opened: boolean; onClos
     <Modal opened={opened} onClose={onClose} title="Add webhook target" centered size="lg">
       <form onSubmit={submit} noValidate>
         <Stack>
-          <TextInput label="Name" required data-autofocus value={values.name} onChange={(e) => setValues({ ...values, name: e.currentTarget.value })} error={errors.name} />
+          <TextInput
+            label="Name"
+            required
+            data-autofocus
+            value={values.name}
+            onChange={(e) => setValues({ ...values, name: e.currentTarget.value })}
+            error={errors.name}
+          />
           <TextInput
             label="URL"
             required
@@ -254,7 +267,15 @@ function TextDialog({
         noValidate
       >
         <Stack>
-          <TextInput label={label} type={type} required data-autofocus value={value} onChange={(e) => setValue(e.currentTarget.value)} error={error} />
+          <TextInput
+            label={label}
+            type={type}
+            required
+            data-autofocus
+            value={value}
+            onChange={(e) => setValue(e.currentTarget.value)}
+            error={error}
+          />
           {formError ? (
             <Alert color="red" role="alert">
               {formError}
@@ -357,7 +378,10 @@ export function WebhookDetailPage() {
         <ErrorAlert error={error} />
         {!loading && !error ? (
           <Alert color="gray" title="Not found" role="alert">
-            There is no such target in this environment. <Anchor component={Link} to="/developers/webhooks">Back to webhooks</Anchor>
+            There is no such target in this environment.{" "}
+            <Anchor component={Link} to="/developers/webhooks">
+              Back to webhooks
+            </Anchor>
           </Alert>
         ) : null}
       </>
@@ -392,7 +416,10 @@ export function WebhookDetailPage() {
                 <Button
                   color="green"
                   onClick={() =>
-                    void run(mutate(ActivateNotificationTargetDocument, input, (r) => r.activateNotificationTarget), "Activation requested.")
+                    void run(
+                      mutate(ActivateNotificationTargetDocument, input, (r) => r.activateNotificationTarget),
+                      "Activation requested.",
+                    )
                   }
                 >
                   Activate
@@ -402,7 +429,10 @@ export function WebhookDetailPage() {
                 <Button
                   color="red"
                   onClick={() =>
-                    void run(mutate(DeactivateNotificationTargetDocument, input, (r) => r.deactivateNotificationTarget), "Target deactivated.")
+                    void run(
+                      mutate(DeactivateNotificationTargetDocument, input, (r) => r.deactivateNotificationTarget),
+                      "Target deactivated.",
+                    )
                   }
                 >
                   Deactivate
@@ -439,7 +469,10 @@ export function WebhookDetailPage() {
                     size="compact-xs"
                     variant="default"
                     onClick={() =>
-                      void run(mutate(RemoveEmailFromNotificationTargetDocument, input, (r) => r.removeEmailFromNotificationTarget), "Email removed.")
+                      void run(
+                        mutate(RemoveEmailFromNotificationTargetDocument, input, (r) => r.removeEmailFromNotificationTarget),
+                        "Email removed.",
+                      )
                     }
                   >
                     Remove email
@@ -554,7 +587,13 @@ export function WebhookDetailPage() {
           <Text size="sm" id="delivery-filter-label">
             Show
           </Text>
-          <SegmentedControl aria-labelledby="delivery-filter-label" data={DELIVERY_FILTERS} value={delivery} onChange={setDelivery} size="xs" />
+          <SegmentedControl
+            aria-labelledby="delivery-filter-label"
+            data={DELIVERY_FILTERS}
+            value={delivery}
+            onChange={setDelivery}
+            size="xs"
+          />
           <Button size="xs" variant="default" onClick={() => void refetch()}>
             Refresh
           </Button>
@@ -598,9 +637,12 @@ export function WebhookDetailPage() {
         submitLabel="Rename"
         onClose={() => setDialog(null)}
         onSubmit={async (name) => {
-          const outcome = await mutate(RenameNotificationTargetDocument, { input: { targetId: target.id, name } }, (r) => r.renameNotificationTarget, [
-            "name",
-          ]);
+          const outcome = await mutate(
+            RenameNotificationTargetDocument,
+            { input: { targetId: target.id, name } },
+            (r) => r.renameNotificationTarget,
+            ["name"],
+          );
           if (outcome.ok) await refetch();
           return outcome;
         }}
@@ -625,7 +667,12 @@ export function WebhookDetailPage() {
           return outcome;
         }}
       />
-      <SubscriptionsDialog target={target} opened={dialog === "subscriptions"} onClose={() => setDialog(null)} onSaved={() => void refetch()} />
+      <SubscriptionsDialog
+        target={target}
+        opened={dialog === "subscriptions"}
+        onClose={() => setDialog(null)}
+        onSaved={() => void refetch()}
+      />
       <ConfirmDialog
         opened={dialog === "remove"}
         title={`Remove target ${target.name}?`}

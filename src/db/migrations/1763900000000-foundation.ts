@@ -101,7 +101,9 @@ export class Foundation1763900000000 implements MigrationInterface {
       data jsonb NOT NULL,
       created_at timestamptz NOT NULL DEFAULT now(),
       expires_at timestamptz NOT NULL)`);
-    await q.query(`CREATE INDEX notification_events_list_idx ON notification_events (organization_id, environment, created_at DESC, id DESC)`);
+    await q.query(
+      `CREATE INDEX notification_events_list_idx ON notification_events (organization_id, environment, created_at DESC, id DESC)`,
+    );
     await q.query(`CREATE INDEX notification_events_expires_idx ON notification_events (expires_at)`);
   }
 

@@ -43,7 +43,9 @@ export class Users1763900001000 implements MigrationInterface {
       created_at timestamptz NOT NULL DEFAULT now(),
       expires_at timestamptz)`);
     // Exactly one current secret per environment, also when two first reads race.
-    await q.query(`CREATE UNIQUE INDEX shared_secrets_current_key ON shared_secrets (organization_id, environment) WHERE expires_at IS NULL`);
+    await q.query(
+      `CREATE UNIQUE INDEX shared_secrets_current_key ON shared_secrets (organization_id, environment) WHERE expires_at IS NULL`,
+    );
 
     await q.query(`CREATE INDEX audit_log_actor_idx ON audit_log (organization_id, environment, actor_id, created_at DESC, id DESC)`);
 

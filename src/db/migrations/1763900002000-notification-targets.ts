@@ -82,7 +82,13 @@ export class NotificationTargets1763900002000 implements MigrationInterface {
   }
 
   async down(q: QueryRunner): Promise<void> {
-    for (const table of ["job_worker_heartbeats", "delivery_attempts", "notification_deliveries", "notification_target_status_changes", "notification_targets"]) {
+    for (const table of [
+      "job_worker_heartbeats",
+      "delivery_attempts",
+      "notification_deliveries",
+      "notification_target_status_changes",
+      "notification_targets",
+    ]) {
       await q.query(`DROP TABLE ${table}`);
     }
     await q.query(`DROP TYPE delivery_attempt_status`);

@@ -50,7 +50,13 @@ export class CollaborativeAuthorization1763900003000 implements MigrationInterfa
   async down(q: QueryRunner): Promise<void> {
     await q.query(`DROP TABLE collab_requests`);
     await q.query(`DROP TABLE collab_endpoints`);
-    for (const type of ["collab_stand_in_reason", "collab_decided_by", "collab_response_code", "collab_stand_in_decision", "collab_endpoint_status"]) {
+    for (const type of [
+      "collab_stand_in_reason",
+      "collab_decided_by",
+      "collab_response_code",
+      "collab_stand_in_decision",
+      "collab_endpoint_status",
+    ]) {
       await q.query(`DROP TYPE ${type}`);
     }
   }
