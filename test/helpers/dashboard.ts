@@ -83,7 +83,7 @@ export async function switchEnvironment(page: Page, environment: "Test" | "Live"
 }
 
 /** Waits until `check` holds (the page re-renders on its own time), failing after 10 s. */
-export async function until(what: string, check: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+export async function until(what: string, check: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
   await waitFor(async () => ((await check()) ? true : undefined), timeoutMs, what);
 }
 

@@ -16,6 +16,8 @@ import {
 import { useSession } from "../session";
 
 const PAGE_SIZE = 20;
+/** Attempts an event page lists (NotificationEvent.graphql asks for the first 25). */
+const ATTEMPTS_SHOWN = 25;
 
 /** A date input (YYYY-MM-DD) as the start or the end of that day, local time. */
 function dayBoundary(date: string, end: boolean): string | null {
@@ -101,14 +103,17 @@ export function EventDetailPage() {
   const { data, error, loading, refetch } = useQuery(NotificationEventDocument, { id });
   const [replayedAt, setReplayedAt] = useState<number | null>(null);
   const event = data?.node?.__typename === "NotificationEvent" ? data.node : null;
-  const attemptCount = event?.deliveryAttempts.totalCount ?? 0;
+  // The attempts on the page, not totalCount: the count is read after the page, so a delivery
+  // committing in between is counted before it is listed.
+  const attemptCount = event?.deliveryAttempts.edges.length ?? 0;
 
-  // After a replay, look again each second until the new attempts show (at most 15 s).
+  // After a replay, look again each second until the new attempts show (at most a minute: the
+  // delivery queue may be busy).
   const [countAtReplay, setCountAtReplay] = useState(0);
   useEffect(() => {
-    if (replayedAt === null || attemptCount > countAtReplay) return;
+    if (replayedAt === null || attemptCount > countAtReplay || attemptCount >= ATTEMPTS_SHOWN) return;
     const timer = window.setTimeout(() => {
-      if (Date.now() - replayedAt < 15_000) void refetch();
+      if (Date.now() - replayedAt < 60_000) void refetch();
     }, 1000);
     return () => window.clearTimeout(timer);
   }, [replayedAt, attemptCount, countAtReplay, refetch, data]);
