@@ -19,7 +19,19 @@ import { EXAMPLE_OPERATIONS } from "../src/http/playground";
 import { CorpusOperation, loadCorpus, normalize, readmeOperations } from "./helpers/operations";
 import { approvingEndpoint, Receiver } from "./helpers/receiver";
 import { connectionFields, introspect, nodeTypeOf } from "./helpers/schema-walk";
-import { loginAdminUser, mutate, SEED_ENV } from "./helpers/seed";
+import {
+  ACCEPT,
+  ADD_ENDPOINT,
+  ADD_TARGET,
+  CREATE_KEY,
+  INVITE,
+  KEY_ACTION,
+  loginAdminUser,
+  mutate,
+  SEED_ENV,
+  TARGET_ACTION,
+  targetStatus,
+} from "./helpers/seed";
 import { ADMIN_EMAIL, ADMIN_PASSWORD, bearer, startTestServer, TestServer } from "./helpers/server";
 import { waitFor } from "./helpers/wait";
 
@@ -43,26 +55,8 @@ let decisions: Receiver;
 let adminSession: string;
 const seeded: Record<string, string> = {};
 
-const CREATE_KEY = `mutation($input: CreateSecretAPIKeyInput!) { createSecretAPIKey(input: $input) { __typename ... on APIKey { id } ... on UserError { errors { code description } } } }`;
-const KEY_ACTION = (name: string) =>
-  `mutation($id: ID!) { ${name}(input: { apiKeyId: $id }) { __typename ... on APIKey { id } ... on UserError { errors { code description } } } }`;
-const ADD_TARGET = `mutation($input: AddWebhookNotificationTargetInput!) { addWebhookNotificationTarget(input: $input) { __typename ... on WebhookNotificationTarget { id } ... on UserError { errors { code description } } } }`;
-const TARGET_ACTION = (name: string) =>
-  `mutation($id: ID!) { ${name}(input: { targetId: $id }) { __typename ... on WebhookNotificationTarget { id } ... on UserError { errors { code description } } } }`;
-const ADD_ENDPOINT = `mutation($input: AddCollaborativeAuthorizationEndpointInput!) { addCollaborativeAuthorizationEndpoint(input: $input) { __typename ... on CollaborativeAuthorizationEndpoint { id } ... on UserError { errors { code description } } } }`;
-const INVITE = `mutation($input: InviteUserInput!) { inviteUser(input: $input) { __typename ... on UserInvitation { token } ... on UserError { errors { code description } } } }`;
 const ENABLE_2FA = `mutation { enableTwoFactor { __typename ... on TwoFactorSetup { secret } ... on UserError { errors { code description } } } }`;
 const CONFIRM_2FA = `mutation($input: ConfirmTwoFactorInput!) { confirmTwoFactor(input: $input) { __typename ... on TwoFactorRecoveryCodes { recoveryCodes } ... on UserError { errors { code description } } } }`;
-const ACCEPT = `mutation($input: AcceptInvitationInput!) { acceptInvitation(input: $input) { __typename ... on Session { token user { id } } ... on UserError { errors { code description } } } }`;
-
-async function targetStatus(id: string): Promise<string> {
-  const { body } = await server.post(
-    `query($id: ID!) { node(id: $id) { ... on WebhookNotificationTarget { status } } }`,
-    { id },
-    bearer(adminSession),
-  );
-  return body.data.node.status;
-}
 
 async function activeTarget(unique: string): Promise<string> {
   const target = await mutate(server, adminSession, "addWebhookNotificationTarget", ADD_TARGET, {
@@ -73,7 +67,11 @@ async function activeTarget(unique: string): Promise<string> {
       subscriptions: ["API_KEY_CREATED", "USER_JOINED"],
     },
   });
-  await waitFor(async () => ((await targetStatus(target.id)) === "ACTIVE" ? true : undefined), 20_000, "the fixture target's activation");
+  await waitFor(
+    async () => ((await targetStatus(server, adminSession, target.id)) === "ACTIVE" ? true : undefined),
+    20_000,
+    "the fixture target's activation",
+  );
   return target.id;
 }
 

@@ -58,19 +58,20 @@ export async function inBatches<T, R>(items: T[], width: number, work: (item: T,
   return results;
 }
 
-const CREATE_KEY = `mutation($input: CreateSecretAPIKeyInput!) { createSecretAPIKey(input: $input) { ${SUCCESS_FIELDS} ... on APIKey { id key } } }`;
-const KEY_ACTION = (name: string) =>
+// Mutations seeding and the corpus's fixtures send, each answering its object or its UserError.
+export const CREATE_KEY = `mutation($input: CreateSecretAPIKeyInput!) { createSecretAPIKey(input: $input) { ${SUCCESS_FIELDS} ... on APIKey { id key } } }`;
+export const KEY_ACTION = (name: string) =>
   `mutation($id: ID!) { ${name}(input: { apiKeyId: $id }) { ${SUCCESS_FIELDS} ... on APIKey { id key } } }`;
-const ADD_TARGET = `mutation($input: AddWebhookNotificationTargetInput!) { addWebhookNotificationTarget(input: $input) { ${SUCCESS_FIELDS} ... on WebhookNotificationTarget { id } } }`;
-const TARGET_ACTION = (name: string) =>
+export const ADD_TARGET = `mutation($input: AddWebhookNotificationTargetInput!) { addWebhookNotificationTarget(input: $input) { ${SUCCESS_FIELDS} ... on WebhookNotificationTarget { id } } }`;
+export const TARGET_ACTION = (name: string) =>
   `mutation($id: ID!) { ${name}(input: { targetId: $id }) { ${SUCCESS_FIELDS} ... on WebhookNotificationTarget { id status } } }`;
 const REPLAY = `mutation($input: ReplayNotificationEventInput!) { replayNotificationEvent(input: $input) { ${SUCCESS_FIELDS} ... on NotificationEvent { id } } }`;
-const ADD_ENDPOINT = `mutation($input: AddCollaborativeAuthorizationEndpointInput!) { addCollaborativeAuthorizationEndpoint(input: $input) { ${SUCCESS_FIELDS} ... on CollaborativeAuthorizationEndpoint { id } } }`;
+export const ADD_ENDPOINT = `mutation($input: AddCollaborativeAuthorizationEndpointInput!) { addCollaborativeAuthorizationEndpoint(input: $input) { ${SUCCESS_FIELDS} ... on CollaborativeAuthorizationEndpoint { id } } }`;
 const ENDPOINT_ACTION = (name: string) =>
   `mutation($id: ID!) { ${name}(input: { endpointId: $id }) { ${SUCCESS_FIELDS} ... on CollaborativeAuthorizationEndpoint { id status } } }`;
 const SIMULATE = `mutation($input: SimulateCollaborativeAuthorizationInput!) { simulateCollaborativeAuthorization(input: $input) { ${SUCCESS_FIELDS} ... on CollaborativeAuthorizationRequest { id } } }`;
-const INVITE = `mutation($input: InviteUserInput!) { inviteUser(input: $input) { ${SUCCESS_FIELDS} ... on UserInvitation { id token } } }`;
-const ACCEPT = `mutation($input: AcceptInvitationInput!) { acceptInvitation(input: $input) { ${USER_ERROR} ... on Session { token } } }`;
+export const INVITE = `mutation($input: InviteUserInput!) { inviteUser(input: $input) { ${SUCCESS_FIELDS} ... on UserInvitation { id token } } }`;
+export const ACCEPT = `mutation($input: AcceptInvitationInput!) { acceptInvitation(input: $input) { ${USER_ERROR} ... on Session { token user { id } } } }`;
 const LOGIN = `mutation($input: LoginInput!) { login(input: $input) { ${USER_ERROR} ... on Session { token } } }`;
 
 export async function loginAdminUser(server: TestServer): Promise<string> {
@@ -263,7 +264,7 @@ async function attemptCount(server: TestServer, credential: string, eventId: str
   return body.data.node.deliveryAttempts.totalCount;
 }
 
-async function targetStatus(server: TestServer, credential: string, id: string): Promise<string> {
+export async function targetStatus(server: TestServer, credential: string, id: string): Promise<string> {
   const { body }: { body: any } = await server.post(
     `query($id: ID!) { node(id: $id) { ... on WebhookNotificationTarget { status } } }`,
     { id },
