@@ -291,7 +291,8 @@ async function key(config: Config, args: string[]): Promise<void> {
       return (await app.services.apiKeys.issueAsOperator(ctx, name, role, controls)).key!;
     } catch (error) {
       // The service names the input field; the operator typed a flag.
-      if (error instanceof InvalidInput) throw new UsageError(`${KEY_FLAGS[error.path[0]] ?? "key create"}: ${error.message}`);
+      if (error instanceof InvalidInput)
+        throw new UsageError(`${KEY_FLAGS[error.field?.split(".")[0] ?? ""] ?? "key create"}: ${error.message}`);
       throw error;
     }
   });

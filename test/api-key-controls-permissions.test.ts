@@ -11,7 +11,7 @@ import {
   isObjectType,
 } from "graphql";
 import { createSchema } from "../src/schema/build-schema";
-import { ID_PREFIXES, NodeTypeName } from "../src/schema/ids";
+import { ID_PREFIXES, NodeTypeName } from "../src/db/ids";
 import { restrictedKey } from "./helpers/api-key-controls";
 import { bearer, startTestServer, TestServer } from "./helpers/server";
 import { createUser, INVITE } from "./helpers/users";

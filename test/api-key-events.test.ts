@@ -1,7 +1,7 @@
 import { startTestServer, TestServer } from "./helpers/server";
 import { createKey } from "./helpers/keys";
 import { waitFor } from "./helpers/wait";
-import { decodeId } from "../src/schema/ids";
+import { decodeId } from "../src/db/ids";
 
 /** Events API keys write for notification targets: one per change, and the expiry sweep's. */
 let server: TestServer;

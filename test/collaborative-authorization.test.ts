@@ -4,7 +4,7 @@ import { APIKeyRole, Environment, Plan } from "../src/entities/enums";
 import { Answer, Behaviour, isDecisionRequest, Receiver, ReceivedRequest } from "./helpers/receiver";
 import { bearer, startTestServer, TestServer } from "./helpers/server";
 import { waitFor } from "./helpers/wait";
-import { decodeId } from "../src/schema/ids";
+import { decodeId } from "../src/db/ids";
 
 const ENDPOINT = `id name uri status standInDecision createdAt updatedAt activatedAt deactivatedAt environment`;
 const ERRORS = `... on UserError { errors { code errorPath description } } ... on AccessDeniedError { message }`;

@@ -2,7 +2,7 @@ import { queueDrained } from "./helpers/database";
 import { Receiver } from "./helpers/receiver";
 import { waitFor } from "./helpers/wait";
 import { startTestServer, TestServer } from "./helpers/server";
-import { decodeId } from "../src/schema/ids";
+import { decodeId } from "../src/db/ids";
 
 let server: TestServer;
 let receiver: Receiver;

@@ -14,7 +14,7 @@ import {
 import { startTestServer, TestServer } from "./helpers/server";
 import { APIKeyRole, UserRole } from "../src/entities/enums";
 import { createSchema } from "../src/schema/build-schema";
-import { ID_PREFIXES, NodeTypeName } from "../src/schema/ids";
+import { ID_PREFIXES, NodeTypeName } from "../src/db/ids";
 import { bearerHeaders, createUser, loginAdmin, post } from "./helpers/users";
 
 /**

@@ -1,7 +1,7 @@
 import { SignJWT } from "jose";
 import { startTestServer, TestServer } from "./helpers/server";
 import { APIKeyRole, Environment, UserRole } from "../src/entities/enums";
-import { decodeId, encodeId } from "../src/schema/ids";
+import { decodeId, encodeId } from "../src/db/ids";
 import { bearerHeaders, createUser, loginAdmin, post } from "./helpers/users";
 
 let server: TestServer;

@@ -16,7 +16,7 @@ import { createUser, INVITE } from "./helpers/users";
 import { waitFor } from "./helpers/wait";
 import { APIKeyRole, Environment, UserRole } from "../src/entities/enums";
 import { createSchema } from "../src/schema/build-schema";
-import { ID_PREFIXES, NodeTypeName, parseId } from "../src/schema/ids";
+import { ID_PREFIXES, NodeTypeName, parseId } from "../src/db/ids";
 
 /**
  * Generated from the schema: every ID argument of every mutation, and node() for every Node type, tried with ids

@@ -4,7 +4,7 @@ import { APIKeyRole, Environment, UserRole } from "../src/entities/enums";
 import { ADMIN_EMAIL, ADMIN_PASSWORD, startTestServer, TestServer } from "./helpers/server";
 import { USER_ROLE_PERMISSIONS, type Permission } from "../src/auth/permissions";
 import { systemContext } from "../src/auth/request-context";
-import { decodeId, encodeId } from "../src/schema/ids";
+import { decodeId, encodeId } from "../src/db/ids";
 import { AccessDenied } from "../src/services/domain-errors";
 import { ACCEPT, bearerHeaders, createUser, INVITE, login, LOGIN, loginAdmin, SESSION_FIELDS, post } from "./helpers/users";
 

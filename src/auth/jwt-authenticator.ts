@@ -3,7 +3,7 @@ import type { DataSource } from "typeorm";
 import type { Config } from "../config.js";
 import type { SecretBox } from "../db/secret-box.js";
 import { ActorType, Environment, UserRole } from "../entities/enums.js";
-import { decodeId } from "../schema/ids.js";
+import { decodeId } from "../db/ids.js";
 import type { ApiKeyAuthenticator } from "./api-key-authenticator.js";
 import type { TokenAuthenticator } from "./authenticate.js";
 import { USER_ROLE_PERMISSIONS } from "./permissions.js";

@@ -1,7 +1,7 @@
 import { Field, ID, Int, ObjectType, registerEnumType } from "type-graphql";
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from "typeorm";
-import { encodeId } from "../schema/ids.js";
-import { Node } from "../schema/node.js";
+import { encodeId } from "../db/ids.js";
+import { Node } from "./node.js";
 import { TenantScoped } from "./tenant-scoped.js";
 
 export enum DeliveryAttemptStatus {

@@ -1,8 +1,8 @@
 import { GraphQLJSONObject } from "graphql-scalars";
 import { Field, ID, ObjectType } from "type-graphql";
 import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn } from "typeorm";
-import { encodeId } from "../schema/ids.js";
-import { Node } from "../schema/node.js";
+import { encodeId } from "../db/ids.js";
+import { Node } from "./node.js";
 import { NotificationEventName } from "./enums.js";
 import { TenantScoped } from "./tenant-scoped.js";
 

@@ -1,6 +1,6 @@
 import { Field, ID, ObjectType } from "type-graphql";
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from "typeorm";
-import { encodeId } from "../schema/ids.js";
+import { encodeId } from "../db/ids.js";
 import { TenantScoped } from "./tenant-scoped.js";
 
 /**

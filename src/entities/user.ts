@@ -1,7 +1,7 @@
 import { Field, ID, ObjectType } from "type-graphql";
 import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn, UpdateDateColumn } from "typeorm";
-import { encodeId } from "../schema/ids.js";
-import { Node } from "../schema/node.js";
+import { encodeId } from "../db/ids.js";
+import { Node } from "./node.js";
 
 /** A dashboard identity. Email and password are organization-wide; roles live in memberships. */
 @Entity({ name: "users" })

@@ -19,7 +19,7 @@ import {
   RotateAPIKeyInput,
   UpdateAPIKeyInput,
 } from "../schema/api-keys.js";
-import { ConnectionArgs } from "../schema/connection.js";
+import { ConnectionArgs, toConnection } from "../schema/connection.js";
 import { inputId } from "../schema/ids.js";
 import { USAGE_MAX_DAYS } from "../services/api-keys.js";
 import { loadersFor } from "./loaders.js";
@@ -31,7 +31,7 @@ export class ApiKeyResolver {
   constructor(private readonly services: Services) {}
 
   private keyId(input: { apiKeyId: string }): string {
-    return inputId("APIKey", input.apiKeyId, ["apiKeyId"]);
+    return inputId("APIKey", input.apiKeyId, "apiKeyId");
   }
 
   @Authorized("keys:write")
@@ -130,6 +130,6 @@ export class OrganizationApiKeysResolver {
     @Arg("filterBy", () => APIKeyFilterInput, { nullable: true }) filterBy: APIKeyFilterInput | null,
     @Ctx() ctx: RequestContext,
   ) {
-    return this.services.apiKeys.list(tenantContext(ctx), page, filterBy);
+    return toConnection(this.services.apiKeys.list(tenantContext(ctx), page, filterBy));
   }
 }

@@ -2,7 +2,7 @@ import { Arg, Args, Authorized, Ctx, FieldResolver, Resolver } from "type-graphq
 import type { Services } from "../app.js";
 import { tenantContext, type RequestContext } from "../auth/request-context.js";
 import { Organization } from "../entities/organization.js";
-import { ConnectionArgs } from "../schema/connection.js";
+import { ConnectionArgs, toConnection } from "../schema/connection.js";
 import { AuditLogEntryConnection, AuditLogFilterInput } from "../schema/users.js";
 
 @Resolver(() => Organization)
@@ -16,6 +16,6 @@ export class OrganizationAuditLogResolver {
     @Arg("filterBy", () => AuditLogFilterInput, { nullable: true }) filterBy: AuditLogFilterInput | null,
     @Ctx() ctx: RequestContext,
   ) {
-    return this.services.auditLog.list(tenantContext(ctx), page, filterBy);
+    return toConnection(this.services.auditLog.list(tenantContext(ctx), page, filterBy));
   }
 }

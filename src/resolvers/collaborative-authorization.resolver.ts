@@ -17,7 +17,7 @@ import {
   RenameCollaborativeAuthorizationEndpointInput,
   SimulateCollaborativeAuthorizationInput,
 } from "../schema/collaborative-authorization.js";
-import { ConnectionArgs } from "../schema/connection.js";
+import { ConnectionArgs, toConnection } from "../schema/connection.js";
 import { inputId } from "../schema/ids.js";
 import { loadersFor } from "./loaders.js";
 
@@ -29,7 +29,7 @@ export class CollaborativeAuthorizationEndpointResolver {
   constructor(private readonly services: Services) {}
 
   private endpointId(input: { endpointId: string }): string {
-    return inputId("CollaborativeAuthorizationEndpoint", input.endpointId, ["endpointId"]);
+    return inputId("CollaborativeAuthorizationEndpoint", input.endpointId, "endpointId");
   }
 
   @Authorized("collab:write")
@@ -131,12 +131,12 @@ export class OrganizationCollaborativeAuthorizationResolver {
   @Authorized("collab:read")
   @FieldResolver(() => CollaborativeAuthorizationEndpointConnection, { description: "Newest first; removed endpoints are not listed." })
   collaborativeAuthorizationEndpoints(@Args() page: ConnectionArgs, @Ctx() ctx: RequestContext) {
-    return this.services.collaborativeAuthorization.listEndpoints(tenantContext(ctx), page);
+    return toConnection(this.services.collaborativeAuthorization.listEndpoints(tenantContext(ctx), page));
   }
 
   @Authorized("collab:read")
   @FieldResolver(() => CollaborativeAuthorizationRequestConnection, { description: "Newest first." })
   collaborativeAuthorizationRequests(@Args() page: ConnectionArgs, @Ctx() ctx: RequestContext) {
-    return this.services.collaborativeAuthorization.listRequests(tenantContext(ctx), page);
+    return toConnection(this.services.collaborativeAuthorization.listRequests(tenantContext(ctx), page));
   }
 }

@@ -1,7 +1,7 @@
 import { getMetadataStorage } from "type-graphql";
 import type { Services } from "../app.js";
 import { tenantContext, type RequestContext } from "../auth/request-context.js";
-import type { NodeTypeName } from "../schema/ids.js";
+import type { NodeTypeName } from "../db/ids.js";
 import { forbidden } from "../auth/request-context.js";
 import type { Permission } from "../auth/permissions.js";
 

@@ -3,7 +3,7 @@ import type { Services } from "../app.js";
 import { tenantContext, type RequestContext } from "../auth/request-context.js";
 import { NotificationEvent } from "../entities/notification-event.js";
 import { Organization } from "../entities/organization.js";
-import { ConnectionArgs } from "../schema/connection.js";
+import { ConnectionArgs, toConnection } from "../schema/connection.js";
 import { inputId } from "../schema/ids.js";
 import {
   DeliveryAttemptConnection,
@@ -26,14 +26,14 @@ export class NotificationEventResolver {
     @Arg("input") input: ReplayNotificationEventInput,
     @Ctx() ctx: RequestContext,
   ): Promise<typeof NotificationEventPayload> {
-    const eventId = inputId("NotificationEvent", input.notificationEventId, ["notificationEventId"]);
-    const targetIds = input.targetIds?.map((id, index) => inputId("WebhookNotificationTarget", id, ["targetIds", String(index)]));
+    const eventId = inputId("NotificationEvent", input.notificationEventId, "notificationEventId");
+    const targetIds = input.targetIds?.map((id, index) => inputId("WebhookNotificationTarget", id, `targetIds.${index}`));
     return this.services.notificationEvents.replay(tenantContext(ctx), eventId, targetIds);
   }
 
   @FieldResolver(() => DeliveryAttemptConnection, { description: "Every attempt of this event, at every target, newest first." })
   deliveryAttempts(@Root() event: NotificationEvent, @Args() page: ConnectionArgs, @Ctx() ctx: RequestContext) {
-    return this.services.notificationTargets.attempts(tenantContext(ctx), "eventId", event.id, page);
+    return toConnection(this.services.notificationTargets.attempts(tenantContext(ctx), "eventId", event.id, page));
   }
 }
 
@@ -48,6 +48,6 @@ export class OrganizationNotificationEventsResolver {
     @Arg("filterBy", () => NotificationEventFilterInput, { nullable: true }) filterBy: NotificationEventFilterInput | null,
     @Ctx() ctx: RequestContext,
   ) {
-    return this.services.notificationEvents.list(tenantContext(ctx), page, filterBy);
+    return toConnection(this.services.notificationEvents.list(tenantContext(ctx), page, filterBy));
   }
 }

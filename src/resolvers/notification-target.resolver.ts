@@ -7,7 +7,7 @@ import { NotificationEvent } from "../entities/notification-event.js";
 import { NotificationTarget } from "../entities/notification-target.js";
 import { Organization } from "../entities/organization.js";
 import { SigningKey } from "../entities/signing-key.js";
-import { ConnectionArgs } from "../schema/connection.js";
+import { ConnectionArgs, toConnection } from "../schema/connection.js";
 import { inputId } from "../schema/ids.js";
 import { redactQueryValues } from "../schema/redacted-uri.js";
 import {
@@ -33,7 +33,7 @@ import { loadersFor } from "./loaders.js";
 type Payload = typeof WebhookNotificationTargetPayload;
 
 function targetId(input: { targetId: string }): string {
-  return inputId("WebhookNotificationTarget", input.targetId, ["targetId"]);
+  return inputId("WebhookNotificationTarget", input.targetId, "targetId");
 }
 
 @Resolver(() => NotificationTarget)
@@ -136,12 +136,12 @@ export class NotificationTargetResolver {
 
   @FieldResolver(() => DeliveryAttemptConnection, { description: "Every attempt at this target, newest first." })
   deliveryAttempts(@Root() target: NotificationTarget, @Args() page: ConnectionArgs, @Ctx() ctx: RequestContext) {
-    return this.services.notificationTargets.attempts(tenantContext(ctx), "targetId", target.id, page);
+    return toConnection(this.services.notificationTargets.attempts(tenantContext(ctx), "targetId", target.id, page));
   }
 
   @FieldResolver(() => NotificationTargetStatusChangeConnection, { description: "Each status change with its reason, newest first." })
   statusHistory(@Root() target: NotificationTarget, @Args() page: ConnectionArgs, @Ctx() ctx: RequestContext) {
-    return this.services.notificationTargets.statusHistory(tenantContext(ctx), target.id, page);
+    return toConnection(this.services.notificationTargets.statusHistory(tenantContext(ctx), target.id, page));
   }
 
   @Authorized("events:read")
@@ -153,7 +153,7 @@ export class NotificationTargetResolver {
     filterBy: WebhookNotificationTargetEventFilterInput | null,
     @Ctx() ctx: RequestContext,
   ) {
-    return this.services.notificationTargets.targetEvents(tenantContext(ctx), target.id, page, filterBy);
+    return toConnection(this.services.notificationTargets.targetEvents(tenantContext(ctx), target.id, page, filterBy));
   }
 }
 
@@ -168,7 +168,7 @@ export class WebhookNotificationTargetEventResolver {
 
   @FieldResolver(() => DeliveryAttemptConnection, { description: "The attempts of this event at this target, newest first." })
   deliveryAttempts(@Root() delivery: NotificationDelivery, @Args() page: ConnectionArgs, @Ctx() ctx: RequestContext) {
-    return this.services.notificationTargets.attempts(tenantContext(ctx), "deliveryId", delivery.id, page);
+    return toConnection(this.services.notificationTargets.attempts(tenantContext(ctx), "deliveryId", delivery.id, page));
   }
 }
 
@@ -197,6 +197,6 @@ export class OrganizationNotificationTargetsResolver {
   @Authorized("targets:read")
   @FieldResolver(() => WebhookNotificationTargetConnection, { description: "Newest first; removed targets are left out." })
   webhookNotificationTargets(@Args() page: ConnectionArgs, @Ctx() ctx: RequestContext) {
-    return this.services.notificationTargets.list(tenantContext(ctx), page);
+    return toConnection(this.services.notificationTargets.list(tenantContext(ctx), page));
   }
 }

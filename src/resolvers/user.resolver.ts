@@ -2,7 +2,8 @@ import { Arg, Args, Authorized, Ctx, FieldResolver, Mutation, Resolver } from "t
 import type { Services } from "../app.js";
 import { tenantContext, type RequestContext } from "../auth/request-context.js";
 import { Organization } from "../entities/organization.js";
-import { ConnectionArgs } from "../schema/connection.js";
+import type { OpenedSession } from "../services/sessions.js";
+import { ConnectionArgs, toConnection } from "../schema/connection.js";
 import { inputId } from "../schema/ids.js";
 import {
   AcceptInvitationInput,
@@ -21,11 +22,15 @@ import {
   UserMembershipPayload,
 } from "../schema/users.js";
 
+function toSession(opened: OpenedSession, token: string | null = opened.token): Session {
+  return Object.assign(new Session(), opened, { token });
+}
+
 /** With `useCookie`, the token goes into the HttpOnly cookie (written by the HTTP layer) and not into the answer. */
-function deliverSession(ctx: RequestContext, useCookie: boolean | null | undefined, session: Session): Session {
-  if (!useCookie || session.token === null) return session;
-  ctx.sessionCookie?.set(session.token, session.expiresAt);
-  return Object.assign(new Session(), session, { token: null });
+function deliverSession(ctx: RequestContext, useCookie: boolean | null | undefined, opened: OpenedSession): Session {
+  if (!useCookie) return toSession(opened);
+  ctx.sessionCookie?.set(opened.token, opened.expiresAt);
+  return toSession(opened, null);
 }
 
 @Resolver()
@@ -70,7 +75,7 @@ export class UserResolver {
   @Authorized("users:write")
   @Mutation(() => UserMembershipPayload, { description: "The user's role in the current environment." })
   updateUserRole(@Arg("input") input: UpdateUserRoleInput, @Ctx() ctx: RequestContext): Promise<typeof UserMembershipPayload> {
-    return this.services.users.updateRole(tenantContext(ctx), inputId("User", input.userId, ["userId"]), input.role);
+    return this.services.users.updateRole(tenantContext(ctx), inputId("User", input.userId, "userId"), input.role);
   }
 
   @Authorized("users:write")
@@ -78,14 +83,14 @@ export class UserResolver {
     description: "Removes the user from the current environment (from the organization when it was their last role).",
   })
   removeUser(@Arg("input") input: RemoveUserInput, @Ctx() ctx: RequestContext): Promise<typeof UserMembershipPayload> {
-    return this.services.users.remove(tenantContext(ctx), inputId("User", input.userId, ["userId"]));
+    return this.services.users.remove(tenantContext(ctx), inputId("User", input.userId, "userId"));
   }
 
   // Every user role holds users:read; API keys get INVALID_STATE (they have no password).
   @Authorized("users:read")
   @Mutation(() => ChangePasswordPayload, { description: "Ends every session of the user and returns a new one." })
-  changePassword(@Arg("input") input: ChangePasswordInput, @Ctx() ctx: RequestContext): Promise<typeof ChangePasswordPayload> {
-    return this.services.users.changePassword(tenantContext(ctx), ctx.ip, input.currentPassword, input.newPassword);
+  async changePassword(@Arg("input") input: ChangePasswordInput, @Ctx() ctx: RequestContext): Promise<typeof ChangePasswordPayload> {
+    return toSession(await this.services.users.changePassword(tenantContext(ctx), ctx.ip, input.currentPassword, input.newPassword));
   }
 }
 
@@ -96,7 +101,7 @@ export class OrganizationUsersResolver {
   @Authorized("users:read")
   @FieldResolver(() => UserMembershipConnection, { description: "Members of the current environment with their role, newest first." })
   users(@Args() page: ConnectionArgs, @Ctx() ctx: RequestContext) {
-    return this.services.users.listMemberships(tenantContext(ctx), page);
+    return toConnection(this.services.users.listMemberships(tenantContext(ctx), page));
   }
 
   @Authorized("users:read")
@@ -104,6 +109,6 @@ export class OrganizationUsersResolver {
     description: "Invitations into the current environment, pending and accepted, newest first.",
   })
   invitations(@Args() page: ConnectionArgs, @Ctx() ctx: RequestContext) {
-    return this.services.users.listInvitations(tenantContext(ctx), page);
+    return toConnection(this.services.users.listInvitations(tenantContext(ctx), page));
   }
 }

@@ -1,7 +1,7 @@
-import { getNullableType, GraphQLSchema, isUnionType } from "graphql";
+import { getNamedType, getNullableType, type GraphQLInputType, GraphQLSchema, isInputObjectType, isUnionType } from "graphql";
 import { ArgumentValidationError, AuthorizationError, type ClassType, createUnionType } from "type-graphql";
 import type { ValidationError } from "class-validator";
-import { AccessDenied, DomainError } from "../services/domain-errors.js";
+import { AccessDenied, DomainError, DomainErrorCode } from "../services/domain-errors.js";
 import { AccessDeniedError, FieldUserError, UserError, UserErrorCode } from "./errors.js";
 
 /** `<Entity> | UserError | AccessDeniedError`, Highnote's mutation payload shape. */
@@ -32,8 +32,55 @@ function validationErrors(errors: ValidationError[], parent: string[]): FieldUse
   });
 }
 
-/** The one place that turns refusals into payload members; anything else is rethrown (and masked). */
-export function toErrorPayload(error: unknown): UserError | AccessDeniedError {
+/** Malformed input found by the GraphQL layer itself, at a path it already knows (`input` included). */
+export class InvalidInputAt extends Error {
+  constructor(
+    message: string,
+    readonly path: string[],
+  ) {
+    super(message);
+  }
+}
+
+/** The wire code of each domain code; a new domain code does not compile until it has one. */
+const USER_ERROR_CODES: Record<DomainErrorCode, UserErrorCode> = {
+  INVALID_INPUT: UserErrorCode.INVALID_INPUT,
+  NOT_FOUND: UserErrorCode.NOT_FOUND,
+  ALREADY_EXISTS: UserErrorCode.ALREADY_EXISTS,
+  INVALID_STATE: UserErrorCode.INVALID_STATE,
+  LIMIT_EXCEEDED: UserErrorCode.LIMIT_EXCEEDED,
+  UPGRADE_REQUIRED: UserErrorCode.UPGRADE_REQUIRED,
+  LAST_ADMIN: UserErrorCode.LAST_ADMIN,
+  UNSAFE_URL: UserErrorCode.UNSAFE_URL,
+  INVALID_CREDENTIALS: UserErrorCode.INVALID_CREDENTIALS,
+  RATE_LIMITED: UserErrorCode.RATE_LIMITED,
+  NOT_AVAILABLE_IN_LIVE: UserErrorCode.NOT_AVAILABLE_IN_LIVE,
+  TWO_FACTOR_REQUIRED: UserErrorCode.TWO_FACTOR_REQUIRED,
+};
+
+/**
+ * Where a domain error's field sits in the mutation's `input`: a field of the input itself, or of
+ * one of its input objects (createAPIKey's `secretKey`). `rateLimit.limit` → input.rateLimit.limit.
+ */
+export function errorPath(field: string | null, input: GraphQLInputType | undefined): string[] {
+  if (field === null) return [];
+  const segments = field.split(".");
+  const type = input && getNamedType(input);
+  const fields = type && isInputObjectType(type) ? type.getFields() : {};
+  if (!(segments[0] in fields)) {
+    for (const [name, child] of Object.entries(fields)) {
+      const nested = getNamedType(child.type);
+      if (isInputObjectType(nested) && segments[0] in nested.getFields()) return ["input", name, ...segments];
+    }
+  }
+  return ["input", ...segments];
+}
+
+/**
+ * The one place that turns refusals into payload members; anything else is rethrown (and masked).
+ * `input` is the type of the mutation's `input` argument, where a domain error's field is looked up.
+ */
+export function toErrorPayload(error: unknown, input?: GraphQLInputType): UserError | AccessDeniedError {
   if (error instanceof AuthorizationError || error instanceof AccessDenied) {
     return Object.assign(new AccessDeniedError(), {
       message: error instanceof AccessDenied ? error.message : "Access denied: the actor lacks the permission this mutation needs",
@@ -45,9 +92,8 @@ export function toErrorPayload(error: unknown): UserError | AccessDeniedError {
       errors: validationErrors(error.extensions.validationErrors, ["input"]),
     });
   }
-  if (error instanceof DomainError) {
-    return userError(error.code, error.message, error.path.length ? ["input", ...error.path] : []);
-  }
+  if (error instanceof DomainError) return userError(USER_ERROR_CODES[error.code], error.message, errorPath(error.field, input));
+  if (error instanceof InvalidInputAt) return userError(UserErrorCode.INVALID_INPUT, error.message, error.path);
   throw error;
 }
 
@@ -63,11 +109,12 @@ export function mapMutationErrors(schema: GraphQLSchema): GraphQLSchema {
     if (!isUnionType(type) || !type.getTypes().some((member) => member.name === "UserError")) continue;
     const resolve = field.resolve;
     if (!resolve) continue;
+    const input = field.args.find((arg) => arg.name === "input")?.type;
     field.resolve = async (source, args, context, info) => {
       try {
         return await resolve(source, args, context, info);
       } catch (error) {
-        return toErrorPayload(error);
+        return toErrorPayload(error, input);
       }
     };
   }

@@ -13,7 +13,7 @@ import {
   isUnionType,
   type GraphQLFieldResolver,
 } from "graphql";
-import { InvalidInput } from "../services/domain-errors.js";
+import { InvalidInputAt } from "./payload.js";
 
 /**
  * Text PostgreSQL cannot store and UTF-8 cannot encode: NUL characters and UTF-16
@@ -136,8 +136,7 @@ export function refuseMalformedText(schema: GraphQLSchema): GraphQLSchema {
           const value = (args as Record<string, unknown>)[name];
           const found = value === undefined || value === null ? null : check(value, [name]);
           if (!found) continue;
-          // InvalidInput's path leaves out the one `input` argument: the payload mapper puts it back.
-          if (asUserError && found[0] === "input") throw new InvalidInput(MESSAGE, found.slice(1).map(String));
+          if (asUserError && found[0] === "input") throw new InvalidInputAt(MESSAGE, found.map(String));
           throw badUserInput(found);
         }
         return resolve(source, args, context, info);

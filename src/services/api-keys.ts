@@ -10,8 +10,8 @@ import type { Config } from "../config.js";
 import { ApiKey, apiKeyStatus, APIKeyState, APIKeyStatus } from "../entities/api-key.js";
 import { ApiKeyDailyUsage } from "../entities/api-key-daily-usage.js";
 import { ActorType, APIKeyRole, Environment, NotificationEventName } from "../entities/enums.js";
-import { ConnectionArgs, paginate } from "../schema/connection.js";
-import { encodeId } from "../schema/ids.js";
+import { paginate, type PageArgs } from "../db/pagination.js";
+import { encodeId } from "../db/ids.js";
 import { AccessDenied, AlreadyExists, InvalidInput, InvalidState, LimitExceeded, NotFound } from "./domain-errors.js";
 import { cleanName } from "./names.js";
 import { assertPlanAllowsCreation } from "./plans.js";
@@ -107,23 +107,22 @@ export class ApiKeyService {
 
   async create(ctx: TenantContext, input: NewApiKey): Promise<ApiKey> {
     const role = input.role ?? APIKeyRole.READONLY;
-    const path = ["secretKey"];
-    const permissions = this.cleanPermissions(role, input.permissions, null, path);
+    const permissions = this.cleanPermissions(role, input.permissions, null);
     this.assertMayGrant(ctx, role, permissions);
-    const name = cleanName(input.name, ["secretKey", "name"]);
-    this.assertFuture(input.expiresAt, ["secretKey", "expiresAt"]);
+    const name = cleanName(input.name);
+    this.assertFuture(input.expiresAt);
     const controls = {
       grantedPermissions: permissions,
-      allowedIps: this.cleanAllowedIps(input.allowedIps, path) ?? [],
-      ...this.rateLimitColumns(input.rateLimit, path),
-      metadata: this.cleanMetadata(input.metadata, path) ?? null,
+      allowedIps: this.cleanAllowedIps(input.allowedIps) ?? [],
+      ...this.rateLimitColumns(input.rateLimit),
+      metadata: this.cleanMetadata(input.metadata) ?? null,
     };
     return this.transactions.run(ctx, async (tx) => {
       await this.assertMayCreate(tx);
-      await this.assertNameFree(tx, name, null, ["secretKey", "name"]);
+      await this.assertNameFree(tx, name, null);
       const key = await this.insertKey(tx, {
         name,
-        description: this.cleanDescription(input.description, ["secretKey", "description"]),
+        description: this.cleanDescription(input.description),
         role,
         expiresAt: input.expiresAt ?? null,
         rotatedFromId: null,
@@ -136,26 +135,26 @@ export class ApiKeyService {
   }
 
   async update(ctx: TenantContext, keyId: string, changes: ApiKeyChanges): Promise<ApiKey> {
-    const name = changes.name != null ? cleanName(changes.name, ["name"]) : null;
-    if (changes.expiresAt) this.assertFuture(changes.expiresAt, ["expiresAt"]);
-    const allowedIps = this.cleanAllowedIps(changes.allowedIps, []);
-    const rateLimit = changes.rateLimit !== undefined ? this.rateLimitColumns(changes.rateLimit, []) : null;
-    const metadata = this.cleanMetadata(changes.metadata, []);
+    const name = changes.name != null ? cleanName(changes.name) : null;
+    if (changes.expiresAt) this.assertFuture(changes.expiresAt);
+    const allowedIps = this.cleanAllowedIps(changes.allowedIps);
+    const rateLimit = changes.rateLimit !== undefined ? this.rateLimitColumns(changes.rateLimit) : null;
+    const metadata = this.cleanMetadata(changes.metadata);
     return this.change(ctx, keyId, "api_key.update", NotificationEventName.API_KEY_UPDATED, async (key, tx) => {
       // Changing a key is wielding it: nobody edits a key that holds more than they do.
       this.assertMayGrant(ctx, key.role, key.grantedPermissions);
-      if (key.state === APIKeyState.REVOKED) throw new InvalidState("A revoked key cannot be changed", ["apiKeyId"]);
+      if (key.state === APIKeyState.REVOKED) throw new InvalidState("A revoked key cannot be changed", "apiKeyId");
       const role = changes.role ?? key.role;
       // A RESTRICTED key keeps its list unless a new one is given; other roles hold none of their own.
-      const permissions = this.cleanPermissions(role, changes.permissions, role === key.role ? key.grantedPermissions : null, []);
+      const permissions = this.cleanPermissions(role, changes.permissions, role === key.role ? key.grantedPermissions : null);
       this.assertMayGrant(ctx, role, permissions);
       key.grantedPermissions = permissions;
       if (allowedIps !== undefined) key.allowedIps = allowedIps ?? [];
       if (rateLimit) Object.assign(key, rateLimit);
       if (metadata !== undefined) key.metadata = metadata;
-      if (name !== null && name.toLowerCase() !== key.name.toLowerCase()) await this.assertNameFree(tx, name, key.id, ["name"]);
+      if (name !== null && name.toLowerCase() !== key.name.toLowerCase()) await this.assertNameFree(tx, name, key.id);
       if (name !== null) key.name = name;
-      if (changes.description !== undefined) key.description = this.cleanDescription(changes.description, ["description"]);
+      if (changes.description !== undefined) key.description = this.cleanDescription(changes.description);
       // expiresAt: null clears the expiry ("Never"); omitted leaves it. A new expiry is announced afresh.
       if (changes.expiresAt !== undefined && changes.expiresAt?.getTime() !== key.expiresAt?.getTime()) {
         key.expiresAt = changes.expiresAt;
@@ -168,8 +167,8 @@ export class ApiKeyService {
 
   activate(ctx: TenantContext, keyId: string): Promise<ApiKey> {
     return this.change(ctx, keyId, "api_key.activate", NotificationEventName.API_KEY_ACTIVATED, async (key) => {
-      if (key.state === APIKeyState.REVOKED) throw new InvalidState("A revoked key cannot be activated", ["apiKeyId"]);
-      if (key.state === APIKeyState.ACTIVE) throw new InvalidState("The key is already active", ["apiKeyId"]);
+      if (key.state === APIKeyState.REVOKED) throw new InvalidState("A revoked key cannot be activated", "apiKeyId");
+      if (key.state === APIKeyState.ACTIVE) throw new InvalidState("The key is already active", "apiKeyId");
       key.state = APIKeyState.ACTIVE;
       key.deactivatedAt = null;
     });
@@ -177,8 +176,8 @@ export class ApiKeyService {
 
   deactivate(ctx: TenantContext, keyId: string): Promise<ApiKey> {
     return this.change(ctx, keyId, "api_key.deactivate", NotificationEventName.API_KEY_DEACTIVATED, async (key) => {
-      if (key.state === APIKeyState.REVOKED) throw new InvalidState("A revoked key cannot be deactivated", ["apiKeyId"]);
-      if (key.state === APIKeyState.DEACTIVATED) throw new InvalidState("The key is already deactivated", ["apiKeyId"]);
+      if (key.state === APIKeyState.REVOKED) throw new InvalidState("A revoked key cannot be deactivated", "apiKeyId");
+      if (key.state === APIKeyState.DEACTIVATED) throw new InvalidState("The key is already deactivated", "apiKeyId");
       key.state = APIKeyState.DEACTIVATED;
       key.deactivatedAt = new Date();
     });
@@ -186,7 +185,7 @@ export class ApiKeyService {
 
   revoke(ctx: TenantContext, keyId: string): Promise<ApiKey> {
     return this.change(ctx, keyId, "api_key.revoke", NotificationEventName.API_KEY_REVOKED, async (key) => {
-      if (key.state === APIKeyState.REVOKED) throw new InvalidState("The key is already revoked", ["apiKeyId"]);
+      if (key.state === APIKeyState.REVOKED) throw new InvalidState("The key is already revoked", "apiKeyId");
       key.state = APIKeyState.REVOKED;
       key.revokedAt = new Date();
     });
@@ -201,15 +200,15 @@ export class ApiKeyService {
   /** A successor with the same name, role and description; the old key works for `graceSeconds` more. */
   async rotate(ctx: TenantContext, keyId: string, graceSeconds: number): Promise<ApiKey> {
     if (!Number.isInteger(graceSeconds) || graceSeconds < 0 || graceSeconds > MAX_ROTATION_GRACE_SECONDS) {
-      throw new InvalidInput(`expireOldKeyInSeconds must be between 0 and ${MAX_ROTATION_GRACE_SECONDS}`, ["expireOldKeyInSeconds"]);
+      throw new InvalidInput(`expireOldKeyInSeconds must be between 0 and ${MAX_ROTATION_GRACE_SECONDS}`, "expireOldKeyInSeconds");
     }
     return this.transactions.run(ctx, async (tx) => {
       const old = await this.lockKey(tx, keyId);
       // Rotation hands out a new secret with the key's permissions: no escalation through it.
       this.assertMayGrant(ctx, old.role, old.grantedPermissions);
       const status = apiKeyStatus(old);
-      if (status !== APIKeyStatus.ACTIVE) throw new InvalidState(`A key that is ${status} cannot be rotated`, ["apiKeyId"]);
-      if (old.rotatedToId) throw new InvalidState("The key has already been rotated", ["apiKeyId"]);
+      if (status !== APIKeyStatus.ACTIVE) throw new InvalidState(`A key that is ${status} cannot be rotated`, "apiKeyId");
+      if (old.rotatedToId) throw new InvalidState("The key has already been rotated", "apiKeyId");
       await this.assertMayCreate(tx);
 
       const originalExpiry = old.expiresAt;
@@ -271,7 +270,7 @@ export class ApiKeyService {
     return this.transactions.scope(ctx).findManyById(ApiKey, ids);
   }
 
-  list(ctx: TenantContext, args: ConnectionArgs, filter: ApiKeyFilter | null | undefined) {
+  list(ctx: TenantContext, args: PageArgs, filter: ApiKeyFilter | null | undefined) {
     const query = this.transactions.scope(ctx).query(ApiKey, "k").andWhere("k.deletedAt IS NULL");
     if (filter?.search) {
       const pattern = `%${filter.search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
@@ -324,12 +323,12 @@ export class ApiKeyService {
    * Same rules for the format and storage, audited as SYSTEM.
    */
   issueAsOperator(ctx: TenantContext, name: string, role: APIKeyRole, controls: ApiKeyControlsInput = {}): Promise<ApiKey> {
-    const permissions = this.cleanPermissions(role, controls.permissions, null, []);
+    const permissions = this.cleanPermissions(role, controls.permissions, null);
     const values = {
       grantedPermissions: permissions,
-      allowedIps: this.cleanAllowedIps(controls.allowedIps, []) ?? [],
-      ...this.rateLimitColumns(controls.rateLimit, []),
-      metadata: this.cleanMetadata(controls.metadata, []) ?? null,
+      allowedIps: this.cleanAllowedIps(controls.allowedIps) ?? [],
+      ...this.rateLimitColumns(controls.rateLimit),
+      metadata: this.cleanMetadata(controls.metadata) ?? null,
     };
     return this.transactions.run(ctx, async (tx) => {
       const key = await this.insertKey(tx, { name, description: null, role, expiresAt: null, rotatedFromId: null, ...values });
@@ -354,7 +353,7 @@ export class ApiKeyService {
       try {
         await tx.scope.save(key);
       } catch (error) {
-        if (isUniqueViolation(error, "api_keys_name_key")) throw new AlreadyExists("A key with this name already exists", ["name"]);
+        if (isUniqueViolation(error, "api_keys_name_key")) throw new AlreadyExists("A key with this name already exists", "name");
         throw error;
       }
       await this.notifyChanged(tx, key.id);
@@ -366,7 +365,7 @@ export class ApiKeyService {
 
   private async lockKey(tx: Transaction, keyId: string): Promise<ApiKey> {
     const key = await tx.scope.findOneForUpdate(ApiKey, { id: keyId, deletedAt: IsNull() });
-    if (!key) throw new NotFound("API key", ["apiKeyId"]);
+    if (!key) throw new NotFound("API key", "apiKeyId");
     return key;
   }
 
@@ -399,8 +398,7 @@ export class ApiKeyService {
     try {
       await tx.em.insert(ApiKey, key);
     } catch (error) {
-      if (isUniqueViolation(error, "api_keys_name_key"))
-        throw new AlreadyExists("A key with this name already exists", ["secretKey", "name"]);
+      if (isUniqueViolation(error, "api_keys_name_key")) throw new AlreadyExists("A key with this name already exists", "name");
       throw error;
     }
     const saved = await tx.scope.findOne(ApiKey, { id: key.id });
@@ -423,69 +421,57 @@ export class ApiKeyService {
    * A RESTRICTED key's permissions (required, each known, deduplicated, in PERMISSIONS order);
    * null for every other role, which may not be given any. `current` stands in when none are given.
    */
-  private cleanPermissions(
-    role: APIKeyRole,
-    given: string[] | null | undefined,
-    current: string[] | null,
-    parent: string[],
-  ): string[] | null {
-    const path = [...parent, "permissions"];
+  private cleanPermissions(role: APIKeyRole, given: string[] | null | undefined, current: string[] | null): string[] | null {
+    const field = "permissions";
     if (role !== APIKeyRole.RESTRICTED) {
-      if (given != null) throw new InvalidInput(`permissions are set only on RESTRICTED keys; ${role} keys hold their role's`, path);
+      if (given != null) throw new InvalidInput(`permissions are set only on RESTRICTED keys; ${role} keys hold their role's`, field);
       return null;
     }
     const list = given ?? current;
-    if (list == null) throw new InvalidInput("A RESTRICTED key needs its permissions", path);
+    if (list == null) throw new InvalidInput("A RESTRICTED key needs its permissions", field);
     list.forEach((permission, index) => {
       if (!isPermission(permission)) {
-        throw new InvalidInput(`Unknown permission "${permission.slice(0, 50)}"; known: ${PERMISSIONS.join(", ")}`, [
-          ...path,
-          String(index),
-        ]);
+        throw new InvalidInput(`Unknown permission "${permission.slice(0, 50)}"; known: ${PERMISSIONS.join(", ")}`, `${field}.${index}`);
       }
     });
-    if (list.length === 0) throw new InvalidInput("A RESTRICTED key needs at least one permission", path);
+    if (list.length === 0) throw new InvalidInput("A RESTRICTED key needs at least one permission", field);
     const held = new Set<string>(list);
     return PERMISSIONS.filter((permission: Permission) => held.has(permission));
   }
 
   /** Canonical addresses and ranges, deduplicated; undefined when not given, null (clear) for null. */
-  private cleanAllowedIps(given: string[] | null | undefined, parent: string[]): string[] | null | undefined {
+  private cleanAllowedIps(given: string[] | null | undefined): string[] | null | undefined {
     if (given === undefined || given === null) return given;
-    const path = [...parent, "allowedIps"];
-    if (given.length > MAX_ALLOWED_IPS) throw new InvalidInput(`At most ${MAX_ALLOWED_IPS} addresses or ranges`, path);
+    const field = "allowedIps";
+    if (given.length > MAX_ALLOWED_IPS) throw new InvalidInput(`At most ${MAX_ALLOWED_IPS} addresses or ranges`, field);
     const normalized = given.map((entry, index) => {
       const canonical = normalizeAllowedIp(entry);
       if (canonical === null) {
-        throw new InvalidInput("Not an IPv4 or IPv6 address or CIDR range (e.g. 203.0.113.7, 10.0.0.0/8, 2001:db8::/32)", [
-          ...path,
-          String(index),
-        ]);
+        throw new InvalidInput(
+          "Not an IPv4 or IPv6 address or CIDR range (e.g. 203.0.113.7, 10.0.0.0/8, 2001:db8::/32)",
+          `${field}.${index}`,
+        );
       }
       return canonical;
     });
     return [...new Set(normalized)];
   }
 
-  private rateLimitColumns(
-    given: RateLimitInput | null | undefined,
-    parent: string[],
-  ): Pick<ApiKey, "rateLimitLimit" | "rateLimitWindowSeconds"> {
+  private rateLimitColumns(given: RateLimitInput | null | undefined): Pick<ApiKey, "rateLimitLimit" | "rateLimitWindowSeconds"> {
     if (!given) return { rateLimitLimit: null, rateLimitWindowSeconds: null };
-    const path = [...parent, "rateLimit"];
     if (!Number.isInteger(given.limit) || given.limit < 1 || given.limit > RATE_LIMIT_MAX) {
-      throw new InvalidInput(`limit must be between 1 and ${RATE_LIMIT_MAX}`, [...path, "limit"]);
+      throw new InvalidInput(`limit must be between 1 and ${RATE_LIMIT_MAX}`, "rateLimit.limit");
     }
     if (!Number.isInteger(given.windowSeconds) || given.windowSeconds < 1 || given.windowSeconds > RATE_LIMIT_WINDOW_MAX_SECONDS) {
-      throw new InvalidInput(`windowSeconds must be between 1 and ${RATE_LIMIT_WINDOW_MAX_SECONDS}`, [...path, "windowSeconds"]);
+      throw new InvalidInput(`windowSeconds must be between 1 and ${RATE_LIMIT_WINDOW_MAX_SECONDS}`, "rateLimit.windowSeconds");
     }
     return { rateLimitLimit: given.limit, rateLimitWindowSeconds: given.windowSeconds };
   }
 
-  private cleanMetadata(given: Metadata | null | undefined, parent: string[]): Metadata | null | undefined {
+  private cleanMetadata(given: Metadata | null | undefined): Metadata | null | undefined {
     if (given == null) return given;
     if (Buffer.byteLength(JSON.stringify(given)) > METADATA_MAX_BYTES) {
-      throw new InvalidInput(`metadata must be at most ${METADATA_MAX_BYTES} bytes as JSON`, [...parent, "metadata"]);
+      throw new InvalidInput(`metadata must be at most ${METADATA_MAX_BYTES} bytes as JSON`, "metadata");
     }
     return given;
   }
@@ -500,24 +486,24 @@ export class ApiKeyService {
     }
   }
 
-  private async assertNameFree(tx: Transaction, name: string, exceptId: string | null, path: string[]): Promise<void> {
+  private async assertNameFree(tx: Transaction, name: string, exceptId: string | null): Promise<void> {
     const clash = await tx.scope
       .query(ApiKey, "k")
       .andWhere("lower(k.name) = lower(:name) AND k.deletedAt IS NULL AND k.rotatedToId IS NULL", { name })
       .andWhere(exceptId ? "k.id <> :exceptId" : "TRUE", { exceptId })
       .getExists();
-    if (clash) throw new AlreadyExists(`An API key named "${name}" already exists in this environment`, path);
+    if (clash) throw new AlreadyExists(`An API key named "${name}" already exists in this environment`, "name");
   }
 
-  private cleanDescription(raw: string | null | undefined, path: string[]): string | null {
+  private cleanDescription(raw: string | null | undefined): string | null {
     const description = raw?.trim() || null;
     if (description && description.length > DESCRIPTION_MAX) {
-      throw new InvalidInput(`Description must be at most ${DESCRIPTION_MAX} characters`, path);
+      throw new InvalidInput(`Description must be at most ${DESCRIPTION_MAX} characters`, "description");
     }
     return description;
   }
 
-  private assertFuture(expiresAt: Date | null | undefined, path: string[]): void {
-    if (expiresAt && expiresAt.getTime() <= Date.now()) throw new InvalidInput("expiresAt must be in the future", path);
+  private assertFuture(expiresAt: Date | null | undefined): void {
+    if (expiresAt && expiresAt.getTime() <= Date.now()) throw new InvalidInput("expiresAt must be in the future", "expiresAt");
   }
 }

@@ -1,8 +1,8 @@
 import type { TenantContext } from "../auth/request-context.js";
 import { AuditLogEntry } from "../entities/audit-log-entry.js";
-import { GraphQLError } from "graphql";
-import { ConnectionArgs, paginate } from "../schema/connection.js";
-import { parseId } from "../schema/ids.js";
+import { parseId } from "../db/ids.js";
+import { paginate, type PageArgs } from "../db/pagination.js";
+import { InvalidInput } from "./domain-errors.js";
 import type { Transactions } from "./transaction.js";
 
 export interface AuditLogFilter {
@@ -18,13 +18,13 @@ export class AuditLogService {
     return this.transactions.scope(ctx).findOne(AuditLogEntry, { id });
   }
 
-  list(ctx: TenantContext, args: ConnectionArgs, filter: AuditLogFilter | null | undefined) {
+  async list(ctx: TenantContext, args: PageArgs, filter: AuditLogFilter | null | undefined) {
     const query = this.transactions.scope(ctx).query(AuditLogEntry, "a");
     if (filter?.action) query.andWhere("a.action = :action", { action: filter.action });
     if (filter?.actorId) {
       const actor = parseId(filter.actorId);
       if (!actor || (actor.type !== "User" && actor.type !== "APIKey")) {
-        throw new GraphQLError(`filterBy.actorId must be a usr_… or key_… id`, { extensions: { code: "BAD_USER_INPUT" } });
+        throw new InvalidInput(`filterBy.actorId must be a usr_… or key_… id`, "actorId");
       }
       query.andWhere("a.actorId = :actorId", { actorId: actor.uuid });
     }

@@ -32,7 +32,7 @@ export async function bootstrap(
 ): Promise<BootstrapResult | null> {
   const generatedPassword = config.adminPassword ? null : randomBytes(18).toString("base64url");
   const password = config.adminPassword ?? generatedPassword!;
-  assertPasswordStrength(password, ["KEYWAY_ADMIN_PASSWORD"]);
+  assertPasswordStrength(password, "KEYWAY_ADMIN_PASSWORD");
   const passwordHash = await passwords.hash(password);
 
   const organization = await dataSource.transaction(async (em) => {

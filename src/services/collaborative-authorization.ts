@@ -14,8 +14,8 @@ import {
   CollaborativeAuthorizationStandInReason as StandInReason,
 } from "../entities/collaborative-authorization-request.js";
 import { Environment, NotificationEventName } from "../entities/enums.js";
-import { ConnectionArgs, paginate } from "../schema/connection.js";
-import { encodeId } from "../schema/ids.js";
+import { paginate, type PageArgs } from "../db/pagination.js";
+import { encodeId } from "../db/ids.js";
 import { InvalidState, LimitExceeded, NotAvailableInLive, NotFound } from "./domain-errors.js";
 import type { OutboundHttp, OutboundResponse } from "./outbound-http.js";
 import { cleanName } from "./names.js";
@@ -115,7 +115,7 @@ export class CollaborativeAuthorizationService {
     const name = cleanName(input.name);
     const uri = input.uri.trim();
     // DNS happens here, before the transaction opens.
-    await this.outboundHttp.assertSafe(uri, ctx.environment, ["uri"]);
+    await this.outboundHttp.assertSafe(uri, ctx.environment, "uri");
     return this.transactions.run(ctx, async (tx) => {
       await assertPlanAllowsCreation(tx);
       await this.lockEnvironment(tx);
@@ -149,7 +149,7 @@ export class CollaborativeAuthorizationService {
   async activate(ctx: TenantContext, endpointId: string): Promise<Endpoint> {
     const scope = this.transactions.scope(ctx);
     const endpoint = await this.findOrFail(scope, endpointId);
-    if (endpoint.status === EndpointStatus.ACTIVE) throw new InvalidState("The endpoint is already active", ["endpointId"]);
+    if (endpoint.status === EndpointStatus.ACTIVE) throw new InvalidState("The endpoint is already active", "endpointId");
     const id = `msg_${randomUUID().replace(/-/g, "")}`;
     const body = JSON.stringify({
       id,
@@ -194,7 +194,7 @@ export class CollaborativeAuthorizationService {
     return this.transactions.run(ctx, async (tx) => {
       await this.lockEnvironment(tx);
       const endpoint = await this.lockOrFail(tx, endpointId);
-      if (endpoint.status === EndpointStatus.DEACTIVATED) throw new InvalidState("The endpoint is already deactivated", ["endpointId"]);
+      if (endpoint.status === EndpointStatus.DEACTIVATED) throw new InvalidState("The endpoint is already deactivated", "endpointId");
       endpoint.status = EndpointStatus.DEACTIVATED;
       endpoint.deactivatedAt = new Date();
       await tx.scope.save(endpoint);
@@ -223,7 +223,7 @@ export class CollaborativeAuthorizationService {
       await this.lockEnvironment(tx);
       const endpoint = await this.lockOrFail(tx, endpointId);
       if (endpoint.status === EndpointStatus.ACTIVE) {
-        throw new InvalidState("The active endpoint cannot be removed; deactivate it or activate another one first", ["endpointId"]);
+        throw new InvalidState("The active endpoint cannot be removed; deactivate it or activate another one first", "endpointId");
       }
       endpoint.deletedAt = new Date();
       await tx.scope.save(endpoint);
@@ -359,23 +359,23 @@ export class CollaborativeAuthorizationService {
     return this.transactions.scope(ctx).findOne(AuthorizationRequest, { id });
   }
 
-  listEndpoints(ctx: TenantContext, args: ConnectionArgs) {
+  listEndpoints(ctx: TenantContext, args: PageArgs) {
     return paginate(this.transactions.scope(ctx).query(Endpoint, "e").andWhere("e.deletedAt IS NULL"), args);
   }
 
-  listRequests(ctx: TenantContext, args: ConnectionArgs) {
+  listRequests(ctx: TenantContext, args: PageArgs) {
     return paginate(this.transactions.scope(ctx).query(AuthorizationRequest, "r"), args);
   }
 
   private async findOrFail(scope: TenantScope, endpointId: string): Promise<Endpoint> {
     const endpoint = await scope.findOne(Endpoint, { id: endpointId, deletedAt: IsNull() });
-    if (!endpoint) throw new NotFound("Collaborative-authorization endpoint", ["endpointId"]);
+    if (!endpoint) throw new NotFound("Collaborative-authorization endpoint", "endpointId");
     return endpoint;
   }
 
   private async lockOrFail(tx: Transaction, endpointId: string): Promise<Endpoint> {
     const endpoint = await tx.scope.findOneForUpdate(Endpoint, { id: endpointId, deletedAt: IsNull() });
-    if (!endpoint) throw new NotFound("Collaborative-authorization endpoint", ["endpointId"]);
+    if (!endpoint) throw new NotFound("Collaborative-authorization endpoint", "endpointId");
     return endpoint;
   }
 

@@ -10,7 +10,7 @@ import { NotificationEvent } from "../entities/notification-event.js";
 import { NotificationTarget, NotificationTargetStatus } from "../entities/notification-target.js";
 import { TASKS } from "../jobs/task-names.js";
 import type { Metrics } from "../metrics.js";
-import { decodeId } from "../schema/ids.js";
+import { decodeId } from "../db/ids.js";
 import type { NotificationTargetService } from "./notification-targets.js";
 import type { OutboundHttp, OutboundResponse } from "./outbound-http.js";
 import type { SigningKeyService } from "./signing-keys.js";

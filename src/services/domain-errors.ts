@@ -1,71 +1,86 @@
-import { UserErrorCode } from "../schema/errors.js";
+/** Why a rule refused a change. The GraphQL edge shows each as the UserErrorCode of the same name. */
+export enum DomainErrorCode {
+  INVALID_INPUT = "INVALID_INPUT",
+  NOT_FOUND = "NOT_FOUND",
+  ALREADY_EXISTS = "ALREADY_EXISTS",
+  INVALID_STATE = "INVALID_STATE",
+  LIMIT_EXCEEDED = "LIMIT_EXCEEDED",
+  UPGRADE_REQUIRED = "UPGRADE_REQUIRED",
+  LAST_ADMIN = "LAST_ADMIN",
+  UNSAFE_URL = "UNSAFE_URL",
+  INVALID_CREDENTIALS = "INVALID_CREDENTIALS",
+  RATE_LIMITED = "RATE_LIMITED",
+  NOT_AVAILABLE_IN_LIVE = "NOT_AVAILABLE_IN_LIVE",
+  TWO_FACTOR_REQUIRED = "TWO_FACTOR_REQUIRED",
+}
 
 /**
- * Errors services throw when a rule refuses a change. One function
- * (`toErrorPayload` in src/schema/payload.ts) turns them into payload members.
+ * Errors services throw when a rule refuses a change. They name the field at fault in the
+ * service's own terms ("name", "rateLimit.limit", "targetIds.2"); the one mapper on the GraphQL
+ * side (`toErrorPayload` in src/schema/payload.ts) finds that field in the mutation's input.
  */
 export class DomainError extends Error {
   constructor(
-    readonly code: UserErrorCode,
+    readonly code: DomainErrorCode,
     message: string,
-    /** Path of the input field at fault, without the leading "input". */
-    readonly path: string[] = [],
+    /** The field at fault, dot-separated for a nested field or a list item; null when no field is. */
+    readonly field: string | null = null,
   ) {
     super(message);
   }
 }
 
 export class InvalidInput extends DomainError {
-  constructor(message: string, path: string[]) {
-    super(UserErrorCode.INVALID_INPUT, message, path);
+  constructor(message: string, field: string) {
+    super(DomainErrorCode.INVALID_INPUT, message, field);
   }
 }
 
 export class NotFound extends DomainError {
-  constructor(what: string, path: string[] = []) {
-    super(UserErrorCode.NOT_FOUND, `${what} not found`, path);
+  constructor(what: string, field: string | null = null) {
+    super(DomainErrorCode.NOT_FOUND, `${what} not found`, field);
   }
 }
 
 export class AlreadyExists extends DomainError {
-  constructor(message: string, path: string[] = []) {
-    super(UserErrorCode.ALREADY_EXISTS, message, path);
+  constructor(message: string, field: string | null = null) {
+    super(DomainErrorCode.ALREADY_EXISTS, message, field);
   }
 }
 
 export class InvalidState extends DomainError {
-  constructor(message: string, path: string[] = []) {
-    super(UserErrorCode.INVALID_STATE, message, path);
+  constructor(message: string, field: string | null = null) {
+    super(DomainErrorCode.INVALID_STATE, message, field);
   }
 }
 
 export class LimitExceeded extends DomainError {
-  constructor(message: string, path: string[] = []) {
-    super(UserErrorCode.LIMIT_EXCEEDED, message, path);
+  constructor(message: string, field: string | null = null) {
+    super(DomainErrorCode.LIMIT_EXCEEDED, message, field);
   }
 }
 
 export class UpgradeRequired extends DomainError {
   constructor() {
-    super(UserErrorCode.UPGRADE_REQUIRED, "Upgrade required");
+    super(DomainErrorCode.UPGRADE_REQUIRED, "Upgrade required");
   }
 }
 
 export class LastAdmin extends DomainError {
-  constructor(path: string[] = []) {
-    super(UserErrorCode.LAST_ADMIN, "The last ADMIN of an environment cannot be removed or downgraded", path);
+  constructor(field: string | null = null) {
+    super(DomainErrorCode.LAST_ADMIN, "The last ADMIN of an environment cannot be removed or downgraded", field);
   }
 }
 
 export class UnsafeUrl extends DomainError {
-  constructor(message: string, path: string[] = ["uri"]) {
-    super(UserErrorCode.UNSAFE_URL, message, path);
+  constructor(message: string, field = "uri") {
+    super(DomainErrorCode.UNSAFE_URL, message, field);
   }
 }
 
 export class InvalidCredentials extends DomainError {
   constructor() {
-    super(UserErrorCode.INVALID_CREDENTIALS, "Invalid email or password");
+    super(DomainErrorCode.INVALID_CREDENTIALS, "Invalid email or password");
   }
 }
 
@@ -73,9 +88,9 @@ export class InvalidCredentials extends DomainError {
 export class TwoFactorRequired extends DomainError {
   constructor() {
     super(
-      UserErrorCode.TWO_FACTOR_REQUIRED,
+      DomainErrorCode.TWO_FACTOR_REQUIRED,
       "This account needs a two-factor code: give input.code (an authenticator code or a recovery code)",
-      ["code"],
+      "code",
     );
   }
 }
@@ -83,19 +98,19 @@ export class TwoFactorRequired extends DomainError {
 /** A two-factor code that is wrong, used already, or outside the accepted time steps. Same code as a wrong password. */
 export class InvalidTwoFactorCode extends DomainError {
   constructor() {
-    super(UserErrorCode.INVALID_CREDENTIALS, "Invalid two-factor code", ["code"]);
+    super(DomainErrorCode.INVALID_CREDENTIALS, "Invalid two-factor code", "code");
   }
 }
 
 export class RateLimited extends DomainError {
   constructor(readonly retryAfterSeconds: number) {
-    super(UserErrorCode.RATE_LIMITED, `Too many failed attempts; try again in ${retryAfterSeconds} s`);
+    super(DomainErrorCode.RATE_LIMITED, `Too many failed attempts; try again in ${retryAfterSeconds} s`);
   }
 }
 
 export class NotAvailableInLive extends DomainError {
   constructor(what: string) {
-    super(UserErrorCode.NOT_AVAILABLE_IN_LIVE, `${what} is only available in TEST`);
+    super(DomainErrorCode.NOT_AVAILABLE_IN_LIVE, `${what} is only available in TEST`);
   }
 }
 

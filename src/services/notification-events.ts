@@ -6,7 +6,7 @@ import { NotificationEventName } from "../entities/enums.js";
 import { NotificationEvent } from "../entities/notification-event.js";
 import { NotificationTarget, NotificationTargetStatus } from "../entities/notification-target.js";
 import { TASKS } from "../jobs/task-names.js";
-import { ConnectionArgs, paginate } from "../schema/connection.js";
+import { paginate, type PageArgs } from "../db/pagination.js";
 import { queueAttempts } from "./deliveries.js";
 import { InvalidState, NotFound } from "./domain-errors.js";
 import { TimestampFilter, whereTimestamp } from "./notification-targets.js";
@@ -35,7 +35,7 @@ export class NotificationEventService {
     return this.transactions.scope(ctx).findManyById(NotificationEvent, ids);
   }
 
-  list(ctx: TenantContext, args: ConnectionArgs, filter: NotificationEventFilter | null | undefined) {
+  list(ctx: TenantContext, args: PageArgs, filter: NotificationEventFilter | null | undefined) {
     const query = this.transactions.scope(ctx).query(NotificationEvent, "e");
     if (filter?.name?.length) query.andWhere("e.name IN (:...names)", { names: filter.name });
     whereTimestamp(query, "e.createdAt", filter?.createdAt, "createdAt");
@@ -50,18 +50,18 @@ export class NotificationEventService {
   async replay(ctx: TenantContext, eventId: string, targetIds: string[] | null | undefined): Promise<NotificationEvent> {
     return this.transactions.run(ctx, async (tx) => {
       const event = await tx.scope.findOne(NotificationEvent, { id: eventId });
-      if (!event) throw new NotFound("Notification event", ["notificationEventId"]);
+      if (!event) throw new NotFound("Notification event", "notificationEventId");
       if (event.name === NotificationEventName.NOTIFICATION_ACTIVATION) {
-        throw new InvalidState("Activation events are sent again by activateNotificationTarget", ["notificationEventId"]);
+        throw new InvalidState("Activation events are sent again by activateNotificationTarget", "notificationEventId");
       }
       let targets: NotificationTarget[];
       if (targetIds?.length) {
         const found = await tx.scope.find(NotificationTarget, { id: In(targetIds) });
         targets = targetIds.map((id, index) => {
           const target = found.find((candidate) => candidate.id === id && candidate.removedAt === null);
-          if (!target) throw new NotFound("Notification target", ["targetIds", String(index)]);
+          if (!target) throw new NotFound("Notification target", `targetIds.${index}`);
           if (target.status !== NotificationTargetStatus.ACTIVE) {
-            throw new InvalidState(`The target is ${target.status}; only ACTIVE targets receive events`, ["targetIds", String(index)]);
+            throw new InvalidState(`The target is ${target.status}; only ACTIVE targets receive events`, `targetIds.${index}`);
           }
           return target;
         });
@@ -73,7 +73,7 @@ export class NotificationEventService {
             name: event.name,
           })
           .getMany();
-        if (targets.length === 0) throw new InvalidState(`No ACTIVE target subscribes to ${event.name}`, ["notificationEventId"]);
+        if (targets.length === 0) throw new InvalidState(`No ACTIVE target subscribes to ${event.name}`, "notificationEventId");
       }
       const deliveries: Array<{ id: string; step: number }> = await tx.em.query(
         `INSERT INTO notification_deliveries (organization_id, environment, event_id, target_id, step, next_attempt_at)

@@ -6,7 +6,7 @@ import { NotificationEventName } from "../entities/enums.js";
 import { NotificationDelivery } from "../entities/notification-delivery.js";
 import { NotificationTarget, NotificationTargetStatus } from "../entities/notification-target.js";
 import { NotificationTargetStatusChange } from "../entities/notification-target-status-change.js";
-import { ConnectionArgs, paginate } from "../schema/connection.js";
+import { paginate, type PageArgs } from "../db/pagination.js";
 import { InvalidInput, InvalidState, LimitExceeded, NotFound } from "./domain-errors.js";
 import { cleanName } from "./names.js";
 import { assertPlanAllowsCreation } from "./plans.js";
@@ -92,7 +92,7 @@ export class NotificationTargetService {
   /** Sends a fresh NOTIFICATION_ACTIVATION event; its answer decides ACTIVE or ACTIVATION_FAILED. */
   activate(ctx: TenantContext, targetId: string): Promise<NotificationTarget> {
     return this.change(ctx, targetId, "notification_target.activate", async (target, tx) => {
-      if (target.status === NotificationTargetStatus.ACTIVE) throw new InvalidState("The target is already active", ["targetId"]);
+      if (target.status === NotificationTargetStatus.ACTIVE) throw new InvalidState("The target is already active", "targetId");
       await this.setStatus(
         tx.scope,
         target,
@@ -105,7 +105,7 @@ export class NotificationTargetService {
 
   deactivate(ctx: TenantContext, targetId: string): Promise<NotificationTarget> {
     return this.change(ctx, targetId, "notification_target.deactivate", async (target, tx) => {
-      if (target.status === NotificationTargetStatus.DEACTIVATED) throw new InvalidState("The target is already deactivated", ["targetId"]);
+      if (target.status === NotificationTargetStatus.DEACTIVATED) throw new InvalidState("The target is already deactivated", "targetId");
       await this.setStatus(tx.scope, target, NotificationTargetStatus.DEACTIVATED, `deactivated by ${tx.ctx.actor.displayName}`);
     });
   }
@@ -162,11 +162,11 @@ export class NotificationTargetService {
     return this.transactions.scope(ctx).findManyById(NotificationTarget, ids);
   }
 
-  list(ctx: TenantContext, args: ConnectionArgs) {
+  list(ctx: TenantContext, args: PageArgs) {
     return paginate(this.transactions.scope(ctx).query(NotificationTarget, "t").andWhere("t.removedAt IS NULL"), args);
   }
 
-  statusHistory(ctx: TenantContext, targetId: string, args: ConnectionArgs) {
+  statusHistory(ctx: TenantContext, targetId: string, args: PageArgs) {
     return paginate(
       this.transactions.scope(ctx).query(NotificationTargetStatusChange, "s").andWhere("s.targetId = :targetId", { targetId }),
       args,
@@ -174,7 +174,7 @@ export class NotificationTargetService {
   }
 
   /** The events sent to a target (one edge per event, however many attempts), newest first. */
-  targetEvents(ctx: TenantContext, targetId: string, args: ConnectionArgs, filter: TargetEventFilter | null | undefined) {
+  targetEvents(ctx: TenantContext, targetId: string, args: PageArgs, filter: TargetEventFilter | null | undefined) {
     const query = this.transactions.scope(ctx).query(NotificationDelivery, "d").andWhere("d.targetId = :targetId", { targetId });
     if (filter?.name?.length || filter?.eventCreatedAt) {
       query.innerJoin("notification_events", "e", "e.id = d.event_id");
@@ -192,7 +192,7 @@ export class NotificationTargetService {
     return this.transactions.scope(ctx).findOne(DeliveryAttempt, { id });
   }
 
-  attempts(ctx: TenantContext, column: "targetId" | "eventId" | "deliveryId", id: string, args: ConnectionArgs) {
+  attempts(ctx: TenantContext, column: "targetId" | "eventId" | "deliveryId", id: string, args: PageArgs) {
     return paginate(this.transactions.scope(ctx).query(DeliveryAttempt, "a").andWhere(`a.${column} = :ownerId`, { ownerId: id }), args);
   }
 
@@ -224,7 +224,7 @@ export class NotificationTargetService {
   ): Promise<NotificationTarget> {
     return this.transactions.run(ctx, async (tx) => {
       const target = await tx.scope.findOneForUpdate(NotificationTarget, { id: targetId, removedAt: IsNull() });
-      if (!target) throw new NotFound("Notification target", ["targetId"]);
+      if (!target) throw new NotFound("Notification target", "targetId");
       await apply(target, tx);
       await tx.scope.save(target);
       await tx.audit(action, target.nodeId);
@@ -242,14 +242,14 @@ export class NotificationTargetService {
   }
 
   private cleanSubscriptions(names: NotificationEventName[]): NotificationEventName[] {
-    if (names.length === 0) throw new InvalidInput("Give at least one event name", ["subscriptions"]);
+    if (names.length === 0) throw new InvalidInput("Give at least one event name", "subscriptions");
     const activation = names.indexOf(NotificationEventName.NOTIFICATION_ACTIVATION);
     // Activation events go to the one target being activated, never to subscribers.
     if (activation >= 0)
-      throw new InvalidInput("NOTIFICATION_ACTIVATION is sent to every target being activated; it cannot be subscribed to", [
-        "subscriptions",
-        String(activation),
-      ]);
+      throw new InvalidInput(
+        "NOTIFICATION_ACTIVATION is sent to every target being activated; it cannot be subscribed to",
+        `subscriptions.${activation}`,
+      );
     return [...new Set(names)];
   }
 }

@@ -1,7 +1,7 @@
 import type { DataSource, EntityManager } from "typeorm";
 import { Plan } from "../entities/enums.js";
 import { Organization } from "../entities/organization.js";
-import { decodeId } from "../schema/ids.js";
+import { decodeId } from "../db/ids.js";
 
 /** How long an organization read for display (name, plan) may be reused. Plan checks always read the database. */
 const DISPLAY_CACHE_MS = 5000;

@@ -69,39 +69,39 @@ export class OutboundHttp {
     return allowed && classified?.class === "private";
   }
 
-  /** Parses and checks a URL at save time; throws UnsafeUrl (UNSAFE_URL at `path`). */
-  async assertSafe(uri: string, environment: Environment, path: string[] = ["uri"]): Promise<URL> {
+  /** Parses and checks a URL at save time; throws UnsafeUrl (UNSAFE_URL at `field`). */
+  async assertSafe(uri: string, environment: Environment, field = "uri"): Promise<URL> {
     let url: URL;
     try {
       url = new URL(uri);
     } catch {
-      throw new UnsafeUrl("Not a valid URL", path);
+      throw new UnsafeUrl("Not a valid URL", field);
     }
     const schemes = environment === Environment.LIVE ? ["https:"] : ["https:", "http:"];
     if (!schemes.includes(url.protocol)) {
-      throw new UnsafeUrl(environment === Environment.LIVE ? "LIVE URLs must use https" : "URLs must use http or https", path);
+      throw new UnsafeUrl(environment === Environment.LIVE ? "LIVE URLs must use https" : "URLs must use http or https", field);
     }
-    if (url.username || url.password) throw new UnsafeUrl("URLs must not contain credentials", path);
-    if (isMetadataHostname(url.hostname)) throw new UnsafeUrl(`${url.hostname} is a cloud metadata service`, path);
+    if (url.username || url.password) throw new UnsafeUrl("URLs must not contain credentials", field);
+    if (isMetadataHostname(url.hostname)) throw new UnsafeUrl(`${url.hostname} is a cloud metadata service`, field);
     // The WHATWG parser has already turned decimal/octal/hex and short IPv4 forms (2130706433, 127.1)
     // into dotted quads and IPv6 into its compact form in brackets.
     const literal = url.hostname.startsWith("[") ? url.hostname.slice(1, -1) : classifyAddress(url.hostname) ? url.hostname : null;
-    const addresses = literal !== null ? [literal] : await this.resolveOrRefuse(url.hostname, path);
+    const addresses = literal !== null ? [literal] : await this.resolveOrRefuse(url.hostname, field);
     for (const address of addresses) {
       if (!this.addressAllowed(address, environment)) {
-        throw new UnsafeUrl(`${url.hostname} resolves to ${address}, which is not a public address`, path);
+        throw new UnsafeUrl(`${url.hostname} resolves to ${address}, which is not a public address`, field);
       }
     }
     return url;
   }
 
-  private async resolveOrRefuse(host: string, path: string[]): Promise<string[]> {
+  private async resolveOrRefuse(host: string, field: string): Promise<string[]> {
     try {
       const answers = await this.resolve(host);
       if (answers.length === 0) throw new Error("no addresses");
       return answers.map((answer) => answer.address);
     } catch {
-      throw new UnsafeUrl(`${host} does not resolve`, path);
+      throw new UnsafeUrl(`${host} does not resolve`, field);
     }
   }
 

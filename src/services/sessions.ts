@@ -3,7 +3,14 @@ import type { SessionTokens } from "../auth/session-tokens.js";
 import type { Config } from "../config.js";
 import { User } from "../entities/user.js";
 import { UserSession } from "../entities/user-session.js";
-import { Session } from "../schema/users.js";
+
+/** A session just opened: the token is shown once, to the client that logged in. */
+export interface OpenedSession {
+  token: string;
+  expiresAt: Date;
+  idleTimeoutSeconds: number;
+  user: User;
+}
 
 /** Session rows and their tokens. Callers pass their transaction's manager: a session opens with the change that grants it. */
 export class SessionService {
@@ -12,7 +19,7 @@ export class SessionService {
     private readonly config: Config["session"],
   ) {}
 
-  async open(em: EntityManager, user: User): Promise<Session> {
+  async open(em: EntityManager, user: User): Promise<OpenedSession> {
     const now = new Date();
     const expiresAt = new Date(now.getTime() + this.config.maxSeconds * 1000);
     // Housekeeping without a scheduler: the user's ended sessions go when they log in again. Their tokens
@@ -24,7 +31,7 @@ export class SessionService {
     user.lastLoginAt = now;
     await em.update(User, { id: user.id }, { lastLoginAt: now });
     const token = await this.tokens.sign({ sessionId: row.id, userId: user.nodeId }, expiresAt);
-    return Object.assign(new Session(), { token, expiresAt, idleTimeoutSeconds: this.config.idleSeconds, user });
+    return { token, expiresAt, idleTimeoutSeconds: this.config.idleSeconds, user };
   }
 
   async revoke(em: EntityManager, sessionId: string): Promise<void> {

@@ -39,7 +39,7 @@ export class SigningKeyService {
   async rotate(scope: TenantScope, ownerId: string, now = new Date()): Promise<SigningKey> {
     const valid = await this.validKeys(scope, ownerId, now);
     if (valid.length >= MAX_SIGNING_KEYS) {
-      throw new LimitExceeded(`At most ${MAX_SIGNING_KEYS} signing keys may be valid at once; wait for older ones to expire`, ["targetId"]);
+      throw new LimitExceeded(`At most ${MAX_SIGNING_KEYS} signing keys may be valid at once; wait for older ones to expire`, "targetId");
     }
     const graceEnd = new Date(now.getTime() + ROTATION_GRACE_MS);
     for (const key of valid) {

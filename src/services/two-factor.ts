@@ -95,7 +95,7 @@ export class TwoFactorService {
     const codes = Array.from({ length: RECOVERY_CODE_COUNT }, newRecoveryCode);
     await this.transactions.run(ctx, async (tx) => {
       const pending = await this.secretOf(tx.em, user.id);
-      if (!pending) throw new InvalidState("Call enableTwoFactor first", ["code"]);
+      if (!pending) throw new InvalidState("Call enableTwoFactor first", "code");
       if (!(await this.spendTotp(tx.em, user.id, pending.secret, pending.lastUsedStep, code))) throw new InvalidTwoFactorCode();
       await tx.em.update(User, { id: user.id }, { twoFactorEnabled: true });
       await tx.em.query("DELETE FROM two_factor_recovery_codes WHERE user_id = $1", [user.id]);

@@ -9,9 +9,8 @@ import { Membership } from "../entities/membership.js";
 import { Organization } from "../entities/organization.js";
 import { User } from "../entities/user.js";
 import { UserInvitation } from "../entities/user-invitation.js";
-import { ConnectionArgs, paginate } from "../schema/connection.js";
-import { encodeId } from "../schema/ids.js";
-import type { Session } from "../schema/users.js";
+import { paginate, type PageArgs } from "../db/pagination.js";
+import { encodeId } from "../db/ids.js";
 import {
   AccessDenied,
   AlreadyExists,
@@ -24,7 +23,7 @@ import {
   TwoFactorRequired,
 } from "./domain-errors.js";
 import { assertPasswordStrength, PASSWORD_MAX_BYTES, type PasswordHasher } from "./passwords.js";
-import type { SessionService } from "./sessions.js";
+import type { OpenedSession, SessionService } from "./sessions.js";
 import type { Transaction, Transactions } from "./transaction.js";
 import type { TwoFactorService } from "./two-factor.js";
 
@@ -109,20 +108,20 @@ export class UserService {
     return this.transactions.scope(ctx).findOne(UserInvitation, { id });
   }
 
-  listMemberships(ctx: TenantContext, args: ConnectionArgs) {
+  listMemberships(ctx: TenantContext, args: PageArgs) {
     return paginate(this.transactions.scope(ctx).query(Membership, "m").leftJoinAndSelect("m.user", "u"), args);
   }
 
-  listInvitations(ctx: TenantContext, args: ConnectionArgs) {
+  listInvitations(ctx: TenantContext, args: PageArgs) {
     return paginate(this.transactions.scope(ctx).query(UserInvitation, "i"), args);
   }
 
   /** A new organization (plan from KEYWAY_DEFAULT_PLAN) whose first user is ADMIN in TEST and LIVE. */
-  async signUp(req: RequestInfo, input: SignUp): Promise<Session> {
+  async signUp(req: RequestInfo, input: SignUp): Promise<OpenedSession> {
     if (!this.config.signupEnabled) throw new InvalidState("Sign-up is disabled on this server");
     const organizationName = input.organizationName.trim();
-    if (!organizationName) throw new InvalidInput("Organization name must not be blank", ["organizationName"]);
-    assertPasswordStrength(input.password, ["password"]);
+    if (!organizationName) throw new InvalidInput("Organization name must not be blank", "organizationName");
+    assertPasswordStrength(input.password, "password");
     const email = normalizeEmail(input.email);
     const passwordHash = await this.passwords.hash(input.password);
 
@@ -131,7 +130,7 @@ export class UserService {
     const ctx = userContext(req.requestId, user, { environment: Environment.TEST, role: UserRole.ADMIN });
     return this.transactions.run(ctx, async (tx) => {
       await this.lockEmail(tx.em, email);
-      if (await tx.em.existsBy(User, { email })) throw new AlreadyExists("An account with this email already exists", ["email"]);
+      if (await tx.em.existsBy(User, { email })) throw new AlreadyExists("An account with this email already exists", "email");
       await tx.em.insert(Organization, { id: organizationId, name: organizationName, plan: Plan[this.config.defaultPlan] });
       await tx.em.insert(User, user);
       for (const environment of [Environment.TEST, Environment.LIVE]) {
@@ -148,7 +147,7 @@ export class UserService {
    * Wrong email and wrong password take the same path and about the same time
    * (a bcrypt comparison either way) and give the same INVALID_CREDENTIALS.
    */
-  async login(req: RequestInfo, rawEmail: string, password: string, code?: string | null): Promise<Session> {
+  async login(req: RequestInfo, rawEmail: string, password: string, code?: string | null): Promise<OpenedSession> {
     const email = normalizeEmail(rawEmail);
     // Counted as failed until the password (and the second factor, when on) proves right.
     const attempt = await this.limits.reserveLogin(email, req.ip);
@@ -189,7 +188,7 @@ export class UserService {
   }
 
   /** Ends every session of the user (this one too) and returns a fresh one. */
-  async changePassword(ctx: TenantContext, ip: string, currentPassword: string, newPassword: string): Promise<Session> {
+  async changePassword(ctx: TenantContext, ip: string, currentPassword: string, newPassword: string): Promise<OpenedSession> {
     const { actor } = ctx;
     if (actor.type !== ActorType.USER) throw new InvalidState("Only a dashboard user has a password; log in with a session");
     const user = await this.findById(ctx, actor.id);
@@ -197,7 +196,7 @@ export class UserService {
     const attempt = await this.limits.reserveLogin(user.email, ip);
     if (!(await this.passwordMatches(user, currentPassword))) throw new InvalidCredentials();
     await attempt.succeeded();
-    assertPasswordStrength(newPassword, ["newPassword"]);
+    assertPasswordStrength(newPassword, "newPassword");
     user.passwordHash = await this.passwords.hash(newPassword);
     return this.transactions.run(ctx, async (tx) => {
       await tx.em.update(User, { id: user.id }, { passwordHash: user.passwordHash });
@@ -221,10 +220,10 @@ export class UserService {
       await tx.lockTenant(`user_invitation:${email}`);
       const existing = await tx.em.findOneBy(User, { email });
       if (existing && existing.organizationId !== ctx.organizationId) {
-        throw new AlreadyExists("This email belongs to a user of another organization", ["email"]);
+        throw new AlreadyExists("This email belongs to a user of another organization", "email");
       }
       if (existing && (await tx.scope.count(Membership, { userId: existing.id })) > 0) {
-        throw new AlreadyExists(`This user is already a member in ${ctx.environment}`, ["email"]);
+        throw new AlreadyExists(`This user is already a member in ${ctx.environment}`, "email");
       }
       await tx.em.delete(UserInvitation, { organizationId: ctx.organizationId, environment: ctx.environment, email, acceptedAt: IsNull() });
       const token = `${this.config.keyPrefix}_invite_${randomBytes(24).toString("base64url")}`;
@@ -262,12 +261,12 @@ export class UserService {
     token: string,
     password: string | null | undefined,
     name: string | null | undefined,
-  ): Promise<Session> {
+  ): Promise<OpenedSession> {
     // Guessing tokens counts like guessing passwords.
     const tokenAttempt = await this.limits.reserveLogin(null, req.ip);
     // The token names its tenant: this lookup is the one read of invitations outside a TenantScope.
     const found = await this.dataSource.manager.findOneBy(UserInvitation, { tokenHash: hashToken(token) });
-    if (!found) throw new NotFound("Invitation", ["token"]);
+    if (!found) throw new NotFound("Invitation", "token");
     await tokenAttempt.succeeded();
     const existing = await this.dataSource.manager.findOneBy(User, { email: found.email });
     let passwordHash: string | null = null;
@@ -276,8 +275,8 @@ export class UserService {
       if (!(await this.passwordMatches(existing, password ?? ""))) throw new InvalidCredentials();
       await attempt.succeeded();
     } else {
-      if (!password) throw new InvalidInput("A password is required to create the account", ["password"]);
-      assertPasswordStrength(password, ["password"]);
+      if (!password) throw new InvalidInput("A password is required to create the account", "password");
+      assertPasswordStrength(password, "password");
       passwordHash = await this.passwords.hash(password);
     }
 
@@ -293,18 +292,18 @@ export class UserService {
     const ctx = userContext(req.requestId, user, found);
     return this.transactions.run(ctx, async (tx) => {
       const invitation = await tx.scope.findOneForUpdate(UserInvitation, { id: found.id });
-      if (!invitation) throw new NotFound("Invitation", ["token"]);
-      if (invitation.acceptedAt) throw new InvalidState("The invitation has already been accepted", ["token"]);
-      if (invitation.expiresAt.getTime() <= Date.now()) throw new InvalidState("The invitation has expired; ask for a new one", ["token"]);
+      if (!invitation) throw new NotFound("Invitation", "token");
+      if (invitation.acceptedAt) throw new InvalidState("The invitation has already been accepted", "token");
+      if (invitation.expiresAt.getTime() <= Date.now()) throw new InvalidState("The invitation has expired; ask for a new one", "token");
       await this.lockEmail(tx.em, invitation.email);
       const owner = await tx.em.findOneBy(User, { email: invitation.email });
       if (owner && owner.organizationId !== invitation.organizationId) {
-        throw new AlreadyExists("This email belongs to a user of another organization", ["token"]);
+        throw new AlreadyExists("This email belongs to a user of another organization", "token");
       }
       if (!owner) await tx.em.insert(User, user);
       const member = owner ?? (await tx.em.findOneByOrFail(User, { id: user.id }));
       if (await tx.scope.count(Membership, { userId: member.id })) {
-        throw new AlreadyExists(`Already a member in ${invitation.environment}`, ["token"]);
+        throw new AlreadyExists(`Already a member in ${invitation.environment}`, "token");
       }
       const membership = tx.scope.create(Membership, { userId: member.id, role: invitation.role });
       await tx.em.insert(Membership, membership);
@@ -354,11 +353,11 @@ export class UserService {
     return this.transactions.run(ctx, async (tx) => {
       await tx.lockTenant("memberships");
       const membership = await this.loadMembership(tx, userId);
-      if (!membership) throw new NotFound("User", ["userId"]);
+      if (!membership) throw new NotFound("User", "userId");
       // Nobody changes a member who holds more than they do.
       this.assertMayGrant(ctx, membership.role);
       if (dropsAdmin && membership.role === UserRole.ADMIN && (await tx.scope.count(Membership, { role: UserRole.ADMIN })) <= 1) {
-        throw new LastAdmin(["userId"]);
+        throw new LastAdmin("userId");
       }
       await apply(membership, tx);
       return membership;

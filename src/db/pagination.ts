@@ -1,0 +1,154 @@
+import { createHash } from "node:crypto";
+import type { Pool } from "pg";
+import type { ObjectLiteral, QueryRunner, SelectQueryBuilder } from "typeorm";
+import type { PostgresDriver } from "typeorm/driver/postgres/PostgresDriver.js";
+import { hydrate } from "./hydrate.js";
+
+export const MAX_PAGE_SIZE = 100;
+
+/** Which page: Relay's arguments, page sizes 1–100. */
+export interface PageArgs {
+  first?: number | null;
+  after?: string | null;
+  last?: number | null;
+  before?: string | null;
+}
+
+export interface Edge<T> {
+  cursor: string;
+  node: T;
+}
+
+/** One page of rows, newest first, each with the cursor that names it. */
+export interface Page<T> {
+  edges: Edge<T>[];
+  hasNextPage: boolean;
+  hasPreviousPage: boolean;
+  /** Counted only when called: counting a million rows is not free. */
+  totalCount: () => Promise<number>;
+}
+
+const DEFAULT_PAGE_SIZE = 20;
+
+/** Statement names by SQL text; a list has a handful of shapes (with or without each filter). */
+const statementNames = new Map<string, string>();
+const MAX_STATEMENTS = 256;
+
+function statementName(sql: string): string | undefined {
+  let name = statementNames.get(sql);
+  if (name === undefined && statementNames.size < MAX_STATEMENTS) {
+    name = `keyway_page_${createHash("sha1").update(sql).digest("hex").slice(0, 20)}`;
+    statementNames.set(sql, name);
+  }
+  return name;
+}
+
+/** Page SQL by shape: TypeORM builds each shape's select list and column names once. */
+const pageTemplates = new Map<string, string>();
+
+/**
+ * What determines a single-table page's SQL apart from parameter values: entity, alias,
+ * where conditions, order and limit. Null when TypeORM must build it each time (bracketed
+ * conditions, a custom select).
+ */
+function shapeOf<T extends ObjectLiteral>(query: SelectQueryBuilder<T>): string | null {
+  const { selects, wheres, orderBys, limit, mainAlias } = query.expressionMap;
+  if (selects.length !== 1 || selects[0].selection !== query.alias) return null;
+  let shape = `${mainAlias!.metadata.name} ${query.alias} ${limit}`;
+  for (const where of wheres) {
+    if (typeof where.condition !== "string") return null;
+    shape += `|${where.type} ${where.condition}`;
+  }
+  for (const [column, order] of Object.entries(orderBys))
+    shape += `|${column} ${typeof order === "string" ? order : `${order.order} ${order.nulls}`}`;
+  return shape;
+}
+
+/**
+ * The page's rows. A single-table page outside a transaction runs on the pool as a named
+ * statement, parsed and planned once per connection, from SQL built once per shape; its rows
+ * become entities without TypeORM's relation-aware transformer (which cost as much as the
+ * query). Joined pages need that transformer.
+ */
+async function pageRows<T extends ObjectLiteral>(query: SelectQueryBuilder<T>): Promise<T[]> {
+  const inTransaction = (query as unknown as { queryRunner?: QueryRunner }).queryRunner !== undefined;
+  if (inTransaction || query.expressionMap.joinAttributes.length > 0) return query.getMany();
+  const shape = shapeOf(query);
+  let template = shape === null ? undefined : pageTemplates.get(shape);
+  if (template === undefined) {
+    template = query.getQuery();
+    if (shape !== null && pageTemplates.size < MAX_STATEMENTS) pageTemplates.set(shape, template);
+  }
+  const driver = query.connection.driver as PostgresDriver;
+  const [text, values] = driver.escapeQueryWithParameters(template, query.getParameters());
+  const { fields, rows } = await (driver.master as Pool).query<unknown[]>({ name: statementName(text), text, values, rowMode: "array" });
+  return hydrate<T>(query.expressionMap.mainAlias!.metadata, query.alias, fields, rows);
+}
+
+function encodeCursor(id: string): string {
+  return Buffer.from(`c:${id}`).toString("base64url");
+}
+
+/** The row id a cursor points at, or null for a cursor this server did not write. */
+export function decodeCursor(cursor: string): string | null {
+  const text = Buffer.from(cursor, "base64url").toString("utf8");
+  const match = /^c:([0-9a-f-]{36})$/.exec(text);
+  return match ? match[1] : null;
+}
+
+/** A bad cursor or page size: the client's mistake (BAD_USER_INPUT on a GraphQL field). */
+export class InvalidPageRequest extends Error {}
+
+/**
+ * Keyset pagination, newest first, over (created_at, id): no OFFSET, so page 1,000
+ * costs what page 1 does. The cursor names a row; the next page starts strictly
+ * after that row's (created_at, id), matched by an index ordered exactly so.
+ */
+export async function paginate<T extends ObjectLiteral & { id: string }>(query: SelectQueryBuilder<T>, args: PageArgs): Promise<Page<T>> {
+  if (args.first != null && args.last != null) throw new InvalidPageRequest("Pass either first or last, not both");
+  for (const [name, value] of [
+    ["first", args.first],
+    ["last", args.last],
+  ] as const) {
+    if (value != null && (value < 1 || value > MAX_PAGE_SIZE))
+      throw new InvalidPageRequest(`${name} must be between 1 and ${MAX_PAGE_SIZE}`);
+  }
+  const alias = query.alias;
+  const table = query.expressionMap.mainAlias!.metadata.tablePath;
+  // The count is taken lazily, over the filters alone: no cursor, order or limit.
+  const filters = [...query.expressionMap.wheres];
+  const backward = args.last != null || (args.before != null && args.first == null);
+  const size = (backward ? args.last : args.first) ?? DEFAULT_PAGE_SIZE;
+
+  for (const [cursor, operator, name] of [
+    [args.after, "<", "afterId"],
+    [args.before, ">", "beforeId"],
+  ] as const) {
+    if (cursor == null) continue;
+    const id = decodeCursor(cursor);
+    if (!id) throw new InvalidPageRequest(`Invalid cursor: ${cursor}`);
+    query.andWhere(`(${alias}.createdAt, ${alias}.id) ${operator} (SELECT c.created_at, c.id FROM ${table} c WHERE c.id = :${name})`, {
+      [name]: id,
+    });
+  }
+  const direction = backward ? "ASC" : "DESC";
+  query
+    .orderBy(`${alias}.createdAt`, direction)
+    .addOrderBy(`${alias}.id`, direction)
+    .limit(size + 1);
+  const rows = await pageRows(query);
+
+  const more = rows.length > size;
+  const page = more ? rows.slice(0, size) : rows;
+  if (backward) page.reverse();
+  return {
+    edges: page.map((node) => ({ cursor: encodeCursor(node.id), node })),
+    hasNextPage: backward ? args.before != null : more,
+    hasPreviousPage: backward ? more : args.after != null,
+    totalCount: () => {
+      const count = query.clone();
+      count.expressionMap.wheres = filters;
+      return count.getCount();
+    },
+  };
+}
