@@ -3,6 +3,7 @@ import type { Logger } from "pino";
 import type { DataSource } from "typeorm";
 import { ApiKeyAuthenticator, API_KEY_CHANGED_CHANNEL } from "./auth/api-key-authenticator.js";
 import { Authenticator } from "./auth/authenticate.js";
+import { systemRequestContext } from "./auth/request-context.js";
 import { AttemptLimits } from "./auth/attempt-limits.js";
 import { JwtAuthenticator } from "./auth/jwt-authenticator.js";
 import { SessionTokens } from "./auth/session-tokens.js";
@@ -214,7 +215,7 @@ export class App {
     this.stops.unshift(() => worker.stop());
     // Starts the self-rescheduling sweep unless another process already has.
     await worker.runner.addJob(TASKS.sweepKeyExpiry, {}, { jobKey: TASKS.sweepKeyExpiry, jobKeyMode: "preserve_run_at" });
-    await this.services.notificationEvents.scheduleRetentionSweep();
+    await this.services.notificationEvents.scheduleRetentionSweep(systemRequestContext());
   }
 
   /** Stops everything in reverse order of start; usage counts are flushed before the pool closes. */

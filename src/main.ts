@@ -204,25 +204,31 @@ function printOrganization(organization: Organization): void {
   process.stdout.write(`${organization.nodeId}\t${organization.plan}\t${organization.name}\n`);
 }
 
+/** The operator's commands are Keyway's own work: the system actor, before any tenant is chosen. */
+async function operatorContext() {
+  return (await import("./auth/request-context.js")).systemRequestContext();
+}
+
 async function org(config: Config, args: string[]): Promise<void> {
   const [sub, ...rest] = args;
   if (sub === "create") {
     const { flags } = parseArgs("org create", rest, ["name", "plan"]);
     const name = required(flags, "name");
     const plan = enumValue(flags.plan ?? "FREE", Object.values(Plan), "--plan");
-    printOrganization(await withApp(config, (app) => app.services.organizations.create(name, plan)));
+    printOrganization(await withApp(config, async (app) => app.services.organizations.create(await operatorContext(), name, plan)));
   } else if (sub === "set-plan") {
     const { flags, positional } = parseArgs("org set-plan", rest, ["org", "plan"], 1);
     const id = required(flags, "org");
     const rawPlan = positional[0] ?? flags.plan;
     if (!rawPlan) throw new UsageError("give the plan: keyway org set-plan --org <org_id> FREE|PAID");
     const plan = enumValue(rawPlan, Object.values(Plan), "plan");
-    const organization = await withApp(config, (app) => app.services.organizations.setPlan(id, plan));
+    const organization = await withApp(config, async (app) => app.services.organizations.setPlan(await operatorContext(), id, plan));
     if (!organization) throw new UsageError(`no organization ${id}; "keyway org list" shows them`);
     printOrganization(organization);
   } else if (sub === "list") {
     parseArgs("org list", rest, []);
-    for (const organization of await withApp(config, (app) => app.services.organizations.list())) printOrganization(organization);
+    for (const organization of await withApp(config, async (app) => app.services.organizations.list(await operatorContext())))
+      printOrganization(organization);
   } else {
     throw new UsageError(
       sub
@@ -279,7 +285,7 @@ async function key(config: Config, args: string[]): Promise<void> {
     metadata: flags.metadata !== undefined ? metadataFlag(flags.metadata) : null,
   };
   const plaintext = await withApp(config, async (app) => {
-    const organization = await app.services.organizations.findByAnyId(orgId);
+    const organization = await app.services.organizations.findByAnyId(await operatorContext(), orgId);
     if (!organization) throw new UsageError(`no organization ${orgId}; "keyway org list" shows them`);
     const [{ systemContext }, { PERMISSIONS }, { InvalidInput }] = await Promise.all([
       import("./auth/request-context.js"),

@@ -6,7 +6,7 @@ import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHt
 import { ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
 import express, { NextFunction, Request, Response } from "express";
 import type { App } from "./app.js";
-import type { RequestContext } from "./auth/request-context.js";
+import type { HttpRequestContext } from "./auth/request-context.js";
 import { twoFactorGate } from "./auth/two-factor-gate.js";
 import { createSchema } from "./schema/build-schema.js";
 import { localGateway } from "./schema/executor.js";
@@ -35,7 +35,7 @@ export async function startServer(app: App, port = app.services.config.port, hos
   const cookieWriter = sessionCookieWriter(config.trustProxy);
   const httpServer = createServer();
 
-  const apollo = new ApolloServer<RequestContext>({
+  const apollo = new ApolloServer<HttpRequestContext>({
     gateway: localGateway(await createSchema(app.services)),
     plugins: [
       recordOperation,
@@ -62,7 +62,7 @@ export async function startServer(app: App, port = app.services.config.port, hos
     bodyLimitBytes: config.limits.bodyBytes,
     checkQuery: sourceLimits(config.limits),
     context: async (req, res) => {
-      let ctx: RequestContext;
+      let ctx: HttpRequestContext;
       try {
         ctx = await authenticator.contextFor(req.headers, clientIp(req), cookieWriter(req, res));
       } catch (error) {

@@ -6,7 +6,7 @@ import { looksLikeApiKey } from "./api-key-format.js";
 import type { ApiKeyAuthenticator } from "./api-key-authenticator.js";
 import type { AttemptLimits } from "./attempt-limits.js";
 import type { UsageRecorder } from "./usage-recorder.js";
-import { badRequest, Principal, RequestContext, unauthenticated } from "./request-context.js";
+import { badRequest, Principal, HttpRequestContext, unauthenticated } from "./request-context.js";
 import { CookieWriter, NO_COOKIES, sessionCookieControl, sessionCookieFrom } from "./session-cookie.js";
 
 export const ENVIRONMENT_HEADER = "keyway-environment";
@@ -59,7 +59,7 @@ export class Authenticator {
   }
 
   /** `cookies` writes the response's Set-Cookie headers; without it the session cookie is read but never set. */
-  async contextFor(headers: IncomingHttpHeaders, ip: string, cookies?: CookieWriter): Promise<RequestContext> {
+  async contextFor(headers: IncomingHttpHeaders, ip: string, cookies?: CookieWriter): Promise<HttpRequestContext> {
     const requestId = randomUUID();
     const requested = environmentFrom(headers);
     const credential = credentialFrom(headers);
@@ -85,7 +85,7 @@ export class Authenticator {
    * The session cookie is a session and nothing else: never an API key or a shared-secret JWT.
    * A cookie that is refused (ended, expired, forged) is cleared in the same 401 response.
    */
-  private async cookieContext(cookie: string, base: Omit<RequestContext, "principal">): Promise<RequestContext> {
+  private async cookieContext(cookie: string, base: Omit<HttpRequestContext, "principal">): Promise<HttpRequestContext> {
     this.attemptLimits?.assertKeyAttemptsAllowed(base.ip);
     try {
       if (!this.tokenAuthenticator || looksLikeApiKey(cookie)) throw unauthenticated("Invalid session cookie");
@@ -100,8 +100,8 @@ export class Authenticator {
   private async authenticated(
     credential: string,
     requested: Environment | null,
-    base: Omit<RequestContext, "principal">,
-  ): Promise<RequestContext> {
+    base: Omit<HttpRequestContext, "principal">,
+  ): Promise<HttpRequestContext> {
     if (looksLikeApiKey(credential)) {
       const principal = await this.apiKeys.authenticate(credential);
       if (requested && requested !== principal.environment) {

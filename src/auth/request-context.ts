@@ -26,10 +26,25 @@ export interface Principal {
   twoFactorSetupRequired?: boolean;
 }
 
+/**
+ * The request context: what every service method takes first (as Vendure's `ctx`), so a service
+ * knows who acts, where, and on which request, without knowing the transport.
+ *
+ * - Over HTTP, src/auth/authenticate.ts builds it once per request; it is also the GraphQL context.
+ * - Work Keyway does itself (jobs, sweeps, the operator CLI, bootstrap) takes one from systemContext().
+ * - A method that acts inside a tenant declares its first parameter as TenantContext: the same
+ *   context with its principal known and spread out (ctx.organizationId, ctx.actor, …). Resolvers
+ *   get it with tenantContext(ctx); anonymous operations (signUp, login, acceptInvitation) take the
+ *   RequestContext as it is.
+ * - A helper that joins a caller's transaction takes that Transaction first; it carries the context
+ *   (tx.ctx). No service method takes an EntityManager, a scope or loose request fields first.
+ */
 export interface RequestContext {
-  requestId: string;
-  ip: string;
-  /** Null for an anonymous request (ping, signUp, login, acceptInvitation). */
+  /** Null for work Keyway does itself. */
+  requestId: string | null;
+  /** The client's address; null for work Keyway does itself. */
+  ip: string | null;
+  /** Null for an anonymous request (ping, signUp, login, acceptInvitation) and for Keyway's own work across tenants. */
   principal: Principal | null;
   /** The environment the request asked for (header), used by anonymous operations. */
   requestedEnvironment: Environment;
@@ -37,29 +52,41 @@ export interface RequestContext {
   sessionCookie?: SessionCookieControl;
 }
 
-/** The context of a request that passed authentication: services that touch tenant data take this. */
-export interface TenantContext {
-  requestId: string | null;
-  organizationId: string;
-  environment: Environment;
-  actor: Actor;
-  permissions: ReadonlySet<Permission>;
+/** A request over HTTP: it always has an id and a client address. */
+export interface HttpRequestContext extends RequestContext {
+  requestId: string;
+  ip: string;
+}
+
+/** A RequestContext that passed authentication, its principal spread out: services that touch tenant data take this. */
+export interface TenantContext extends RequestContext, Principal {
+  principal: Principal;
 }
 
 export function tenantContext(ctx: RequestContext): TenantContext {
   if (!ctx.principal) throw unauthenticated("Authentication required");
-  return { requestId: ctx.requestId, ...ctx.principal };
+  return actingAs(ctx, ctx.principal);
 }
 
-/** A context for background work done by Keyway itself (sweeps, operator CLI). */
+/** The context of `principal` acting on behalf of the request `ctx` (sign-up, login: the principal is known only then). */
+export function actingAs(ctx: RequestContext, principal: Principal): TenantContext {
+  return { ...ctx, ...principal, principal };
+}
+
+/** Keyway's own work before any tenant is chosen: a job's run, a sweep over every tenant, the operator CLI. */
+export function systemRequestContext(): RequestContext {
+  return { requestId: null, ip: null, principal: null, requestedEnvironment: Environment.TEST };
+}
+
+/** A context for background work done by Keyway itself (sweeps, operator CLI): the system actor. */
 export function systemContext(organizationId: string, environment: Environment, permissions: ReadonlySet<Permission>): TenantContext {
-  return {
-    requestId: null,
+  const principal: Principal = {
     organizationId,
     environment,
     actor: { type: ActorType.SYSTEM, id: null, displayName: "system", role: null },
     permissions,
   };
+  return actingAs({ requestId: null, ip: null, principal: null, requestedEnvironment: environment }, principal);
 }
 
 export function unauthenticated(message: string, reason?: string): GraphQLError {

@@ -1,6 +1,6 @@
 import type { ApolloServerPlugin } from "@apollo/server";
 import { GraphQLError, Kind, type DocumentNode, type OperationDefinitionNode, type SelectionSetNode } from "graphql";
-import type { RequestContext } from "./request-context.js";
+import type { HttpRequestContext } from "./request-context.js";
 
 /**
  * What a session may do while its organization requires two-factor sign-in and the user has not
@@ -45,7 +45,7 @@ function rootFields(operation: OperationDefinitionNode, document: DocumentNode):
  * asks for any other root field. Fields below `viewer` that need a permission are refused by the
  * auth checker, which asks `allowedDuringTwoFactorSetup`.
  */
-export const twoFactorGate: ApolloServerPlugin<RequestContext> = {
+export const twoFactorGate: ApolloServerPlugin<HttpRequestContext> = {
   async requestDidStart() {
     return {
       async didResolveOperation({ contextValue, operation, document }) {

@@ -4,7 +4,7 @@ import bodyParser from "body-parser";
 import type { GraphQLError } from "graphql";
 import proxyAddr from "proxy-addr";
 import type { Config } from "../config.js";
-import type { RequestContext } from "../auth/request-context.js";
+import type { HttpRequestContext } from "../auth/request-context.js";
 import { MASKED_MESSAGE, requestIdOf, withRequestId } from "./masking.js";
 import { pathOf } from "./request-log.js";
 
@@ -56,7 +56,7 @@ export function clientAddress(trust: Config["trustProxy"]): (req: IncomingMessag
 export interface GraphqlEndpointOptions {
   bodyLimitBytes: number;
   /** Builds the request's context (authentication); may throw a GraphQLError with an HTTP status. */
-  context: (req: IncomingMessage, res: ServerResponse) => Promise<RequestContext>;
+  context: (req: IncomingMessage, res: ServerResponse) => Promise<HttpRequestContext>;
   /** Refuses a query text before Apollo parses it (size limits), or returns null. */
   checkQuery?: (query: string) => GraphQLError | null;
   /** Unexpected failures outside Apollo (it answers everything else itself), logged under the response's request id. */
@@ -69,7 +69,7 @@ export interface GraphqlEndpointOptions {
  * per-request work (routing, request and response prototypes, res.send) cost as much as
  * Apollo's whole request pipeline; express keeps the other routes.
  */
-export function graphqlEndpoint(apollo: ApolloServer<RequestContext>, options: GraphqlEndpointOptions): Handler {
+export function graphqlEndpoint(apollo: ApolloServer<HttpRequestContext>, options: GraphqlEndpointOptions): Handler {
   const readJson = bodyParser.json({ limit: options.bodyLimitBytes });
 
   async function execute(req: IncomingMessage & { body?: unknown }, res: ServerResponse): Promise<void> {

@@ -1,6 +1,6 @@
 import type { ApolloServerPlugin } from "@apollo/server";
 import { BREAK, DocumentNode, GraphQLError, Lexer, Source, TokenKind, visit } from "graphql";
-import { RequestContext, unauthenticated } from "../auth/request-context.js";
+import { HttpRequestContext, unauthenticated } from "../auth/request-context.js";
 import type { Config } from "../config.js";
 import { measureOperation, OperationMeasure } from "../schema/query-cost.js";
 
@@ -95,7 +95,7 @@ function checkMeasure(measure: OperationMeasure, limits: Config["limits"]): void
  * executes (the size of the text is checked before parsing, by sourceLimits). Measures of operations without variables are
  * kept with their document, which Apollo reuses for the same query text.
  */
-export function queryLimits(limits: Config["limits"]): ApolloServerPlugin<RequestContext> {
+export function queryLimits(limits: Config["limits"]): ApolloServerPlugin<HttpRequestContext> {
   const measured = new WeakMap<object, Map<string | null, OperationMeasure | null>>();
   return {
     async requestDidStart() {
@@ -138,7 +138,7 @@ function introspects(document: DocumentNode): boolean {
  * KEYWAY_INTROSPECTION=authenticated: the schema is described to callers with a credential only
  * (401 otherwise). "none" is Apollo's own `introspection: false`; "all" needs nothing.
  */
-export function introspectionForAuthenticated(): ApolloServerPlugin<RequestContext> {
+export function introspectionForAuthenticated(): ApolloServerPlugin<HttpRequestContext> {
   const asks = new WeakMap<DocumentNode, boolean>();
   return {
     async requestDidStart() {

@@ -3,7 +3,7 @@ import type { ApolloServerPlugin } from "@apollo/server";
 import { unwrapResolverError } from "@apollo/server/errors";
 import { GraphQLError, GraphQLFormattedError } from "graphql";
 import type { Logger } from "pino";
-import type { RequestContext } from "../auth/request-context.js";
+import type { HttpRequestContext } from "../auth/request-context.js";
 
 export const MASKED_MESSAGE = "Internal server error";
 
@@ -94,7 +94,7 @@ export function withRequestId(body: string, requestId: string): string {
 }
 
 /** Logs each unexpected error with the request id and gives the client that id to quote. */
-export function maskedErrorLog(logger: Logger): ApolloServerPlugin<RequestContext> {
+export function maskedErrorLog(logger: Logger): ApolloServerPlugin<HttpRequestContext> {
   return {
     // Apollo's pipeline threw: it answers a plain "Internal server error" 500 and skips the hooks below.
     async unexpectedErrorProcessingRequest({ requestContext, error }) {

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { ApolloServerPlugin } from "@apollo/server";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Services } from "../app.js";
-import type { RequestContext } from "../auth/request-context.js";
+import type { HttpRequestContext } from "../auth/request-context.js";
 
 /** The operation Apollo resolved for the current request; "anonymous" for an unnamed one. */
 interface Operation {
@@ -20,13 +20,13 @@ const operationOf = new Map<string, Operation>();
 const operationOfResponse = new WeakMap<ServerResponse, Operation>();
 
 /** Called when the GraphQL context is built: ties the request's log entry to it. */
-export function trackOperation(ctx: RequestContext, res: ServerResponse): void {
+export function trackOperation(ctx: HttpRequestContext, res: ServerResponse): void {
   const operation = operationOfResponse.get(res);
   if (operation) operationOf.set(ctx.requestId, operation);
 }
 
 /** Records the operation Apollo resolved, for the request log line and the metrics. */
-export const recordOperation: ApolloServerPlugin<RequestContext> = {
+export const recordOperation: ApolloServerPlugin<HttpRequestContext> = {
   async requestDidStart() {
     return {
       async didResolveOperation({ contextValue, operation, operationName }) {

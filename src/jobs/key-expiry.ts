@@ -1,5 +1,6 @@
 import type { Task } from "graphile-worker";
 import type { Services } from "../app.js";
+import { systemRequestContext } from "../auth/request-context.js";
 import { TASKS } from "./task-names.js";
 
 /**
@@ -8,7 +9,7 @@ import { TASKS } from "./task-names.js";
  */
 export function keyExpiryTask(services: Services): Task {
   return async (_payload, helpers) => {
-    const counts = await services.apiKeys.sweepExpiry();
+    const counts = await services.apiKeys.sweepExpiry(systemRequestContext());
     if (counts.expired || counts.expiringSoon) services.logger.info(counts, "api key expiry sweep");
     await helpers.addJob(
       TASKS.sweepKeyExpiry,

@@ -1,4 +1,5 @@
 import type { TaskList } from "graphile-worker";
+import { systemRequestContext } from "../auth/request-context.js";
 import type { Services } from "../app.js";
 import { keyExpiryTask } from "./key-expiry.js";
 import type { AttemptJob } from "../services/deliveries.js";
@@ -6,12 +7,14 @@ import { TASKS } from "./task-names.js";
 
 /** Every background task, by identifier (src/jobs/task-names.ts). */
 export function createTaskList(services: Services): TaskList {
+  // Each run is Keyway's own work; a task that acts in a tenant builds its system context from the row.
+  const ctx = systemRequestContext();
   return {
     [TASKS.sweepKeyExpiry]: keyExpiryTask(services),
-    [TASKS.fanOutEvent]: (payload) => services.deliveries.fanOut((payload as { eventId: string }).eventId),
-    [TASKS.attemptDelivery]: (payload) => services.deliveries.attempt(payload as AttemptJob),
+    [TASKS.fanOutEvent]: (payload) => services.deliveries.fanOut(ctx, (payload as { eventId: string }).eventId),
+    [TASKS.attemptDelivery]: (payload) => services.deliveries.attempt(ctx, payload as AttemptJob),
     [TASKS.expireEvents]: async () => {
-      await services.notificationEvents.deleteExpired();
+      await services.notificationEvents.deleteExpired(ctx);
     },
   };
 }

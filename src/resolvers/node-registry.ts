@@ -13,7 +13,7 @@ type NodeLoader = (services: Services, ctx: RequestContext, uuid: string) => Pro
 
 export const NODE_LOADERS: Partial<Record<NodeTypeName, NodeLoader>> = {
   Organization: async (services, ctx, uuid) =>
-    uuid === tenantContext(ctx).organizationId ? services.organizations.findForDisplay(uuid) : null,
+    uuid === tenantContext(ctx).organizationId ? services.organizations.findForDisplay(ctx, uuid) : null,
   User: (services, ctx, uuid) => services.users.findById(tenantContext(ctx), uuid),
   APIKey: (services, ctx, uuid) => services.apiKeys.findById(tenantContext(ctx), uuid),
   UserMembership: (services, ctx, uuid) => services.users.findMembership(tenantContext(ctx), uuid),

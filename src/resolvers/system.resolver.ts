@@ -40,7 +40,7 @@ export class SystemResolver {
   @Authorized()
   @Query(() => [Organization], { description: "The caller's organization (a list, as in Highnote)." })
   async organizations(@Ctx() ctx: RequestContext): Promise<Organization[]> {
-    const organization = await this.services.organizations.findForDisplay(tenantContext(ctx).organizationId);
+    const organization = await this.services.organizations.findForDisplay(ctx, tenantContext(ctx).organizationId);
     return organization ? [organization] : [];
   }
 }
@@ -61,6 +61,6 @@ export class ViewerResolver {
 
   @FieldResolver(() => Organization)
   async organization(@Ctx() ctx: RequestContext): Promise<Organization> {
-    return (await this.services.organizations.findForDisplay(tenantContext(ctx).organizationId))!;
+    return (await this.services.organizations.findForDisplay(ctx, tenantContext(ctx).organizationId))!;
   }
 }

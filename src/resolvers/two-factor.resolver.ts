@@ -37,14 +37,14 @@ export class TwoFactorResolver {
     @Arg("input") input: ConfirmTwoFactorInput,
     @Ctx() ctx: RequestContext,
   ): Promise<typeof TwoFactorRecoveryCodesPayload> {
-    const recoveryCodes = await this.services.twoFactor.confirm(tenantContext(ctx), ctx.ip, input.code);
+    const recoveryCodes = await this.services.twoFactor.confirm(tenantContext(ctx), input.code);
     return Object.assign(new TwoFactorRecoveryCodes(), { recoveryCodes });
   }
 
   @Authorized("users:read")
   @Mutation(() => UserPayload, { description: "Turns two-factor sign-in off with a current code or a recovery code." })
   disableTwoFactor(@Arg("input") input: DisableTwoFactorInput, @Ctx() ctx: RequestContext): Promise<typeof UserPayload> {
-    return this.services.twoFactor.disable(tenantContext(ctx), ctx.ip, input.code);
+    return this.services.twoFactor.disable(tenantContext(ctx), input.code);
   }
 
   @Authorized("users:write")

@@ -90,7 +90,7 @@ export class UserResolver {
   @Authorized("users:read")
   @Mutation(() => ChangePasswordPayload, { description: "Ends every session of the user and returns a new one." })
   async changePassword(@Arg("input") input: ChangePasswordInput, @Ctx() ctx: RequestContext): Promise<typeof ChangePasswordPayload> {
-    return toSession(await this.services.users.changePassword(tenantContext(ctx), ctx.ip, input.currentPassword, input.newPassword));
+    return toSession(await this.services.users.changePassword(tenantContext(ctx), input.currentPassword, input.newPassword));
   }
 }
 

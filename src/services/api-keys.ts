@@ -5,7 +5,7 @@ import type { ApiKeyAuthenticator } from "../auth/api-key-authenticator.js";
 import { API_KEY_CHANGED_CHANNEL } from "../auth/api-key-authenticator.js";
 import { MAX_ALLOWED_IPS, normalizeAllowedIp } from "../auth/ip-allowlist.js";
 import { apiKeyPermissions, covers, isPermission, Permission, PERMISSIONS } from "../auth/permissions.js";
-import { systemContext, type TenantContext } from "../auth/request-context.js";
+import { systemContext, type RequestContext, type TenantContext } from "../auth/request-context.js";
 import type { Config } from "../config.js";
 import { ApiKey, apiKeyStatus, APIKeyState, APIKeyStatus } from "../entities/api-key.js";
 import { ApiKeyDailyUsage } from "../entities/api-key-daily-usage.js";
@@ -286,7 +286,7 @@ export class ApiKeyService {
    * days and API_KEY_EXPIRED once for each key that has expired; each in its own
    * transaction with the flag that makes it happen only once, also with several processes.
    */
-  async sweepExpiry(now = new Date()): Promise<{ expiringSoon: number; expired: number }> {
+  async sweepExpiry(ctx: RequestContext, now = new Date()): Promise<{ expiringSoon: number; expired: number }> {
     const soon = new Date(now.getTime() + this.config.expiringSoonDays * 86_400_000);
     const due: Array<{ id: string; organization_id: string; environment: Environment; expired: boolean }> =
       await this.transactions.dataSource.query(

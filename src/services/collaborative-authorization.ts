@@ -134,7 +134,7 @@ export class CollaborativeAuthorizationService {
           deletedAt: null,
         }),
       );
-      await this.signingKeys.create(tx.scope, endpoint.id);
+      await this.signingKeys.create(tx, endpoint.id);
       await tx.audit("collaborative_authorization_endpoint.add", endpoint.nodeId);
       return endpoint;
     });
@@ -158,7 +158,7 @@ export class CollaborativeAuthorizationService {
       timestamp: new Date().toISOString(),
       data: { endpointId: endpoint.nodeId },
     });
-    const response = await this.send(scope, endpoint, id, body, this.config.collab.timeoutMs);
+    const response = await this.send(ctx, endpoint, id, body, this.config.collab.timeoutMs);
     const verified = response.httpStatus !== null && response.httpStatus >= 200 && response.httpStatus <= 299;
 
     return this.transactions.run(ctx, async (tx) => {
@@ -331,13 +331,13 @@ export class CollaborativeAuthorizationService {
 
   /** POSTs a Standard Webhooks message signed with every valid key of the endpoint. */
   private async send(
-    scope: TenantScope,
+    ctx: TenantContext,
     endpoint: Endpoint,
     messageId: string,
     body: string,
     timeoutMs: number,
   ): Promise<OutboundResponse> {
-    const keys = await this.signingKeys.validKeys(scope, endpoint.id);
+    const keys = await this.signingKeys.validKeys(ctx, endpoint.id);
     const headers = signatureHeaders(
       keys.map((key) => key.secret),
       messageId,

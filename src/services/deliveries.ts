@@ -2,7 +2,7 @@ import type { Logger } from "pino";
 import type { Pool } from "pg";
 import type { DataSource, EntityManager } from "typeorm";
 import type { PostgresDriver } from "typeorm/driver/postgres/PostgresDriver.js";
-import { systemContext } from "../auth/request-context.js";
+import { systemContext, type RequestContext } from "../auth/request-context.js";
 import type { Config } from "../config.js";
 import { DeliveryAttemptStatus } from "../entities/delivery-attempt.js";
 import { Environment, NotificationEventName } from "../entities/enums.js";
@@ -34,12 +34,12 @@ const addAttemptJobs = (source: string, runAt: string) =>
 
 /** Queues one attempt job per delivery, in the caller's transaction. */
 export async function queueAttempts(
-  em: EntityManager,
+  tx: Transaction,
   deliveries: Array<{ id: string; step: number }>,
   runAt: Date | null = null,
 ): Promise<void> {
   if (deliveries.length === 0) return;
-  await em.query(`WITH d AS (SELECT * FROM unnest($1::uuid[], $2::int[]) AS d(id, step)) ${addAttemptJobs("d", "$3::timestamptz")}`, [
+  await tx.em.query(`WITH d AS (SELECT * FROM unnest($1::uuid[], $2::int[]) AS d(id, step)) ${addAttemptJobs("d", "$3::timestamptz")}`, [
     deliveries.map((d) => d.id),
     deliveries.map((d) => d.step),
     runAt,
@@ -140,7 +140,7 @@ export class DeliveryService {
   }
 
   /** One delivery per recipient, with its first attempt queued; run twice (a crash before the job completed), it adds nothing. */
-  async fanOut(eventId: string): Promise<void> {
+  async fanOut(ctx: RequestContext, eventId: string): Promise<void> {
     const [row] = await this.prepared<{
       organization_id: string;
       environment: Environment;
@@ -170,7 +170,7 @@ export class DeliveryService {
   }
 
   /** One POST of a delivery. Stale jobs (superseded by a replay, or re-run after a crash) do nothing. */
-  async attempt(job: AttemptJob): Promise<void> {
+  async attempt(ctx: RequestContext, job: AttemptJob): Promise<void> {
     const [row] = await this.prepared<DeliveryRow>(
       "keyway_delivery",
       `SELECT d.step, d.organization_id, d.environment, d.event_id, d.target_id,
@@ -215,8 +215,8 @@ export class DeliveryService {
       return;
     }
     // Failures and activations change more than the delivery: the attempt and its consequences commit together.
-    const ctx = systemContext(row.organization_id, row.environment, new Set());
-    await this.transactions.run(ctx, async (tx) => {
+    const tenant = systemContext(row.organization_id, row.environment, new Set());
+    await this.transactions.run(tenant, async (tx) => {
       const recorded = await this.recordAttempt(tx.em, job, success, response);
       if (!recorded.current) return; // a replay took over; it schedules its own attempts
       const outcome = response.httpStatus !== null ? `HTTP ${response.httpStatus}` : (response.errorMessage ?? "no response");
@@ -241,7 +241,7 @@ export class DeliveryService {
         nextIndex,
         runAt,
       ]);
-      await queueAttempts(tx.em, [{ id: job.deliveryId, step: recorded.step }], runAt);
+      await queueAttempts(tx, [{ id: job.deliveryId, step: recorded.step }], runAt);
     });
   }
 
@@ -272,8 +272,8 @@ export class DeliveryService {
     const version = row.updated_at.getTime();
     const cached = this.keyCache.get(row.target_id);
     if (cached && cached.version === version && Date.now() - cached.at < KEY_CACHE_MS) return cached.secrets;
-    const scope = this.transactions.scope({ organizationId: row.organization_id, environment: row.environment });
-    const secrets = (await this.signingKeys.validKeys(scope, row.target_id)).map((key) => key.secret);
+    const ctx = systemContext(row.organization_id, row.environment, new Set());
+    const secrets = (await this.signingKeys.validKeys(ctx, row.target_id)).map((key) => key.secret);
     if (this.keyCache.size > 10_000) this.keyCache.clear();
     this.keyCache.set(row.target_id, { at: Date.now(), version, secrets });
     return secrets;
@@ -283,7 +283,7 @@ export class DeliveryService {
     const target = await tx.scope.findOneForUpdate(NotificationTarget, { id: targetId });
     if (!target || target.status !== NotificationTargetStatus.PENDING_VERIFICATION) return;
     await this.targets.setStatus(
-      tx.scope,
+      tx,
       target,
       success ? NotificationTargetStatus.ACTIVE : NotificationTargetStatus.ACTIVATION_FAILED,
       `activation event answered ${outcome}`,
@@ -294,7 +294,7 @@ export class DeliveryService {
   private async deactivate(tx: Transaction, targetId: string, reason: string): Promise<void> {
     const target = await tx.scope.findOneForUpdate(NotificationTarget, { id: targetId });
     if (!target || target.status !== NotificationTargetStatus.ACTIVE) return;
-    await this.targets.setStatus(tx.scope, target, NotificationTargetStatus.DEACTIVATED, reason);
+    await this.targets.setStatus(tx, target, NotificationTargetStatus.DEACTIVATED, reason);
     await tx.scope.save(target);
     this.logger.info({ targetId: target.nodeId, reason }, "notification target deactivated");
   }

@@ -1,6 +1,6 @@
 import { In } from "typeorm";
 import type { DataSource } from "typeorm";
-import type { TenantContext } from "../auth/request-context.js";
+import type { RequestContext, TenantContext } from "../auth/request-context.js";
 import type { Config } from "../config.js";
 import { NotificationEventName } from "../entities/enums.js";
 import { NotificationEvent } from "../entities/notification-event.js";
@@ -83,14 +83,14 @@ export class NotificationEventService {
          RETURNING id, step`,
         [event.organizationId, event.environment, event.id, [...new Set(targets.map((target) => target.id))]],
       );
-      await queueAttempts(tx.em, deliveries);
+      await queueAttempts(tx, deliveries);
       await tx.audit("notification_event.replay", event.nodeId);
       return event;
     });
   }
 
   /** Queues the retention sweep unless one is already waiting (every process calls this at start). */
-  async scheduleRetentionSweep(runAt = new Date()): Promise<void> {
+  async scheduleRetentionSweep(ctx: RequestContext, runAt = new Date()): Promise<void> {
     await this.dataSource.query(
       "SELECT graphile_worker.add_job($1, '{}'::json, job_key => $1, run_at => $2, job_key_mode => 'preserve_run_at')",
       [TASKS.expireEvents, runAt],
@@ -98,7 +98,7 @@ export class NotificationEventService {
   }
 
   /** Deletes expired events (their deliveries and attempts cascade) in batches, then queues the next sweep. */
-  async deleteExpired(): Promise<number> {
+  async deleteExpired(ctx: RequestContext): Promise<number> {
     let deleted = 0;
     for (;;) {
       const [, count]: [unknown, number] = await this.dataSource.query(
@@ -107,7 +107,7 @@ export class NotificationEventService {
       deleted += count;
       if (count < SWEEP_BATCH) break;
     }
-    await this.scheduleRetentionSweep(new Date(Date.now() + this.config.webhooks.retentionSweepIntervalMs));
+    await this.scheduleRetentionSweep(ctx, new Date(Date.now() + this.config.webhooks.retentionSweepIntervalMs));
     return deleted;
   }
 }

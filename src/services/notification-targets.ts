@@ -81,7 +81,7 @@ export class NotificationTargetService {
           removedAt: null,
         }),
       );
-      await this.signingKeys.create(tx.scope, target.id);
+      await this.signingKeys.create(tx, target.id);
       await this.recordStatus(tx.scope, target, NotificationTargetStatus.PENDING_VERIFICATION, "added; activation event queued");
       await tx.audit("notification_target.add", target.nodeId);
       await tx.emit(NotificationEventName.NOTIFICATION_ACTIVATION, activationEventData(target));
@@ -94,7 +94,7 @@ export class NotificationTargetService {
     return this.change(ctx, targetId, "notification_target.activate", async (target, tx) => {
       if (target.status === NotificationTargetStatus.ACTIVE) throw new InvalidState("The target is already active", "targetId");
       await this.setStatus(
-        tx.scope,
+        tx,
         target,
         NotificationTargetStatus.PENDING_VERIFICATION,
         `activation requested by ${tx.ctx.actor.displayName}`,
@@ -106,7 +106,7 @@ export class NotificationTargetService {
   deactivate(ctx: TenantContext, targetId: string): Promise<NotificationTarget> {
     return this.change(ctx, targetId, "notification_target.deactivate", async (target, tx) => {
       if (target.status === NotificationTargetStatus.DEACTIVATED) throw new InvalidState("The target is already deactivated", "targetId");
-      await this.setStatus(tx.scope, target, NotificationTargetStatus.DEACTIVATED, `deactivated by ${tx.ctx.actor.displayName}`);
+      await this.setStatus(tx, target, NotificationTargetStatus.DEACTIVATED, `deactivated by ${tx.ctx.actor.displayName}`);
     });
   }
 
@@ -147,7 +147,7 @@ export class NotificationTargetService {
   /** A new signing key; the others keep signing for 24 h (at most 5 → LIMIT_EXCEEDED). */
   rotateSigningKey(ctx: TenantContext, targetId: string): Promise<NotificationTarget> {
     return this.change(ctx, targetId, "notification_target.rotate_signing_key", async (target, tx) => {
-      await this.signingKeys.rotate(tx.scope, target.id);
+      await this.signingKeys.rotate(tx, target.id);
       // The keys are part of the target: deliveries' key caches key on updatedAt.
       target.updatedAt = new Date();
     });
@@ -197,11 +197,11 @@ export class NotificationTargetService {
   }
 
   /** Changes the status and writes why into statusHistory; the caller saves the target. */
-  async setStatus(scope: TenantScope, target: NotificationTarget, status: NotificationTargetStatus, reason: string): Promise<void> {
+  async setStatus(tx: Transaction, target: NotificationTarget, status: NotificationTargetStatus, reason: string): Promise<void> {
     target.status = status;
     target.deactivatedAt = status === NotificationTargetStatus.DEACTIVATED ? new Date() : null;
     if (status === NotificationTargetStatus.ACTIVE) target.failingSince = null;
-    await this.recordStatus(scope, target, status, reason);
+    await this.recordStatus(tx.scope, target, status, reason);
   }
 
   private async recordStatus(

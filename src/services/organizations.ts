@@ -1,4 +1,5 @@
-import type { DataSource, EntityManager } from "typeorm";
+import type { DataSource } from "typeorm";
+import type { RequestContext } from "../auth/request-context.js";
 import { Plan } from "../entities/enums.js";
 import { Organization } from "../entities/organization.js";
 import { decodeId } from "../db/ids.js";
@@ -11,11 +12,12 @@ export class OrganizationService {
 
   constructor(private readonly dataSource: DataSource) {}
 
-  create(name: string, plan: Plan, em: EntityManager = this.dataSource.manager): Promise<Organization> {
+  create(ctx: RequestContext, name: string, plan: Plan): Promise<Organization> {
+    const em = this.dataSource.manager;
     return em.save(em.create(Organization, { name: name.trim(), plan }));
   }
 
-  findById(id: string): Promise<Organization | null> {
+  findById(ctx: RequestContext, id: string): Promise<Organization | null> {
     return this.dataSource.manager.findOneBy(Organization, { id });
   }
 
@@ -24,35 +26,35 @@ export class OrganizationService {
    * per few seconds per process, since every request of a dashboard or integration asks for it.
    * A plan change shows within DISPLAY_CACHE_MS; enforcement (plans.ts) reads the row itself.
    */
-  async findForDisplay(id: string): Promise<Organization | null> {
+  async findForDisplay(ctx: RequestContext, id: string): Promise<Organization | null> {
     const cached = this.cache.get(id);
     if (cached && Date.now() - cached.at < DISPLAY_CACHE_MS) return cached.organization;
-    const organization = await this.findById(id);
+    const organization = await this.findById(ctx, id);
     if (this.cache.size >= 10_000) this.cache.clear();
     if (organization) this.cache.set(id, { organization, at: Date.now() });
     return organization;
   }
 
   /** Drops this process's cached copy after a change (other processes see it within DISPLAY_CACHE_MS). */
-  forget(id: string): void {
+  forget(ctx: RequestContext, id: string): void {
     this.cache.delete(id);
   }
 
   /** Accepts an `org_…` id or a raw UUID (operator CLI). */
-  async findByAnyId(id: string): Promise<Organization | null> {
+  async findByAnyId(ctx: RequestContext, id: string): Promise<Organization | null> {
     const uuid = decodeId("Organization", id) ?? (/^[0-9a-f-]{36}$/.test(id) ? id : null);
-    return uuid ? this.findById(uuid) : null;
+    return uuid ? this.findById(ctx, uuid) : null;
   }
 
-  async setPlan(id: string, plan: Plan): Promise<Organization | null> {
-    const organization = await this.findByAnyId(id);
+  async setPlan(ctx: RequestContext, id: string, plan: Plan): Promise<Organization | null> {
+    const organization = await this.findByAnyId(ctx, id);
     if (!organization) return null;
     organization.plan = plan;
     this.cache.delete(organization.id);
     return this.dataSource.manager.save(organization);
   }
 
-  list(): Promise<Organization[]> {
+  list(_ctx: RequestContext): Promise<Organization[]> {
     return this.dataSource.manager.find(Organization, { order: { createdAt: "ASC" } });
   }
 }

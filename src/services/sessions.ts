@@ -1,8 +1,8 @@
-import type { EntityManager } from "typeorm";
 import type { SessionTokens } from "../auth/session-tokens.js";
 import type { Config } from "../config.js";
 import { User } from "../entities/user.js";
 import { UserSession } from "../entities/user-session.js";
+import type { Transaction } from "./transaction.js";
 
 /** A session just opened: the token is shown once, to the client that logged in. */
 export interface OpenedSession {
@@ -12,14 +12,15 @@ export interface OpenedSession {
   user: User;
 }
 
-/** Session rows and their tokens. Callers pass their transaction's manager: a session opens with the change that grants it. */
+/** Session rows and their tokens. Callers pass their transaction: a session opens with the change that grants it. */
 export class SessionService {
   constructor(
     private readonly tokens: SessionTokens,
     private readonly config: Config["session"],
   ) {}
 
-  async open(em: EntityManager, user: User): Promise<OpenedSession> {
+  async open(tx: Transaction, user: User): Promise<OpenedSession> {
+    const { em } = tx;
     const now = new Date();
     const expiresAt = new Date(now.getTime() + this.config.maxSeconds * 1000);
     // Housekeeping without a scheduler: the user's ended sessions go when they log in again. Their tokens
@@ -34,12 +35,12 @@ export class SessionService {
     return { token, expiresAt, idleTimeoutSeconds: this.config.idleSeconds, user };
   }
 
-  async revoke(em: EntityManager, sessionId: string): Promise<void> {
-    await em.query("UPDATE sessions SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL", [sessionId]);
+  async revoke(tx: Transaction, sessionId: string): Promise<void> {
+    await tx.em.query("UPDATE sessions SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL", [sessionId]);
   }
 
   /** Password change: every session of the user ends, on every process, at commit. */
-  async revokeAllOf(em: EntityManager, userId: string): Promise<void> {
-    await em.query("UPDATE sessions SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL", [userId]);
+  async revokeAllOf(tx: Transaction, userId: string): Promise<void> {
+    await tx.em.query("UPDATE sessions SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL", [userId]);
   }
 }

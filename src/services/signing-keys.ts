@@ -4,14 +4,14 @@ import type { SecretBox } from "../db/secret-box.js";
 import { SigningKey } from "../entities/signing-key.js";
 import { LimitExceeded } from "./domain-errors.js";
 import type { TenantScope } from "./tenant-scope.js";
-import type { Transactions } from "./transaction.js";
+import type { Transaction, Transactions } from "./transaction.js";
 import { generateSigningSecret } from "./webhook-signature.js";
 
 export const MAX_SIGNING_KEYS = 5;
 export const ROTATION_GRACE_MS = 24 * 3_600_000;
 
 /**
- * Signing keys of targets and endpoints (owners). Callers pass the scope of their transaction.
+ * Signing keys of targets and endpoints (owners). Changes join the caller's transaction.
  * Secrets are stored encrypted; every key this service returns carries its plaintext `secret`
  * (decrypted once per row and process: the box caches it).
  */
@@ -21,7 +21,8 @@ export class SigningKeyService {
     private readonly box: SecretBox,
   ) {}
 
-  async create(scope: TenantScope, ownerId: string): Promise<SigningKey> {
+  async create(tx: Transaction, ownerId: string): Promise<SigningKey> {
+    const { scope } = tx;
     const secret = generateSigningSecret();
     const key = await scope.save(
       scope.create(SigningKey, { ownerId, sealedSecret: this.box.seal(secret, "signing_keys.secret"), expiresAt: null }),
@@ -36,8 +37,9 @@ export class SigningKeyService {
   }
 
   /** Adds a key and gives the current ones 24 h; at most 5 unexpired keys. */
-  async rotate(scope: TenantScope, ownerId: string, now = new Date()): Promise<SigningKey> {
-    const valid = await this.validKeys(scope, ownerId, now);
+  async rotate(tx: Transaction, ownerId: string, now = new Date()): Promise<SigningKey> {
+    const { scope } = tx;
+    const valid = await this.validIn(scope, ownerId, now);
     if (valid.length >= MAX_SIGNING_KEYS) {
       throw new LimitExceeded(`At most ${MAX_SIGNING_KEYS} signing keys may be valid at once; wait for older ones to expire`, "targetId");
     }
@@ -48,11 +50,15 @@ export class SigningKeyService {
         await scope.save(key);
       }
     }
-    return this.create(scope, ownerId);
+    return this.create(tx, ownerId);
   }
 
   /** Unexpired keys, newest first: the ones that sign. */
-  async validKeys(scope: TenantScope, ownerId: string, now = new Date()): Promise<SigningKey[]> {
+  validKeys(ctx: TenantContext, ownerId: string, now = new Date()): Promise<SigningKey[]> {
+    return this.validIn(this.transactions.scope(ctx), ownerId, now);
+  }
+
+  private async validIn(scope: TenantScope, ownerId: string, now: Date): Promise<SigningKey[]> {
     const keys = await scope.em.find(SigningKey, {
       where: [
         { organizationId: scope.ctx.organizationId, environment: scope.ctx.environment, ownerId, expiresAt: IsNull() },
@@ -64,10 +70,7 @@ export class SigningKeyService {
   }
 
   /** Unexpired keys of several owners at once (lists), newest first per owner. */
-  async validKeysByOwner(
-    ctx: Pick<TenantContext, "organizationId" | "environment">,
-    ownerIds: readonly string[],
-  ): Promise<Map<string, SigningKey[]>> {
+  async validKeysByOwner(ctx: TenantContext, ownerIds: readonly string[]): Promise<Map<string, SigningKey[]>> {
     const scope = this.transactions.scope(ctx);
     const now = new Date();
     const keys = await scope.em.find(SigningKey, {

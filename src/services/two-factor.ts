@@ -2,7 +2,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { generateSecret, generateURI, verify } from "otplib";
 import type { DataSource, EntityManager } from "typeorm";
 import type { AttemptLimits } from "../auth/attempt-limits.js";
-import type { TenantContext } from "../auth/request-context.js";
+import type { RequestContext, TenantContext } from "../auth/request-context.js";
 import type { SecretBox } from "../db/secret-box.js";
 import { ActorType } from "../entities/enums.js";
 import { Organization } from "../entities/organization.js";
@@ -88,10 +88,10 @@ export class TwoFactorService {
   }
 
   /** Proves the authenticator holds the pending secret; turns two-factor sign-in on and returns fresh recovery codes. */
-  async confirm(ctx: TenantContext, ip: string, code: string): Promise<string[]> {
+  async confirm(ctx: TenantContext, code: string): Promise<string[]> {
     const user = await this.sessionUser(ctx);
     if (user.twoFactorEnabled) throw new InvalidState("Two-factor sign-in is already on");
-    const attempt = await this.limits.reserveLogin(user.email, ip);
+    const attempt = await this.limits.reserveLogin(user.email, ctx.ip);
     const codes = Array.from({ length: RECOVERY_CODE_COUNT }, newRecoveryCode);
     await this.transactions.run(ctx, async (tx) => {
       const pending = await this.secretOf(tx.em, user.id);
@@ -110,14 +110,14 @@ export class TwoFactorService {
   }
 
   /** Needs a current code (or a recovery code): a stolen session alone cannot turn the second factor off. */
-  async disable(ctx: TenantContext, ip: string, code: string): Promise<User> {
+  async disable(ctx: TenantContext, code: string): Promise<User> {
     const user = await this.sessionUser(ctx);
     if (!user.twoFactorEnabled) throw new InvalidState("Two-factor sign-in is not on");
-    const organization = await this.organizations.findById(user.organizationId);
+    const organization = await this.organizations.findById(ctx, user.organizationId);
     if (organization?.requireTwoFactor) throw new InvalidState("Your organization requires two-factor sign-in");
-    const attempt = await this.limits.reserveLogin(user.email, ip);
+    const attempt = await this.limits.reserveLogin(user.email, ctx.ip);
     await this.transactions.run(ctx, async (tx) => {
-      if (!(await this.spendCode(tx.em, user.id, code))) throw new InvalidTwoFactorCode();
+      if (!(await this.spend(tx.em, user.id, code))) throw new InvalidTwoFactorCode();
       await tx.em.update(User, { id: user.id }, { twoFactorEnabled: false });
       await tx.em.query("DELETE FROM two_factor_secrets WHERE user_id = $1", [user.id]);
       await tx.em.query("DELETE FROM two_factor_recovery_codes WHERE user_id = $1", [user.id]);
@@ -131,7 +131,11 @@ export class TwoFactorService {
    * The second check of a login: a TOTP code of the user's secret or one of their unused recovery
    * codes, spent if it matches (concurrent logins with one code: one wins). The caller counts failures.
    */
-  spendCode(em: EntityManager, userId: string, code: string): Promise<boolean> {
+  spendCode(ctx: RequestContext, userId: string, code: string): Promise<boolean> {
+    return this.spend(this.dataSource.manager, userId, code);
+  }
+
+  private spend(em: EntityManager, userId: string, code: string): Promise<boolean> {
     return isTotpCode(code) ? this.spendStoredTotp(em, userId, code) : this.spendRecoveryCode(em, userId, code);
   }
 
@@ -143,7 +147,7 @@ export class TwoFactorService {
       await tx.audit(required ? "organization.require_two_factor" : "organization.allow_without_two_factor", saved.nodeId);
       return saved;
     });
-    this.organizations.forget(organization.id);
+    this.organizations.forget(ctx, organization.id);
     return organization;
   }
 

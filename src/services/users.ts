@@ -1,8 +1,8 @@
 import { createHash, randomBytes, randomUUID } from "node:crypto";
-import { In, IsNull, type DataSource, type EntityManager } from "typeorm";
+import { In, IsNull, type DataSource } from "typeorm";
 import type { AttemptLimits } from "../auth/attempt-limits.js";
 import { covers, USER_ROLE_PERMISSIONS } from "../auth/permissions.js";
-import { tenantContext, type RequestContext, type TenantContext } from "../auth/request-context.js";
+import { actingAs, tenantContext, type RequestContext, type TenantContext } from "../auth/request-context.js";
 import type { Config } from "../config.js";
 import { ActorType, Environment, NotificationEventName, Plan, UserRole } from "../entities/enums.js";
 import { Membership } from "../entities/membership.js";
@@ -27,9 +27,6 @@ import type { OpenedSession, SessionService } from "./sessions.js";
 import type { Transaction, Transactions } from "./transaction.js";
 import type { TwoFactorService } from "./two-factor.js";
 
-/** The anonymous part of a request: who calls from where (signUp, login, acceptInvitation). */
-export type RequestInfo = Pick<RequestContext, "requestId" | "ip" | "requestedEnvironment">;
-
 export interface SignUp {
   organizationName: string;
   email: string;
@@ -45,15 +42,14 @@ function hashToken(token: string): Buffer {
   return createHash("sha256").update(token, "utf8").digest();
 }
 
-/** Acts as `user` (audit rows name them) with their role in `membership`'s environment. */
-function userContext(requestId: string, user: User, membership: Pick<Membership, "environment" | "role">): TenantContext {
-  return {
-    requestId,
+/** The request `ctx` acting as `user` (audit rows name them) with their role in `membership`'s environment. */
+function userContext(ctx: RequestContext, user: User, membership: Pick<Membership, "environment" | "role">): TenantContext {
+  return actingAs(ctx, {
     organizationId: user.organizationId,
     environment: membership.environment,
     actor: { type: ActorType.USER, id: user.id, displayName: user.name ?? user.email, role: membership.role, sessionId: null },
     permissions: new Set(USER_ROLE_PERMISSIONS[membership.role]),
-  };
+  });
 }
 
 function membershipEventData(membership: Membership): Record<string, unknown> {
@@ -95,7 +91,7 @@ export class UserService {
     return membership?.user ?? null;
   }
 
-  async findManyById(ctx: Pick<TenantContext, "organizationId">, ids: readonly string[]): Promise<Map<string, User>> {
+  async findManyById(ctx: TenantContext, ids: readonly string[]): Promise<Map<string, User>> {
     const users = await this.dataSource.manager.findBy(User, { id: In([...ids]), organizationId: ctx.organizationId });
     return new Map(users.map((user) => [user.id, user]));
   }
@@ -117,7 +113,7 @@ export class UserService {
   }
 
   /** A new organization (plan from KEYWAY_DEFAULT_PLAN) whose first user is ADMIN in TEST and LIVE. */
-  async signUp(req: RequestInfo, input: SignUp): Promise<OpenedSession> {
+  async signUp(ctx: RequestContext, input: SignUp): Promise<OpenedSession> {
     if (!this.config.signupEnabled) throw new InvalidState("Sign-up is disabled on this server");
     const organizationName = input.organizationName.trim();
     if (!organizationName) throw new InvalidInput("Organization name must not be blank", "organizationName");
@@ -127,9 +123,8 @@ export class UserService {
 
     const organizationId = randomUUID();
     const user = Object.assign(new User(), { id: randomUUID(), organizationId, email, name: input.name?.trim() || null, passwordHash });
-    const ctx = userContext(req.requestId, user, { environment: Environment.TEST, role: UserRole.ADMIN });
-    return this.transactions.run(ctx, async (tx) => {
-      await this.lockEmail(tx.em, email);
+    return this.transactions.run(userContext(ctx, user, { environment: Environment.TEST, role: UserRole.ADMIN }), async (tx) => {
+      await this.lockEmail(tx, email);
       if (await tx.em.existsBy(User, { email })) throw new AlreadyExists("An account with this email already exists", "email");
       await tx.em.insert(Organization, { id: organizationId, name: organizationName, plan: Plan[this.config.defaultPlan] });
       await tx.em.insert(User, user);
@@ -137,7 +132,7 @@ export class UserService {
         await tx.em.insert(Membership, { organizationId, environment, userId: user.id, role: UserRole.ADMIN });
       }
       const saved = await tx.em.findOneByOrFail(User, { id: user.id });
-      const session = await this.sessions.open(tx.em, saved);
+      const session = await this.sessions.open(tx, saved);
       await tx.audit("user.sign_up", saved.nodeId);
       return session;
     });
@@ -147,10 +142,10 @@ export class UserService {
    * Wrong email and wrong password take the same path and about the same time
    * (a bcrypt comparison either way) and give the same INVALID_CREDENTIALS.
    */
-  async login(req: RequestInfo, rawEmail: string, password: string, code?: string | null): Promise<OpenedSession> {
+  async login(ctx: RequestContext, rawEmail: string, password: string, code?: string | null): Promise<OpenedSession> {
     const email = normalizeEmail(rawEmail);
     // Counted as failed until the password (and the second factor, when on) proves right.
-    const attempt = await this.limits.reserveLogin(email, req.ip);
+    const attempt = await this.limits.reserveLogin(email, ctx.ip);
     const user = await this.dataSource.manager.findOneBy(User, { email });
     if (!(await this.passwordMatches(user, password))) throw new InvalidCredentials();
     if (user!.twoFactorEnabled) {
@@ -159,17 +154,17 @@ export class UserService {
         await attempt.succeeded();
         throw new TwoFactorRequired();
       }
-      if (!(await this.twoFactor.spendCode(this.dataSource.manager, user!.id, code))) throw new InvalidTwoFactorCode();
+      if (!(await this.twoFactor.spendCode(ctx, user!.id, code))) throw new InvalidTwoFactorCode();
     }
     await attempt.succeeded();
     await this.limits.loginSucceeded(email);
     // Across environments on purpose (the user's own rows): login happens before any tenant is chosen.
     const memberships = await this.dataSource.manager.findBy(Membership, { userId: user!.id });
     // Audited in the environment the client asked for, or the user's other one.
-    const membership = memberships.find((m) => m.environment === req.requestedEnvironment) ?? memberships[0];
+    const membership = memberships.find((m) => m.environment === ctx.requestedEnvironment) ?? memberships[0];
     if (!membership) throw new InvalidCredentials();
-    return this.transactions.run(userContext(req.requestId, user!, membership), async (tx) => {
-      const session = await this.sessions.open(tx.em, user!);
+    return this.transactions.run(userContext(ctx, user!, membership), async (tx) => {
+      const session = await this.sessions.open(tx, user!);
       await tx.audit("user.login", user!.nodeId);
       return session;
     });
@@ -181,27 +176,27 @@ export class UserService {
     if (actor?.type !== ActorType.USER || !actor.sessionId) return false;
     const sessionId = actor.sessionId;
     await this.transactions.run(tenantContext(ctx), async (tx) => {
-      await this.sessions.revoke(tx.em, sessionId);
+      await this.sessions.revoke(tx, sessionId);
       await tx.audit("user.logout", encodeId("User", actor.id));
     });
     return true;
   }
 
   /** Ends every session of the user (this one too) and returns a fresh one. */
-  async changePassword(ctx: TenantContext, ip: string, currentPassword: string, newPassword: string): Promise<OpenedSession> {
+  async changePassword(ctx: TenantContext, currentPassword: string, newPassword: string): Promise<OpenedSession> {
     const { actor } = ctx;
     if (actor.type !== ActorType.USER) throw new InvalidState("Only a dashboard user has a password; log in with a session");
     const user = await this.findById(ctx, actor.id);
     if (!user) throw new NotFound("User");
-    const attempt = await this.limits.reserveLogin(user.email, ip);
+    const attempt = await this.limits.reserveLogin(user.email, ctx.ip);
     if (!(await this.passwordMatches(user, currentPassword))) throw new InvalidCredentials();
     await attempt.succeeded();
     assertPasswordStrength(newPassword, "newPassword");
     user.passwordHash = await this.passwords.hash(newPassword);
     return this.transactions.run(ctx, async (tx) => {
       await tx.em.update(User, { id: user.id }, { passwordHash: user.passwordHash });
-      await this.sessions.revokeAllOf(tx.em, user.id);
-      const session = await this.sessions.open(tx.em, user);
+      await this.sessions.revokeAllOf(tx, user.id);
+      const session = await this.sessions.open(tx, user);
       await tx.audit("user.change_password", user.nodeId);
       return session;
     });
@@ -257,13 +252,13 @@ export class UserService {
    * (a member of the organization's other environment) confirms theirs.
    */
   async acceptInvitation(
-    req: RequestInfo,
+    ctx: RequestContext,
     token: string,
     password: string | null | undefined,
     name: string | null | undefined,
   ): Promise<OpenedSession> {
     // Guessing tokens counts like guessing passwords.
-    const tokenAttempt = await this.limits.reserveLogin(null, req.ip);
+    const tokenAttempt = await this.limits.reserveLogin(null, ctx.ip);
     // The token names its tenant: this lookup is the one read of invitations outside a TenantScope.
     const found = await this.dataSource.manager.findOneBy(UserInvitation, { tokenHash: hashToken(token) });
     if (!found) throw new NotFound("Invitation", "token");
@@ -271,7 +266,7 @@ export class UserService {
     const existing = await this.dataSource.manager.findOneBy(User, { email: found.email });
     let passwordHash: string | null = null;
     if (existing) {
-      const attempt = await this.limits.reserveLogin(existing.email, req.ip);
+      const attempt = await this.limits.reserveLogin(existing.email, ctx.ip);
       if (!(await this.passwordMatches(existing, password ?? ""))) throw new InvalidCredentials();
       await attempt.succeeded();
     } else {
@@ -289,13 +284,12 @@ export class UserService {
         name: name?.trim() || null,
         passwordHash: passwordHash!,
       });
-    const ctx = userContext(req.requestId, user, found);
-    return this.transactions.run(ctx, async (tx) => {
+    return this.transactions.run(userContext(ctx, user, found), async (tx) => {
       const invitation = await tx.scope.findOneForUpdate(UserInvitation, { id: found.id });
       if (!invitation) throw new NotFound("Invitation", "token");
       if (invitation.acceptedAt) throw new InvalidState("The invitation has already been accepted", "token");
       if (invitation.expiresAt.getTime() <= Date.now()) throw new InvalidState("The invitation has expired; ask for a new one", "token");
-      await this.lockEmail(tx.em, invitation.email);
+      await this.lockEmail(tx, invitation.email);
       const owner = await tx.em.findOneBy(User, { email: invitation.email });
       if (owner && owner.organizationId !== invitation.organizationId) {
         throw new AlreadyExists("This email belongs to a user of another organization", "token");
@@ -309,7 +303,7 @@ export class UserService {
       await tx.em.insert(Membership, membership);
       invitation.acceptedAt = new Date();
       await tx.scope.save(invitation);
-      const session = await this.sessions.open(tx.em, member);
+      const session = await this.sessions.open(tx, member);
       const saved = (await this.loadMembership(tx, member.id))!;
       await tx.audit("user_invitation.accept", invitation.nodeId);
       await tx.emit(NotificationEventName.USER_JOINED, membershipEventData(saved));
@@ -375,8 +369,8 @@ export class UserService {
   }
 
   /** Serializes account creation per email, so a race cannot end in a unique-index error. */
-  private async lockEmail(em: EntityManager, email: string): Promise<void> {
-    await em.query("SELECT pg_advisory_xact_lock(hashtext($1))", [`user_email:${email}`]);
+  private async lockEmail(tx: Transaction, email: string): Promise<void> {
+    await tx.em.query("SELECT pg_advisory_xact_lock(hashtext($1))", [`user_email:${email}`]);
   }
 
   /** Always one bcrypt comparison, against a throwaway hash when there is no such user. */

@@ -3,7 +3,7 @@ import { randomBytes } from "node:crypto";
 import { GraphQLClient } from "graphql-request";
 import { App, AppOptions } from "../../src/app";
 import { PERMISSIONS } from "../../src/auth/permissions";
-import { systemContext } from "../../src/auth/request-context";
+import { systemContext, systemRequestContext } from "../../src/auth/request-context";
 import { loadConfig } from "../../src/config";
 import { APIKeyRole, Environment, Plan } from "../../src/entities/enums";
 import { startServer } from "../../src/server";
@@ -74,7 +74,7 @@ export async function startTestServer(env: Record<string, string> = {}, options:
     post: (query, variables, headers) => postTo(server.url, query, variables, headers),
     issueKey,
     async otherOrganization(plan = Plan.PAID) {
-      const organization = await app.services.organizations.create(`Other ${randomBytes(3).toString("hex")}`, plan);
+      const organization = await app.services.organizations.create(systemRequestContext(), `Other ${randomBytes(3).toString("hex")}`, plan);
       return {
         id: organization.id,
         testKey: await issueKey(APIKeyRole.ADMIN, Environment.TEST, organization.id),
