@@ -39,6 +39,49 @@ export default tseslint.config(
     },
   },
   {
+    // Layers: resolvers → services → (db, entities). Below the resolvers nothing knows GraphQL, so the services
+    // serve the CLI and the jobs as they serve the API: src/schema (GraphQL types, payloads, connections) and
+    // src/resolvers are imported by the GraphQL edge only, and graphql/Apollo not at all. Entities keep their
+    // type-graphql decorators (they double as the schema's object types) but import nothing from src/schema.
+    // The src/auth files left out authenticate GraphQL requests and answer with GraphQL errors (401/403/429
+    // extensions): graphql-edge.ts (those errors, tenantContext), authenticate.ts, api-key-authenticator.ts,
+    // jwt-authenticator.ts, session-tokens.ts, attempt-limits.ts, usage-recorder.ts, auth-checker.ts (type-graphql's
+    // @Authorized) and two-factor-gate.ts (an Apollo plugin). Services may import their types, not their code.
+    files: ["src/services/**", "src/db/**", "src/entities/**", "src/jobs/**", "src/auth/**"],
+    ignores: [
+      "src/auth/graphql-edge.ts",
+      "src/auth/authenticate.ts",
+      "src/auth/api-key-authenticator.ts",
+      "src/auth/jwt-authenticator.ts",
+      "src/auth/session-tokens.ts",
+      "src/auth/attempt-limits.ts",
+      "src/auth/usage-recorder.ts",
+      "src/auth/auth-checker.ts",
+      "src/auth/two-factor-gate.ts",
+    ],
+    rules: {
+      "@typescript-eslint/no-restricted-imports": [
+        "error",
+        {
+          paths: [
+            { name: "graphql", message: "Below the resolvers nothing knows GraphQL: throw a domain error (services/domain-errors.ts)." },
+          ],
+          patterns: [
+            {
+              group: ["**/schema", "**/schema/**", "**/resolvers", "**/resolvers/**", "graphql/**", "@apollo/**"],
+              message: "Layers run resolvers → services → (db, entities): only the GraphQL edge imports src/schema and src/resolvers.",
+            },
+            {
+              group: ["**/auth/graphql-edge*", "**/auth/authenticate*", "**/auth/auth-checker*", "**/auth/two-factor-gate*"],
+              allowTypeImports: true,
+              message: "These src/auth files are the GraphQL edge of authentication; take the RequestContext instead.",
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ["test/**"],
     rules: {
       // Off in tests: they read GraphQL responses as JSON of unknown shape (`any`) and assert on them with expect();

@@ -6,7 +6,8 @@ import { ActorType, APIKeyRole, Environment } from "../entities/enums.js";
 import { hashApiKey, parseApiKey } from "./api-key-format.js";
 import { IpAllowlist } from "./ip-allowlist.js";
 import { apiKeyPermissions, Permission } from "./permissions.js";
-import { KeyControls, Principal, unauthenticated } from "./request-context.js";
+import { KeyControls, Principal } from "./request-context.js";
+import { unauthenticated } from "./graphql-edge.js";
 
 interface KeySnapshot {
   id: string;

@@ -1,6 +1,7 @@
 import type { AuthCheckerFn } from "type-graphql";
 import { isPermission, Permission } from "./permissions.js";
-import { forbidden, RequestContext, unauthenticated } from "./request-context.js";
+import { RequestContext } from "./request-context.js";
+import { forbidden, unauthenticated } from "./graphql-edge.js";
 import { allowedDuringTwoFactorSetup, twoFactorSetupRequired } from "./two-factor-gate.js";
 
 /**

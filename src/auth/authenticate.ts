@@ -6,7 +6,8 @@ import { looksLikeApiKey } from "./api-key-format.js";
 import type { ApiKeyAuthenticator } from "./api-key-authenticator.js";
 import type { AttemptLimits } from "./attempt-limits.js";
 import type { UsageRecorder } from "./usage-recorder.js";
-import { badRequest, Principal, HttpRequestContext, unauthenticated } from "./request-context.js";
+import { Principal, HttpRequestContext } from "./request-context.js";
+import { badRequest, unauthenticated } from "./graphql-edge.js";
 import { CookieWriter, NO_COOKIES, sessionCookieControl, sessionCookieFrom } from "./session-cookie.js";
 
 export const ENVIRONMENT_HEADER = "keyway-environment";

@@ -7,7 +7,8 @@ import { decodeId } from "../db/ids.js";
 import type { ApiKeyAuthenticator } from "./api-key-authenticator.js";
 import type { TokenAuthenticator } from "./authenticate.js";
 import { USER_ROLE_PERMISSIONS } from "./permissions.js";
-import { badRequest, forbidden, Principal, unauthenticated } from "./request-context.js";
+import { Principal } from "./request-context.js";
+import { badRequest, forbidden, unauthenticated } from "./graphql-edge.js";
 import type { SessionTokens } from "./session-tokens.js";
 
 /** A shared-secret JWT may live at most this long (DESIGN §4: `exp` ≤ 1 h). */

@@ -1,4 +1,3 @@
-import { GraphQLError } from "graphql";
 import { ActorType, APIKeyRole, Environment, UserRole } from "../entities/enums.js";
 import { Permission } from "./permissions.js";
 import type { SessionCookieControl } from "./session-cookie.js";
@@ -34,7 +33,7 @@ export interface Principal {
  * - Work Keyway does itself (jobs, sweeps, the operator CLI, bootstrap) takes one from systemContext().
  * - A method that acts inside a tenant declares its first parameter as TenantContext: the same
  *   context with its principal known and spread out (ctx.organizationId, ctx.actor, …). Resolvers
- *   get it with tenantContext(ctx); anonymous operations (signUp, login, acceptInvitation) take the
+ *   get it with tenantContext(ctx) (src/auth/graphql-edge.ts); anonymous operations (signUp, login, acceptInvitation) take the
  *   RequestContext as it is.
  * - A helper that joins a caller's transaction takes that Transaction first; it carries the context
  *   (tx.ctx). No service method takes an EntityManager, a scope or loose request fields first.
@@ -63,11 +62,6 @@ export interface TenantContext extends RequestContext, Principal {
   principal: Principal;
 }
 
-export function tenantContext(ctx: RequestContext): TenantContext {
-  if (!ctx.principal) throw unauthenticated("Authentication required");
-  return actingAs(ctx, ctx.principal);
-}
-
 /** The context of `principal` acting on behalf of the request `ctx` (sign-up, login: the principal is known only then). */
 export function actingAs(ctx: RequestContext, principal: Principal): TenantContext {
   return { ...ctx, ...principal, principal };
@@ -87,19 +81,4 @@ export function systemContext(organizationId: string, environment: Environment, 
     permissions,
   };
   return actingAs({ requestId: null, ip: null, principal: null, requestedEnvironment: environment }, principal);
-}
-
-export function unauthenticated(message: string, reason?: string): GraphQLError {
-  return new GraphQLError(message, {
-    extensions: { code: "UNAUTHENTICATED", ...(reason ? { reason } : {}), http: { status: 401 } },
-  });
-}
-
-/** `status` null leaves the HTTP status alone (a field error inside a 200 response). */
-export function forbidden(message: string, status: number | null = 403): GraphQLError {
-  return new GraphQLError(message, { extensions: { code: "FORBIDDEN", ...(status ? { http: { status } } : {}) } });
-}
-
-export function badRequest(code: string, message: string): GraphQLError {
-  return new GraphQLError(message, { extensions: { code, http: { status: 400 } } });
 }

@@ -2,7 +2,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { decodeProtectedHeader, errors, jwtVerify, SignJWT } from "jose";
 import type { DataSource } from "typeorm";
 import type { SecretBox } from "../db/secret-box.js";
-import { unauthenticated } from "./request-context.js";
+import { unauthenticated } from "./graphql-edge.js";
 
 const ISSUER = "keyway";
 const AUDIENCE = "keyway:session";

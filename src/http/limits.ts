@@ -1,6 +1,7 @@
 import type { ApolloServerPlugin } from "@apollo/server";
 import { BREAK, DocumentNode, GraphQLError, Lexer, Source, TokenKind, visit } from "graphql";
-import { HttpRequestContext, unauthenticated } from "../auth/request-context.js";
+import { HttpRequestContext } from "../auth/request-context.js";
+import { unauthenticated } from "../auth/graphql-edge.js";
 import type { Config } from "../config.js";
 import { measureOperation, OperationMeasure } from "../schema/query-cost.js";
 

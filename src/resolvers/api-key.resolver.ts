@@ -1,7 +1,8 @@
 import { GraphQLError } from "graphql";
 import { Arg, Args, Authorized, Ctx, FieldResolver, Int, Mutation, Resolver, Root } from "type-graphql";
 import type { Services } from "../app.js";
-import { forbidden, tenantContext, type RequestContext } from "../auth/request-context.js";
+import type { RequestContext } from "../auth/request-context.js";
+import { forbidden, tenantContext } from "../auth/graphql-edge.js";
 import { ApiKey } from "../entities/api-key.js";
 import { ActorType } from "../entities/enums.js";
 import { Organization } from "../entities/organization.js";

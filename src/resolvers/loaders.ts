@@ -1,5 +1,6 @@
 import DataLoader from "dataloader";
-import { tenantContext, type RequestContext } from "../auth/request-context.js";
+import type { RequestContext } from "../auth/request-context.js";
+import { tenantContext } from "../auth/graphql-edge.js";
 import type { Services } from "../app.js";
 import type { ApiKey } from "../entities/api-key.js";
 import type { DailyUsage } from "../services/api-keys.js";

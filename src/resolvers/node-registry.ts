@@ -1,8 +1,9 @@
 import { getMetadataStorage } from "type-graphql";
 import type { Services } from "../app.js";
-import { tenantContext, type RequestContext } from "../auth/request-context.js";
+import type { RequestContext } from "../auth/request-context.js";
+import { tenantContext } from "../auth/graphql-edge.js";
 import type { NodeTypeName } from "../db/ids.js";
-import { forbidden } from "../auth/request-context.js";
+import { forbidden } from "../auth/graphql-edge.js";
 import type { Permission } from "../auth/permissions.js";
 
 /**

@@ -1,6 +1,7 @@
 import { Arg, Args, Authorized, Ctx, FieldResolver, Mutation, Resolver, Root } from "type-graphql";
 import type { Services } from "../app.js";
-import { tenantContext, type RequestContext } from "../auth/request-context.js";
+import type { RequestContext } from "../auth/request-context.js";
+import { tenantContext } from "../auth/graphql-edge.js";
 import { NotificationEvent } from "../entities/notification-event.js";
 import { Organization } from "../entities/organization.js";
 import { ConnectionArgs, toConnection } from "../schema/connection.js";

@@ -1,6 +1,7 @@
 import { Authorized, Ctx, FieldResolver, Mutation, Resolver } from "type-graphql";
 import type { Services } from "../app.js";
-import { tenantContext, type RequestContext } from "../auth/request-context.js";
+import type { RequestContext } from "../auth/request-context.js";
+import { tenantContext } from "../auth/graphql-edge.js";
 import { Organization } from "../entities/organization.js";
 import { SharedSecret } from "../entities/shared-secret.js";
 import { SharedSecretPayload } from "../schema/users.js";

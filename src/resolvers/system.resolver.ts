@@ -1,6 +1,7 @@
 import { Arg, Authorized, Ctx, FieldResolver, ID, Query, Resolver } from "type-graphql";
 import type { Services } from "../app.js";
-import { tenantContext, type RequestContext } from "../auth/request-context.js";
+import type { RequestContext } from "../auth/request-context.js";
+import { tenantContext } from "../auth/graphql-edge.js";
 import { ActorType } from "../entities/enums.js";
 import { Organization } from "../entities/organization.js";
 import { parseId } from "../db/ids.js";

@@ -2,7 +2,7 @@ import { createHash, randomBytes, randomUUID } from "node:crypto";
 import { In, IsNull, type DataSource } from "typeorm";
 import type { AttemptLimits } from "../auth/attempt-limits.js";
 import { covers, USER_ROLE_PERMISSIONS } from "../auth/permissions.js";
-import { actingAs, tenantContext, type RequestContext, type TenantContext } from "../auth/request-context.js";
+import { actingAs, type RequestContext, type TenantContext } from "../auth/request-context.js";
 import type { Config } from "../config.js";
 import { ActorType, Environment, NotificationEventName, Plan, UserRole } from "../entities/enums.js";
 import { Membership } from "../entities/membership.js";
@@ -172,10 +172,11 @@ export class UserService {
 
   /** Ends the calling session. False when the caller has none (an API key, no credentials). */
   async logout(ctx: RequestContext): Promise<boolean> {
-    const actor = ctx.principal?.actor;
-    if (actor?.type !== ActorType.USER || !actor.sessionId) return false;
+    const { principal } = ctx;
+    const actor = principal?.actor;
+    if (!principal || actor?.type !== ActorType.USER || !actor.sessionId) return false;
     const sessionId = actor.sessionId;
-    await this.transactions.run(tenantContext(ctx), async (tx) => {
+    await this.transactions.run(actingAs(ctx, principal), async (tx) => {
       await this.sessions.revoke(tx, sessionId);
       await tx.audit("user.logout", encodeId("User", actor.id));
     });

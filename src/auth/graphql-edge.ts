@@ -1,0 +1,29 @@
+import { GraphQLError } from "graphql";
+import { actingAs, type RequestContext, type TenantContext } from "./request-context.js";
+
+/*
+ * Authentication's side of the GraphQL edge: the errors it refuses a request with (HTTP status
+ * included) and tenantContext() for resolvers. Services never see these: request-context.ts is
+ * the part of src/auth they import, and it knows nothing of GraphQL.
+ */
+
+/** The request's TenantContext; UNAUTHENTICATED when it carries no credentials. */
+export function tenantContext(ctx: RequestContext): TenantContext {
+  if (!ctx.principal) throw unauthenticated("Authentication required");
+  return actingAs(ctx, ctx.principal);
+}
+
+export function unauthenticated(message: string, reason?: string): GraphQLError {
+  return new GraphQLError(message, {
+    extensions: { code: "UNAUTHENTICATED", ...(reason ? { reason } : {}), http: { status: 401 } },
+  });
+}
+
+/** `status` null leaves the HTTP status alone (a field error inside a 200 response). */
+export function forbidden(message: string, status: number | null = 403): GraphQLError {
+  return new GraphQLError(message, { extensions: { code: "FORBIDDEN", ...(status ? { http: { status } } : {}) } });
+}
+
+export function badRequest(code: string, message: string): GraphQLError {
+  return new GraphQLError(message, { extensions: { code, http: { status: 400 } } });
+}
