@@ -1,5 +1,5 @@
 import type { TaskList } from "graphile-worker";
-import type { Services } from "../app.js";
+import type { Services } from "../services/registry.js";
 import { keyExpiryTask } from "./key-expiry.js";
 import type { AttemptJob } from "../services/deliveries.js";
 import { TASKS } from "./task-names.js";

@@ -1,5 +1,5 @@
 import { Arg, Args, Authorized, Ctx, FieldResolver, Resolver } from "type-graphql";
-import type { Services } from "../app.js";
+import type { Services } from "../services/registry.js";
 import { tenantContext, type RequestContext } from "../auth/request-context.js";
 import { Organization } from "../entities/organization.js";
 import { ConnectionArgs } from "../schema/connection.js";

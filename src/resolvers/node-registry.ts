@@ -1,5 +1,5 @@
 import { getMetadataStorage } from "type-graphql";
-import type { Services } from "../app.js";
+import type { Services } from "../services/registry.js";
 import { tenantContext, type RequestContext } from "../auth/request-context.js";
 import type { NodeTypeName } from "../schema/ids.js";
 import { forbidden } from "../auth/request-context.js";

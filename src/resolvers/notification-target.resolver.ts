@@ -1,5 +1,5 @@
 import { Arg, Args, Authorized, Ctx, FieldResolver, Mutation, Resolver, Root } from "type-graphql";
-import type { Services } from "../app.js";
+import type { Services } from "../services/registry.js";
 import { tenantContext, type RequestContext } from "../auth/request-context.js";
 import { DeliveryAttempt } from "../entities/delivery-attempt.js";
 import { NotificationDelivery } from "../entities/notification-delivery.js";
