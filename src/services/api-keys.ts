@@ -12,9 +12,9 @@ import { ApiKeyDailyUsage } from "../entities/api-key-daily-usage.js";
 import { ActorType, APIKeyRole, Environment, NotificationEventName } from "../entities/enums.js";
 import { ConnectionArgs, paginate } from "../schema/connection.js";
 import { encodeId } from "../schema/ids.js";
-import { AccessDenied, AlreadyExists, InvalidInput, InvalidState, LimitExceeded, NotFound } from "./domain-errors.js";
+import { AccessDenied, AlreadyExists, InvalidInput, InvalidState, NotFound } from "./domain-errors.js";
 import { cleanName } from "./names.js";
-import { assertPlanAllowsCreation } from "./plans.js";
+import { assertMayCreate } from "./plans.js";
 import type { Transaction, Transactions } from "./transaction.js";
 
 export interface RateLimitInput {
@@ -490,14 +490,13 @@ export class ApiKeyService {
     return given;
   }
 
-  /** Plan and per-environment limit; the advisory lock makes concurrent creates count one at a time. */
-  private async assertMayCreate(tx: Transaction): Promise<void> {
-    await assertPlanAllowsCreation(tx);
-    await tx.lockTenant("api_keys");
-    const count = await tx.scope.count(ApiKey, { deletedAt: IsNull() });
-    if (count >= this.config.maxKeysPerEnvironment) {
-      throw new LimitExceeded(`At most ${this.config.maxKeysPerEnvironment} API keys per environment`);
-    }
+  private assertMayCreate(tx: Transaction): Promise<void> {
+    return assertMayCreate(tx, {
+      lock: "api_keys",
+      max: this.config.maxKeysPerEnvironment,
+      what: "API keys",
+      count: (tx) => tx.scope.count(ApiKey, { deletedAt: IsNull() }),
+    });
   }
 
   private async assertNameFree(tx: Transaction, name: string, exceptId: string | null, path: string[]): Promise<void> {

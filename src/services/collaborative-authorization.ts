@@ -16,10 +16,10 @@ import {
 import { Environment, NotificationEventName } from "../entities/enums.js";
 import { ConnectionArgs, paginate } from "../schema/connection.js";
 import { encodeId } from "../schema/ids.js";
-import { InvalidState, LimitExceeded, NotAvailableInLive, NotFound } from "./domain-errors.js";
+import { InvalidState, NotAvailableInLive, NotFound } from "./domain-errors.js";
 import type { OutboundHttp, OutboundResponse } from "./outbound-http.js";
 import { cleanName } from "./names.js";
-import { assertPlanAllowsCreation } from "./plans.js";
+import { assertMayCreate } from "./plans.js";
 import type { SigningKeyService } from "./signing-keys.js";
 import type { TenantScope } from "./tenant-scope.js";
 import type { Transaction, Transactions } from "./transaction.js";
@@ -96,6 +96,9 @@ function standIn(decision: StandInDecision, amount: number, reason: StandInReaso
   };
 }
 
+/** Serializes, per environment, the count of endpoints on add and the one-ACTIVE swap. */
+const ENDPOINTS_LOCK = "collab_endpoints";
+
 /** The ACTIVE endpoint as activeEndpoint reads it, its signing keys decrypted. */
 type ActiveEndpoint = { id: string; uri: string; stand_in_decision: StandInDecision; secrets: string[] };
 
@@ -117,12 +120,12 @@ export class CollaborativeAuthorizationService {
     // DNS happens here, before the transaction opens.
     await this.outboundHttp.assertSafe(uri, ctx.environment, ["uri"]);
     return this.transactions.run(ctx, async (tx) => {
-      await assertPlanAllowsCreation(tx);
-      await this.lockEnvironment(tx);
-      const max = this.config.collab.maxEndpointsPerEnvironment;
-      if ((await tx.scope.count(Endpoint, { deletedAt: IsNull() })) >= max) {
-        throw new LimitExceeded(`At most ${max} collaborative-authorization endpoints per environment`);
-      }
+      await assertMayCreate(tx, {
+        lock: ENDPOINTS_LOCK,
+        max: this.config.collab.maxEndpointsPerEnvironment,
+        what: "collaborative-authorization endpoints",
+        count: (tx) => tx.scope.count(Endpoint, { deletedAt: IsNull() }),
+      });
       const endpoint = await tx.scope.save(
         tx.scope.create(Endpoint, {
           name,
@@ -381,6 +384,6 @@ export class CollaborativeAuthorizationService {
 
   /** One at a time per organization and environment: limit counts and the ACTIVE swap. */
   private async lockEnvironment(tx: Transaction): Promise<void> {
-    await tx.lockTenant("collab_endpoints");
+    await tx.lockTenant(ENDPOINTS_LOCK);
   }
 }
