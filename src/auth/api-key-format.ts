@@ -1,4 +1,4 @@
-import { createHash, randomInt } from "node:crypto";
+import { randomInt } from "node:crypto";
 import { crc32 } from "node:zlib";
 import { Environment } from "../entities/enums.js";
 
@@ -43,10 +43,6 @@ export function parseApiKey(value: string, expectedPrefix: string): { environmen
   const match = KEY_PATTERN.exec(value);
   if (!match || match[1] !== expectedPrefix || checksum(match[3]) !== match[4]) return null;
   return { environment: match[2] === "live" ? Environment.LIVE : Environment.TEST };
-}
-
-export function hashApiKey(key: string): Buffer {
-  return createHash("sha256").update(key, "utf8").digest();
 }
 
 export const KEY_PREFIX_DISPLAY_LENGTH = 12;

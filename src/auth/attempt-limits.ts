@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { sha256 } from "../crypto.js";
 import { GraphQLError } from "graphql";
 import { RateLimiterPostgres, RateLimiterRes } from "rate-limiter-flexible";
 import type { DataSource } from "typeorm";
@@ -130,7 +130,7 @@ export async function reserve(counters: readonly AttemptCounter[]): Promise<Rese
 
 /** Emails are counted by hash: the table needs no personal data. */
 function emailKey(email: string): string {
-  return createHash("sha256").update(email.trim().toLowerCase()).digest("hex").slice(0, 32);
+  return sha256(email.trim().toLowerCase()).toString("hex").slice(0, 32);
 }
 
 function retryAfterSeconds(res: RateLimiterRes): number {

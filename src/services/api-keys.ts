@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { Brackets, IsNull, QueryFailedError } from "typeorm";
-import { generateApiKey, hashApiKey, KEY_PREFIX_DISPLAY_LENGTH } from "../auth/api-key-format.js";
+import { generateApiKey, KEY_PREFIX_DISPLAY_LENGTH } from "../auth/api-key-format.js";
+import { sha256 } from "../crypto.js";
 import type { ApiKeyAuthenticator } from "../auth/api-key-authenticator.js";
 import { API_KEY_CHANGED_CHANNEL } from "../auth/api-key-authenticator.js";
 import { MAX_ALLOWED_IPS, normalizeAllowedIp } from "../auth/ip-allowlist.js";
@@ -388,7 +389,7 @@ export class ApiKeyService {
     const key = tx.scope.create(ApiKey, {
       ...values,
       id: values.id ?? randomUUID(),
-      keyHash: hashApiKey(plaintext),
+      keyHash: sha256(plaintext),
       prefix: plaintext.slice(0, KEY_PREFIX_DISPLAY_LENGTH),
       last4: plaintext.slice(-4),
       state: APIKeyState.ACTIVE,

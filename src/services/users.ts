@@ -1,4 +1,5 @@
-import { createHash, randomBytes, randomUUID } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
+import { sha256 } from "../crypto.js";
 import { In, IsNull, type DataSource, type EntityManager } from "typeorm";
 import type { AttemptLimits } from "../auth/attempt-limits.js";
 import { covers, USER_ROLE_PERMISSIONS } from "../auth/permissions.js";
@@ -40,10 +41,6 @@ export interface SignUp {
 
 export function normalizeEmail(email: string): string {
   return email.trim().toLowerCase();
-}
-
-function hashToken(token: string): Buffer {
-  return createHash("sha256").update(token, "utf8").digest();
 }
 
 /** Acts as `user` (audit rows name them) with their role in `membership`'s environment. */
@@ -231,7 +228,7 @@ export class UserService {
       const invitation = tx.scope.create(UserInvitation, {
         email,
         role,
-        tokenHash: hashToken(token),
+        tokenHash: sha256(token),
         expiresAt: new Date(Date.now() + this.config.invitationTtlSeconds * 1000),
         acceptedAt: null,
         invitedByType: ctx.actor.type,
@@ -266,7 +263,7 @@ export class UserService {
     // Guessing tokens counts like guessing passwords.
     const tokenAttempt = await this.limits.reserveLogin(null, req.ip);
     // The token names its tenant: this lookup is the one read of invitations outside a TenantScope.
-    const found = await this.dataSource.manager.findOneBy(UserInvitation, { tokenHash: hashToken(token) });
+    const found = await this.dataSource.manager.findOneBy(UserInvitation, { tokenHash: sha256(token) });
     if (!found) throw new NotFound("Invitation", ["token"]);
     await tokenAttempt.succeeded();
     const existing = await this.dataSource.manager.findOneBy(User, { email: found.email });
