@@ -7,7 +7,6 @@ import { tenantContext, type RequestContext, type TenantContext } from "../auth/
 import type { Config } from "../config.js";
 import { ActorType, Environment, NotificationEventName, Plan, UserRole } from "../entities/enums.js";
 import { Membership } from "../entities/membership.js";
-import { Organization } from "../entities/organization.js";
 import { User } from "../entities/user.js";
 import { UserInvitation } from "../entities/user-invitation.js";
 import { ConnectionArgs, paginate } from "../schema/connection.js";
@@ -24,6 +23,7 @@ import {
   NotFound,
   TwoFactorRequired,
 } from "./domain-errors.js";
+import { createOrganizationWithAdmin } from "./organizations.js";
 import { assertPasswordStrength, PASSWORD_MAX_BYTES, type PasswordHasher } from "./passwords.js";
 import type { SessionService } from "./sessions.js";
 import type { Transaction, Transactions } from "./transaction.js";
@@ -129,11 +129,7 @@ export class UserService {
     return this.transactions.run(ctx, async (tx) => {
       await this.lockEmail(tx.em, email);
       if (await tx.em.existsBy(User, { email })) throw new AlreadyExists("An account with this email already exists", ["email"]);
-      await tx.em.insert(Organization, { id: organizationId, name: organizationName, plan: Plan[this.config.defaultPlan] });
-      await tx.em.insert(User, user);
-      for (const environment of [Environment.TEST, Environment.LIVE]) {
-        await tx.em.insert(Membership, { organizationId, environment, userId: user.id, role: UserRole.ADMIN });
-      }
+      await createOrganizationWithAdmin(tx.em, { id: organizationId, name: organizationName, plan: Plan[this.config.defaultPlan] }, user);
       const saved = await tx.em.findOneByOrFail(User, { id: user.id });
       const session = await this.sessions.open(tx.em, saved);
       await tx.audit("user.sign_up", saved.nodeId);
