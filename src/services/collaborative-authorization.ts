@@ -17,7 +17,7 @@ import { Environment, NotificationEventName } from "../entities/enums.js";
 import { ConnectionArgs, paginate } from "../schema/connection.js";
 import { encodeId } from "../schema/ids.js";
 import { InvalidState, NotAvailableInLive, NotFound } from "./domain-errors.js";
-import type { OutboundHttp, OutboundResponse } from "./outbound-http.js";
+import { answeredWith2xx, type OutboundHttp, type OutboundResponse } from "./outbound-http.js";
 import { cleanName } from "./names.js";
 import { assertMayCreate } from "./plans.js";
 import type { SigningKeyService } from "./signing-keys.js";
@@ -67,7 +67,7 @@ export function authorizationEventData(request: AuthorizationRequest): Record<st
  * is not an integer in 0..amount is unusable. DECLINED always authorizes 0.
  */
 export function parseEndpointAnswer(response: OutboundResponse, amount: number): Decision | null {
-  if (response.httpStatus === null || response.httpStatus < 200 || response.httpStatus > 299) return null;
+  if (!answeredWith2xx(response)) return null;
   let answer: unknown;
   try {
     answer = JSON.parse(response.responseBody ?? "");
@@ -162,7 +162,7 @@ export class CollaborativeAuthorizationService {
       data: { endpointId: endpoint.nodeId },
     });
     const response = await this.send(scope, endpoint, id, body, this.config.collab.timeoutMs);
-    const verified = response.httpStatus !== null && response.httpStatus >= 200 && response.httpStatus <= 299;
+    const verified = answeredWith2xx(response);
 
     return this.transactions.run(ctx, async (tx) => {
       // Serializes every status change of this environment's endpoints.
