@@ -3,7 +3,7 @@ import { BIN, runKeyway } from "./helpers/cli";
 import { windowSecondsWithTimeLeft } from "./helpers/api-key-controls";
 import { createDatabase } from "./helpers/server";
 
-/** `keyway key create` with the controls of DESIGN §12, run as an operator would, against a server that honours them. */
+/** `keyway key create` with a key's own controls (permissions, allowed IPs, rate limit, metadata), run as an operator would, against a server that honours them. */
 
 let database: { url: string; drop: () => Promise<void> };
 let orgId: string;

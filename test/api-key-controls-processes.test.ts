@@ -5,7 +5,7 @@ import { KEY_FIELDS, restrictedKey, updateKey, windowSecondsWithTimeLeft } from 
 import { bearer, startTestServer, TestServer } from "./helpers/server";
 import { waitFor } from "./helpers/wait";
 
-/** DESIGN §12 with two Keyway processes on one database, as in a deployment with several instances. */
+/** API key controls with two Keyway processes on one database, as in a deployment with several instances. */
 let first: TestServer;
 let second: { app: App; server: RunningServer };
 

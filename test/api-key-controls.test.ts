@@ -5,7 +5,7 @@ import { bearer, startTestServer, TestServer } from "./helpers/server";
 import { createUser } from "./helpers/users";
 import { waitFor } from "./helpers/wait";
 
-/** DESIGN §12 in one process: RESTRICTED keys, allowlists, rate limits, metadata, daily usage. */
+/** API key controls in one process: RESTRICTED keys, allowlists, rate limits, metadata, daily usage. */
 let server: TestServer;
 
 beforeAll(async () => {

@@ -30,7 +30,7 @@ afterAll(async () => {
   await first?.stop();
 });
 
-// DESIGN promises "within 1 s"; that is a latency for a benchmark to measure, not for a test to assert. The waits below are
+// A key change is promised to reach every process "within 1 s"; that is a latency for a benchmark to measure, not for a test to assert. The waits below are
 // headroom well under the cache's 60 s TTL, so only the change notification can make them pass.
 it("refuses a key revoked through another process, despite its cache", async () => {
   const key = await createKey(first.admin, { name: "shared" });

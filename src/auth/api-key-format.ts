@@ -3,7 +3,7 @@ import { crc32 } from "node:zlib";
 import { Environment } from "../entities/enums.js";
 
 /**
- * `<prefix>_<env>_<30 random base62><6-char base62 CRC-32 of the random part>` (DESIGN §4, §10).
+ * `<prefix>_<env>_<30 random base62><6-char base62 CRC-32 of the random part>`.
  * The checksum lets a typo be refused without a database lookup and lets secret
  * scanners validate a leaked key offline.
  */

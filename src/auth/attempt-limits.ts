@@ -8,7 +8,7 @@ import { RateLimited } from "../services/domain-errors.js";
 const TABLE = "rate_limits";
 
 /**
- * Brute-force limits on failed attempts only (DESIGN §4, §10), counted in
+ * Brute-force limits on failed attempts only, counted in
  * PostgreSQL (rate-limiter-flexible's store, table created by a migration) so
  * every process sees the same counts:
  * - login (and other password / invitation-token checks): per email and per IP;

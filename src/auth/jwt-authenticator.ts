@@ -10,7 +10,7 @@ import { USER_ROLE_PERMISSIONS } from "./permissions.js";
 import { badRequest, forbidden, Principal, unauthenticated } from "./request-context.js";
 import type { SessionTokens } from "./session-tokens.js";
 
-/** A shared-secret JWT may live at most this long (DESIGN §4: `exp` ≤ 1 h). */
+/** A shared-secret JWT may live at most this long: its `exp` is at most an hour after its `iat`. */
 export const SHARED_SECRET_JWT_MAX_SECONDS = 3600;
 /** Tolerated clock difference between an integration and Keyway. */
 const CLOCK_TOLERANCE_SECONDS = 30;

@@ -100,7 +100,7 @@ export class ApiKey extends TenantScoped implements Node {
     description: "Yours to set (≤ 4 KB as JSON), returned as given; Keyway never reads it.",
   })
   @Column({ type: "json", nullable: true })
-  metadata: Record<string, any> | null; // eslint-disable-line @typescript-eslint/no-explicit-any
+  metadata: Record<string, any> | null; // eslint-disable-line @typescript-eslint/no-explicit-any -- any JSON object the client chooses; Keyway never reads into it
 
   @Field(() => APIKeyStatus)
   get status(): APIKeyStatus {

@@ -4,7 +4,7 @@ import { encodeId } from "../schema/ids.js";
 import { Node } from "../schema/node.js";
 import { TenantScoped } from "./tenant-scoped.js";
 
-/** The same lifecycle as a notification target (DESIGN §8). */
+/** The same lifecycle as a notification target's status. */
 export enum CollaborativeAuthorizationEndpointStatus {
   PENDING_VERIFICATION = "PENDING_VERIFICATION",
   ACTIVE = "ACTIVE",

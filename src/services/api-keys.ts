@@ -23,9 +23,9 @@ export interface RateLimitInput {
   windowSeconds: number;
 }
 
-type Metadata = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Metadata = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- any JSON object the client chooses; Keyway never reads into it
 
-/** The controls of DESIGN §12. On an update, omitted (undefined) leaves one unchanged and null clears it. */
+/** A key's own controls. On an update, omitted (undefined) leaves one unchanged and null clears it. */
 export interface ApiKeyControlsInput {
   /** RESTRICTED keys only. */
   permissions?: string[] | null;

@@ -4,7 +4,7 @@ import { LimitExceeded, UpgradeRequired } from "./domain-errors.js";
 import type { Transaction } from "./transaction.js";
 
 /**
- * DESIGN §2: on the FREE plan, LIVE refuses anything that creates credentials,
+ * On the FREE plan, LIVE refuses anything that creates credentials,
  * notification targets or collaborative-authorization endpoints. TEST is always open.
  */
 export async function assertPlanAllowsCreation(tx: Transaction): Promise<void> {
