@@ -1,5 +1,4 @@
-import { ChildProcess, spawn } from "node:child_process";
-import { BIN, CliResult as Result, runKeyway } from "./helpers/cli";
+import { CliResult as Result, runKeyway, serveKeyway, ServingKeyway } from "./helpers/cli";
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import os from "node:os";
@@ -228,39 +227,9 @@ function keyway(args: string[], databaseUrl: string | null, env: Record<string, 
   return runKeyway(args, cliEnvironment(databaseUrl, env));
 }
 
-/** `keyway serve` as an operator runs it; resolves once it listens, with everything it printed so far and later. */
-function serve(
-  databaseUrl: string,
-  env: Record<string, string>,
-): Promise<{ child: ChildProcess; url: string; output: () => string; stop: () => Promise<number | null> }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, "serve"], { env: cliEnvironment(databaseUrl, { PORT: "0", HOST: "127.0.0.1", ...env }) });
-    let output = "";
-    let listening = false;
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = listening ? null : /Keyway is listening on (\S+)/.exec(output);
-      if (match) {
-        listening = true;
-        child.removeAllListeners("exit");
-        resolve({
-          child,
-          url: match[1],
-          output: () => output,
-          stop: () =>
-            new Promise((done) => {
-              if (child.exitCode !== null || child.signalCode !== null) return done(child.exitCode);
-              child.once("exit", (code) => done(code));
-              child.kill("SIGTERM");
-            }),
-        });
-      }
-    };
-    child.stdout.on("data", onData);
-    child.stderr.on("data", onData);
-    child.on("error", reject);
-    child.on("exit", (code) => reject(new Error(`keyway serve exited with ${code}: ${output}`)));
-  });
+/** `keyway serve` as an operator runs it. */
+function serve(databaseUrl: string, env: Record<string, string>): Promise<ServingKeyway> {
+  return serveKeyway(cliEnvironment(databaseUrl, { PORT: "0", HOST: "127.0.0.1", ...env }));
 }
 
 let receiver: Receiver;
