@@ -3,7 +3,7 @@ import { randomBytes } from "node:crypto";
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { jwtVerify, SignJWT } from "jose";
+import { jwtVerify } from "jose";
 import { Client } from "pg";
 import { Webhook } from "standardwebhooks";
 import { App } from "../src/app";
@@ -11,6 +11,7 @@ import { ConfigError, loadConfig, parseEncryptionKeys } from "../src/config";
 import { keyIdOf, SEALED_COLUMNS, SecretBox } from "../src/db/secret-box";
 import { RunningServer, startServer } from "../src/server";
 import { approvingEndpoint, isDecisionRequest, Receiver } from "./helpers/receiver";
+import { sharedSecretJwt } from "./helpers/keys";
 import { waitFor } from "./helpers/wait";
 import { ADMIN_EMAIL, ADMIN_PASSWORD, createDatabase } from "./helpers/server";
 import { LOGIN } from "./helpers/users";
@@ -55,16 +56,6 @@ function poster(url: string, defaultCredential: string): Post {
     });
     return { status: response.status, body: await response.json() };
   };
-}
-
-function sharedSecretJwt(secret: string, keyId: string): Promise<string> {
-  const now = Math.floor(Date.now() / 1000);
-  return new SignJWT({})
-    .setProtectedHeader({ alg: "HS256" })
-    .setSubject(keyId)
-    .setIssuedAt(now)
-    .setExpirationTime(now + 300)
-    .sign(new TextEncoder().encode(secret));
 }
 
 function verifies(secret: string, message: { body: string; headers: Record<string, string> }): boolean {
