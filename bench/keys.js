@@ -3,7 +3,7 @@
 //   (a)  Apollo Server 5 { hello }                        — the stack's ceiling
 //   (a2) node:http + pg, the keys-list SQL                — the database path's ceiling
 //   (b)  Keyway { viewer { environment } } by API key     — target ≥ 70 % of (a)
-//   (b2) the same with a rate limit and an allowlist set   — the same target (DESIGN §12)
+//   (b2) the same with a rate limit and an allowlist set   — the same target
 //   (c)  Keyway keys list, first 20, all columns          — target ≥ 50 % of (a2) at 10,000 keys,
 //        and at 1,000,000 keys within 10 % of 10,000
 const { spawn, execFileSync } = require("node:child_process");

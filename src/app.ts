@@ -1,6 +1,5 @@
 import { Logger as WorkerLogger, runMigrations as runWorkerMigrations } from "graphile-worker";
 import type { Logger } from "pino";
-import type { DataSource } from "typeorm";
 import { ApiKeyAuthenticator, API_KEY_CHANGED_CHANNEL } from "./auth/api-key-authenticator.js";
 import { Authenticator } from "./auth/authenticate.js";
 import { systemRequestContext } from "./auth/request-context.js";
@@ -34,35 +33,7 @@ import { SharedSecretService } from "./services/shared-secrets.js";
 import { Transactions } from "./services/transaction.js";
 import { TwoFactorService } from "./services/two-factor.js";
 import { UserService } from "./services/users.js";
-
-/** Services, wired once. Resolvers and jobs receive them from here. */
-export interface Services {
-  config: Config;
-  logger: Logger;
-  dataSource: DataSource;
-  /** Encrypts and decrypts the secrets stored in the database. */
-  secretBox: SecretBox;
-  transactions: Transactions;
-  passwords: PasswordHasher;
-  apiKeyAuthenticator: ApiKeyAuthenticator;
-  usage: UsageRecorder;
-  authenticator: Authenticator;
-  organizations: OrganizationService;
-  apiKeys: ApiKeyService;
-  users: UserService;
-  twoFactor: TwoFactorService;
-  outboundHttp: OutboundHttp;
-  signingKeys: SigningKeyService;
-  attemptLimits: AttemptLimits;
-  sessions: SessionService;
-  sharedSecrets: SharedSecretService;
-  auditLog: AuditLogService;
-  metrics: Metrics;
-  collaborativeAuthorization: CollaborativeAuthorizationService;
-  notificationTargets: NotificationTargetService;
-  notificationEvents: NotificationEventService;
-  deliveries: DeliveryService;
-}
+import type { Services } from "./services/registry.js";
 
 export interface AppOptions {
   logger?: Logger;

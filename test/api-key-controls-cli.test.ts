@@ -1,9 +1,8 @@
-import { ChildProcess, spawn } from "node:child_process";
-import { BIN, runKeyway } from "./helpers/cli";
+import { runKeyway, serveKeyway } from "./helpers/cli";
 import { windowSecondsWithTimeLeft } from "./helpers/api-key-controls";
 import { createDatabase } from "./helpers/server";
 
-/** `keyway key create` with the controls of DESIGN §12, run as an operator would, against a server that honours them. */
+/** `keyway key create` with a key's own controls (permissions, allowed IPs, rate limit, metadata), run as an operator would, against a server that honours them. */
 
 let database: { url: string; drop: () => Promise<void> };
 let orgId: string;
@@ -16,24 +15,6 @@ function keyway(args: string[], env: Record<string, string> = {}): Promise<{ cod
     KEYWAY_BCRYPT_COST: "4",
     LOG_LEVEL: "silent",
     ...env,
-  });
-}
-
-function serve(): Promise<{ child: ChildProcess; url: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, "serve"], {
-      env: { PATH: process.env.PATH, NODE_ENV: "test", DATABASE_URL: database.url, PORT: "0", HOST: "127.0.0.1", LOG_LEVEL: "silent" },
-    });
-    let output = "";
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = /Keyway is listening on (\S+)/.exec(output);
-      if (match) resolve({ child, url: match[1] });
-    };
-    child.stdout.on("data", onData);
-    child.stderr.on("data", onData);
-    child.on("error", reject);
-    child.on("exit", (code) => reject(new Error(`keyway serve exited with ${code}: ${output}`)));
   });
 }
 
@@ -87,7 +68,14 @@ it("creates restricted, allowlisted, rate-limited keys with metadata that the se
     "--metadata",
     '{"team":"ops","ticket":42}',
   );
-  const server = await serve();
+  const server = await serveKeyway({
+    PATH: process.env.PATH,
+    NODE_ENV: "test",
+    DATABASE_URL: database.url,
+    PORT: "0",
+    HOST: "127.0.0.1",
+    LOG_LEVEL: "silent",
+  });
   const call = async (key: string, query: string) => {
     const response = await fetch(server.url, {
       method: "POST",
@@ -116,10 +104,7 @@ it("creates restricted, allowlisted, rate-limited keys with metadata that the se
     const limited = await call(local, "{ viewer { role } }");
     expect([limited.status, limited.body.errors[0].extensions.code]).toEqual([429, "RATE_LIMITED"]);
   } finally {
-    server.child.removeAllListeners("exit");
-    const exited = new Promise((resolve) => server.child.on("exit", resolve));
-    server.child.kill("SIGTERM");
-    expect(await exited).toBe(0);
+    expect(await server.stop()).toBe(0);
   }
 });
 

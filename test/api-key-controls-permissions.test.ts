@@ -19,7 +19,7 @@ import { createUser, INVITE } from "./helpers/users";
 /**
  * Every query field and every mutation × a RESTRICTED key holding each single permission:
  * allowed exactly where that permission is declared. The expected tables are written by
- * hand from DESIGN §3 and §6, not read from the code, so a declaration that drifts fails here.
+ * hand from the product's permission rules, not read from the code, so a declaration that drifts fails here.
  */
 
 const PERMISSIONS = [
@@ -39,7 +39,7 @@ const PERMISSIONS = [
   "audit:read",
 ];
 
-/** Mutation → the permission it needs (DESIGN §6; changePassword: users:read, which every user role holds). */
+/** Mutation → the permission it needs (changePassword: users:read, which every user role holds). */
 const MUTATIONS: Record<string, string> = {
   createSecretAPIKey: "keys:write",
   updateAPIKey: "keys:write",

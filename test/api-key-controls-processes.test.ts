@@ -1,19 +1,11 @@
-import { App } from "../src/app";
-import { loadConfig } from "../src/config";
-import { RunningServer, startServer } from "../src/server";
 import { KEY_FIELDS, restrictedKey, updateKey, windowSecondsWithTimeLeft } from "./helpers/api-key-controls";
 import { bearer, startTestServer, TestServer } from "./helpers/server";
+import { startSecondInstance, SecondInstance } from "./helpers/second-instance";
 import { waitFor } from "./helpers/wait";
 
-/** DESIGN §12 with two Keyway processes on one database, as in a deployment with several instances. */
+/** API key controls with two Keyway processes on one database, as in a deployment with several instances. */
 let first: TestServer;
-let second: { app: App; server: RunningServer };
-
-async function startSecond(): Promise<{ app: App; server: RunningServer }> {
-  const app = await App.open(loadConfig({ NODE_ENV: "test", DATABASE_URL: first.app.databaseUrl, LOG_LEVEL: "silent" }));
-  await app.startBackground();
-  return { app, server: await startServer(app, 0, "127.0.0.1") };
-}
+let second: SecondInstance;
 
 async function call(url: string, key: string, query = "{ viewer { permissions } }") {
   const response = await fetch(url, {
@@ -31,11 +23,10 @@ async function keyById(id: string, extra = "") {
 
 beforeAll(async () => {
   first = await startTestServer();
-  second = await startSecond();
+  second = await startSecondInstance(first);
 });
 afterAll(async () => {
-  await second?.server.stop();
-  await second?.app.close();
+  await second?.stop();
   await first?.stop();
 });
 
@@ -133,9 +124,8 @@ it("keeps daily usage equal to usageCount across flushes, processes and a gracef
   for (let i = 0; i < 5; i++) expect((await call(second.server.url, key.key)).status).toBe(200);
   for (let i = 0; i < 3; i++) expect((await call(first.url, key.key)).status).toBe(200);
   // Stop the second process right away: its counts must reach both counters.
-  await second.server.stop();
-  await second.app.close();
-  second = await startSecond();
+  await second.stop();
+  second = await startSecondInstance(first);
   await waitFor(async () => ((await usage()).count === 15 ? true : undefined), 3000, "usage of 15");
   expect(await usage()).toEqual({ count: 15, sum: 15 });
   const { usage: days } = await keyById(key.id, "usage(days: 1) { date requestCount }");

@@ -1,11 +1,11 @@
-import { SignJWT } from "jose";
 import { UserRole } from "../src/entities/enums";
 import { callWith, createKey, KEY_FIELDS, restrictedKey, updateKey, windowSecondsWithTimeLeft } from "./helpers/api-key-controls";
+import { sharedSecretJwt } from "./helpers/keys";
 import { bearer, startTestServer, TestServer } from "./helpers/server";
 import { createUser } from "./helpers/users";
 import { waitFor } from "./helpers/wait";
 
-/** DESIGN §12 in one process: RESTRICTED keys, allowlists, rate limits, metadata, daily usage. */
+/** API key controls in one process: RESTRICTED keys, allowlists, rate limits, metadata, daily usage. */
 let server: TestServer;
 
 beforeAll(async () => {
@@ -334,16 +334,7 @@ describe("IP allowlists", () => {
 describe("shared-secret JWTs act as their key", () => {
   it("with the key's permissions, allowlist and rate limit", async () => {
     const data = await server.admin.request<any>("{ organizations { sharedSecret { secret } } }");
-    const secret = new TextEncoder().encode(data.organizations[0].sharedSecret.secret);
-    const tokenFor = (keyId: string) => {
-      const now = Math.floor(Date.now() / 1000);
-      return new SignJWT({})
-        .setProtectedHeader({ alg: "HS256" })
-        .setSubject(keyId)
-        .setIssuedAt(now)
-        .setExpirationTime(now + 300)
-        .sign(secret);
-    };
+    const tokenFor = (keyId: string) => sharedSecretJwt(data.organizations[0].sharedSecret.secret, keyId);
     const restricted = await restrictedKey(server, ["audit:read"]);
     expect((await callWith(server, await tokenFor(restricted.id))).body.data.viewer).toEqual({
       role: "RESTRICTED",

@@ -1,5 +1,4 @@
-import { ChildProcess, spawn } from "node:child_process";
-import { BIN, CliResult as Result, runKeyway } from "./helpers/cli";
+import { CliResult as Result, runKeyway, serveKeyway } from "./helpers/cli";
 import { createDatabase } from "./helpers/database";
 
 /** The real executable, as `npx keyway` runs it (after the build). */
@@ -23,23 +22,6 @@ function environment(extra: Record<string, string>): NodeJS.ProcessEnv {
 
 function keyway(args: string[], env: Record<string, string> = {}): Promise<Result> {
   return runKeyway(args, environment(env));
-}
-
-/** Starts `keyway serve` and resolves with its GraphQL URL once it listens. */
-function serve(env: Record<string, string>): Promise<{ child: ChildProcess; url: string; output: () => string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, "serve"], { env: environment(env) });
-    let output = "";
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = /Keyway is listening on (\S+)/.exec(output);
-      if (match) resolve({ child, url: match[1], output: () => output });
-    };
-    child.stdout.on("data", onData);
-    child.stderr.on("data", onData);
-    child.on("error", reject);
-    child.on("exit", (code) => reject(new Error(`keyway serve exited with ${code}: ${output}`)));
-  });
 }
 
 describe("keyway --help", () => {
@@ -128,7 +110,7 @@ describe("an operator's session", () => {
     expect(issued.stderr).toBe("Store this key now: Keyway keeps only its hash and cannot show it again.\n");
     const key = issued.stdout.trim();
 
-    const server = await serve({ PORT: "0", HOST: "127.0.0.1" });
+    const server = await serveKeyway(environment({ PORT: "0", HOST: "127.0.0.1" }));
     try {
       const response = await fetch(server.url, {
         method: "POST",
@@ -141,10 +123,7 @@ describe("an operator's session", () => {
       // An organization existed, so the server created nothing and printed no secret.
       expect(server.output()).not.toContain("created its first organization");
     } finally {
-      server.child.removeAllListeners("exit");
-      const exited = new Promise((resolve) => server.child.on("exit", resolve));
-      server.child.kill("SIGTERM");
-      expect(await exited).toBe(0);
+      expect(await server.stop()).toBe(0);
     }
   });
 });

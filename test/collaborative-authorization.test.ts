@@ -360,7 +360,7 @@ describe("deactivate, rename, remove", () => {
 });
 
 describe("decisions", () => {
-  it("sends the DESIGN payload signed with Standard Webhooks; id = webhook-id = the request's id", async () => {
+  it("sends the documented decision request signed with Standard Webhooks; id = webhook-id = the request's id", async () => {
     const org = await organization();
     const active = await addActive(org.test, "/payload");
     const [key] = (

@@ -1,6 +1,6 @@
 import AxeBuilder from "@axe-core/playwright";
 import type { Browser, Page } from "playwright-core";
-import { keyRow, launchBrowser, newDashboardPage, screenshot, signIn, switchEnvironment, until } from "./helpers/dashboard";
+import { keyRow, launchBrowser, newDashboardPage, screenshot, signIn, switchEnvironment } from "./helpers/dashboard";
 import { Receiver } from "./helpers/receiver";
 import { waitFor } from "./helpers/wait";
 import { startTestServer, TestServer } from "./helpers/server";
@@ -151,7 +151,11 @@ describe("accessibility", () => {
     await page.keyboard.press("Enter");
     await page.getByRole("dialog", { name: "Create API key" }).waitFor();
     const nameField = page.getByRole("dialog", { name: "Create API key" }).getByRole("textbox", { name: /^Name/ });
-    await until("the name field focused", () => nameField.evaluate((element) => element === (globalThis as any).document.activeElement));
+    await waitFor(
+      () => nameField.evaluate((element) => element === (globalThis as any).document.activeElement),
+      30_000,
+      "the name field focused",
+    );
     await page.keyboard.type("keyboard-made");
     await page.keyboard.press("Enter");
     await page.getByTestId("revealed-key").waitFor();
@@ -164,8 +168,10 @@ describe("accessibility", () => {
     await page.keyboard.press("Enter");
     await page.getByRole("menuitem", { name: "Modify" }).waitFor();
     await page.keyboard.press("ArrowDown");
-    await until("Modify focused", () =>
-      page.getByRole("menuitem", { name: "Modify" }).evaluate((element) => element === (globalThis as any).document.activeElement),
+    await waitFor(
+      () => page.getByRole("menuitem", { name: "Modify" }).evaluate((element) => element === (globalThis as any).document.activeElement),
+      30_000,
+      "Modify focused",
     );
     await page.keyboard.press("Enter");
     const dialog = page.getByRole("dialog", { name: /Modify API key keyboard-made/ });

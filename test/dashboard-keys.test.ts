@@ -9,9 +9,9 @@ import {
   screenshot,
   signIn,
   switchEnvironment,
-  until,
   untilText,
 } from "./helpers/dashboard";
+import { waitFor } from "./helpers/wait";
 import { startTestServer, TestServer } from "./helpers/server";
 import { createUser } from "./helpers/users";
 
@@ -89,7 +89,7 @@ describe("[000] create a key, copy it once, revoke it", () => {
     const confirm = page.getByRole("dialog", { name: /Revoke API key prod-main-app/ });
     await untilText(confirm, "cannot be undone");
     await confirm.getByRole("button", { name: "Revoke API key" }).click();
-    await until("the revoked status", async () => (await row.getAttribute("data-status")) === "REVOKED");
+    await waitFor(async () => (await row.getAttribute("data-status")) === "REVOKED", 30_000, "the revoked status");
     expect(await callWith(key)).toBe(401);
   });
 });
@@ -138,7 +138,7 @@ describe("[001] plans, expiry, rotation with a grace period, revocation", () => 
     expect(newKey).not.toBe(oldKey);
     expect(await callWith(oldKey)).toBe(200);
     expect(await callWith(newKey)).toBe(200);
-    await until("two keys named crm-integration", async () => (await keyRow(page, "crm-integration").count()) === 2);
+    await waitFor(async () => (await keyRow(page, "crm-integration").count()) === 2, 30_000, "two keys named crm-integration");
     const oldRow = page.getByRole("row").filter({ hasText: `${oldKey.slice(0, 12)}…${oldKey.slice(-4)}` });
     // The old key's expiry is now about an hour away, not 2031.
     expect(await oldRow.locator('[data-column="expires"]').textContent()).not.toContain("2031");
@@ -151,7 +151,7 @@ describe("[001] plans, expiry, rotation with a grace period, revocation", () => 
     await page.getByRole("button", { name: "Rotate key" }).click();
     const newest = (await page.getByTestId("revealed-key").textContent())!.trim();
     await page.getByRole("button", { name: "I've copied my key" }).click();
-    await until("the replaced key refused", async () => (await callWith(newKey)) === 401);
+    await waitFor(async () => (await callWith(newKey)) === 401, 30_000, "the replaced key refused");
     expect(await callWith(newest)).toBe(200);
 
     // Revoke, after the "cannot be undone" confirmation.
@@ -168,7 +168,7 @@ describe("[001] plans, expiry, rotation with a grace period, revocation", () => 
       .getByRole("dialog", { name: /Revoke API key/ })
       .getByRole("button", { name: "Revoke API key" })
       .click();
-    await until("the newest key refused", async () => (await callWith(newest)) === 401);
+    await waitFor(async () => (await callWith(newest)) === 401, 30_000, "the newest key refused");
   });
 });
 
@@ -186,10 +186,10 @@ describe("[002] pagination, activate and deactivate, delete", () => {
     expect(await next.isEnabled()).toBe(true);
     await next.click();
     await untilText(summary, "11–20 of 25 keys");
-    await until("Previous enabled", () => previous.isEnabled());
+    await waitFor(() => previous.isEnabled(), 30_000, "Previous enabled");
     await next.click();
     await untilText(summary, "21–25 of 25 keys");
-    await until("Next disabled", () => next.isDisabled());
+    await waitFor(() => next.isDisabled(), 30_000, "Next disabled");
     expect(await page.getByRole("table", { name: "API keys" }).getByRole("row").count()).toBe(1 + 5);
     await previous.click();
     await untilText(summary, "11–20 of 25 keys");
@@ -210,7 +210,7 @@ describe("[002] pagination, activate and deactivate, delete", () => {
     expect(await callWith(keys[24])).toBe(401);
     await activate.click();
     await row.getByRole("button", { name: "Deactivate", exact: true }).waitFor();
-    await until("the key works again", async () => (await callWith(keys[24])) === 200);
+    await waitFor(async () => (await callWith(keys[24])) === 200, 30_000, "the key works again");
 
     await rowAction(page, "bulk-25", "Delete");
     await page
@@ -247,11 +247,11 @@ describe("[003] search, modify, block", () => {
     await dialog.getByLabel("Name").fill(" ");
     await dialog.getByRole("button", { name: "Save" }).click();
     const nameField = dialog.getByLabel("Name");
-    await until("an error at the name field", async () => (await nameField.getAttribute("aria-invalid")) === "true");
+    await waitFor(async () => (await nameField.getAttribute("aria-invalid")) === "true", 30_000, "an error at the name field");
     await dialog.getByRole("button", { name: "Cancel" }).click();
 
     await row.getByRole("button", { name: "Deactivate", exact: true }).click();
-    await until("the red dot", async () => (await row.getByTestId("status-dot").getAttribute("data-colour")) === "red");
+    await waitFor(async () => (await row.getByTestId("status-dot").getAttribute("data-colour")) === "red", 30_000, "the red dot");
     expect(await callWith(key)).toBe(401);
     await screenshot(page, "api-keys-blocked");
   });
@@ -271,14 +271,18 @@ describe("[004] roles, last used, the shared secret", () => {
     const readonly = keyRow(page, "tcross_ro");
     await untilText(readonly, "READONLY");
     // Usage is flushed within a second; a reload shows it.
-    await until("a last-used date", async () => {
-      await page.reload();
-      await page.getByLabel("Search by name").fill("tcross");
-      await untilText(page.getByTestId("page-summary"), "1–1 of 1 keys");
-      return /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/.test(
-        (await keyRow(page, "tcross_ro").locator('[data-column="last-used"]').textContent()) ?? "",
-      );
-    });
+    await waitFor(
+      async () => {
+        await page.reload();
+        await page.getByLabel("Search by name").fill("tcross");
+        await untilText(page.getByTestId("page-summary"), "1–1 of 1 keys");
+        return /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/.test(
+          (await keyRow(page, "tcross_ro").locator('[data-column="last-used"]').textContent()) ?? "",
+        );
+      },
+      30_000,
+      "a last-used date",
+    );
 
     await page.getByRole("button", { name: "API shared secret" }).click();
     const dialog = page.getByRole("dialog", { name: "API shared secret" });
@@ -289,7 +293,7 @@ describe("[004] roles, last used, the shared secret", () => {
     expect(first.length).toBeGreaterThan(20);
     await dialog.getByRole("button", { name: "Rotate secret" }).click();
     await dialog.getByRole("button", { name: "Rotate now" }).click();
-    await until("a new secret", async () => ((await secret.textContent()) ?? first).trim() !== first);
+    await waitFor(async () => ((await secret.textContent()) ?? first).trim() !== first, 30_000, "a new secret");
     await untilText(dialog, "previous secret works until");
     await screenshot(page, "api-keys-shared-secret");
   });

@@ -1,5 +1,5 @@
 import type { Browser } from "playwright-core";
-import { launchBrowser, newDashboardPage, screenshot, signIn, until, untilText } from "./helpers/dashboard";
+import { launchBrowser, newDashboardPage, screenshot, signIn, untilText } from "./helpers/dashboard";
 import { approvingEndpoint, isDecisionRequest, Receiver } from "./helpers/receiver";
 import { waitFor } from "./helpers/wait";
 import { startTestServer, TestServer } from "./helpers/server";
@@ -39,7 +39,7 @@ describe("webhooks", () => {
 
     // The target page, until the NOTIFICATION_ACTIVATION answer makes it ACTIVE.
     await page.getByRole("heading", { name: "My backend" }).waitFor();
-    await until("an active target", async () => (await page.locator('[data-status="ACTIVE"]').count()) > 0, 30_000);
+    await waitFor(async () => (await page.locator('[data-status="ACTIVE"]').count()) > 0, 30_000, "an active target");
     expect(receiver.to("hooks")[0].json.type).toBe("NOTIFICATION_ACTIVATION");
 
     await server.admin.request(CREATE, { input: { secretKey: { name: "webhook-trigger" } } });
@@ -48,12 +48,18 @@ describe("webhooks", () => {
       30_000,
       "the API_KEY_CREATED delivery",
     );
-    await until("the event on the target page", async () => {
-      await page.getByRole("button", { name: "Refresh" }).click();
-      return (await page.getByTestId("target-event").filter({ hasText: "API key created" }).locator('[data-status="SUCCESS"]').count()) > 1;
-    });
+    await waitFor(
+      async () => {
+        await page.getByRole("button", { name: "Refresh" }).click();
+        return (
+          (await page.getByTestId("target-event").filter({ hasText: "API key created" }).locator('[data-status="SUCCESS"]').count()) > 1
+        );
+      },
+      30_000,
+      "the event on the target page",
+    );
     await page.getByLabel("Show").getByText("Failing").click();
-    await until("no failing events", async () => (await page.getByTestId("target-event").count()) === 0);
+    await waitFor(async () => (await page.getByTestId("target-event").count()) === 0, 30_000, "no failing events");
     await page.getByLabel("Show").getByText("Delivered").click();
     await page.getByTestId("target-event").first().waitFor();
     await screenshot(page, "webhook-target");
@@ -73,13 +79,13 @@ describe("webhooks", () => {
     );
     const replays = receiver.to("hooks").filter((r) => r.json.type === "API_KEY_CREATED");
     expect(replays[1].headers["webhook-id"]).toBe(delivered.headers["webhook-id"]);
-    await until("the second attempt on the page", async () => (await attempts.getByRole("row").count()) === 3);
+    await waitFor(async () => (await attempts.getByRole("row").count()) === 3, 30_000, "the second attempt on the page");
     await screenshot(page, "event");
 
     // Back to the target: deactivate, then remove.
     await page.getByRole("link", { name: "My backend" }).first().click();
     await page.getByRole("button", { name: "Deactivate" }).click();
-    await until("a deactivated target", async () => (await page.locator('[data-status="DEACTIVATED"]').count()) > 0);
+    await waitFor(async () => (await page.locator('[data-status="DEACTIVATED"]').count()) > 0, 30_000, "a deactivated target");
     await page.getByRole("button", { name: "Remove" }).click();
     await page
       .getByRole("dialog", { name: /Remove target My backend/ })

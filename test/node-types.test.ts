@@ -43,7 +43,7 @@ describe("node(id) for every type that implements Node", () => {
   });
 
   it("returns null for each of them to another organization, and to another environment unless organization-wide", async () => {
-    // The organization and its users' identities span both environments (DESIGN §2); everything else lives in one.
+    // The organization and its users' identities span both environments; everything else lives in one.
     const ORGANIZATION_WIDE = new Set(["Organization", "User"]);
     const live = await server.issueKey(APIKeyRole.ADMIN, Environment.LIVE);
     const other = (await server.otherOrganization()).testKey;

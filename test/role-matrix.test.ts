@@ -19,7 +19,7 @@ import { bearerHeaders, createUser, loginAdmin, post } from "./helpers/users";
 
 /**
  * Every mutation of the built schema × every kind of actor, and every field of Organization × every actor,
- * against what DESIGN §3 says, written out below by hand: nothing here is read from the code under test, so a
+ * against the product's roles and permissions, written out below by hand: nothing here is read from the code under test, so a
  * permission declared wrongly (or a role given the wrong permissions) fails. Inputs are generated from the input
  * types; a mutation or Organization field missing from the tables below fails the test until someone writes
  * down what it needs.
@@ -41,7 +41,7 @@ type Permission =
   | "secret:write"
   | "audit:read";
 
-/** DESIGN §3, "Permissions". */
+/** Every permission there is. */
 const ALL: Permission[] = [
   "keys:read",
   "keys:write",
@@ -61,7 +61,7 @@ const ALL: Permission[] = [
 const READS = ALL.filter((p) => p.endsWith(":read"));
 const without = (from: Permission[], ...dropped: Permission[]) => from.filter((p) => !dropped.includes(p));
 
-/** DESIGN §3's table, roles × permissions. */
+/** Roles × permissions: what each kind of actor holds. */
 const ROLE_PERMISSIONS: Record<string, Permission[]> = {
   "ADMIN user": ALL,
   "DEVELOPER user": without(ALL, "users:write", "secret:read", "secret:write"),
@@ -70,7 +70,7 @@ const ROLE_PERMISSIONS: Record<string, Permission[]> = {
   "READONLY key": without(READS, "secret:read"),
 };
 
-/** What each mutation needs (DESIGN §6 comments); the public ones need no credentials at all. */
+/** What each mutation needs; the public ones need no credentials at all. */
 const PUBLIC_MUTATIONS = ["signUp", "login", "acceptInvitation", "logout"];
 const MUTATION_PERMISSIONS: Record<string, Permission> = {
   createSecretAPIKey: "keys:write",
@@ -110,7 +110,7 @@ const MUTATION_PERMISSIONS: Record<string, Permission> = {
   setOrganizationTwoFactorRequirement: "users:write",
 };
 
-/** What each field of Organization needs (DESIGN §6); null: anyone in the organization. */
+/** What each field of Organization needs; null: anyone in the organization. */
 const ORGANIZATION_FIELD_PERMISSIONS: Record<string, Permission | null> = {
   id: null,
   name: null,

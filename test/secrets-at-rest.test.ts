@@ -1,10 +1,9 @@
-import { ChildProcess, spawn } from "node:child_process";
-import { BIN, CliResult as Result, runKeyway } from "./helpers/cli";
+import { CliResult as Result, runKeyway, serveKeyway, ServingKeyway } from "./helpers/cli";
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { jwtVerify, SignJWT } from "jose";
+import { jwtVerify } from "jose";
 import { Client } from "pg";
 import { Webhook } from "standardwebhooks";
 import { App } from "../src/app";
@@ -12,6 +11,7 @@ import { ConfigError, loadConfig, parseEncryptionKeys } from "../src/config";
 import { keyIdOf, SEALED_COLUMNS, SecretBox } from "../src/db/secret-box";
 import { RunningServer, startServer } from "../src/server";
 import { approvingEndpoint, isDecisionRequest, Receiver } from "./helpers/receiver";
+import { sharedSecretJwt } from "./helpers/keys";
 import { waitFor } from "./helpers/wait";
 import { ADMIN_EMAIL, ADMIN_PASSWORD, createDatabase } from "./helpers/server";
 import { LOGIN } from "./helpers/users";
@@ -56,16 +56,6 @@ function poster(url: string, defaultCredential: string): Post {
     });
     return { status: response.status, body: await response.json() };
   };
-}
-
-function sharedSecretJwt(secret: string, keyId: string): Promise<string> {
-  const now = Math.floor(Date.now() / 1000);
-  return new SignJWT({})
-    .setProtectedHeader({ alg: "HS256" })
-    .setSubject(keyId)
-    .setIssuedAt(now)
-    .setExpirationTime(now + 300)
-    .sign(new TextEncoder().encode(secret));
 }
 
 function verifies(secret: string, message: { body: string; headers: Record<string, string> }): boolean {
@@ -228,39 +218,9 @@ function keyway(args: string[], databaseUrl: string | null, env: Record<string, 
   return runKeyway(args, cliEnvironment(databaseUrl, env));
 }
 
-/** `keyway serve` as an operator runs it; resolves once it listens, with everything it printed so far and later. */
-function serve(
-  databaseUrl: string,
-  env: Record<string, string>,
-): Promise<{ child: ChildProcess; url: string; output: () => string; stop: () => Promise<number | null> }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, "serve"], { env: cliEnvironment(databaseUrl, { PORT: "0", HOST: "127.0.0.1", ...env }) });
-    let output = "";
-    let listening = false;
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = listening ? null : /Keyway is listening on (\S+)/.exec(output);
-      if (match) {
-        listening = true;
-        child.removeAllListeners("exit");
-        resolve({
-          child,
-          url: match[1],
-          output: () => output,
-          stop: () =>
-            new Promise((done) => {
-              if (child.exitCode !== null || child.signalCode !== null) return done(child.exitCode);
-              child.once("exit", (code) => done(code));
-              child.kill("SIGTERM");
-            }),
-        });
-      }
-    };
-    child.stdout.on("data", onData);
-    child.stderr.on("data", onData);
-    child.on("error", reject);
-    child.on("exit", (code) => reject(new Error(`keyway serve exited with ${code}: ${output}`)));
-  });
+/** `keyway serve` as an operator runs it. */
+function serve(databaseUrl: string, env: Record<string, string>): Promise<ServingKeyway> {
+  return serveKeyway(cliEnvironment(databaseUrl, { PORT: "0", HOST: "127.0.0.1", ...env }));
 }
 
 let receiver: Receiver;

@@ -2,7 +2,7 @@ import { SignJWT } from "jose";
 import { ADMIN_EMAIL, ADMIN_PASSWORD, startTestServer, TestServer } from "./helpers/server";
 import { INVITE } from "./helpers/users";
 
-// The dashboard's session cookie (DESIGN §11), over HTTP as a browser sends it.
+// The dashboard's session cookie, over HTTP as a browser sends it.
 
 let server: TestServer;
 let origin: string;

@@ -1,4 +1,5 @@
 import { SignJWT } from "jose";
+import { sharedSecretJwt as jwt } from "./helpers/keys";
 import { startTestServer, TestServer } from "./helpers/server";
 import { APIKeyRole, Environment, UserRole } from "../src/entities/enums";
 import { decodeId, encodeId } from "../src/db/ids";
@@ -23,16 +24,6 @@ const CREATE_KEY = `mutation { createSecretAPIKey(input: { secretKey: { name: "v
 async function keyIdOf(key: string): Promise<string> {
   const result = await post(server, VIEWER, {}, bearerHeaders(key));
   return result.body.data.viewer.actor.id;
-}
-
-function jwt(secret: string, sub: string, lifetimeSeconds = 300, issuedAgo = 0): Promise<string> {
-  const now = Math.floor(Date.now() / 1000) - issuedAgo;
-  return new SignJWT({})
-    .setProtectedHeader({ alg: "HS256" })
-    .setSubject(sub)
-    .setIssuedAt(now)
-    .setExpirationTime(now + lifetimeSeconds)
-    .sign(new TextEncoder().encode(secret));
 }
 
 describe("shared secret", () => {

@@ -21,7 +21,7 @@ import { ID_PREFIXES, NodeTypeName, parseId } from "../src/db/ids";
 /**
  * Generated from the schema: every ID argument of every mutation, and node() for every Node type, tried with ids
  * that must not reach anything — of the other environment, of another organization, of another type, malformed,
- * unknown. DESIGN §2: an id of another tenant behaves exactly like one that does not exist (mutation → UserError
+ * unknown. An id of another tenant behaves exactly like one that does not exist (mutation → UserError
  * NOT_FOUND, node → null); an id that is not an id of the expected type is INVALID_INPUT. Nothing changes: the
  * object, the audit log and the events stay as they were.
  */

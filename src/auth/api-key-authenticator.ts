@@ -3,7 +3,8 @@ import type { Logger } from "pino";
 import type { DataSource } from "typeorm";
 import { apiKeyStatus, APIKeyState, APIKeyStatus } from "../entities/api-key.js";
 import { ActorType, APIKeyRole, Environment } from "../entities/enums.js";
-import { hashApiKey, parseApiKey } from "./api-key-format.js";
+import { sha256 } from "../crypto.js";
+import { parseApiKey } from "./api-key-format.js";
 import { IpAllowlist } from "./ip-allowlist.js";
 import { apiKeyPermissions, Permission } from "./permissions.js";
 import { KeyControls, Principal } from "./request-context.js";
@@ -50,7 +51,7 @@ export class ApiKeyAuthenticator {
   /** Resolves to the key's id and principal, or throws 401 UNAUTHENTICATED. */
   async authenticate(key: string): Promise<Principal & { keyId: string }> {
     if (!parseApiKey(key, this.keyPrefix)) throw unauthenticated("Invalid API key");
-    const hash = hashApiKey(key);
+    const hash = sha256(key);
     const snapshot = await this.lookup(hash);
     if (!snapshot || !timingSafeEqual(snapshot.hash, hash)) throw unauthenticated("Invalid API key");
     return principalOf(snapshot);

@@ -1,9 +1,9 @@
-import { createHash, randomInt } from "node:crypto";
+import { randomInt } from "node:crypto";
 import { crc32 } from "node:zlib";
 import { Environment } from "../entities/enums.js";
 
 /**
- * `<prefix>_<env>_<30 random base62><6-char base62 CRC-32 of the random part>` (DESIGN §4, §10).
+ * `<prefix>_<env>_<30 random base62><6-char base62 CRC-32 of the random part>`.
  * The checksum lets a typo be refused without a database lookup and lets secret
  * scanners validate a leaked key offline.
  */
@@ -43,10 +43,6 @@ export function parseApiKey(value: string, expectedPrefix: string): { environmen
   const match = KEY_PATTERN.exec(value);
   if (!match || match[1] !== expectedPrefix || checksum(match[3]) !== match[4]) return null;
   return { environment: match[2] === "live" ? Environment.LIVE : Environment.TEST };
-}
-
-export function hashApiKey(key: string): Buffer {
-  return createHash("sha256").update(key, "utf8").digest();
 }
 
 export const KEY_PREFIX_DISPLAY_LENGTH = 12;

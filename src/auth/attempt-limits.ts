@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { sha256 } from "../crypto.js";
 import { GraphQLError } from "graphql";
 import { RateLimiterPostgres, RateLimiterRes } from "rate-limiter-flexible";
 import type { DataSource } from "typeorm";
@@ -8,7 +8,7 @@ import { RateLimited } from "../services/domain-errors.js";
 const TABLE = "rate_limits";
 
 /**
- * Brute-force limits on failed attempts only (DESIGN §4, §10), counted in
+ * Brute-force limits on failed attempts only, counted in
  * PostgreSQL (rate-limiter-flexible's store, table created by a migration) so
  * every process sees the same counts:
  * - login (and other password / invitation-token checks): per email and per IP;
@@ -130,7 +130,7 @@ export async function reserve(counters: readonly AttemptCounter[]): Promise<Rese
 
 /** Emails are counted by hash: the table needs no personal data. */
 function emailKey(email: string): string {
-  return createHash("sha256").update(email.trim().toLowerCase()).digest("hex").slice(0, 32);
+  return sha256(email.trim().toLowerCase()).toString("hex").slice(0, 32);
 }
 
 function retryAfterSeconds(res: RateLimiterRes): number {

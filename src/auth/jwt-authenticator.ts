@@ -11,7 +11,7 @@ import { Principal } from "./request-context.js";
 import { badRequest, forbidden, unauthenticated } from "./graphql-edge.js";
 import type { SessionTokens } from "./session-tokens.js";
 
-/** A shared-secret JWT may live at most this long (DESIGN §4: `exp` ≤ 1 h). */
+/** A shared-secret JWT may live at most this long: its `exp` is at most an hour after its `iat`. */
 export const SHARED_SECRET_JWT_MAX_SECONDS = 3600;
 /** Tolerated clock difference between an integration and Keyway. */
 const CLOCK_TOLERANCE_SECONDS = 30;

@@ -23,14 +23,14 @@ export type Permission = (typeof PERMISSIONS)[number];
 const READS = PERMISSIONS.filter((permission) => permission.endsWith(":read"));
 const READS_BUT_SECRET = READS.filter((permission) => permission !== "secret:read");
 
-/** The one role → permission map (DESIGN §3). */
+/** The one role → permission map. */
 export const USER_ROLE_PERMISSIONS: Record<UserRole, readonly Permission[]> = {
   [UserRole.ADMIN]: PERMISSIONS,
   [UserRole.DEVELOPER]: PERMISSIONS.filter((p) => !["users:write", "secret:read", "secret:write"].includes(p)),
   [UserRole.SUPPORT]: [...READS_BUT_SECRET, "events:replay"],
 };
 
-/** RESTRICTED keys hold the permissions listed on the key itself (DESIGN §12), none by role. */
+/** RESTRICTED keys hold the permissions listed on the key itself, none by role. */
 export const API_KEY_ROLE_PERMISSIONS: Record<APIKeyRole, readonly Permission[]> = {
   [APIKeyRole.ADMIN]: PERMISSIONS,
   [APIKeyRole.READONLY]: READS_BUT_SECRET,

@@ -7,7 +7,7 @@ export type Actor =
   | { type: ActorType.USER; id: string; displayName: string; role: UserRole; sessionId: string | null }
   | { type: ActorType.SYSTEM; id: null; displayName: string; role: null };
 
-/** An API key's own limits on where from and how often it is used (DESIGN §12). */
+/** An API key's own limits on where from and how often it is used. */
 export interface KeyControls {
   allowlist: { allows(ip: string): boolean } | null;
   rateLimit: { limit: number; windowSeconds: number } | null;

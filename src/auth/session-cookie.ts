@@ -1,7 +1,7 @@
 import type { IncomingHttpHeaders } from "node:http";
 
 /**
- * The dashboard's session cookie (DESIGN §11): the session JWT in an HttpOnly,
+ * The dashboard's session cookie: the session JWT in an HttpOnly,
  * SameSite=Strict cookie, so the token never reaches JavaScript. Sent only to
  * /graphql, the one path that reads it.
  */

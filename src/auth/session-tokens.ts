@@ -1,4 +1,5 @@
-import { createHash, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
+import { sha256 } from "../crypto.js";
 import { decodeProtectedHeader, errors, jwtVerify, SignJWT } from "jose";
 import type { DataSource } from "typeorm";
 import type { SecretBox } from "../db/secret-box.js";
@@ -102,7 +103,7 @@ export class SessionTokens {
     }
     const byKid = new Map(stored.map((row) => [row.kid, encode(row.secret)]));
     if (this.configuredSecret) {
-      const kid = `c${createHash("sha256").update(this.configuredSecret).digest("hex").slice(0, 16)}`;
+      const kid = `c${sha256(this.configuredSecret).toString("hex").slice(0, 16)}`;
       byKid.set(kid, encode(this.configuredSecret));
       return { signing: { kid, key: encode(this.configuredSecret) }, byKid };
     }

@@ -4,7 +4,7 @@ import type { HttpRequestContext } from "./request-context.js";
 
 /**
  * What a session may do while its organization requires two-factor sign-in and the user has not
- * set it up (DESIGN §13): set it up, see who they are, and leave. Introspection stays open.
+ * set it up: set it up, see who they are, and leave. Introspection stays open.
  */
 export const TWO_FACTOR_SETUP_FIELDS: ReadonlySet<string> = new Set([
   "enableTwoFactor",

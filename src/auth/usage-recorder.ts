@@ -2,7 +2,7 @@ import { GraphQLError } from "graphql";
 import type { DataSource } from "typeorm";
 import type { Logger } from "pino";
 
-/** A key's `rateLimit` (DESIGN §12). */
+/** A key's `rateLimit`: at most `limit` requests per `windowSeconds`. */
 export interface RateLimit {
   limit: number;
   windowSeconds: number;

@@ -1,13 +1,13 @@
 import { GraphQLJSONObject } from "graphql-scalars";
-import { Field, ID, Int, ObjectType } from "type-graphql";
-import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn, UpdateDateColumn } from "typeorm";
+import { Field, Int, ObjectType } from "type-graphql";
+import { Column, Entity, Index, UpdateDateColumn } from "typeorm";
 import { apiKeyPermissions } from "../auth/permissions.js";
-import { encodeId } from "../db/ids.js";
 import { Node } from "./node.js";
 import { bigintAsNumber } from "./column-transformers.js";
 import { ActorType, APIKeyRole } from "./enums.js";
 import { registerEnumType } from "type-graphql";
 import { TenantScoped } from "./tenant-scoped.js";
+import { NodeRow } from "./node-row.js";
 
 /** What an operator set; EXPIRED is derived from `expiresAt` so expiry is exact to the second. */
 export enum APIKeyState {
@@ -45,15 +45,7 @@ export class ApiKeyRateLimit {
 
 @Entity({ name: "api_keys" })
 @ObjectType("APIKey", { implements: Node, simpleResolvers: true })
-export class ApiKey extends TenantScoped implements Node {
-  @PrimaryGeneratedColumn("uuid")
-  id: string;
-
-  @Field(() => ID, { name: "id" })
-  get nodeId(): string {
-    return encodeId("APIKey", this.id);
-  }
-
+export class ApiKey extends NodeRow("APIKey", TenantScoped) implements Node {
   @Field()
   @Column({ type: "text" })
   name: string;
@@ -100,7 +92,7 @@ export class ApiKey extends TenantScoped implements Node {
     description: "Yours to set (≤ 4 KB as JSON), returned as given; Keyway never reads it.",
   })
   @Column({ type: "json", nullable: true })
-  metadata: Record<string, any> | null; // eslint-disable-line @typescript-eslint/no-explicit-any
+  metadata: Record<string, any> | null; // eslint-disable-line @typescript-eslint/no-explicit-any -- any JSON object the client chooses; Keyway never reads into it
 
   @Field(() => APIKeyStatus)
   get status(): APIKeyStatus {
@@ -127,10 +119,6 @@ export class ApiKey extends TenantScoped implements Node {
   get redactedKey(): string {
     return `${this.prefix}…${this.last4}`;
   }
-
-  @Field()
-  @CreateDateColumn({ name: "created_at", type: "timestamptz" })
-  createdAt: Date;
 
   @Field()
   @UpdateDateColumn({ name: "updated_at", type: "timestamptz" })

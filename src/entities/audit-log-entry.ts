@@ -1,9 +1,10 @@
 import { Field, ID, ObjectType } from "type-graphql";
-import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from "typeorm";
+import { Column, Entity } from "typeorm";
 import { encodeId } from "../db/ids.js";
 import { Node } from "./node.js";
 import { ActorType } from "./enums.js";
 import { TenantScoped } from "./tenant-scoped.js";
+import { NodeRow } from "./node-row.js";
 
 @ObjectType("AuditLogActor", { description: "Who made the change, as it was named at the time.", simpleResolvers: true })
 export class AuditLogActor {
@@ -20,19 +21,7 @@ export class AuditLogActor {
 /** One row per successful mutation, written in the mutation's transaction. */
 @Entity({ name: "audit_log" })
 @ObjectType("AuditLogEntry", { implements: Node, simpleResolvers: true })
-export class AuditLogEntry extends TenantScoped implements Node {
-  @PrimaryGeneratedColumn("uuid")
-  id: string;
-
-  @Field(() => ID, { name: "id" })
-  get nodeId(): string {
-    return encodeId("AuditLogEntry", this.id);
-  }
-
-  @Field()
-  @CreateDateColumn({ name: "created_at", type: "timestamptz" })
-  createdAt: Date;
-
+export class AuditLogEntry extends NodeRow("AuditLogEntry", TenantScoped) implements Node {
   /** `<noun>.<verb>`, e.g. `api_key.revoke`. */
   @Field({ description: "`<noun>.<verb>`, e.g. api_key.revoke." })
   @Column({ type: "text" })

@@ -1,10 +1,10 @@
-import { Field, ID, ObjectType, registerEnumType } from "type-graphql";
-import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from "typeorm";
-import { encodeId } from "../db/ids.js";
+import { Field, ObjectType, registerEnumType } from "type-graphql";
+import { Column, Entity, UpdateDateColumn } from "typeorm";
 import { Node } from "./node.js";
 import { TenantScoped } from "./tenant-scoped.js";
+import { NodeRow } from "./node-row.js";
 
-/** The same lifecycle as a notification target (DESIGN §8). */
+/** The same lifecycle as a notification target's status. */
 export enum CollaborativeAuthorizationEndpointStatus {
   PENDING_VERIFICATION = "PENDING_VERIFICATION",
   ACTIVE = "ACTIVE",
@@ -31,15 +31,7 @@ registerEnumType(CollaborativeAuthorizationStandInDecision, {
  */
 @Entity({ name: "collab_endpoints" })
 @ObjectType("CollaborativeAuthorizationEndpoint", { implements: Node, simpleResolvers: true })
-export class CollaborativeAuthorizationEndpoint extends TenantScoped implements Node {
-  @PrimaryGeneratedColumn("uuid")
-  id: string;
-
-  @Field(() => ID, { name: "id" })
-  get nodeId(): string {
-    return encodeId("CollaborativeAuthorizationEndpoint", this.id);
-  }
-
+export class CollaborativeAuthorizationEndpoint extends NodeRow("CollaborativeAuthorizationEndpoint", TenantScoped) implements Node {
   @Field()
   @Column({ type: "text" })
   name: string;
@@ -66,10 +58,6 @@ export class CollaborativeAuthorizationEndpoint extends TenantScoped implements 
     default: CollaborativeAuthorizationStandInDecision.DECLINE,
   })
   standInDecision: CollaborativeAuthorizationStandInDecision;
-
-  @Field()
-  @CreateDateColumn({ name: "created_at", type: "timestamptz" })
-  createdAt: Date;
 
   @Field()
   @UpdateDateColumn({ name: "updated_at", type: "timestamptz" })

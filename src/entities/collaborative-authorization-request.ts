@@ -1,8 +1,8 @@
-import { Field, ID, Int, ObjectType, registerEnumType } from "type-graphql";
-import { Column, CreateDateColumn, Entity, PrimaryColumn } from "typeorm";
-import { encodeId } from "../db/ids.js";
+import { Field, Int, ObjectType, registerEnumType } from "type-graphql";
+import { Column, Entity } from "typeorm";
 import { Node } from "./node.js";
 import { TenantScoped } from "./tenant-scoped.js";
+import { NodeRow } from "./node-row.js";
 
 export enum CollaborativeAuthorizationResponseCode {
   APPROVED = "APPROVED",
@@ -33,19 +33,10 @@ registerEnumType(CollaborativeAuthorizationStandInReason, {
 /** One decided authorization. Its id is the decision request's `id` and `webhook-id`. */
 @Entity({ name: "collab_requests" })
 @ObjectType("CollaborativeAuthorizationRequest", { implements: Node, simpleResolvers: true })
-export class CollaborativeAuthorizationRequest extends TenantScoped implements Node {
-  @PrimaryColumn("uuid")
-  id: string;
-
-  @Field(() => ID, { name: "id" })
-  get nodeId(): string {
-    return encodeId("CollaborativeAuthorizationRequest", this.id);
-  }
-
-  @Field()
-  @CreateDateColumn({ name: "created_at", type: "timestamptz" })
-  createdAt: Date;
-
+export class CollaborativeAuthorizationRequest
+  extends NodeRow("CollaborativeAuthorizationRequest", TenantScoped, { givenId: true })
+  implements Node
+{
   /** Null when no endpoint was active. */
   @Column({ name: "endpoint_id", type: "uuid", nullable: true })
   endpointId: string | null;

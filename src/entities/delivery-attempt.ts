@@ -1,8 +1,8 @@
-import { Field, ID, Int, ObjectType, registerEnumType } from "type-graphql";
-import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from "typeorm";
-import { encodeId } from "../db/ids.js";
+import { Field, Int, ObjectType, registerEnumType } from "type-graphql";
+import { Column, Entity } from "typeorm";
 import { Node } from "./node.js";
 import { TenantScoped } from "./tenant-scoped.js";
+import { NodeRow } from "./node-row.js";
 
 export enum DeliveryAttemptStatus {
   SUCCESS = "SUCCESS",
@@ -13,15 +13,7 @@ registerEnumType(DeliveryAttemptStatus, { name: "DeliveryAttemptStatus" });
 /** One POST of an event to a target, whatever came of it. */
 @Entity({ name: "delivery_attempts" })
 @ObjectType("DeliveryAttempt", { implements: Node, simpleResolvers: true })
-export class DeliveryAttempt extends TenantScoped implements Node {
-  @PrimaryGeneratedColumn("uuid")
-  id: string;
-
-  @Field(() => ID, { name: "id" })
-  get nodeId(): string {
-    return encodeId("DeliveryAttempt", this.id);
-  }
-
+export class DeliveryAttempt extends NodeRow("DeliveryAttempt", TenantScoped) implements Node {
   @Column({ name: "delivery_id", type: "uuid" })
   deliveryId: string;
 
@@ -54,8 +46,4 @@ export class DeliveryAttempt extends TenantScoped implements Node {
   @Field(() => String, { nullable: true })
   @Column({ name: "error_message", type: "text", nullable: true })
   errorMessage: string | null;
-
-  @Field()
-  @CreateDateColumn({ name: "created_at", type: "timestamptz" })
-  createdAt: Date;
 }

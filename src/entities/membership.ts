@@ -1,25 +1,17 @@
-import { Field, ID, ObjectType } from "type-graphql";
-import { Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from "typeorm";
-import { encodeId } from "../db/ids.js";
+import { Field, ObjectType } from "type-graphql";
+import { Column, Entity, Index, JoinColumn, ManyToOne } from "typeorm";
 import { Node } from "./node.js";
 import { UserRole } from "./enums.js";
 import { TenantScoped } from "./tenant-scoped.js";
 import { User } from "./user.js";
+import { NodeRow } from "./node-row.js";
 
 /** A user's role in one environment of their organization. */
 @Entity({ name: "memberships" })
 @Index(["organizationId", "environment", "createdAt", "id"])
 @Index(["userId", "environment"], { unique: true })
 @ObjectType("UserMembership", { implements: Node })
-export class Membership extends TenantScoped implements Node {
-  @PrimaryGeneratedColumn("uuid")
-  id: string;
-
-  @Field(() => ID, { name: "id" })
-  get nodeId(): string {
-    return encodeId("UserMembership", this.id);
-  }
-
+export class Membership extends NodeRow("UserMembership", TenantScoped) implements Node {
   @Column({ name: "user_id", type: "uuid" })
   userId: string;
 
@@ -31,8 +23,4 @@ export class Membership extends TenantScoped implements Node {
   @Field(() => UserRole)
   @Column({ type: "enum", enum: UserRole, enumName: "user_role" })
   role: UserRole;
-
-  @Field()
-  @CreateDateColumn({ name: "created_at", type: "timestamptz" })
-  createdAt: Date;
 }

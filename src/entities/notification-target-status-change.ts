@@ -1,21 +1,13 @@
-import { Field, ID, ObjectType } from "type-graphql";
-import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from "typeorm";
-import { encodeId } from "../db/ids.js";
+import { Field, ObjectType } from "type-graphql";
+import { Column, Entity } from "typeorm";
 import { NotificationTargetStatus } from "./notification-target.js";
 import { TenantScoped } from "./tenant-scoped.js";
+import { NodeRow } from "./node-row.js";
 
 /** One entry of a target's statusHistory: what it became and why. */
 @Entity({ name: "notification_target_status_changes" })
 @ObjectType("NotificationTargetStatusChange", { simpleResolvers: true })
-export class NotificationTargetStatusChange extends TenantScoped {
-  @PrimaryGeneratedColumn("uuid")
-  id: string;
-
-  @Field(() => ID, { name: "id" })
-  get nodeId(): string {
-    return encodeId("NotificationTargetStatusChange", this.id);
-  }
-
+export class NotificationTargetStatusChange extends NodeRow("NotificationTargetStatusChange", TenantScoped) {
   @Column({ name: "target_id", type: "uuid" })
   targetId: string;
 
@@ -26,8 +18,4 @@ export class NotificationTargetStatusChange extends TenantScoped {
   @Field({ description: 'Why, e.g. "activation event answered HTTP 200" or "HTTP 410 Gone".' })
   @Column({ type: "text" })
   reason: string;
-
-  @Field()
-  @CreateDateColumn({ name: "created_at", type: "timestamptz" })
-  createdAt: Date;
 }

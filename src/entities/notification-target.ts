@@ -1,9 +1,9 @@
-import { Field, ID, ObjectType, registerEnumType } from "type-graphql";
-import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from "typeorm";
-import { encodeId } from "../db/ids.js";
+import { Field, ObjectType, registerEnumType } from "type-graphql";
+import { Column, Entity, UpdateDateColumn } from "typeorm";
 import { Node } from "./node.js";
 import { NotificationEventName } from "./enums.js";
 import { TenantScoped } from "./tenant-scoped.js";
+import { NodeRow } from "./node-row.js";
 
 export enum NotificationTargetStatus {
   PENDING_VERIFICATION = "PENDING_VERIFICATION",
@@ -19,15 +19,7 @@ registerEnumType(NotificationTargetStatus, {
 /** A customer's webhook URL, subscribed to event names (Highnote's WebhookNotificationTarget). */
 @Entity({ name: "notification_targets" })
 @ObjectType("WebhookNotificationTarget", { implements: Node, simpleResolvers: true })
-export class NotificationTarget extends TenantScoped implements Node {
-  @PrimaryGeneratedColumn("uuid")
-  id: string;
-
-  @Field(() => ID, { name: "id" })
-  get nodeId(): string {
-    return encodeId("WebhookNotificationTarget", this.id);
-  }
-
+export class NotificationTarget extends NodeRow("WebhookNotificationTarget", TenantScoped) implements Node {
   @Field()
   @Column({ type: "text" })
   name: string;
@@ -47,10 +39,6 @@ export class NotificationTarget extends TenantScoped implements Node {
   @Field(() => NotificationTargetStatus)
   @Column({ type: "enum", enum: NotificationTargetStatus, enumName: "notification_target_status" })
   status: NotificationTargetStatus;
-
-  @Field()
-  @CreateDateColumn({ name: "created_at", type: "timestamptz" })
-  createdAt: Date;
 
   @Field()
   @UpdateDateColumn({ name: "updated_at", type: "timestamptz" })

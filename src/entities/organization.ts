@@ -1,20 +1,12 @@
-import { Field, ID, ObjectType } from "type-graphql";
-import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from "typeorm";
-import { encodeId } from "../db/ids.js";
+import { Field, ObjectType } from "type-graphql";
+import { Column, Entity } from "typeorm";
 import { Node } from "./node.js";
 import { Plan } from "./enums.js";
+import { NodeRow } from "./node-row.js";
 
 @Entity({ name: "organizations" })
 @ObjectType({ implements: Node })
-export class Organization implements Node {
-  @PrimaryGeneratedColumn("uuid")
-  id: string;
-
-  @Field(() => ID, { name: "id" })
-  get nodeId(): string {
-    return encodeId("Organization", this.id);
-  }
-
+export class Organization extends NodeRow("Organization") implements Node {
   @Field()
   @Column({ type: "text" })
   name: string;
@@ -26,8 +18,4 @@ export class Organization implements Node {
   @Field({ description: "Members without two-factor sign-in can only set it up (setOrganizationTwoFactorRequirement)." })
   @Column({ name: "require_two_factor", type: "boolean", default: false })
   requireTwoFactor: boolean;
-
-  @Field()
-  @CreateDateColumn({ name: "created_at", type: "timestamptz" })
-  createdAt: Date;
 }

@@ -1,7 +1,7 @@
-import { Field, ID, ObjectType } from "type-graphql";
-import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from "typeorm";
-import { encodeId } from "../db/ids.js";
+import { Field, ObjectType } from "type-graphql";
+import { Column, Entity } from "typeorm";
 import { TenantScoped } from "./tenant-scoped.js";
+import { NodeRow } from "./node-row.js";
 
 /**
  * The API shared secret of an environment (Highnote's "API SHARED SECRET"):
@@ -10,25 +10,13 @@ import { TenantScoped } from "./tenant-scoped.js";
  */
 @Entity({ name: "shared_secrets" })
 @ObjectType("SharedSecret", { simpleResolvers: true })
-export class SharedSecret extends TenantScoped {
-  @PrimaryGeneratedColumn("uuid")
-  id: string;
-
-  @Field(() => ID, { name: "id" })
-  get nodeId(): string {
-    return encodeId("SharedSecret", this.id);
-  }
-
+export class SharedSecret extends NodeRow("SharedSecret", TenantScoped) {
   /** The secret as stored: encrypted (src/db/secret-box.ts). SharedSecretService opens it into `secret`. */
   @Column({ name: "secret", type: "text" })
   sealedSecret: string;
 
   @Field({ description: "The HMAC key of the JWT is the UTF-8 bytes of this string." })
   secret: string;
-
-  @Field()
-  @CreateDateColumn({ name: "created_at", type: "timestamptz" })
-  createdAt: Date;
 
   /** Null for the current secret; set when a rotation replaced it. */
   @Column({ name: "expires_at", type: "timestamptz", nullable: true })

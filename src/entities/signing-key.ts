@@ -1,7 +1,7 @@
-import { Field, ID, ObjectType } from "type-graphql";
-import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn } from "typeorm";
-import { encodeId } from "../db/ids.js";
+import { Field, ObjectType } from "type-graphql";
+import { Column, Entity, Index } from "typeorm";
 import { TenantScoped } from "./tenant-scoped.js";
+import { NodeRow } from "./node-row.js";
 
 /**
  * A Standard Webhooks signing secret of a notification target or a
@@ -12,15 +12,7 @@ import { TenantScoped } from "./tenant-scoped.js";
 @Entity({ name: "signing_keys" })
 @Index(["ownerId", "createdAt"])
 @ObjectType("SigningKey", { simpleResolvers: true })
-export class SigningKey extends TenantScoped {
-  @PrimaryGeneratedColumn("uuid")
-  id: string;
-
-  @Field(() => ID, { name: "id" })
-  get nodeId(): string {
-    return encodeId("SigningKey", this.id);
-  }
-
+export class SigningKey extends NodeRow("SigningKey", TenantScoped) {
   @Column({ name: "owner_id", type: "uuid" })
   ownerId: string;
 
@@ -30,10 +22,6 @@ export class SigningKey extends TenantScoped {
 
   @Field({ description: "whsec_…; verify deliveries with any Standard Webhooks library." })
   secret: string;
-
-  @Field()
-  @CreateDateColumn({ name: "created_at", type: "timestamptz" })
-  createdAt: Date;
 
   @Field(() => Date, { nullable: true, description: "null until a rotation gives it an end." })
   @Column({ name: "expires_at", type: "timestamptz", nullable: true })

@@ -1,22 +1,14 @@
-import { Field, ID, ObjectType } from "type-graphql";
-import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn } from "typeorm";
-import { encodeId } from "../db/ids.js";
+import { Field, ObjectType } from "type-graphql";
+import { Column, Entity, Index } from "typeorm";
 import { Node } from "./node.js";
 import { ActorType, UserRole } from "./enums.js";
 import { TenantScoped } from "./tenant-scoped.js";
+import { NodeRow } from "./node-row.js";
 
 /** An invitation into one environment with one role; the token is shown once and stored as SHA-256. */
 @Entity({ name: "user_invitations" })
 @ObjectType("UserInvitation", { implements: Node, simpleResolvers: true })
-export class UserInvitation extends TenantScoped implements Node {
-  @PrimaryGeneratedColumn("uuid")
-  id: string;
-
-  @Field(() => ID, { name: "id" })
-  get nodeId(): string {
-    return encodeId("UserInvitation", this.id);
-  }
-
+export class UserInvitation extends NodeRow("UserInvitation", TenantScoped) implements Node {
   /** Lower-cased. */
   @Field()
   @Column({ type: "text" })
@@ -37,10 +29,6 @@ export class UserInvitation extends TenantScoped implements Node {
   @Field()
   @Column({ name: "expires_at", type: "timestamptz" })
   expiresAt: Date;
-
-  @Field()
-  @CreateDateColumn({ name: "created_at", type: "timestamptz" })
-  createdAt: Date;
 
   @Field(() => Date, { nullable: true, description: "null while pending." })
   @Column({ name: "accepted_at", type: "timestamptz", nullable: true })

@@ -1,20 +1,12 @@
-import { Field, ID, ObjectType } from "type-graphql";
-import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn, UpdateDateColumn } from "typeorm";
-import { encodeId } from "../db/ids.js";
+import { Field, ObjectType } from "type-graphql";
+import { Column, Entity, Index, UpdateDateColumn } from "typeorm";
 import { Node } from "./node.js";
+import { NodeRow } from "./node-row.js";
 
 /** A dashboard identity. Email and password are organization-wide; roles live in memberships. */
 @Entity({ name: "users" })
 @ObjectType({ implements: Node })
-export class User implements Node {
-  @PrimaryGeneratedColumn("uuid")
-  id: string;
-
-  @Field(() => ID, { name: "id" })
-  get nodeId(): string {
-    return encodeId("User", this.id);
-  }
-
+export class User extends NodeRow("User") implements Node {
   @Index()
   @Column({ name: "organization_id", type: "uuid" })
   organizationId: string;
@@ -39,10 +31,6 @@ export class User implements Node {
   @Field(() => Date, { nullable: true })
   @Column({ name: "last_login_at", type: "timestamptz", nullable: true })
   lastLoginAt: Date | null;
-
-  @Field()
-  @CreateDateColumn({ name: "created_at", type: "timestamptz" })
-  createdAt: Date;
 
   @UpdateDateColumn({ name: "updated_at", type: "timestamptz" })
   updatedAt: Date;

@@ -8,7 +8,7 @@ import type { Config } from "../config.js";
 import { proxyTrust } from "./graphql-endpoint.js";
 
 /**
- * The web dashboard (DESIGN §11): the single-page app that `npm run build`
+ * The web dashboard: the single-page app that `npm run build`
  * writes to dist/dashboard, served at /dashboard and every path below it.
  * Assets have content-hashed names and are cached for a year; every other
  * path gets index.html, with the branding settings embedded, so the app's

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { ApolloServerPlugin } from "@apollo/server";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { Services } from "../app.js";
+import type { Services } from "../services/registry.js";
 import type { HttpRequestContext } from "../auth/request-context.js";
 
 /** The operation Apollo resolved for the current request; "anonymous" for an unnamed one. */

@@ -1,5 +1,5 @@
 import type { Task } from "graphile-worker";
-import type { Services } from "../app.js";
+import type { Services } from "../services/registry.js";
 import { systemRequestContext } from "../auth/request-context.js";
 import { TASKS } from "./task-names.js";
 

@@ -1,6 +1,6 @@
 import type { TaskList } from "graphile-worker";
 import { systemRequestContext } from "../auth/request-context.js";
-import type { Services } from "../app.js";
+import type { Services } from "../services/registry.js";
 import { keyExpiryTask } from "./key-expiry.js";
 import type { AttemptJob } from "../services/deliveries.js";
 import { TASKS } from "./task-names.js";

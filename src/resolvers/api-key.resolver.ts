@@ -1,6 +1,6 @@
 import { GraphQLError } from "graphql";
 import { Arg, Args, Authorized, Ctx, FieldResolver, Int, Mutation, Resolver, Root } from "type-graphql";
-import type { Services } from "../app.js";
+import type { Services } from "../services/registry.js";
 import type { RequestContext } from "../auth/request-context.js";
 import { forbidden, tenantContext } from "../auth/graphql-edge.js";
 import { ApiKey } from "../entities/api-key.js";

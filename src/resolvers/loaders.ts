@@ -1,7 +1,7 @@
 import DataLoader from "dataloader";
 import type { RequestContext } from "../auth/request-context.js";
 import { tenantContext } from "../auth/graphql-edge.js";
-import type { Services } from "../app.js";
+import type { Services } from "../services/registry.js";
 import type { ApiKey } from "../entities/api-key.js";
 import type { DailyUsage } from "../services/api-keys.js";
 import type { CollaborativeAuthorizationEndpoint } from "../entities/collaborative-authorization-endpoint.js";

@@ -1,5 +1,5 @@
 import { Arg, Args, Authorized, Ctx, FieldResolver, Mutation, Resolver, Root } from "type-graphql";
-import type { Services } from "../app.js";
+import type { Services } from "../services/registry.js";
 import type { RequestContext } from "../auth/request-context.js";
 import { tenantContext } from "../auth/graphql-edge.js";
 import { DeliveryAttempt } from "../entities/delivery-attempt.js";

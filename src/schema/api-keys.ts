@@ -17,7 +17,7 @@ export class APIKeyRateLimitInput {
   windowSeconds: number;
 }
 
-/** The controls of DESIGN §12, shared by create and update. */
+/** A key's own controls (restricted permissions, allowed IPs, rate limit, metadata), shared by create and update. */
 @InputType()
 abstract class APIKeyControlsInput {
   @Field(() => [String], {
@@ -38,7 +38,7 @@ abstract class APIKeyControlsInput {
   rateLimit?: APIKeyRateLimitInput | null;
 
   @Field(() => GraphQLJSONObject, { nullable: true, description: `Any JSON object up to ${METADATA_MAX_BYTES} bytes, returned as given.` })
-  metadata?: Record<string, any> | null; // eslint-disable-line @typescript-eslint/no-explicit-any
+  metadata?: Record<string, any> | null; // eslint-disable-line @typescript-eslint/no-explicit-any -- any JSON object the client chooses; Keyway never reads into it
 }
 
 @InputType({ description: "Highnote's secret key shape." })

@@ -1,7 +1,7 @@
 import { GraphQLSchema, lexicographicSortSchema, printSchema } from "graphql";
 import { getMetadataStorage, validate } from "class-validator";
 import { ArgumentValidationError, buildSchema } from "type-graphql";
-import type { Services } from "../app.js";
+import type { Services } from "../services/registry.js";
 import { authChecker } from "../auth/auth-checker.js";
 import { ENTITIES } from "../entities/index.js";
 import { RESOLVERS } from "../resolvers/index.js";

@@ -32,6 +32,14 @@ export class Session {
   user: User;
 }
 
+/** The `useCookie` argument of every mutation that opens a session. */
+const USE_COOKIE = {
+  nullable: true,
+  defaultValue: false,
+  description:
+    "Keep the session token out of JavaScript: the response sets it as an HttpOnly, SameSite=Strict cookie and `Session.token` is null.",
+};
+
 @InputType()
 export class SignUpInput {
   @Field({ description: "1–100 characters." })
@@ -52,12 +60,7 @@ export class SignUpInput {
   @MaxLength(100)
   name?: string | null;
 
-  @Field(() => Boolean, {
-    nullable: true,
-    defaultValue: false,
-    description:
-      "Keep the session token out of JavaScript: the response sets it as an HttpOnly, SameSite=Strict cookie and `Session.token` is null.",
-  })
+  @Field(() => Boolean, USE_COOKIE)
   useCookie?: boolean | null;
 }
 
@@ -79,12 +82,7 @@ export class LoginInput {
   @Matches(SECOND_FACTOR_CODE, { message: SECOND_FACTOR_CODE_MESSAGE })
   code?: string | null;
 
-  @Field(() => Boolean, {
-    nullable: true,
-    defaultValue: false,
-    description:
-      "Keep the session token out of JavaScript: the response sets it as an HttpOnly, SameSite=Strict cookie and `Session.token` is null.",
-  })
+  @Field(() => Boolean, USE_COOKIE)
   useCookie?: boolean | null;
 }
 
@@ -118,12 +116,7 @@ export class AcceptInvitationInput {
   @MaxLength(100)
   name?: string | null;
 
-  @Field(() => Boolean, {
-    nullable: true,
-    defaultValue: false,
-    description:
-      "Keep the session token out of JavaScript: the response sets it as an HttpOnly, SameSite=Strict cookie and `Session.token` is null.",
-  })
+  @Field(() => Boolean, USE_COOKIE)
   useCookie?: boolean | null;
 }
 

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { Brackets, IsNull, QueryFailedError } from "typeorm";
-import { generateApiKey, hashApiKey, KEY_PREFIX_DISPLAY_LENGTH } from "../auth/api-key-format.js";
+import { generateApiKey, KEY_PREFIX_DISPLAY_LENGTH } from "../auth/api-key-format.js";
+import { sha256 } from "../crypto.js";
 import type { ApiKeyAuthenticator } from "../auth/api-key-authenticator.js";
 import { API_KEY_CHANGED_CHANNEL } from "../auth/api-key-authenticator.js";
 import { MAX_ALLOWED_IPS, normalizeAllowedIp } from "../auth/ip-allowlist.js";
@@ -14,7 +15,7 @@ import { paginate, type PageArgs } from "../db/pagination.js";
 import { encodeId } from "../db/ids.js";
 import { AccessDenied, AlreadyExists, InvalidInput, InvalidState, LimitExceeded, NotFound } from "./domain-errors.js";
 import { cleanName } from "./names.js";
-import { assertPlanAllowsCreation } from "./plans.js";
+import { assertMayCreate } from "./plans.js";
 import type { Transaction, Transactions } from "./transaction.js";
 
 export interface RateLimitInput {
@@ -22,9 +23,9 @@ export interface RateLimitInput {
   windowSeconds: number;
 }
 
-type Metadata = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Metadata = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- any JSON object the client chooses; Keyway never reads into it
 
-/** The controls of DESIGN §12. On an update, omitted (undefined) leaves one unchanged and null clears it. */
+/** A key's own controls. On an update, omitted (undefined) leaves one unchanged and null clears it. */
 export interface ApiKeyControlsInput {
   /** RESTRICTED keys only. */
   permissions?: string[] | null;
@@ -387,7 +388,7 @@ export class ApiKeyService {
     const key = tx.scope.create(ApiKey, {
       ...values,
       id: values.id ?? randomUUID(),
-      keyHash: hashApiKey(plaintext),
+      keyHash: sha256(plaintext),
       prefix: plaintext.slice(0, KEY_PREFIX_DISPLAY_LENGTH),
       last4: plaintext.slice(-4),
       state: APIKeyState.ACTIVE,
@@ -476,14 +477,13 @@ export class ApiKeyService {
     return given;
   }
 
-  /** Plan and per-environment limit; the advisory lock makes concurrent creates count one at a time. */
-  private async assertMayCreate(tx: Transaction): Promise<void> {
-    await assertPlanAllowsCreation(tx);
-    await tx.lockTenant("api_keys");
-    const count = await tx.scope.count(ApiKey, { deletedAt: IsNull() });
-    if (count >= this.config.maxKeysPerEnvironment) {
-      throw new LimitExceeded(`At most ${this.config.maxKeysPerEnvironment} API keys per environment`);
-    }
+  private assertMayCreate(tx: Transaction): Promise<void> {
+    return assertMayCreate(tx, {
+      lock: "api_keys",
+      max: this.config.maxKeysPerEnvironment,
+      what: "API keys",
+      count: (tx) => tx.scope.count(ApiKey, { deletedAt: IsNull() }),
+    });
   }
 
   private async assertNameFree(tx: Transaction, name: string, exceptId: string | null): Promise<void> {

@@ -3,11 +3,10 @@ import type { DataSource } from "typeorm";
 import { PERMISSIONS } from "../auth/permissions.js";
 import { systemContext } from "../auth/request-context.js";
 import type { Config } from "../config.js";
-import { APIKeyRole, Environment, Plan, UserRole } from "../entities/enums.js";
-import { Membership } from "../entities/membership.js";
+import { APIKeyRole, Environment, Plan } from "../entities/enums.js";
 import { Organization } from "../entities/organization.js";
-import { User } from "../entities/user.js";
 import type { ApiKeyService } from "./api-keys.js";
+import { createOrganizationWithAdmin } from "./organizations.js";
 import { assertPasswordStrength, PasswordHasher } from "./passwords.js";
 
 export interface BootstrapResult {
@@ -38,12 +37,12 @@ export async function bootstrap(
   const organization = await dataSource.transaction(async (em) => {
     await em.query("SELECT pg_advisory_xact_lock($1)", [BOOTSTRAP_LOCK]);
     if ((await em.count(Organization)) > 0) return null;
-    const org = await em.save(em.create(Organization, { name: "Default organization", plan: Plan.PAID }));
-    const user = await em.save(em.create(User, { organizationId: org.id, email: config.adminEmail, name: "Admin", passwordHash }));
-    for (const environment of [Environment.TEST, Environment.LIVE]) {
-      await em.save(em.create(Membership, { organizationId: org.id, environment, userId: user.id, role: UserRole.ADMIN }));
-    }
-    return org;
+    const created = await createOrganizationWithAdmin(
+      em,
+      { name: "Default organization", plan: Plan.PAID },
+      { email: config.adminEmail, name: "Admin", passwordHash },
+    );
+    return created.organization;
   });
   if (!organization) return null;
 

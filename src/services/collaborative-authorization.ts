@@ -17,9 +17,9 @@ import { Environment, NotificationEventName } from "../entities/enums.js";
 import { paginate, type PageArgs } from "../db/pagination.js";
 import { encodeId } from "../db/ids.js";
 import { InvalidState, LimitExceeded, NotAvailableInLive, NotFound } from "./domain-errors.js";
-import type { OutboundHttp, OutboundResponse } from "./outbound-http.js";
+import { answeredWith2xx, type OutboundHttp, type OutboundResponse } from "./outbound-http.js";
 import { cleanName } from "./names.js";
-import { assertPlanAllowsCreation } from "./plans.js";
+import { assertMayCreate } from "./plans.js";
 import type { SigningKeyService } from "./signing-keys.js";
 import type { TenantScope } from "./tenant-scope.js";
 import type { Transaction, Transactions } from "./transaction.js";
@@ -67,7 +67,7 @@ export function authorizationEventData(request: AuthorizationRequest): Record<st
  * is not an integer in 0..amount is unusable. DECLINED always authorizes 0.
  */
 export function parseEndpointAnswer(response: OutboundResponse, amount: number): Decision | null {
-  if (response.httpStatus === null || response.httpStatus < 200 || response.httpStatus > 299) return null;
+  if (!answeredWith2xx(response)) return null;
   let answer: unknown;
   try {
     answer = JSON.parse(response.responseBody ?? "");
@@ -96,6 +96,9 @@ function standIn(decision: StandInDecision, amount: number, reason: StandInReaso
   };
 }
 
+/** Serializes, per environment, the count of endpoints on add and the one-ACTIVE swap. */
+const ENDPOINTS_LOCK = "collab_endpoints";
+
 /** The ACTIVE endpoint as activeEndpoint reads it, its signing keys decrypted. */
 type ActiveEndpoint = { id: string; uri: string; stand_in_decision: StandInDecision; secrets: string[] };
 
@@ -117,12 +120,12 @@ export class CollaborativeAuthorizationService {
     // DNS happens here, before the transaction opens.
     await this.outboundHttp.assertSafe(uri, ctx.environment, "uri");
     return this.transactions.run(ctx, async (tx) => {
-      await assertPlanAllowsCreation(tx);
-      await this.lockEnvironment(tx);
-      const max = this.config.collab.maxEndpointsPerEnvironment;
-      if ((await tx.scope.count(Endpoint, { deletedAt: IsNull() })) >= max) {
-        throw new LimitExceeded(`At most ${max} collaborative-authorization endpoints per environment`);
-      }
+      await assertMayCreate(tx, {
+        lock: ENDPOINTS_LOCK,
+        max: this.config.collab.maxEndpointsPerEnvironment,
+        what: "collaborative-authorization endpoints",
+        count: (tx) => tx.scope.count(Endpoint, { deletedAt: IsNull() }),
+      });
       const endpoint = await tx.scope.save(
         tx.scope.create(Endpoint, {
           name,
@@ -159,7 +162,7 @@ export class CollaborativeAuthorizationService {
       data: { endpointId: endpoint.nodeId },
     });
     const response = await this.send(ctx, endpoint, id, body, this.config.collab.timeoutMs);
-    const verified = response.httpStatus !== null && response.httpStatus >= 200 && response.httpStatus <= 299;
+    const verified = answeredWith2xx(response);
 
     return this.transactions.run(ctx, async (tx) => {
       // Serializes every status change of this environment's endpoints.
@@ -381,6 +384,6 @@ export class CollaborativeAuthorizationService {
 
   /** One at a time per organization and environment: limit counts and the ACTIVE swap. */
   private async lockEnvironment(tx: Transaction): Promise<void> {
-    await tx.lockTenant("collab_endpoints");
+    await tx.lockTenant(ENDPOINTS_LOCK);
   }
 }

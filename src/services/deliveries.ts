@@ -12,7 +12,7 @@ import { TASKS } from "../jobs/task-names.js";
 import type { Metrics } from "../metrics.js";
 import { decodeId } from "../db/ids.js";
 import type { NotificationTargetService } from "./notification-targets.js";
-import type { OutboundHttp, OutboundResponse } from "./outbound-http.js";
+import { answeredWith2xx, type OutboundHttp, type OutboundResponse } from "./outbound-http.js";
 import type { SigningKeyService } from "./signing-keys.js";
 import type { Transaction, Transactions } from "./transaction.js";
 import { signatureHeaders } from "./webhook-signature.js";
@@ -208,7 +208,7 @@ export class DeliveryService {
       signatureHeaders(secrets, event.nodeId, body),
       activation ? this.config.webhooks.activationTimeoutMs : this.config.webhooks.timeoutMs,
     );
-    const success = response.httpStatus !== null && response.httpStatus >= 200 && response.httpStatus < 300;
+    const success = answeredWith2xx(response);
     this.metrics.deliveryOutcomes.inc({ outcome: success ? "success" : "failure" });
     if (success && !activation) {
       await this.recordAttempt(null, job, success, response);

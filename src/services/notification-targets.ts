@@ -9,7 +9,7 @@ import { NotificationTargetStatusChange } from "../entities/notification-target-
 import { paginate, type PageArgs } from "../db/pagination.js";
 import { InvalidInput, InvalidState, LimitExceeded, NotFound } from "./domain-errors.js";
 import { cleanName } from "./names.js";
-import { assertPlanAllowsCreation } from "./plans.js";
+import { assertMayCreate } from "./plans.js";
 import type { OutboundHttp } from "./outbound-http.js";
 import type { SigningKeyService } from "./signing-keys.js";
 import type { TenantScope } from "./tenant-scope.js";
@@ -232,13 +232,13 @@ export class NotificationTargetService {
     });
   }
 
-  /** Plan and per-environment limit; the advisory lock makes concurrent adds count one at a time. */
-  private async assertMayCreate(tx: Transaction): Promise<void> {
-    await assertPlanAllowsCreation(tx);
-    await tx.lockTenant("notification_targets");
-    const count = await tx.scope.count(NotificationTarget, { removedAt: IsNull() });
-    const max = this.config.webhooks.maxTargetsPerEnvironment;
-    if (count >= max) throw new LimitExceeded(`At most ${max} notification targets per environment`);
+  private assertMayCreate(tx: Transaction): Promise<void> {
+    return assertMayCreate(tx, {
+      lock: "notification_targets",
+      max: this.config.webhooks.maxTargetsPerEnvironment,
+      what: "notification targets",
+      count: (tx) => tx.scope.count(NotificationTarget, { removedAt: IsNull() }),
+    });
   }
 
   private cleanSubscriptions(names: NotificationEventName[]): NotificationEventName[] {

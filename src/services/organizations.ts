@@ -1,11 +1,27 @@
-import type { DataSource } from "typeorm";
+import type { DataSource, EntityManager } from "typeorm";
 import type { RequestContext } from "../auth/request-context.js";
-import { Plan } from "../entities/enums.js";
+import { Environment, Plan, UserRole } from "../entities/enums.js";
+import { Membership } from "../entities/membership.js";
 import { Organization } from "../entities/organization.js";
+import { User } from "../entities/user.js";
 import { decodeId } from "../db/ids.js";
 
 /** How long an organization read for display (name, plan) may be reused. Plan checks always read the database. */
 const DISPLAY_CACHE_MS = 5000;
+
+/** A new organization whose first user is ADMIN in TEST and LIVE (bootstrap and sign-up). */
+export async function createOrganizationWithAdmin(
+  em: EntityManager,
+  organization: { id?: string; name: string; plan: Plan },
+  admin: { id?: string; email: string; name: string | null; passwordHash: string },
+): Promise<{ organization: Organization; user: User }> {
+  const saved = await em.save(em.create(Organization, organization));
+  const user = await em.save(em.create(User, { ...admin, organizationId: saved.id }));
+  for (const environment of [Environment.TEST, Environment.LIVE]) {
+    await em.save(em.create(Membership, { organizationId: saved.id, environment, userId: user.id, role: UserRole.ADMIN }));
+  }
+  return { organization: saved, user };
+}
 
 export class OrganizationService {
   private readonly cache = new Map<string, { organization: Organization; at: number }>();

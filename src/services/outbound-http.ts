@@ -19,6 +19,11 @@ export interface OutboundResponse {
   timedOut: boolean;
 }
 
+/** An HTTP response arrived and its status is 2xx: the only answer that counts as success. */
+export function answeredWith2xx(response: OutboundResponse): boolean {
+  return response.httpStatus !== null && response.httpStatus >= 200 && response.httpStatus <= 299;
+}
+
 export type DnsLookup = (hostname: string) => Promise<LookupAddress[]>;
 
 const systemLookup: DnsLookup = (hostname) =>

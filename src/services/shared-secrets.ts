@@ -5,7 +5,7 @@ import type { SecretBox } from "../db/secret-box.js";
 import { SharedSecret } from "../entities/shared-secret.js";
 import type { Transactions } from "./transaction.js";
 
-/** The previous secret keeps verifying JWTs this long after a rotation (DESIGN §4). */
+/** The previous secret keeps verifying JWTs this long after a rotation. */
 export const SHARED_SECRET_GRACE_MS = 24 * 3_600_000;
 
 /**

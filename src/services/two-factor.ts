@@ -1,4 +1,5 @@
-import { createHash, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
+import { sha256 } from "../crypto.js";
 import { generateSecret, generateURI, verify } from "otplib";
 import type { DataSource, EntityManager } from "typeorm";
 import type { AttemptLimits } from "../auth/attempt-limits.js";
@@ -40,7 +41,7 @@ function normalizeRecoveryCode(code: string): string {
  * against every code the user has. Guessing online is bounded by the login attempt limits.
  */
 function hashRecoveryCode(code: string): Buffer {
-  return createHash("sha256").update(normalizeRecoveryCode(code), "utf8").digest();
+  return sha256(normalizeRecoveryCode(code));
 }
 
 function newRecoveryCode(): string {

@@ -1,12 +1,12 @@
-import { createHash, randomBytes, randomUUID } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
 import { In, IsNull, type DataSource } from "typeorm";
+import { sha256 } from "../crypto.js";
 import type { AttemptLimits } from "../auth/attempt-limits.js";
 import { covers, USER_ROLE_PERMISSIONS } from "../auth/permissions.js";
 import { actingAs, type RequestContext, type TenantContext } from "../auth/request-context.js";
 import type { Config } from "../config.js";
 import { ActorType, Environment, NotificationEventName, Plan, UserRole } from "../entities/enums.js";
 import { Membership } from "../entities/membership.js";
-import { Organization } from "../entities/organization.js";
 import { User } from "../entities/user.js";
 import { UserInvitation } from "../entities/user-invitation.js";
 import { paginate, type PageArgs } from "../db/pagination.js";
@@ -22,6 +22,7 @@ import {
   NotFound,
   TwoFactorRequired,
 } from "./domain-errors.js";
+import { createOrganizationWithAdmin } from "./organizations.js";
 import { assertPasswordStrength, PASSWORD_MAX_BYTES, type PasswordHasher } from "./passwords.js";
 import type { OpenedSession, SessionService } from "./sessions.js";
 import type { Transaction, Transactions } from "./transaction.js";
@@ -36,10 +37,6 @@ export interface SignUp {
 
 export function normalizeEmail(email: string): string {
   return email.trim().toLowerCase();
-}
-
-function hashToken(token: string): Buffer {
-  return createHash("sha256").update(token, "utf8").digest();
 }
 
 /** The request `ctx` acting as `user` (audit rows name them) with their role in `membership`'s environment. */
@@ -126,11 +123,7 @@ export class UserService {
     return this.transactions.run(userContext(ctx, user, { environment: Environment.TEST, role: UserRole.ADMIN }), async (tx) => {
       await this.lockEmail(tx, email);
       if (await tx.em.existsBy(User, { email })) throw new AlreadyExists("An account with this email already exists", "email");
-      await tx.em.insert(Organization, { id: organizationId, name: organizationName, plan: Plan[this.config.defaultPlan] });
-      await tx.em.insert(User, user);
-      for (const environment of [Environment.TEST, Environment.LIVE]) {
-        await tx.em.insert(Membership, { organizationId, environment, userId: user.id, role: UserRole.ADMIN });
-      }
+      await createOrganizationWithAdmin(tx.em, { id: organizationId, name: organizationName, plan: Plan[this.config.defaultPlan] }, user);
       const saved = await tx.em.findOneByOrFail(User, { id: user.id });
       const session = await this.sessions.open(tx, saved);
       await tx.audit("user.sign_up", saved.nodeId);
@@ -226,7 +219,7 @@ export class UserService {
       const invitation = tx.scope.create(UserInvitation, {
         email,
         role,
-        tokenHash: hashToken(token),
+        tokenHash: sha256(token),
         expiresAt: new Date(Date.now() + this.config.invitationTtlSeconds * 1000),
         acceptedAt: null,
         invitedByType: ctx.actor.type,
@@ -261,7 +254,7 @@ export class UserService {
     // Guessing tokens counts like guessing passwords.
     const tokenAttempt = await this.limits.reserveLogin(null, ctx.ip);
     // The token names its tenant: this lookup is the one read of invitations outside a TenantScope.
-    const found = await this.dataSource.manager.findOneBy(UserInvitation, { tokenHash: hashToken(token) });
+    const found = await this.dataSource.manager.findOneBy(UserInvitation, { tokenHash: sha256(token) });
     if (!found) throw new NotFound("Invitation", "token");
     await tokenAttempt.succeeded();
     const existing = await this.dataSource.manager.findOneBy(User, { email: found.email });

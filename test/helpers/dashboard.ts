@@ -76,21 +76,21 @@ export async function rowAction(page: Page, name: string, item: string): Promise
 /** Switches the header's environment switch. */
 export async function switchEnvironment(page: Page, environment: "Test" | "Live"): Promise<void> {
   await page.getByRole("banner").getByText(environment, { exact: true }).click();
-  await until(
-    `the ${environment} environment`,
+  await waitFor(
     async () => (await page.getByRole("banner").getAttribute("data-environment")) === environment.toUpperCase(),
+    30_000,
+    `the ${environment} environment`,
   );
-}
-
-/** Waits until `check` holds (the page re-renders on its own time), failing after 10 s. */
-export async function until(what: string, check: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
-  await waitFor(async () => ((await check()) ? true : undefined), timeoutMs, what);
 }
 
 /** Waits until the locator's text contains `text`. */
 export async function untilText(locator: Locator, text: string | RegExp): Promise<void> {
-  await until(`text ${text}`, async () => {
-    const content = (await locator.textContent()) ?? "";
-    return typeof text === "string" ? content.includes(text) : text.test(content);
-  });
+  await waitFor(
+    async () => {
+      const content = (await locator.textContent()) ?? "";
+      return typeof text === "string" ? content.includes(text) : text.test(content);
+    },
+    30_000,
+    `text ${text}`,
+  );
 }

@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import type { GraphQLClient } from "graphql-request";
+import { SignJWT } from "jose";
 
 /** Every field of APIKey a client may select (the plaintext `key` is only set in the create/rotate payloads). */
 export const API_KEY_FIELDS = `id name description environment role status key prefix redactedKey createdAt updatedAt expiresAt
@@ -18,4 +19,18 @@ export const CREATE_KEY = `mutation($input: CreateSecretAPIKeyInput!) { createSe
 export async function createKey(client: GraphQLClient, secretKey: Record<string, unknown> = {}): Promise<any> {
   const input = { secretKey: { name: `key ${randomBytes(4).toString("hex")}`, ...secretKey } };
   return (await client.request<any>(CREATE_KEY, { input })).createSecretAPIKey;
+}
+
+/**
+ * An HS256 JWT an integration signs with the organization's shared secret, acting as the API key `keyId`
+ * (`sub`): issued `issuedAgo` seconds ago, valid for `lifetimeSeconds`.
+ */
+export function sharedSecretJwt(secret: string, keyId: string, lifetimeSeconds = 300, issuedAgo = 0): Promise<string> {
+  const now = Math.floor(Date.now() / 1000) - issuedAgo;
+  return new SignJWT({})
+    .setProtectedHeader({ alg: "HS256" })
+    .setSubject(keyId)
+    .setIssuedAt(now)
+    .setExpirationTime(now + lifetimeSeconds)
+    .sign(new TextEncoder().encode(secret));
 }

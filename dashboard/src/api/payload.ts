@@ -13,7 +13,7 @@ type Member = { __typename?: string };
 /** The payload member that is the entity: neither UserError nor AccessDeniedError. */
 export type Success<T> = Exclude<T, { __typename: "UserError" } | { __typename: "AccessDeniedError" }>;
 
-/** A mutation's outcome, in the three shapes of its payload union (DESIGN §5), or a refused request. */
+/** A mutation's outcome, in the three shapes of its payload union (the result, a UserError, an AccessDeniedError), or a refused request. */
 export type Outcome<T> =
   | { ok: true; value: T }
   | { ok: false; fieldErrors: Record<string, string>; errors: FieldUserError[]; formError: string | null; denied: string | null };

@@ -1,6 +1,6 @@
 import { MigrationInterface, QueryRunner } from "typeorm";
 
-/** DESIGN §12: restricted keys, IP allowlists, per-key rate limits, metadata and daily usage. */
+/** API key controls: restricted keys, IP allowlists, per-key rate limits, metadata and daily usage. */
 export class ApiKeyControls1763900006000 implements MigrationInterface {
   name = "ApiKeyControls1763900006000";
 

@@ -1,6 +1,6 @@
 import { MigrationInterface, QueryRunner } from "typeorm";
 
-/** DESIGN §13: two-factor sign-in (TOTP), recovery codes, and the organization's requirement. */
+/** Two-factor sign-in (TOTP), recovery codes, and the organization's requirement. */
 export class TwoFactor1763900007000 implements MigrationInterface {
   name = "TwoFactor1763900007000";
 
