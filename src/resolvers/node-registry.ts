@@ -28,7 +28,7 @@ export const NODE_LOADERS: Partial<Record<NodeTypeName, NodeLoader>> = {
 
 /**
  * The Organization field that lists each type: node(id) asks for exactly the permissions
- * that field declares (@Authorized), so the two cannot drift apart. null (the organization
+ * that field declares (@Allowed), so the two cannot drift apart. null (the organization
  * itself) needs none, as `organizations` does not. A type with a loader but no entry here
  * is refused: a new type must say how it is guarded.
  */

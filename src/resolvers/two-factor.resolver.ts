@@ -1,4 +1,5 @@
-import { Arg, Authorized, Ctx, Mutation, Resolver } from "type-graphql";
+import { Arg, Ctx, Mutation, Resolver } from "type-graphql";
+import { Allowed } from "../auth/allowed.js";
 import type { Services } from "../app.js";
 import { tenantContext, type RequestContext } from "../auth/request-context.js";
 import {
@@ -21,7 +22,7 @@ import {
 export class TwoFactorResolver {
   constructor(private readonly services: Services) {}
 
-  @Authorized("users:read")
+  @Allowed("users:read")
   @Mutation(() => TwoFactorSetupPayload, {
     description: "A new TOTP secret for the calling user's authenticator; two-factor sign-in starts with confirmTwoFactor. Sessions only.",
   })
@@ -29,7 +30,7 @@ export class TwoFactorResolver {
     return Object.assign(new TwoFactorSetup(), await this.services.twoFactor.enable(tenantContext(ctx)));
   }
 
-  @Authorized("users:read")
+  @Allowed("users:read")
   @Mutation(() => TwoFactorRecoveryCodesPayload, {
     description: "Turns two-factor sign-in on with a current code; returns ten one-time recovery codes, shown only here.",
   })
@@ -41,13 +42,13 @@ export class TwoFactorResolver {
     return Object.assign(new TwoFactorRecoveryCodes(), { recoveryCodes });
   }
 
-  @Authorized("users:read")
+  @Allowed("users:read")
   @Mutation(() => UserPayload, { description: "Turns two-factor sign-in off with a current code or a recovery code." })
   disableTwoFactor(@Arg("input") input: DisableTwoFactorInput, @Ctx() ctx: RequestContext): Promise<typeof UserPayload> {
     return this.services.twoFactor.disable(tenantContext(ctx), ctx.ip, input.code);
   }
 
-  @Authorized("users:write")
+  @Allowed("users:write")
   @Mutation(() => OrganizationPayload, {
     description: "Organization-wide (both environments): members without two-factor sign-in can then only set it up.",
   })
