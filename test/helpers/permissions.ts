@@ -9,35 +9,21 @@ import {
   isNonNullType,
 } from "graphql";
 import { APIKeyRole, UserRole } from "../../src/entities/enums";
-import type { Permission } from "../../src/auth/permissions";
+import { PERMISSIONS, type Permission } from "../../src/auth/permissions";
 import { ID_PREFIXES, NodeTypeName } from "../../src/schema/ids";
 import { restrictedKey } from "./api-key-controls";
 import type { TestServer } from "./server";
 import { createUser, loginAdmin } from "./users";
 
 /**
- * What DESIGN §3 and §6 say each actor holds and each operation needs, written out by hand: no value here is read
- * from the code under test (only the Permission type, so a misspelt permission does not compile), so a permission
- * declared wrongly, or a role given the wrong permissions, fails the tests that read these tables.
+ * What DESIGN §3 and §6 say each actor holds and each operation needs, written out by hand: only the vocabulary (the
+ * permissions there are) comes from the code, so a misspelt permission does not compile; which role holds what and
+ * which operation needs what is not read from the code under test, so a permission declared wrongly, or a role given
+ * the wrong permissions, fails the tests that read these tables.
  */
 
-/** DESIGN §3, "Permissions". */
-export const ALL_PERMISSIONS: readonly Permission[] = [
-  "keys:read",
-  "keys:write",
-  "users:read",
-  "users:write",
-  "targets:read",
-  "targets:write",
-  "events:read",
-  "events:replay",
-  "collab:read",
-  "collab:write",
-  "collab:simulate",
-  "secret:read",
-  "secret:write",
-  "audit:read",
-];
+/** DESIGN §3, "Permissions" (14 of them; the single-permission matrix checks the count). */
+export const ALL_PERMISSIONS: readonly Permission[] = PERMISSIONS;
 const READS = ALL_PERMISSIONS.filter((p) => p.endsWith(":read"));
 const without = (from: readonly Permission[], ...dropped: Permission[]) => from.filter((p) => !dropped.includes(p));
 
