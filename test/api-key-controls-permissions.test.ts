@@ -15,7 +15,7 @@ import { createUser, INVITE } from "./helpers/users";
 /**
  * Every query field and every mutation × a RESTRICTED key holding each single permission:
  * allowed exactly where that permission is declared. The expected tables are written by
- * hand from DESIGN §3 and §6 (helpers/permissions.ts and below), not read from the code,
+ * hand (helpers/permissions.ts and below), not read from the code,
  * so a declaration that drifts fails here.
  */
 

@@ -13,8 +13,8 @@ import { bearerHeaders, post } from "./helpers/users";
 
 /**
  * Every mutation of the built schema × every kind of actor, and every field of Organization × every actor,
- * against what DESIGN §3 says, written out by hand in helpers/permissions.ts: nothing there is read from the code
- * under test, so a permission declared wrongly (or a role given the wrong permissions) fails. Inputs are generated
+ * against what the product contract says, written out by hand in helpers/permissions.ts: no rule there is read
+ * from the code under test, so a permission declared wrongly (or a role given the wrong permissions) fails. Inputs are generated
  * from the input types; a mutation or Organization field missing from those tables fails the test until someone
  * writes down what it needs.
  */

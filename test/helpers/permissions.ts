@@ -16,18 +16,18 @@ import type { TestServer } from "./server";
 import { createUser, loginAdmin } from "./users";
 
 /**
- * What DESIGN §3 and §6 say each actor holds and each operation needs, written out by hand: only the vocabulary (the
+ * What the product contract says each actor holds and each operation needs, written out by hand: only the vocabulary (the
  * permissions there are) comes from the code, so a misspelt permission does not compile; which role holds what and
  * which operation needs what is not read from the code under test, so a permission declared wrongly, or a role given
  * the wrong permissions, fails the tests that read these tables.
  */
 
-/** DESIGN §3, "Permissions" (14 of them; the single-permission matrix checks the count). */
+/** The permissions (14 of them; the single-permission matrix checks the count). */
 export const ALL_PERMISSIONS: readonly Permission[] = PERMISSIONS;
 const READS = ALL_PERMISSIONS.filter((p) => p.endsWith(":read"));
 const without = (from: readonly Permission[], ...dropped: Permission[]) => from.filter((p) => !dropped.includes(p));
 
-/** DESIGN §3's table, roles × permissions, for each kind of actor with a role. */
+/** Roles × permissions, for each kind of actor with a role. */
 export const ROLE_PERMISSIONS = {
   "ADMIN user": ALL_PERMISSIONS,
   "DEVELOPER user": without(ALL_PERMISSIONS, "users:write", "secret:read", "secret:write"),
@@ -39,7 +39,7 @@ export const ROLE_PERMISSIONS = {
 /** Need no credentials or no permission. */
 export const PUBLIC_MUTATIONS = ["signUp", "login", "acceptInvitation", "logout"];
 
-/** What each mutation needs (DESIGN §6 comments). */
+/** What each mutation needs. */
 export const MUTATION_PERMISSIONS: Record<string, Permission> = {
   createSecretAPIKey: "keys:write",
   updateAPIKey: "keys:write",
@@ -78,7 +78,7 @@ export const MUTATION_PERMISSIONS: Record<string, Permission> = {
   setOrganizationTwoFactorRequirement: "users:write",
 };
 
-/** What each field of Organization needs (DESIGN §6); null: anyone in the organization (its scalar fields). */
+/** What each field of Organization needs; null: anyone in the organization (its scalar fields). */
 export const ORGANIZATION_FIELD_PERMISSIONS: Record<string, Permission | null> = {
   id: null,
   name: null,
