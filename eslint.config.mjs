@@ -36,6 +36,14 @@ export default tseslint.config(
       // return promises; `async` is the plain way to write one that has nothing to await (and it turns a throw into a
       // rejection). Promises that are forgotten are caught by no-floating-promises, which stays on.
       "@typescript-eslint/require-await": "off",
+      // Permissions are declared with the typed @Allowed/@Authenticated (src/auth/allowed.ts): type-graphql's
+      // Authorized takes any string, so a misspelt permission would fail only when a request reaches it.
+      "no-restricted-imports": [
+        "error",
+        {
+          paths: [{ name: "type-graphql", importNames: ["Authorized"], message: "Use Allowed or Authenticated from src/auth/allowed.ts." }],
+        },
+      ],
     },
   },
   {
@@ -80,6 +88,11 @@ export default tseslint.config(
         },
       ],
     },
+  },
+  {
+    // The one wrapper around type-graphql's Authorized.
+    files: ["src/auth/allowed.ts"],
+    rules: { "no-restricted-imports": "off" },
   },
   {
     files: ["test/**"],

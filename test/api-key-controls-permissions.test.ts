@@ -1,95 +1,28 @@
-import {
-  getNamedType,
-  GraphQLField,
-  GraphQLInputType,
-  GraphQLSchema,
-  isCompositeType,
-  isEnumType,
-  isInputObjectType,
-  isListType,
-  isNonNullType,
-  isObjectType,
-} from "graphql";
+import { getNamedType, GraphQLField, GraphQLSchema, isObjectType } from "graphql";
+import type { Permission } from "../src/auth/permissions";
 import { createSchema } from "../src/schema/build-schema";
-import { ID_PREFIXES, NodeTypeName } from "../src/db/ids";
 import { restrictedKey } from "./helpers/api-key-controls";
+import {
+  generatedOperation,
+  MUTATION_PERMISSIONS as MUTATIONS,
+  ORGANIZATION_FIELD_PERMISSIONS,
+  PUBLIC_MUTATIONS,
+  singlePermissionKeys,
+} from "./helpers/permissions";
 import { bearer, startTestServer, TestServer } from "./helpers/server";
 import { createUser, INVITE } from "./helpers/users";
 
 /**
  * Every query field and every mutation × a RESTRICTED key holding each single permission:
  * allowed exactly where that permission is declared. The expected tables are written by
- * hand from the product's permission rules, not read from the code, so a declaration that drifts fails here.
+ * hand (helpers/permissions.ts and below), not read from the code,
+ * so a declaration that drifts fails here.
  */
 
-const PERMISSIONS = [
-  "keys:read",
-  "keys:write",
-  "users:read",
-  "users:write",
-  "targets:read",
-  "targets:write",
-  "events:read",
-  "events:replay",
-  "collab:read",
-  "collab:write",
-  "collab:simulate",
-  "secret:read",
-  "secret:write",
-  "audit:read",
-];
-
-/** Mutation → the permission it needs (changePassword: users:read, which every user role holds). */
-const MUTATIONS: Record<string, string> = {
-  createSecretAPIKey: "keys:write",
-  updateAPIKey: "keys:write",
-  activateAPIKey: "keys:write",
-  deactivateAPIKey: "keys:write",
-  rotateAPIKey: "keys:write",
-  revokeAPIKey: "keys:write",
-  deleteAPIKey: "keys:write",
-  inviteUser: "users:write",
-  updateUserRole: "users:write",
-  removeUser: "users:write",
-  changePassword: "users:read",
-  addWebhookNotificationTarget: "targets:write",
-  activateNotificationTarget: "targets:write",
-  deactivateNotificationTarget: "targets:write",
-  removeNotificationTarget: "targets:write",
-  renameNotificationTarget: "targets:write",
-  addSubscriptionsToNotificationTarget: "targets:write",
-  removeSubscriptionsFromNotificationTarget: "targets:write",
-  setEmailForNotificationTarget: "targets:write",
-  removeEmailFromNotificationTarget: "targets:write",
-  rotateNotificationTargetSigningKey: "targets:write",
-  replayNotificationEvent: "events:replay",
-  addCollaborativeAuthorizationEndpoint: "collab:write",
-  activateCollaborativeAuthorizationEndpoint: "collab:write",
-  deactivateCollaborativeAuthorizationEndpoint: "collab:write",
-  removeCollaborativeAuthorizationEndpoint: "collab:write",
-  renameCollaborativeAuthorizationEndpoint: "collab:write",
-  simulateCollaborativeAuthorization: "collab:simulate",
-  rotateSharedSecret: "secret:write",
-  enableTwoFactor: "users:read",
-  confirmTwoFactor: "users:read",
-  disableTwoFactor: "users:read",
-  setOrganizationTwoFactorRequirement: "users:write",
-};
-/** Need no credentials or no permission. */
-const PUBLIC_MUTATIONS = ["signUp", "login", "logout", "acceptInvitation"];
-
 /** Organization's object-valued fields → the permission each needs. */
-const ORGANIZATION_FIELDS: Record<string, string> = {
-  apiKeys: "keys:read",
-  users: "users:read",
-  invitations: "users:read",
-  webhookNotificationTargets: "targets:read",
-  notificationEvents: "events:read",
-  collaborativeAuthorizationEndpoints: "collab:read",
-  collaborativeAuthorizationRequests: "collab:read",
-  auditLog: "audit:read",
-  sharedSecret: "secret:read",
-};
+const ORGANIZATION_FIELDS = Object.fromEntries(
+  Object.entries(ORGANIZATION_FIELD_PERMISSIONS).filter((entry): entry is [string, Permission] => entry[1] !== null),
+);
 
 /** node(id) for each type → the permission of the list it appears in (null: any authenticated actor). */
 const NODES: Record<string, string | null> = {
@@ -107,7 +40,7 @@ const NODES: Record<string, string | null> = {
 
 let server: TestServer;
 let schema: GraphQLSchema;
-let keys: Array<{ permission: string; key: string }>;
+let keys: Array<{ permission: Permission; key: string }>;
 const nodeIds: Record<string, string> = {};
 
 async function admin(query: string, variables?: Record<string, unknown>): Promise<any> {
@@ -144,53 +77,18 @@ beforeAll(async () => {
   nodeIds.AuditLogEntry = organization.auditLog.edges[0].node.id;
   nodeIds.NotificationEvent = organization.notificationEvents.edges[0].node.id;
 
-  keys = [];
-  for (const permission of PERMISSIONS) keys.push({ permission, key: (await restrictedKey(server, [permission])).key });
+  keys = (await singlePermissionKeys(server)).map(({ permission, credential }) => ({ permission, key: credential }));
 });
 afterAll(async () => {
   await server?.stop();
 });
 
-/** A syntactically valid id of the type the field name suggests that names nothing. */
-function unknownId(fieldName: string): string {
-  const noun = fieldName.replace(/Ids?$/, "").toLowerCase();
-  const type = (Object.keys(ID_PREFIXES) as NodeTypeName[]).find((name) => name.toLowerCase().endsWith(noun)) ?? "APIKey";
-  return `${ID_PREFIXES[type]}_${"0".repeat(31)}1`;
-}
-
-function requiredValue(type: GraphQLInputType, fieldName: string): unknown {
-  if (isNonNullType(type)) return requiredValue(type.ofType, fieldName);
-  if (isListType(type)) return [requiredValue(type.ofType, fieldName)];
-  if (isEnumType(type)) return type.getValues().at(-1)!.name;
-  if (isInputObjectType(type)) {
-    return Object.fromEntries(
-      Object.values(type.getFields())
-        .filter((field) => isNonNullType(field.type) && field.defaultValue === undefined)
-        .map((field) => [field.name, requiredValue(field.type, field.name)]),
-    );
-  }
-  if (type.name === "ID") return unknownId(fieldName);
-  if (type.name === "Int") return 100;
-  if (type.name === "Boolean") return false;
-  if (type.name === "DateTime") return new Date(Date.now() + 86_400_000).toISOString();
-  const name = fieldName.toLowerCase();
-  if (name.includes("email")) return "matrix@example.test";
-  if (name.includes("uri")) return "http://127.0.0.1:9/matrix";
-  if (name.includes("password")) return "matrix-password-1";
-  if (name.includes("currency")) return "USD";
-  return `matrix-${Math.random().toString(36).slice(2, 8)}`;
-}
-
-function mutationFor(field: GraphQLField<unknown, unknown>, permission: string) {
-  const required = field.args.filter((arg) => isNonNullType(arg.type) && arg.defaultValue === undefined);
-  const variables: Record<string, any> = Object.fromEntries(required.map((arg) => [arg.name, requiredValue(arg.type, arg.name)]));
+function mutationFor(field: GraphQLField<unknown, unknown>, permission: Permission) {
+  const operation = generatedOperation("mutation", field, { selection: "__typename ... on AccessDeniedError { message }" });
   // A key may only create keys within what it holds: ask for exactly that, so only the permission check can refuse.
   if (field.name === "createSecretAPIKey")
-    variables.input.secretKey = { ...variables.input.secretKey, role: "RESTRICTED", permissions: [permission] };
-  const declarations = required.map((arg) => `$${arg.name}: ${arg.type.toString()}`).join(", ");
-  const args = required.map((arg) => `${arg.name}: $${arg.name}`).join(", ");
-  const selection = isCompositeType(getNamedType(field.type)) ? " { __typename ... on AccessDeniedError { message } }" : "";
-  return { query: `mutation${declarations ? `(${declarations})` : ""} { ${field.name}${args ? `(${args})` : ""}${selection} }`, variables };
+    operation.variables.input.secretKey = { ...operation.variables.input.secretKey, role: "RESTRICTED", permissions: [permission] };
+  return operation;
 }
 
 it("the tables cover every mutation, Organization field and node type of the schema", () => {
@@ -227,7 +125,8 @@ it("allows each mutation exactly to the key holding its permission", async () =>
     }
   }
   expect(mismatches).toEqual([]);
-  expect(cells).toBe(Object.keys(MUTATIONS).length * PERMISSIONS.length);
+  expect(cells).toBe(Object.keys(MUTATIONS).length * keys.length);
+  expect(keys.length).toBe(14);
 });
 
 it("returns each Organization field exactly to the key holding its permission, FORBIDDEN to the others", async () => {

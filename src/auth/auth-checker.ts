@@ -5,7 +5,7 @@ import { forbidden, unauthenticated } from "./graphql-edge.js";
 import { allowedDuringTwoFactorSetup, twoFactorSetupRequired } from "./two-factor-gate.js";
 
 /**
- * @Authorized("<permission>") on a field. No principal → 401. Missing permission:
+ * @Allowed("<permission>") on a field (src/auth/allowed.ts). No principal → 401. Missing permission:
  * on a mutation, false (the payload becomes AccessDeniedError); on a query field,
  * a FORBIDDEN error for that field.
  */

@@ -1,6 +1,6 @@
 import { APIKeyRole, UserRole } from "../entities/enums.js";
 
-/** Every permission a resolver may declare with @Authorized("<permission>"). */
+/** Every permission a resolver may declare with @Allowed("<permission>"). */
 export const PERMISSIONS = [
   "keys:read",
   "keys:write",

@@ -1,5 +1,6 @@
 import { GraphQLError } from "graphql";
-import { Arg, Args, Authorized, Ctx, FieldResolver, Int, Mutation, Resolver, Root } from "type-graphql";
+import { Arg, Args, Ctx, FieldResolver, Int, Mutation, Resolver, Root } from "type-graphql";
+import { Allowed } from "../auth/allowed.js";
 import type { Services } from "../services/registry.js";
 import type { RequestContext } from "../auth/request-context.js";
 import { forbidden, tenantContext } from "../auth/graphql-edge.js";
@@ -35,32 +36,32 @@ export class ApiKeyResolver {
     return inputId("APIKey", input.apiKeyId, "apiKeyId");
   }
 
-  @Authorized("keys:write")
+  @Allowed("keys:write")
   @Mutation(() => APIKeyPayload, { description: "Creates a secret key; the payload's `key` is the only time the secret is shown." })
   createSecretAPIKey(@Arg("input") input: CreateSecretAPIKeyInput, @Ctx() ctx: RequestContext): Promise<Payload> {
     return this.services.apiKeys.create(tenantContext(ctx), input.secretKey);
   }
 
-  @Authorized("keys:write")
+  @Allowed("keys:write")
   @Mutation(() => APIKeyPayload)
   updateAPIKey(@Arg("input") input: UpdateAPIKeyInput, @Ctx() ctx: RequestContext): Promise<Payload> {
     const { apiKeyId: _, ...changes } = input;
     return this.services.apiKeys.update(tenantContext(ctx), this.keyId(input), changes);
   }
 
-  @Authorized("keys:write")
+  @Allowed("keys:write")
   @Mutation(() => APIKeyPayload, { description: "Unblocks a deactivated key." })
   activateAPIKey(@Arg("input") input: ActivateAPIKeyInput, @Ctx() ctx: RequestContext): Promise<Payload> {
     return this.services.apiKeys.activate(tenantContext(ctx), this.keyId(input));
   }
 
-  @Authorized("keys:write")
+  @Allowed("keys:write")
   @Mutation(() => APIKeyPayload, { description: "Blocks a key until it is activated again." })
   deactivateAPIKey(@Arg("input") input: DeactivateAPIKeyInput, @Ctx() ctx: RequestContext): Promise<Payload> {
     return this.services.apiKeys.deactivate(tenantContext(ctx), this.keyId(input));
   }
 
-  @Authorized("keys:write")
+  @Allowed("keys:write")
   @Mutation(() => APIKeyPayload, {
     description: "Returns the new key (with `key`); the old one works until expireOldKeyInSeconds have passed.",
   })
@@ -68,13 +69,13 @@ export class ApiKeyResolver {
     return this.services.apiKeys.rotate(tenantContext(ctx), this.keyId(input), input.expireOldKeyInSeconds);
   }
 
-  @Authorized("keys:write")
+  @Allowed("keys:write")
   @Mutation(() => APIKeyPayload, { description: "Irreversible." })
   revokeAPIKey(@Arg("input") input: RevokeAPIKeyInput, @Ctx() ctx: RequestContext): Promise<Payload> {
     return this.services.apiKeys.revoke(tenantContext(ctx), this.keyId(input));
   }
 
-  @Authorized("keys:write")
+  @Allowed("keys:write")
   @Mutation(() => APIKeyPayload, { description: "Removes the key from lists and refuses it at once; the record stays for the audit log." })
   deleteAPIKey(@Arg("input") input: DeleteAPIKeyInput, @Ctx() ctx: RequestContext): Promise<Payload> {
     return this.services.apiKeys.delete(tenantContext(ctx), this.keyId(input));
@@ -91,19 +92,19 @@ export class ApiKeyResolver {
     return key.createdByType === ActorType.USER ? loaders.user.load(key.createdById) : loaders.apiKey.load(key.createdById);
   }
 
-  @Authorized("keys:read")
+  @Allowed("keys:read")
   @FieldResolver(() => ApiKey, { nullable: true })
   rotatedFrom(@Root() key: ApiKey, @Ctx() ctx: RequestContext): Promise<ApiKey | null> | null {
     return key.rotatedFromId ? loadersFor(ctx, this.services).apiKey.load(key.rotatedFromId) : null;
   }
 
-  @Authorized("keys:read")
+  @Allowed("keys:read")
   @FieldResolver(() => ApiKey, { nullable: true })
   rotatedTo(@Root() key: ApiKey, @Ctx() ctx: RequestContext): Promise<ApiKey | null> | null {
     return key.rotatedToId ? loadersFor(ctx, this.services).apiKey.load(key.rotatedToId) : null;
   }
 
-  @Authorized("keys:read")
+  @Allowed("keys:read")
   @FieldResolver(() => [APIKeyDailyUsage], {
     description: `Requests per UTC day over the last \`days\` days (1–${USAGE_MAX_DAYS}, today included), oldest first, zero days included; they add up to usageCount (which may lag a second).`,
   })
@@ -124,7 +125,7 @@ export class ApiKeyResolver {
 export class OrganizationApiKeysResolver {
   constructor(private readonly services: Services) {}
 
-  @Authorized("keys:read")
+  @Allowed("keys:read")
   @FieldResolver(() => APIKeyConnection, { description: "Newest first." })
   apiKeys(
     @Args() page: ConnectionArgs,

@@ -1,4 +1,5 @@
-import { Arg, Args, Authorized, Ctx, FieldResolver, Resolver } from "type-graphql";
+import { Arg, Args, Ctx, FieldResolver, Resolver } from "type-graphql";
+import { Allowed } from "../auth/allowed.js";
 import type { Services } from "../services/registry.js";
 import type { RequestContext } from "../auth/request-context.js";
 import { tenantContext } from "../auth/graphql-edge.js";
@@ -10,7 +11,7 @@ import { AuditLogEntryConnection, AuditLogFilterInput } from "../schema/users.js
 export class OrganizationAuditLogResolver {
   constructor(private readonly services: Services) {}
 
-  @Authorized("audit:read")
+  @Allowed("audit:read")
   @FieldResolver(() => AuditLogEntryConnection, { description: "Every successful mutation in the current environment, newest first." })
   auditLog(
     @Args() page: ConnectionArgs,

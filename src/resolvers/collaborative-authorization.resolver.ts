@@ -1,4 +1,5 @@
-import { Arg, Args, Authorized, Ctx, FieldResolver, Mutation, Resolver, Root } from "type-graphql";
+import { Arg, Args, Ctx, FieldResolver, Mutation, Resolver, Root } from "type-graphql";
+import { Allowed } from "../auth/allowed.js";
 import type { Services } from "../services/registry.js";
 import type { RequestContext } from "../auth/request-context.js";
 import { tenantContext } from "../auth/graphql-edge.js";
@@ -33,7 +34,7 @@ export class CollaborativeAuthorizationEndpointResolver {
     return inputId("CollaborativeAuthorizationEndpoint", input.endpointId, "endpointId");
   }
 
-  @Authorized("collab:write")
+  @Allowed("collab:write")
   @Mutation(() => CollaborativeAuthorizationEndpointPayload, {
     description: "Adds an endpoint as PENDING_VERIFICATION with a new signing key; activate it to receive decision requests.",
   })
@@ -44,7 +45,7 @@ export class CollaborativeAuthorizationEndpointResolver {
     return this.services.collaborativeAuthorization.add(tenantContext(ctx), input);
   }
 
-  @Authorized("collab:write")
+  @Allowed("collab:write")
   @Mutation(() => CollaborativeAuthorizationEndpointPayload, {
     description:
       "Sends a signed verification request; a 2xx within the budget makes the endpoint ACTIVE and, in the same transaction, " +
@@ -57,7 +58,7 @@ export class CollaborativeAuthorizationEndpointResolver {
     return this.services.collaborativeAuthorization.activate(tenantContext(ctx), this.endpointId(input));
   }
 
-  @Authorized("collab:write")
+  @Allowed("collab:write")
   @Mutation(() => CollaborativeAuthorizationEndpointPayload, {
     description: "With no ACTIVE endpoint, every authorization is DECLINED (standInReason NO_ACTIVE_ENDPOINT).",
   })
@@ -68,7 +69,7 @@ export class CollaborativeAuthorizationEndpointResolver {
     return this.services.collaborativeAuthorization.deactivate(tenantContext(ctx), this.endpointId(input));
   }
 
-  @Authorized("collab:write")
+  @Allowed("collab:write")
   @Mutation(() => CollaborativeAuthorizationEndpointPayload)
   renameCollaborativeAuthorizationEndpoint(
     @Arg("input") input: RenameCollaborativeAuthorizationEndpointInput,
@@ -77,7 +78,7 @@ export class CollaborativeAuthorizationEndpointResolver {
     return this.services.collaborativeAuthorization.rename(tenantContext(ctx), this.endpointId(input), input.name);
   }
 
-  @Authorized("collab:write")
+  @Allowed("collab:write")
   @Mutation(() => CollaborativeAuthorizationEndpointPayload, {
     description: "The ACTIVE endpoint cannot be removed (INVALID_STATE): deactivate it or activate another one first.",
   })
@@ -89,7 +90,7 @@ export class CollaborativeAuthorizationEndpointResolver {
   }
 
   /** Secrets that let their holder sign decision requests: only for those who may change endpoints. */
-  @Authorized("collab:write")
+  @Allowed("collab:write")
   @FieldResolver(() => [SigningKey], {
     nullable: true,
     description: "Unexpired signing keys, newest first. Needs collab:write (null with a FORBIDDEN error otherwise).",
@@ -103,7 +104,7 @@ export class CollaborativeAuthorizationEndpointResolver {
 export class CollaborativeAuthorizationRequestResolver {
   constructor(private readonly services: Services) {}
 
-  @Authorized("collab:simulate")
+  @Allowed("collab:simulate")
   @Mutation(() => CollaborativeAuthorizationRequestPayload, {
     description: "TEST only: asks the ACTIVE endpoint (or applies the stand-in) exactly as a real authorization would, and records it.",
   })
@@ -115,7 +116,7 @@ export class CollaborativeAuthorizationRequestResolver {
   }
 
   // simulateCollaborativeAuthorization's payload reaches it with collab:simulate alone.
-  @Authorized("collab:read")
+  @Allowed("collab:read")
   @FieldResolver(() => CollaborativeAuthorizationEndpoint, { nullable: true, description: "null when no endpoint was active." })
   endpoint(
     @Root() request: CollaborativeAuthorizationRequest,
@@ -129,13 +130,13 @@ export class CollaborativeAuthorizationRequestResolver {
 export class OrganizationCollaborativeAuthorizationResolver {
   constructor(private readonly services: Services) {}
 
-  @Authorized("collab:read")
+  @Allowed("collab:read")
   @FieldResolver(() => CollaborativeAuthorizationEndpointConnection, { description: "Newest first; removed endpoints are not listed." })
   collaborativeAuthorizationEndpoints(@Args() page: ConnectionArgs, @Ctx() ctx: RequestContext) {
     return toConnection(this.services.collaborativeAuthorization.listEndpoints(tenantContext(ctx), page));
   }
 
-  @Authorized("collab:read")
+  @Allowed("collab:read")
   @FieldResolver(() => CollaborativeAuthorizationRequestConnection, { description: "Newest first." })
   collaborativeAuthorizationRequests(@Args() page: ConnectionArgs, @Ctx() ctx: RequestContext) {
     return toConnection(this.services.collaborativeAuthorization.listRequests(tenantContext(ctx), page));

@@ -5,6 +5,12 @@ import { tenantContext } from "../auth/graphql-edge.js";
 import type { NodeTypeName } from "../db/ids.js";
 import { forbidden } from "../auth/graphql-edge.js";
 import type { Permission } from "../auth/permissions.js";
+import type { OrganizationApiKeysResolver } from "./api-key.resolver.js";
+import type { OrganizationAuditLogResolver } from "./audit-log.resolver.js";
+import type { OrganizationCollaborativeAuthorizationResolver } from "./collaborative-authorization.resolver.js";
+import type { OrganizationNotificationEventsResolver } from "./notification-event.resolver.js";
+import type { OrganizationNotificationTargetsResolver } from "./notification-target.resolver.js";
+import type { OrganizationUsersResolver } from "./user.resolver.js";
 
 /**
  * How `node(id:)` finds each type, always within the caller's organization and
@@ -12,7 +18,7 @@ import type { Permission } from "../auth/permissions.js";
  */
 type NodeLoader = (services: Services, ctx: RequestContext, uuid: string) => Promise<object | null>;
 
-export const NODE_LOADERS: Partial<Record<NodeTypeName, NodeLoader>> = {
+export const NODE_LOADERS = {
   Organization: async (services, ctx, uuid) =>
     uuid === tenantContext(ctx).organizationId ? services.organizations.findForDisplay(ctx, uuid) : null,
   User: (services, ctx, uuid) => services.users.findById(tenantContext(ctx), uuid),
@@ -25,15 +31,27 @@ export const NODE_LOADERS: Partial<Record<NodeTypeName, NodeLoader>> = {
   WebhookNotificationTarget: (services, ctx, uuid) => services.notificationTargets.findById(tenantContext(ctx), uuid),
   NotificationEvent: (services, ctx, uuid) => services.notificationEvents.findById(tenantContext(ctx), uuid),
   DeliveryAttempt: (services, ctx, uuid) => services.notificationTargets.findAttempt(tenantContext(ctx), uuid),
-};
+} satisfies Partial<Record<NodeTypeName, NodeLoader>>;
+
+/** The types node(id) answers. */
+export type LoadedNodeType = keyof typeof NODE_LOADERS;
+
+/** The Organization fields that list objects: the field resolvers on Organization, so a misspelt name does not compile. */
+type OrganizationListField =
+  | keyof OrganizationApiKeysResolver
+  | keyof OrganizationAuditLogResolver
+  | keyof OrganizationCollaborativeAuthorizationResolver
+  | keyof OrganizationNotificationEventsResolver
+  | keyof OrganizationNotificationTargetsResolver
+  | keyof OrganizationUsersResolver;
 
 /**
  * The Organization field that lists each type: node(id) asks for exactly the permissions
- * that field declares (@Authorized), so the two cannot drift apart. null (the organization
- * itself) needs none, as `organizations` does not. A type with a loader but no entry here
- * is refused: a new type must say how it is guarded.
+ * that field declares (@Allowed), so the two cannot drift apart. null (the organization
+ * itself) needs none, as `organizations` does not. Every type with a loader must have an
+ * entry (it does not compile otherwise): a new type must say how it is guarded.
  */
-export const NODE_LISTED_BY: Partial<Record<NodeTypeName, string | null>> = {
+export const NODE_LISTED_BY: Record<LoadedNodeType, OrganizationListField | null> = {
   Organization: null,
   // Users are listed through their memberships.
   User: "users",
@@ -52,7 +70,7 @@ export const NODE_LISTED_BY: Partial<Record<NodeTypeName, string | null>> = {
 let declared: Map<string, Permission[]> | null = null;
 
 /** What an Organization field declares, read once from type-graphql's metadata (complete once the schema is built). */
-function declaredBy(field: string): Permission[] {
+function declaredBy(field: OrganizationListField): Permission[] {
   if (!declared) {
     const organization = getMetadataStorage().objectTypes.find((type) => type.name === "Organization");
     declared = new Map((organization?.fields ?? []).map((f) => [f.schemaName, (f.roles ?? []) as Permission[]]));
@@ -64,14 +82,17 @@ function declaredBy(field: string): Permission[] {
 
 /** A node of `type` by UUID; a field error FORBIDDEN when the caller lacks what the type's list field needs. */
 export function loadNode(type: NodeTypeName, services: Services, ctx: RequestContext, uuid: string): Promise<object | null> | null {
-  const load = NODE_LOADERS[type];
-  if (!load) return null;
+  if (!isLoaded(type)) return null;
   const listedBy = NODE_LISTED_BY[type];
-  if (listedBy === undefined) throw forbidden(`node(id) declares no permission for ${type}`, null);
   if (listedBy !== null) {
     const { permissions } = tenantContext(ctx);
     const missing = declaredBy(listedBy).filter((permission) => !permissions.has(permission));
     if (missing.length) throw forbidden(`Missing permission: ${missing.join(", ")}`, null);
   }
+  const load: NodeLoader = NODE_LOADERS[type];
   return load(services, ctx, uuid);
+}
+
+function isLoaded(type: NodeTypeName): type is LoadedNodeType {
+  return Object.hasOwn(NODE_LOADERS, type);
 }

@@ -1,4 +1,5 @@
-import { Arg, Args, Authorized, Ctx, FieldResolver, Mutation, Resolver, Root } from "type-graphql";
+import { Arg, Args, Ctx, FieldResolver, Mutation, Resolver, Root } from "type-graphql";
+import { Allowed } from "../auth/allowed.js";
 import type { Services } from "../services/registry.js";
 import type { RequestContext } from "../auth/request-context.js";
 import { tenantContext } from "../auth/graphql-edge.js";
@@ -18,7 +19,7 @@ import {
 export class NotificationEventResolver {
   constructor(private readonly services: Services) {}
 
-  @Authorized("events:replay")
+  @Allowed("events:replay")
   @Mutation(() => NotificationEventPayload, {
     description:
       "Sends the event again (same id, so the same webhook-id) to the given targets, or to every ACTIVE target subscribed to it, even after an earlier success.",
@@ -42,7 +43,7 @@ export class NotificationEventResolver {
 export class OrganizationNotificationEventsResolver {
   constructor(private readonly services: Services) {}
 
-  @Authorized("events:read")
+  @Allowed("events:read")
   @FieldResolver(() => NotificationEventConnection, { description: "Events of the last 30 days, newest first." })
   notificationEvents(
     @Args() page: ConnectionArgs,

@@ -1,4 +1,5 @@
-import { Arg, Args, Authorized, Ctx, FieldResolver, Mutation, Resolver, Root } from "type-graphql";
+import { Arg, Args, Ctx, FieldResolver, Mutation, Resolver, Root } from "type-graphql";
+import { Allowed } from "../auth/allowed.js";
 import type { Services } from "../services/registry.js";
 import type { RequestContext } from "../auth/request-context.js";
 import { tenantContext } from "../auth/graphql-edge.js";
@@ -41,7 +42,7 @@ function targetId(input: { targetId: string }): string {
 export class NotificationTargetResolver {
   constructor(private readonly services: Services) {}
 
-  @Authorized("targets:write")
+  @Allowed("targets:write")
   @Mutation(() => WebhookNotificationTargetPayload, {
     description: "Adds a target as PENDING_VERIFICATION and sends it a NOTIFICATION_ACTIVATION event: a 2xx answer makes it ACTIVE.",
   })
@@ -49,7 +50,7 @@ export class NotificationTargetResolver {
     return this.services.notificationTargets.add(tenantContext(ctx), input);
   }
 
-  @Authorized("targets:write")
+  @Allowed("targets:write")
   @Mutation(() => WebhookNotificationTargetPayload, {
     description: "Sends a new NOTIFICATION_ACTIVATION event (after ACTIVATION_FAILED or DEACTIVATED).",
   })
@@ -57,31 +58,31 @@ export class NotificationTargetResolver {
     return this.services.notificationTargets.activate(tenantContext(ctx), targetId(input));
   }
 
-  @Authorized("targets:write")
+  @Allowed("targets:write")
   @Mutation(() => WebhookNotificationTargetPayload, { description: "Stops deliveries until the target is activated again." })
   deactivateNotificationTarget(@Arg("input") input: DeactivateNotificationTargetInput, @Ctx() ctx: RequestContext): Promise<Payload> {
     return this.services.notificationTargets.deactivate(tenantContext(ctx), targetId(input));
   }
 
-  @Authorized("targets:write")
+  @Allowed("targets:write")
   @Mutation(() => WebhookNotificationTargetPayload, { description: "Removes the target from lists and deliveries; returns it as it was." })
   removeNotificationTarget(@Arg("input") input: RemoveNotificationTargetInput, @Ctx() ctx: RequestContext): Promise<Payload> {
     return this.services.notificationTargets.remove(tenantContext(ctx), targetId(input));
   }
 
-  @Authorized("targets:write")
+  @Allowed("targets:write")
   @Mutation(() => WebhookNotificationTargetPayload)
   renameNotificationTarget(@Arg("input") input: RenameNotificationTargetInput, @Ctx() ctx: RequestContext): Promise<Payload> {
     return this.services.notificationTargets.rename(tenantContext(ctx), targetId(input), input.name);
   }
 
-  @Authorized("targets:write")
+  @Allowed("targets:write")
   @Mutation(() => WebhookNotificationTargetPayload)
   setEmailForNotificationTarget(@Arg("input") input: SetEmailForNotificationTargetInput, @Ctx() ctx: RequestContext): Promise<Payload> {
     return this.services.notificationTargets.setEmail(tenantContext(ctx), targetId(input), input.email);
   }
 
-  @Authorized("targets:write")
+  @Allowed("targets:write")
   @Mutation(() => WebhookNotificationTargetPayload)
   removeEmailFromNotificationTarget(
     @Arg("input") input: RemoveEmailFromNotificationTargetInput,
@@ -90,7 +91,7 @@ export class NotificationTargetResolver {
     return this.services.notificationTargets.setEmail(tenantContext(ctx), targetId(input), null);
   }
 
-  @Authorized("targets:write")
+  @Allowed("targets:write")
   @Mutation(() => WebhookNotificationTargetPayload)
   addSubscriptionsToNotificationTarget(
     @Arg("input") input: AddSubscriptionsToNotificationTargetInput,
@@ -99,7 +100,7 @@ export class NotificationTargetResolver {
     return this.services.notificationTargets.addSubscriptions(tenantContext(ctx), targetId(input), input.subscriptions);
   }
 
-  @Authorized("targets:write")
+  @Allowed("targets:write")
   @Mutation(() => WebhookNotificationTargetPayload)
   removeSubscriptionsFromNotificationTarget(
     @Arg("input") input: RemoveSubscriptionsFromNotificationTargetInput,
@@ -108,7 +109,7 @@ export class NotificationTargetResolver {
     return this.services.notificationTargets.removeSubscriptions(tenantContext(ctx), targetId(input), input.subscriptions);
   }
 
-  @Authorized("targets:write")
+  @Allowed("targets:write")
   @Mutation(() => WebhookNotificationTargetPayload, {
     description: "Adds a signing key; the current ones keep signing for 24 h, so receivers can switch. At most 5 valid keys.",
   })
@@ -126,7 +127,7 @@ export class NotificationTargetResolver {
   }
 
   // The secrets let their holder forge deliveries, so reading them takes what changing the target takes.
-  @Authorized("targets:write")
+  @Allowed("targets:write")
   @FieldResolver(() => [SigningKey], {
     nullable: true,
     description: "The unexpired keys, newest first; every delivery is signed with each. Needs targets:write.",
@@ -145,7 +146,7 @@ export class NotificationTargetResolver {
     return toConnection(this.services.notificationTargets.statusHistory(tenantContext(ctx), target.id, page));
   }
 
-  @Authorized("events:read")
+  @Allowed("events:read")
   @FieldResolver(() => WebhookNotificationTargetEventConnection, { description: "The events sent to this target, newest first." })
   webhookNotificationTargetEvents(
     @Root() target: NotificationTarget,
@@ -178,13 +179,13 @@ export class DeliveryAttemptResolver {
   constructor(private readonly services: Services) {}
 
   // An attempt is reached from its target or its event; each side takes its own permission.
-  @Authorized("events:read")
+  @Allowed("events:read")
   @FieldResolver(() => NotificationEvent)
   event(@Root() attempt: DeliveryAttempt, @Ctx() ctx: RequestContext): Promise<NotificationEvent | null> {
     return loadersFor(ctx, this.services).notificationEvent.load(attempt.eventId);
   }
 
-  @Authorized("targets:read")
+  @Allowed("targets:read")
   @FieldResolver(() => NotificationTarget, { description: "Removed targets included." })
   target(@Root() attempt: DeliveryAttempt, @Ctx() ctx: RequestContext): Promise<NotificationTarget | null> {
     return loadersFor(ctx, this.services).notificationTarget.load(attempt.targetId);
@@ -195,7 +196,7 @@ export class DeliveryAttemptResolver {
 export class OrganizationNotificationTargetsResolver {
   constructor(private readonly services: Services) {}
 
-  @Authorized("targets:read")
+  @Allowed("targets:read")
   @FieldResolver(() => WebhookNotificationTargetConnection, { description: "Newest first; removed targets are left out." })
   webhookNotificationTargets(@Args() page: ConnectionArgs, @Ctx() ctx: RequestContext) {
     return toConnection(this.services.notificationTargets.list(tenantContext(ctx), page));

@@ -1,4 +1,5 @@
-import { Authorized, Ctx, FieldResolver, Mutation, Resolver } from "type-graphql";
+import { Ctx, FieldResolver, Mutation, Resolver } from "type-graphql";
+import { Allowed } from "../auth/allowed.js";
 import type { Services } from "../services/registry.js";
 import type { RequestContext } from "../auth/request-context.js";
 import { tenantContext } from "../auth/graphql-edge.js";
@@ -10,7 +11,7 @@ import { SharedSecretPayload } from "../schema/users.js";
 export class SharedSecretResolver {
   constructor(private readonly services: Services) {}
 
-  @Authorized("secret:write")
+  @Allowed("secret:write")
   @Mutation(() => SharedSecretPayload, {
     description: "A new shared secret; JWTs signed with the previous one are accepted for 24 more hours.",
   })
@@ -23,7 +24,7 @@ export class SharedSecretResolver {
 export class OrganizationSharedSecretResolver {
   constructor(private readonly services: Services) {}
 
-  @Authorized("secret:read")
+  @Allowed("secret:read")
   @FieldResolver(() => SharedSecret, {
     nullable: true,
     description: "The environment's API shared secret, created on first read. Sign HS256 JWTs with it (sub = an API key id, exp ≤ 1 h).",

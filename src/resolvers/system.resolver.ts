@@ -1,4 +1,5 @@
-import { Arg, Authorized, Ctx, FieldResolver, ID, Query, Resolver } from "type-graphql";
+import { Arg, Ctx, FieldResolver, ID, Query, Resolver } from "type-graphql";
+import { Authenticated } from "../auth/allowed.js";
 import type { Services } from "../services/registry.js";
 import type { RequestContext } from "../auth/request-context.js";
 import { tenantContext } from "../auth/graphql-edge.js";
@@ -20,7 +21,7 @@ export class SystemResolver {
     return "pong";
   }
 
-  @Authorized()
+  @Authenticated()
   @Query(() => Viewer)
   viewer(@Ctx() ctx: RequestContext): Viewer {
     const { environment, actor, permissions } = tenantContext(ctx);
@@ -31,14 +32,14 @@ export class SystemResolver {
     });
   }
 
-  @Authorized()
+  @Authenticated()
   @Query(() => Node, { nullable: true, description: "Any object of the caller's organization and environment by id; null otherwise." })
   async node(@Arg("id", () => ID) id: string, @Ctx() ctx: RequestContext): Promise<object | null> {
     const parsed = parseId(id);
     return parsed ? loadNode(parsed.type, this.services, ctx, parsed.uuid) : null;
   }
 
-  @Authorized()
+  @Authenticated()
   @Query(() => [Organization], { description: "The caller's organization (a list, as in Highnote)." })
   async organizations(@Ctx() ctx: RequestContext): Promise<Organization[]> {
     const organization = await this.services.organizations.findForDisplay(ctx, tenantContext(ctx).organizationId);

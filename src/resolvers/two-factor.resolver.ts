@@ -1,4 +1,5 @@
-import { Arg, Authorized, Ctx, Mutation, Resolver } from "type-graphql";
+import { Arg, Ctx, Mutation, Resolver } from "type-graphql";
+import { Allowed } from "../auth/allowed.js";
 import type { Services } from "../services/registry.js";
 import type { RequestContext } from "../auth/request-context.js";
 import { tenantContext } from "../auth/graphql-edge.js";
@@ -22,7 +23,7 @@ import {
 export class TwoFactorResolver {
   constructor(private readonly services: Services) {}
 
-  @Authorized("users:read")
+  @Allowed("users:read")
   @Mutation(() => TwoFactorSetupPayload, {
     description: "A new TOTP secret for the calling user's authenticator; two-factor sign-in starts with confirmTwoFactor. Sessions only.",
   })
@@ -30,7 +31,7 @@ export class TwoFactorResolver {
     return Object.assign(new TwoFactorSetup(), await this.services.twoFactor.enable(tenantContext(ctx)));
   }
 
-  @Authorized("users:read")
+  @Allowed("users:read")
   @Mutation(() => TwoFactorRecoveryCodesPayload, {
     description: "Turns two-factor sign-in on with a current code; returns ten one-time recovery codes, shown only here.",
   })
@@ -42,13 +43,13 @@ export class TwoFactorResolver {
     return Object.assign(new TwoFactorRecoveryCodes(), { recoveryCodes });
   }
 
-  @Authorized("users:read")
+  @Allowed("users:read")
   @Mutation(() => UserPayload, { description: "Turns two-factor sign-in off with a current code or a recovery code." })
   disableTwoFactor(@Arg("input") input: DisableTwoFactorInput, @Ctx() ctx: RequestContext): Promise<typeof UserPayload> {
     return this.services.twoFactor.disable(tenantContext(ctx), input.code);
   }
 
-  @Authorized("users:write")
+  @Allowed("users:write")
   @Mutation(() => OrganizationPayload, {
     description: "Organization-wide (both environments): members without two-factor sign-in can then only set it up.",
   })

@@ -1,4 +1,5 @@
-import { Arg, Args, Authorized, Ctx, FieldResolver, Mutation, Resolver } from "type-graphql";
+import { Arg, Args, Ctx, FieldResolver, Mutation, Resolver } from "type-graphql";
+import { Allowed } from "../auth/allowed.js";
 import type { Services } from "../services/registry.js";
 import type { RequestContext } from "../auth/request-context.js";
 import { tenantContext } from "../auth/graphql-edge.js";
@@ -65,7 +66,7 @@ export class UserResolver {
     return deliverSession(ctx, input.useCookie, await this.services.users.acceptInvitation(ctx, input.token, input.password, input.name));
   }
 
-  @Authorized("users:write")
+  @Allowed("users:write")
   @Mutation(() => UserInvitationPayload, {
     description: "Into the current environment; the payload's `token` is the only time it is shown (valid 7 days).",
   })
@@ -73,13 +74,13 @@ export class UserResolver {
     return this.services.users.invite(tenantContext(ctx), input.email, input.role);
   }
 
-  @Authorized("users:write")
+  @Allowed("users:write")
   @Mutation(() => UserMembershipPayload, { description: "The user's role in the current environment." })
   updateUserRole(@Arg("input") input: UpdateUserRoleInput, @Ctx() ctx: RequestContext): Promise<typeof UserMembershipPayload> {
     return this.services.users.updateRole(tenantContext(ctx), inputId("User", input.userId, "userId"), input.role);
   }
 
-  @Authorized("users:write")
+  @Allowed("users:write")
   @Mutation(() => UserMembershipPayload, {
     description: "Removes the user from the current environment (from the organization when it was their last role).",
   })
@@ -88,7 +89,7 @@ export class UserResolver {
   }
 
   // Every user role holds users:read; API keys get INVALID_STATE (they have no password).
-  @Authorized("users:read")
+  @Allowed("users:read")
   @Mutation(() => ChangePasswordPayload, { description: "Ends every session of the user and returns a new one." })
   async changePassword(@Arg("input") input: ChangePasswordInput, @Ctx() ctx: RequestContext): Promise<typeof ChangePasswordPayload> {
     return toSession(await this.services.users.changePassword(tenantContext(ctx), input.currentPassword, input.newPassword));
@@ -99,13 +100,13 @@ export class UserResolver {
 export class OrganizationUsersResolver {
   constructor(private readonly services: Services) {}
 
-  @Authorized("users:read")
+  @Allowed("users:read")
   @FieldResolver(() => UserMembershipConnection, { description: "Members of the current environment with their role, newest first." })
   users(@Args() page: ConnectionArgs, @Ctx() ctx: RequestContext) {
     return toConnection(this.services.users.listMemberships(tenantContext(ctx), page));
   }
 
-  @Authorized("users:read")
+  @Allowed("users:read")
   @FieldResolver(() => UserInvitationConnection, {
     description: "Invitations into the current environment, pending and accepted, newest first.",
   })

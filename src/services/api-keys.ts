@@ -13,7 +13,7 @@ import { ApiKeyDailyUsage } from "../entities/api-key-daily-usage.js";
 import { ActorType, APIKeyRole, Environment, NotificationEventName } from "../entities/enums.js";
 import { paginate, type PageArgs } from "../db/pagination.js";
 import { encodeId } from "../db/ids.js";
-import { AccessDenied, AlreadyExists, InvalidInput, InvalidState, LimitExceeded, NotFound } from "./domain-errors.js";
+import { AccessDenied, AlreadyExists, InvalidInput, InvalidState, NotFound } from "./domain-errors.js";
 import { cleanName } from "./names.js";
 import { assertMayCreate } from "./plans.js";
 import type { Transaction, Transactions } from "./transaction.js";

@@ -16,7 +16,7 @@ import {
 import { Environment, NotificationEventName } from "../entities/enums.js";
 import { paginate, type PageArgs } from "../db/pagination.js";
 import { encodeId } from "../db/ids.js";
-import { InvalidState, LimitExceeded, NotAvailableInLive, NotFound } from "./domain-errors.js";
+import { InvalidState, NotAvailableInLive, NotFound } from "./domain-errors.js";
 import { answeredWith2xx, type OutboundHttp, type OutboundResponse } from "./outbound-http.js";
 import { cleanName } from "./names.js";
 import { assertMayCreate } from "./plans.js";

@@ -7,7 +7,7 @@ import { NotificationDelivery } from "../entities/notification-delivery.js";
 import { NotificationTarget, NotificationTargetStatus } from "../entities/notification-target.js";
 import { NotificationTargetStatusChange } from "../entities/notification-target-status-change.js";
 import { paginate, type PageArgs } from "../db/pagination.js";
-import { InvalidInput, InvalidState, LimitExceeded, NotFound } from "./domain-errors.js";
+import { InvalidInput, InvalidState, NotFound } from "./domain-errors.js";
 import { cleanName } from "./names.js";
 import { assertMayCreate } from "./plans.js";
 import type { OutboundHttp } from "./outbound-http.js";

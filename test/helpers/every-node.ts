@@ -1,5 +1,9 @@
 import { randomBytes } from "node:crypto";
+import { isObjectType } from "graphql";
 import { GraphQLClient } from "graphql-request";
+import { createSchema } from "../../src/schema/build-schema";
+import { Receiver } from "./receiver";
+import { startTestServer, TestServer } from "./server";
 import { waitFor } from "./wait";
 
 /** Every list of the organization, with the objects inside them that implement Node. */
@@ -61,4 +65,41 @@ export async function oneOfEachNode(admin: GraphQLClient, receiverUrl: string): 
     10000,
     "a delivery attempt of the activation",
   );
+}
+
+/** The names of the schema's object types that implement Node, sorted. */
+export async function nodeTypeNames(): Promise<string[]> {
+  const schema = await createSchema(null);
+  return Object.values(schema.getTypeMap())
+    .filter((type) => isObjectType(type) && type.getInterfaces().some((iface) => iface.name === "Node"))
+    .map((type) => type.name)
+    .sort();
+}
+
+export interface EveryNode {
+  server: TestServer;
+  /** One id per Node type name, from oneOfEachNode. */
+  ids: Map<string, string>;
+  /** Every Node type of the schema. */
+  nodeTypes: string[];
+}
+
+/**
+ * For the calling test file: a test server whose organization holds an object of every Node type (oneOfEachNode,
+ * answered by a local receiver), started before its tests and stopped after them. Filled in by beforeAll.
+ */
+export function withEveryNode(): EveryNode {
+  const everyNode = {} as EveryNode;
+  let receiver: Receiver | undefined;
+  beforeAll(async () => {
+    receiver = await Receiver.start();
+    everyNode.server = await startTestServer({ KEYWAY_WEBHOOK_ACTIVATION_TIMEOUT_MS: "2000", KEYWAY_COLLAB_TIMEOUT_MS: "500" });
+    everyNode.ids = await oneOfEachNode(everyNode.server.admin, receiver.url);
+    everyNode.nodeTypes = await nodeTypeNames();
+  });
+  afterAll(async () => {
+    await everyNode.server?.stop();
+    await receiver?.stop();
+  });
+  return everyNode;
 }
