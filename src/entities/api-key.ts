@@ -2,6 +2,7 @@ import { GraphQLJSONObject } from "graphql-scalars";
 import { Field, ID, Int, ObjectType } from "type-graphql";
 import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn, UpdateDateColumn } from "typeorm";
 import { apiKeyPermissions } from "../auth/permissions.js";
+import { formatBytes, METADATA_MAX_BYTES } from "../limits.js";
 import { encodeId } from "../schema/ids.js";
 import { Node } from "../schema/node.js";
 import { bigintAsNumber } from "./column-transformers.js";
@@ -97,7 +98,7 @@ export class ApiKey extends TenantScoped implements Node {
   /** `json`, not `jsonb`: returned exactly as given, key order included. */
   @Field(() => GraphQLJSONObject, {
     nullable: true,
-    description: "Yours to set (≤ 4 KB as JSON), returned as given; Keyway never reads it.",
+    description: `Yours to set (≤ ${formatBytes(METADATA_MAX_BYTES)} as JSON), returned as given; Keyway never reads it.`,
   })
   @Column({ type: "json", nullable: true })
   metadata: Record<string, any> | null; // eslint-disable-line @typescript-eslint/no-explicit-any

@@ -1,5 +1,6 @@
 import { Field, ID, Int, ObjectType, registerEnumType } from "type-graphql";
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from "typeorm";
+import { formatBytes, RESPONSE_BODY_MAX_BYTES } from "../limits.js";
 import { encodeId } from "../schema/ids.js";
 import { Node } from "../schema/node.js";
 import { TenantScoped } from "./tenant-scoped.js";
@@ -47,7 +48,7 @@ export class DeliveryAttempt extends TenantScoped implements Node {
   @Column({ name: "duration_ms", type: "int" })
   durationMs: number;
 
-  @Field(() => String, { nullable: true, description: "The first 1 KB of the response body." })
+  @Field(() => String, { nullable: true, description: `The first ${formatBytes(RESPONSE_BODY_MAX_BYTES)} of the response body.` })
   @Column({ name: "response_body", type: "text", nullable: true })
   responseBody: string | null;
 

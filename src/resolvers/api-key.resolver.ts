@@ -19,9 +19,9 @@ import {
   RotateAPIKeyInput,
   UpdateAPIKeyInput,
 } from "../schema/api-keys.js";
+import { USAGE_MAX_DAYS } from "../limits.js";
 import { ConnectionArgs } from "../schema/connection.js";
 import { inputId } from "../schema/ids.js";
-import { USAGE_MAX_DAYS } from "../services/api-keys.js";
 import { loadersFor } from "./loaders.js";
 
 type Payload = typeof APIKeyPayload;

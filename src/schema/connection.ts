@@ -5,6 +5,7 @@ import { ArgsType, ClassType, Field, Int, ObjectType } from "type-graphql";
 import type { ObjectLiteral, QueryRunner, SelectQueryBuilder } from "typeorm";
 import type { PostgresDriver } from "typeorm/driver/postgres/PostgresDriver.js";
 import { hydrate } from "../db/hydrate.js";
+import { PAGE_SIZE_MAX } from "../limits.js";
 
 @ObjectType({ simpleResolvers: true })
 export class PageInfo {
@@ -21,18 +22,16 @@ export class PageInfo {
   endCursor: string | null;
 }
 
-const MAX_PAGE_SIZE = 100;
-
-/** Relay arguments; page sizes outside 1–100 are refused with BAD_USER_INPUT (by paginate). */
+/** Relay arguments; page sizes outside 1–PAGE_SIZE_MAX are refused with BAD_USER_INPUT (by paginate). */
 @ArgsType()
 export class ConnectionArgs {
-  @Field(() => Int, { nullable: true, description: "Page size, 1–100 (default 20) counting forward." })
+  @Field(() => Int, { nullable: true, description: `Page size, 1–${PAGE_SIZE_MAX} (default 20) counting forward.` })
   first?: number | null;
 
   @Field(() => String, { nullable: true })
   after?: string | null;
 
-  @Field(() => Int, { nullable: true, description: "Page size, 1–100, counting back from `before` (or the end)." })
+  @Field(() => Int, { nullable: true, description: `Page size, 1–${PAGE_SIZE_MAX}, counting back from \`before\` (or the end).` })
   last?: number | null;
 
   @Field(() => String, { nullable: true })
@@ -179,7 +178,7 @@ export async function paginate<T extends ObjectLiteral & { id: string }>(
     ["first", args.first],
     ["last", args.last],
   ] as const) {
-    if (value != null && (value < 1 || value > MAX_PAGE_SIZE)) throw new InvalidCursor(`${name} must be between 1 and ${MAX_PAGE_SIZE}`);
+    if (value != null && (value < 1 || value > PAGE_SIZE_MAX)) throw new InvalidCursor(`${name} must be between 1 and ${PAGE_SIZE_MAX}`);
   }
   const alias = query.alias;
   const table = query.expressionMap.mainAlias!.metadata.tablePath;

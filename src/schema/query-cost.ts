@@ -22,6 +22,7 @@ import {
   OperationDefinitionNode,
   SelectionSetNode,
 } from "graphql";
+import { PAGE_SIZE_MAX } from "../limits.js";
 
 /**
  * What an operation costs, in units of about one resolved field. Scalars and single objects cost
@@ -43,7 +44,6 @@ export const COST = {
 
 /** Connection page size when neither `first` nor `last` is given (schema/connection.ts), and the largest one. */
 const DEFAULT_PAGE_SIZE = 20;
-const MAX_PAGE_SIZE = 100;
 
 /** Lists that are not connections: how many items they hold at most, or as a rule. */
 const LIST_SIZES: Record<string, number> = {
@@ -202,7 +202,7 @@ function pageSize(walk: Walk, field: GraphQLField<unknown, unknown>, node: Field
     return DEFAULT_PAGE_SIZE; // refused by execution with BAD_USER_INPUT
   }
   const requested = typeof args.first === "number" ? args.first : typeof args.last === "number" ? args.last : DEFAULT_PAGE_SIZE;
-  return Math.min(Math.max(requested, 1), MAX_PAGE_SIZE);
+  return Math.min(Math.max(requested, 1), PAGE_SIZE_MAX);
 }
 
 function connectionCost(

@@ -9,6 +9,7 @@ import { Membership } from "../entities/membership.js";
 import { Organization } from "../entities/organization.js";
 import { User } from "../entities/user.js";
 import { UserInvitation } from "../entities/user-invitation.js";
+import { PASSWORD_MAX_BYTES } from "../limits.js";
 import { ConnectionArgs, paginate } from "../schema/connection.js";
 import { encodeId } from "../schema/ids.js";
 import type { Session } from "../schema/users.js";
@@ -23,7 +24,7 @@ import {
   NotFound,
   TwoFactorRequired,
 } from "./domain-errors.js";
-import { assertPasswordStrength, PASSWORD_MAX_BYTES, type PasswordHasher } from "./passwords.js";
+import { assertPasswordStrength, type PasswordHasher } from "./passwords.js";
 import type { SessionService } from "./sessions.js";
 import type { Transaction, Transactions } from "./transaction.js";
 import type { TwoFactorService } from "./two-factor.js";
