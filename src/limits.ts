@@ -38,8 +38,9 @@ export const USAGE_MAX_DAYS = 366;
 export const MAX_SIGNING_KEYS = 5;
 /** Targets one replay of a notification event may name. */
 export const MAX_REPLAY_TARGETS = 100;
-/** Page size of every connection (first / last). */
+/** Page size of every connection (first / last), and the one used when neither is given. */
 export const PAGE_SIZE_MAX = 100;
+export const PAGE_SIZE_DEFAULT = 20;
 
 /** A GraphQL request's JSON body. */
 export const REQUEST_BODY_MAX_BYTES = 1024 * 1024;

@@ -5,6 +5,7 @@ import { forbidden, tenantContext, type RequestContext } from "../auth/request-c
 import { ApiKey } from "../entities/api-key.js";
 import { ActorType } from "../entities/enums.js";
 import { Organization } from "../entities/organization.js";
+import { USAGE_MAX_DAYS } from "../limits.js";
 import { Actor } from "../schema/actor.js";
 import {
   ActivateAPIKeyInput,
@@ -19,7 +20,6 @@ import {
   RotateAPIKeyInput,
   UpdateAPIKeyInput,
 } from "../schema/api-keys.js";
-import { USAGE_MAX_DAYS } from "../limits.js";
 import { ConnectionArgs } from "../schema/connection.js";
 import { inputId } from "../schema/ids.js";
 import { loadersFor } from "./loaders.js";

@@ -5,7 +5,7 @@ import { ArgsType, ClassType, Field, Int, ObjectType } from "type-graphql";
 import type { ObjectLiteral, QueryRunner, SelectQueryBuilder } from "typeorm";
 import type { PostgresDriver } from "typeorm/driver/postgres/PostgresDriver.js";
 import { hydrate } from "../db/hydrate.js";
-import { PAGE_SIZE_MAX } from "../limits.js";
+import { PAGE_SIZE_DEFAULT, PAGE_SIZE_MAX } from "../limits.js";
 
 @ObjectType({ simpleResolvers: true })
 export class PageInfo {
@@ -25,7 +25,7 @@ export class PageInfo {
 /** Relay arguments; page sizes outside 1–PAGE_SIZE_MAX are refused with BAD_USER_INPUT (by paginate). */
 @ArgsType()
 export class ConnectionArgs {
-  @Field(() => Int, { nullable: true, description: `Page size, 1–${PAGE_SIZE_MAX} (default 20) counting forward.` })
+  @Field(() => Int, { nullable: true, description: `Page size, 1–${PAGE_SIZE_MAX} (default ${PAGE_SIZE_DEFAULT}) counting forward.` })
   first?: number | null;
 
   @Field(() => String, { nullable: true })
@@ -88,8 +88,6 @@ export function resolveConnectionCounts(schema: GraphQLSchema): GraphQLSchema {
   }
   return schema;
 }
-
-const DEFAULT_PAGE_SIZE = 20;
 
 /** Statement names by SQL text; a list has a handful of shapes (with or without each filter). */
 const statementNames = new Map<string, string>();
@@ -185,7 +183,7 @@ export async function paginate<T extends ObjectLiteral & { id: string }>(
   // The count is taken lazily, over the filters alone: no cursor, order or limit.
   const filters = [...query.expressionMap.wheres];
   const backward = args.last != null || (args.before != null && args.first == null);
-  const size = (backward ? args.last : args.first) ?? DEFAULT_PAGE_SIZE;
+  const size = (backward ? args.last : args.first) ?? PAGE_SIZE_DEFAULT;
 
   for (const [cursor, operator, name] of [
     [args.after, "<", "afterId"],
