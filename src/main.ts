@@ -5,6 +5,7 @@ import type { App, AppOptions } from "./app.js";
 import { Config, ConfigError, loadConfig } from "./config.js";
 import { APIKeyRole, Environment, Plan } from "./entities/enums.js";
 import type { Organization } from "./entities/organization.js";
+import { formatBytes, MAX_ALLOWED_IPS, METADATA_MAX_BYTES } from "./limits.js";
 import { createLogger } from "./logger.js";
 
 const HELP: Record<string, string> = {
@@ -59,9 +60,9 @@ Options:
                           (keys:read keys:write users:read users:write targets:read targets:write
                           events:read events:replay collab:read collab:write collab:simulate
                           secret:read secret:write audit:read)
-  --allow-ip <ip|cidr>    accept the key only from these addresses; repeat, at most 50
+  --allow-ip <ip|cidr>    accept the key only from these addresses; repeat, at most ${MAX_ALLOWED_IPS}
   --rate-limit <n>/<s>    at most n requests per s seconds, e.g. 100/60
-  --metadata <json>       a JSON object (at most 4 KB) stored with the key
+  --metadata <json>       a JSON object (at most ${formatBytes(METADATA_MAX_BYTES)}) stored with the key
 
 Example:
   keyway key create --org org_... --env live --name "Reporting" --role restricted \\

@@ -7,6 +7,7 @@ import { ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/dis
 import express, { NextFunction, Request, Response } from "express";
 import type { App } from "./app.js";
 import type { HttpRequestContext } from "./auth/request-context.js";
+import { REQUEST_BODY_MAX_BYTES } from "./limits.js";
 import { twoFactorGate } from "./auth/two-factor-gate.js";
 import { createSchema } from "./schema/build-schema.js";
 import { localGateway } from "./schema/executor.js";
@@ -59,7 +60,7 @@ export async function startServer(app: App, port = app.services.config.port, hos
   await apollo.start();
 
   const graphql = graphqlEndpoint(apollo, {
-    bodyLimitBytes: config.limits.bodyBytes,
+    bodyLimitBytes: REQUEST_BODY_MAX_BYTES,
     checkQuery: sourceLimits(config.limits),
     context: async (req, res) => {
       let ctx: HttpRequestContext;

@@ -1,8 +1,5 @@
 import ipaddr from "ipaddr.js";
 
-/** At most this many addresses or ranges per key. */
-export const MAX_ALLOWED_IPS = 50;
-
 type Range = [ipaddr.IPv4 | ipaddr.IPv6, number];
 
 /**

@@ -3,10 +3,9 @@ import type { Pool } from "pg";
 import type { ObjectLiteral, QueryRunner, SelectQueryBuilder } from "typeorm";
 import type { PostgresDriver } from "typeorm/driver/postgres/PostgresDriver.js";
 import { hydrate } from "./hydrate.js";
+import { PAGE_SIZE_DEFAULT, PAGE_SIZE_MAX } from "../limits.js";
 
-export const MAX_PAGE_SIZE = 100;
-
-/** Which page: Relay's arguments, page sizes 1–100. */
+/** Which page: Relay's arguments, page sizes 1–PAGE_SIZE_MAX. */
 export interface PageArgs {
   first?: number | null;
   after?: string | null;
@@ -28,7 +27,6 @@ export interface Page<T> {
   totalCount: () => Promise<number>;
 }
 
-const DEFAULT_PAGE_SIZE = 20;
 
 /** Statement names by SQL text; a list has a handful of shapes (with or without each filter). */
 const statementNames = new Map<string, string>();
@@ -110,15 +108,15 @@ export async function paginate<T extends ObjectLiteral & { id: string }>(query: 
     ["first", args.first],
     ["last", args.last],
   ] as const) {
-    if (value != null && (value < 1 || value > MAX_PAGE_SIZE))
-      throw new InvalidPageRequest(`${name} must be between 1 and ${MAX_PAGE_SIZE}`);
+    if (value != null && (value < 1 || value > PAGE_SIZE_MAX))
+      throw new InvalidPageRequest(`${name} must be between 1 and ${PAGE_SIZE_MAX}`);
   }
   const alias = query.alias;
   const table = query.expressionMap.mainAlias!.metadata.tablePath;
   // The count is taken lazily, over the filters alone: no cursor, order or limit.
   const filters = [...query.expressionMap.wheres];
   const backward = args.last != null || (args.before != null && args.first == null);
-  const size = (backward ? args.last : args.first) ?? DEFAULT_PAGE_SIZE;
+  const size = (backward ? args.last : args.first) ?? PAGE_SIZE_DEFAULT;
 
   for (const [cursor, operator, name] of [
     [args.after, "<", "afterId"],

@@ -2,6 +2,7 @@ import { GraphQLJSONObject } from "graphql-scalars";
 import { Field, Int, ObjectType } from "type-graphql";
 import { Column, Entity, Index, UpdateDateColumn } from "typeorm";
 import { apiKeyPermissions } from "../auth/permissions.js";
+import { formatBytes, METADATA_MAX_BYTES } from "../limits.js";
 import { Node } from "./node.js";
 import { bigintAsNumber } from "./column-transformers.js";
 import { ActorType, APIKeyRole } from "./enums.js";
@@ -89,7 +90,7 @@ export class ApiKey extends NodeRow("APIKey", TenantScoped) implements Node {
   /** `json`, not `jsonb`: returned exactly as given, key order included. */
   @Field(() => GraphQLJSONObject, {
     nullable: true,
-    description: "Yours to set (≤ 4 KB as JSON), returned as given; Keyway never reads it.",
+    description: `Yours to set (≤ ${formatBytes(METADATA_MAX_BYTES)} as JSON), returned as given; Keyway never reads it.`,
   })
   @Column({ type: "json", nullable: true })
   metadata: Record<string, any> | null; // eslint-disable-line @typescript-eslint/no-explicit-any -- any JSON object the client chooses; Keyway never reads into it

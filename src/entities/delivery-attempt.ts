@@ -1,5 +1,6 @@
 import { Field, Int, ObjectType, registerEnumType } from "type-graphql";
 import { Column, Entity } from "typeorm";
+import { formatBytes, RESPONSE_BODY_MAX_BYTES } from "../limits.js";
 import { Node } from "./node.js";
 import { TenantScoped } from "./tenant-scoped.js";
 import { NodeRow } from "./node-row.js";
@@ -39,7 +40,7 @@ export class DeliveryAttempt extends NodeRow("DeliveryAttempt", TenantScoped) im
   @Column({ name: "duration_ms", type: "int" })
   durationMs: number;
 
-  @Field(() => String, { nullable: true, description: "The first 1 KB of the response body." })
+  @Field(() => String, { nullable: true, description: `The first ${formatBytes(RESPONSE_BODY_MAX_BYTES)} of the response body.` })
   @Column({ name: "response_body", type: "text", nullable: true })
   responseBody: string | null;
 

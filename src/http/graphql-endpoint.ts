@@ -5,6 +5,7 @@ import type { GraphQLError } from "graphql";
 import proxyAddr from "proxy-addr";
 import type { Config } from "../config.js";
 import type { HttpRequestContext } from "../auth/request-context.js";
+import { formatBytes } from "../limits.js";
 import { MASKED_MESSAGE, requestIdOf, withRequestId } from "./masking.js";
 import { pathOf } from "./request-log.js";
 
@@ -103,7 +104,11 @@ export function graphqlEndpoint(apollo: ApolloServer<HttpRequestContext>, option
         const status = error.status ?? 500;
         if (status >= 500) options.onError(error, res);
         const message =
-          error.type === "entity.too.large" ? "Request body exceeds 1 MB" : status >= 500 ? "Internal server error" : "Malformed request";
+          error.type === "entity.too.large"
+            ? `Request body exceeds ${formatBytes(options.bodyLimitBytes)}`
+            : status >= 500
+              ? "Internal server error"
+              : "Malformed request";
         sendJsonError(res, status, message);
         return;
       }

@@ -7,6 +7,7 @@ import { forbidden, tenantContext } from "../auth/graphql-edge.js";
 import { ApiKey } from "../entities/api-key.js";
 import { ActorType } from "../entities/enums.js";
 import { Organization } from "../entities/organization.js";
+import { USAGE_MAX_DAYS } from "../limits.js";
 import { Actor } from "../schema/actor.js";
 import {
   ActivateAPIKeyInput,
@@ -23,7 +24,6 @@ import {
 } from "../schema/api-keys.js";
 import { ConnectionArgs, toConnection } from "../schema/connection.js";
 import { inputId } from "../schema/ids.js";
-import { USAGE_MAX_DAYS } from "../services/api-keys.js";
 import { loadersFor } from "./loaders.js";
 
 type Payload = typeof APIKeyPayload;

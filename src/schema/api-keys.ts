@@ -1,10 +1,18 @@
 import { ArrayMaxSize, IsOptional, Length, Max, MaxLength, Min, ValidateNested } from "class-validator";
 import { GraphQLJSONObject } from "graphql-scalars";
 import { Field, ID, InputType, Int, ObjectType } from "type-graphql";
-import { MAX_ALLOWED_IPS } from "../auth/ip-allowlist.js";
 import { ApiKey, APIKeyStatus } from "../entities/api-key.js";
 import { APIKeyRole } from "../entities/enums.js";
-import { MAX_ROTATION_GRACE_SECONDS, METADATA_MAX_BYTES, RATE_LIMIT_MAX, RATE_LIMIT_WINDOW_MAX_SECONDS } from "../services/api-keys.js";
+import {
+  DESCRIPTION_MAX,
+  MAX_ALLOWED_IPS,
+  MAX_ROTATION_GRACE_SECONDS,
+  METADATA_MAX_BYTES,
+  NAME_MAX,
+  RATE_LIMIT_MAX,
+  RATE_LIMIT_WINDOW_MAX_SECONDS,
+  SHORT_TEXT_MAX,
+} from "../limits.js";
 import { Connection } from "./connection.js";
 import { payloadUnion } from "./payload.js";
 
@@ -43,13 +51,13 @@ abstract class APIKeyControlsInput {
 
 @InputType({ description: "Highnote's secret key shape." })
 export class SecretAPIKeyInput extends APIKeyControlsInput {
-  @Field({ description: "1–100 characters, unique among the environment's keys." })
-  @Length(1, 100)
+  @Field({ description: `1–${NAME_MAX} characters, unique among the environment's keys.` })
+  @Length(1, NAME_MAX)
   name: string;
 
   @Field(() => String, { nullable: true })
   @IsOptional()
-  @MaxLength(500)
+  @MaxLength(DESCRIPTION_MAX)
   description?: string | null;
 
   @Field(() => APIKeyRole, { defaultValue: APIKeyRole.READONLY })
@@ -73,12 +81,12 @@ export class UpdateAPIKeyInput extends APIKeyControlsInput {
 
   @Field(() => String, { nullable: true })
   @IsOptional()
-  @Length(1, 100)
+  @Length(1, NAME_MAX)
   name?: string | null;
 
   @Field(() => String, { nullable: true, description: "null or empty clears it." })
   @IsOptional()
-  @MaxLength(500)
+  @MaxLength(DESCRIPTION_MAX)
   description?: string | null;
 
   @Field(() => Date, { nullable: true, description: "null means Never; omit to leave unchanged." })
@@ -118,7 +126,7 @@ export class RotateAPIKeyInput extends APIKeyIdInput {
 export class APIKeyFilterInput {
   @Field(() => String, { nullable: true, description: "Case-insensitive substring of name or description." })
   @IsOptional()
-  @MaxLength(200)
+  @MaxLength(SHORT_TEXT_MAX)
   search?: string | null;
 
   @Field(() => [APIKeyStatus], { nullable: true })

@@ -5,11 +5,9 @@ import {
   CollaborativeAuthorizationStandInDecision,
 } from "../entities/collaborative-authorization-endpoint.js";
 import { CollaborativeAuthorizationRequest } from "../entities/collaborative-authorization-request.js";
-import { NAME_MAX } from "../services/names.js";
+import { NAME_MAX, SHORT_TEXT_MAX, URI_MAX } from "../limits.js";
 import { Connection } from "./connection.js";
 import { payloadUnion } from "./payload.js";
-
-export const URI_MAX = 2048;
 
 @InputType()
 export class AddCollaborativeAuthorizationEndpointInput {
@@ -57,7 +55,7 @@ export class SimulateCollaborativeAuthorizationInput {
 
   @Field(() => String, { nullable: true })
   @IsOptional()
-  @MaxLength(200)
+  @MaxLength(SHORT_TEXT_MAX)
   merchantName?: string | null;
 }
 

@@ -1,6 +1,7 @@
 import { GraphQLError, GraphQLSchema, isObjectType } from "graphql";
 import { ArgsType, ClassType, Field, Int, ObjectType } from "type-graphql";
 import { InvalidPageRequest, type Edge, type Page, type PageArgs } from "../db/pagination.js";
+import { PAGE_SIZE_DEFAULT, PAGE_SIZE_MAX } from "../limits.js";
 import { InvalidInput } from "../services/domain-errors.js";
 
 @ObjectType({ simpleResolvers: true })
@@ -18,16 +19,16 @@ export class PageInfo {
   endCursor: string | null;
 }
 
-/** Relay arguments; page sizes outside 1–100 are refused with BAD_USER_INPUT (by paginate). */
+/** Relay arguments; page sizes outside 1–PAGE_SIZE_MAX are refused with BAD_USER_INPUT (by paginate). */
 @ArgsType()
 export class ConnectionArgs implements PageArgs {
-  @Field(() => Int, { nullable: true, description: "Page size, 1–100 (default 20) counting forward." })
+  @Field(() => Int, { nullable: true, description: `Page size, 1–${PAGE_SIZE_MAX} (default ${PAGE_SIZE_DEFAULT}) counting forward.` })
   first?: number | null;
 
   @Field(() => String, { nullable: true })
   after?: string | null;
 
-  @Field(() => Int, { nullable: true, description: "Page size, 1–100, counting back from `before` (or the end)." })
+  @Field(() => Int, { nullable: true, description: `Page size, 1–${PAGE_SIZE_MAX}, counting back from \`before\` (or the end).` })
   last?: number | null;
 
   @Field(() => String, { nullable: true })

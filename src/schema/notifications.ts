@@ -6,6 +6,7 @@ import { NotificationDelivery } from "../entities/notification-delivery.js";
 import { NotificationEvent } from "../entities/notification-event.js";
 import { NotificationTarget } from "../entities/notification-target.js";
 import { NotificationTargetStatusChange } from "../entities/notification-target-status-change.js";
+import { EMAIL_MAX, MAX_REPLAY_TARGETS, NAME_MAX, URI_MAX } from "../limits.js";
 import { Connection } from "./connection.js";
 import { payloadUnion } from "./payload.js";
 
@@ -13,21 +14,21 @@ const EVENT_NAMES = Object.keys(NotificationEventName).length;
 
 @InputType()
 export class AddWebhookNotificationTargetInput {
-  @Field({ description: "1–100 characters." })
-  @Length(1, 100)
+  @Field({ description: `1–${NAME_MAX} characters.` })
+  @Length(1, NAME_MAX)
   name: string;
 
   @Field({
     description:
       "Where events are POSTed. LIVE: https and a public address; TEST also allows http (and loopback/private addresses unless KEYWAY_ALLOW_PRIVATE_URLS=none).",
   })
-  @MaxLength(2048)
+  @MaxLength(URI_MAX)
   uri: string;
 
   @Field(() => String, { nullable: true, description: "A contact for this target." })
   @IsOptional()
   @IsEmail()
-  @MaxLength(254)
+  @MaxLength(EMAIL_MAX)
   email?: string | null;
 
   @Field(() => [NotificationEventName], {
@@ -58,7 +59,7 @@ export class RotateNotificationTargetSigningKeyInput extends NotificationTargetI
 @InputType()
 export class RenameNotificationTargetInput extends NotificationTargetIdInput {
   @Field()
-  @Length(1, 100)
+  @Length(1, NAME_MAX)
   name: string;
 }
 
@@ -66,7 +67,7 @@ export class RenameNotificationTargetInput extends NotificationTargetIdInput {
 export class SetEmailForNotificationTargetInput extends NotificationTargetIdInput {
   @Field()
   @IsEmail()
-  @MaxLength(254)
+  @MaxLength(EMAIL_MAX)
   email: string;
 }
 
@@ -93,7 +94,7 @@ export class ReplayNotificationEventInput {
     description: "Targets to send it to; omitted or empty: every ACTIVE target subscribed to the event's name.",
   })
   @IsOptional()
-  @ArrayMaxSize(100)
+  @ArrayMaxSize(MAX_REPLAY_TARGETS)
   targetIds?: string[] | null;
 }
 

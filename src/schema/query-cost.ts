@@ -22,6 +22,7 @@ import {
   OperationDefinitionNode,
   SelectionSetNode,
 } from "graphql";
+import { PAGE_SIZE_DEFAULT, PAGE_SIZE_MAX } from "../limits.js";
 
 /**
  * What an operation costs, in units of about one resolved field. Scalars and single objects cost
@@ -40,10 +41,6 @@ export const COST = {
   /** __schema and __type read the in-memory schema: bounded by its size, whatever is selected. */
   introspection: 100,
 } as const;
-
-/** Connection page size when neither `first` nor `last` is given (schema/connection.ts), and the largest one. */
-const DEFAULT_PAGE_SIZE = 20;
-const MAX_PAGE_SIZE = 100;
 
 /** Lists that are not connections: how many items they hold at most, or as a rule. */
 const LIST_SIZES: Record<string, number> = {
@@ -199,10 +196,10 @@ function pageSize(walk: Walk, field: GraphQLField<unknown, unknown>, node: Field
   try {
     args = getArgumentValues(field, node, walk.variables);
   } catch {
-    return DEFAULT_PAGE_SIZE; // refused by execution with BAD_USER_INPUT
+    return PAGE_SIZE_DEFAULT; // refused by execution with BAD_USER_INPUT
   }
-  const requested = typeof args.first === "number" ? args.first : typeof args.last === "number" ? args.last : DEFAULT_PAGE_SIZE;
-  return Math.min(Math.max(requested, 1), MAX_PAGE_SIZE);
+  const requested = typeof args.first === "number" ? args.first : typeof args.last === "number" ? args.last : PAGE_SIZE_DEFAULT;
+  return Math.min(Math.max(requested, 1), PAGE_SIZE_MAX);
 }
 
 function connectionCost(

@@ -6,13 +6,10 @@ import { Membership } from "../entities/membership.js";
 import { SharedSecret } from "../entities/shared-secret.js";
 import { User } from "../entities/user.js";
 import { UserInvitation } from "../entities/user-invitation.js";
+import { EMAIL_MAX, NAME_MAX, PASSWORD_MAX_BYTES, PASSWORD_MAX_CHARS, PASSWORD_MIN_BYTES, SHORT_TEXT_MAX } from "../limits.js";
 import { Connection } from "./connection.js";
 import { payloadUnion, publicPayloadUnion } from "./payload.js";
 import { SECOND_FACTOR_CODE, SECOND_FACTOR_CODE_MESSAGE } from "./two-factor.js";
-
-const EMAIL_MAX = 254;
-/** Byte limits (10–72) are checked by the service; this only bounds the request. */
-const PASSWORD_MAX_CHARS = 200;
 
 @ObjectType({ description: "A dashboard login. Send `token` as `Authorization: Bearer <token>`." })
 export class Session {
@@ -42,8 +39,8 @@ const USE_COOKIE = {
 
 @InputType()
 export class SignUpInput {
-  @Field({ description: "1–100 characters." })
-  @Length(1, 100)
+  @Field({ description: `1–${NAME_MAX} characters.` })
+  @Length(1, NAME_MAX)
   organizationName: string;
 
   @Field()
@@ -51,13 +48,13 @@ export class SignUpInput {
   @MaxLength(EMAIL_MAX)
   email: string;
 
-  @Field({ description: "10–72 bytes (bcrypt ignores the rest, so longer is refused)." })
+  @Field({ description: `${PASSWORD_MIN_BYTES}–${PASSWORD_MAX_BYTES} bytes (bcrypt ignores the rest, so longer is refused).` })
   @MaxLength(PASSWORD_MAX_CHARS)
   password: string;
 
   @Field(() => String, { nullable: true })
   @IsOptional()
-  @MaxLength(100)
+  @MaxLength(NAME_MAX)
   name?: string | null;
 
   @Field(() => Boolean, USE_COOKIE)
@@ -100,12 +97,12 @@ export class InviteUserInput {
 @InputType()
 export class AcceptInvitationInput {
   @Field()
-  @MaxLength(200)
+  @MaxLength(SHORT_TEXT_MAX)
   token: string;
 
   @Field(() => String, {
     nullable: true,
-    description: "A new user's password (10–72 bytes); a user who already has an account gives their current one.",
+    description: `A new user's password (${PASSWORD_MIN_BYTES}–${PASSWORD_MAX_BYTES} bytes); a user who already has an account gives their current one.`,
   })
   @IsOptional()
   @MaxLength(PASSWORD_MAX_CHARS)
@@ -113,7 +110,7 @@ export class AcceptInvitationInput {
 
   @Field(() => String, { nullable: true, description: "A new user's name." })
   @IsOptional()
-  @MaxLength(100)
+  @MaxLength(NAME_MAX)
   name?: string | null;
 
   @Field(() => Boolean, USE_COOKIE)
@@ -141,7 +138,7 @@ export class ChangePasswordInput {
   @MaxLength(PASSWORD_MAX_CHARS)
   currentPassword: string;
 
-  @Field({ description: "10–72 bytes." })
+  @Field({ description: `${PASSWORD_MIN_BYTES}–${PASSWORD_MAX_BYTES} bytes.` })
   @MaxLength(PASSWORD_MAX_CHARS)
   newPassword: string;
 }
@@ -150,7 +147,7 @@ export class ChangePasswordInput {
 export class AuditLogFilterInput {
   @Field(() => String, { nullable: true, description: "Exact action, e.g. api_key.revoke." })
   @IsOptional()
-  @MaxLength(100)
+  @MaxLength(NAME_MAX)
   action?: string | null;
 
   @Field(() => ID, { nullable: true, description: "usr_… or key_…" })

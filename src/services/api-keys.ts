@@ -4,13 +4,21 @@ import { generateApiKey, KEY_PREFIX_DISPLAY_LENGTH } from "../auth/api-key-forma
 import { sha256 } from "../crypto.js";
 import type { ApiKeyAuthenticator } from "../auth/api-key-authenticator.js";
 import { API_KEY_CHANGED_CHANNEL } from "../auth/api-key-authenticator.js";
-import { MAX_ALLOWED_IPS, normalizeAllowedIp } from "../auth/ip-allowlist.js";
+import { normalizeAllowedIp } from "../auth/ip-allowlist.js";
 import { apiKeyPermissions, covers, isPermission, Permission, PERMISSIONS } from "../auth/permissions.js";
 import { systemContext, type RequestContext, type TenantContext } from "../auth/request-context.js";
 import type { Config } from "../config.js";
 import { ApiKey, apiKeyStatus, APIKeyState, APIKeyStatus } from "../entities/api-key.js";
 import { ApiKeyDailyUsage } from "../entities/api-key-daily-usage.js";
 import { ActorType, APIKeyRole, Environment, NotificationEventName } from "../entities/enums.js";
+import {
+  DESCRIPTION_MAX,
+  MAX_ALLOWED_IPS,
+  MAX_ROTATION_GRACE_SECONDS,
+  METADATA_MAX_BYTES,
+  RATE_LIMIT_MAX,
+  RATE_LIMIT_WINDOW_MAX_SECONDS,
+} from "../limits.js";
 import { paginate, type PageArgs } from "../db/pagination.js";
 import { encodeId } from "../db/ids.js";
 import { AccessDenied, AlreadyExists, InvalidInput, InvalidState, NotFound } from "./domain-errors.js";
@@ -60,12 +68,6 @@ export interface ApiKeyFilter {
   role?: APIKeyRole[] | null;
 }
 
-export const MAX_ROTATION_GRACE_SECONDS = 7 * 86_400;
-const DESCRIPTION_MAX = 500;
-export const RATE_LIMIT_MAX = 1_000_000;
-export const RATE_LIMIT_WINDOW_MAX_SECONDS = 86_400;
-export const METADATA_MAX_BYTES = 4096;
-export const USAGE_MAX_DAYS = 366;
 const DAY_MS = 86_400_000;
 
 /** Mirrors apiKeyStatus() in SQL so lists filter exactly as keys display. */

@@ -4,16 +4,15 @@ import https from "node:https";
 import type { LookupFunction } from "node:net";
 import type { PrivateUrlPolicy } from "../config.js";
 import { Environment } from "../entities/enums.js";
+import { RESPONSE_BODY_MAX_BYTES } from "../limits.js";
 import { classifyAddress, isMetadataHostname } from "./address-ranges.js";
 import { UnsafeUrl } from "./domain-errors.js";
-
-export const RESPONSE_BODY_LIMIT = 1024;
 
 export interface OutboundResponse {
   /** null when no HTTP response arrived (timeout, refused, unsafe address). */
   httpStatus: number | null;
   durationMs: number;
-  /** At most 1 KB of the response body. */
+  /** At most RESPONSE_BODY_MAX_BYTES (1 KB) of the response body. */
   responseBody: string | null;
   errorMessage: string | null;
   timedOut: boolean;
@@ -182,7 +181,7 @@ export class OutboundHttp {
               const chunks: Buffer[] = [];
               let size = 0;
               response.on("data", (chunk: Buffer) => {
-                if (size < RESPONSE_BODY_LIMIT) chunks.push(chunk.subarray(0, RESPONSE_BODY_LIMIT - size));
+                if (size < RESPONSE_BODY_MAX_BYTES) chunks.push(chunk.subarray(0, RESPONSE_BODY_MAX_BYTES - size));
                 size += chunk.length;
               });
               response.on("end", () =>

@@ -1,9 +1,6 @@
 import bcrypt from "bcrypt";
+import { PASSWORD_MAX_BYTES, PASSWORD_MIN_BYTES } from "../limits.js";
 import { InvalidInput } from "./domain-errors.js";
-
-export const PASSWORD_MIN_BYTES = 10;
-/** bcrypt ignores everything past 72 bytes, so longer passwords are refused rather than silently cut. */
-export const PASSWORD_MAX_BYTES = 72;
 
 export function assertPasswordStrength(password: string, field: string): void {
   const bytes = Buffer.byteLength(password, "utf8");

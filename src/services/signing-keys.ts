@@ -2,12 +2,12 @@ import { In, IsNull, MoreThan } from "typeorm";
 import type { TenantContext } from "../auth/request-context.js";
 import type { SecretBox } from "../db/secret-box.js";
 import { SigningKey } from "../entities/signing-key.js";
+import { MAX_SIGNING_KEYS } from "../limits.js";
 import { LimitExceeded } from "./domain-errors.js";
 import type { TenantScope } from "./tenant-scope.js";
 import type { Transaction, Transactions } from "./transaction.js";
 import { generateSigningSecret } from "./webhook-signature.js";
 
-export const MAX_SIGNING_KEYS = 5;
 export const ROTATION_GRACE_MS = 24 * 3_600_000;
 
 /**

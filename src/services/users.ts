@@ -9,6 +9,7 @@ import { ActorType, Environment, NotificationEventName, Plan, UserRole } from ".
 import { Membership } from "../entities/membership.js";
 import { User } from "../entities/user.js";
 import { UserInvitation } from "../entities/user-invitation.js";
+import { PASSWORD_MAX_BYTES } from "../limits.js";
 import { paginate, type PageArgs } from "../db/pagination.js";
 import { encodeId } from "../db/ids.js";
 import {
@@ -23,7 +24,7 @@ import {
   TwoFactorRequired,
 } from "./domain-errors.js";
 import { createOrganizationWithAdmin } from "./organizations.js";
-import { assertPasswordStrength, PASSWORD_MAX_BYTES, type PasswordHasher } from "./passwords.js";
+import { assertPasswordStrength, type PasswordHasher } from "./passwords.js";
 import type { OpenedSession, SessionService } from "./sessions.js";
 import type { Transaction, Transactions } from "./transaction.js";
 import type { TwoFactorService } from "./two-factor.js";
