@@ -34,8 +34,8 @@ function shortDate(date: string): string {
  */
 export function UsageChart({ usage, size = "small" }: { usage: readonly DailyUsage[]; size?: "small" | "large" }) {
   const small = size === "small";
-  const width = small ? 112 : 720;
-  const height = small ? 28 : 220;
+  const width = small ? 70 : 720;
+  const height = small ? 22 : 220;
   const margin = small ? { top: 2, right: 0, bottom: 2, left: 0 } : { top: 12, right: 8, bottom: 28, left: 44 };
   const plotWidth = width - margin.left - margin.right;
   const plotHeight = height - margin.top - margin.bottom;
@@ -71,7 +71,8 @@ export function UsageChart({ usage, size = "small" }: { usage: readonly DailyUsa
             );
           })}
           {usage.map((day, index) =>
-            index % labelEvery === 0 || index === usage.length - 1 ? (
+            // Every few days, and the last one, never two labels crowding each other.
+            (index % labelEvery === 0 && usage.length - 1 - index >= labelEvery / 2 + 1) || index === usage.length - 1 ? (
               <text key={day.date} x={margin.left + index * slot + slot / 2} y={height - 8} textAnchor="middle">
                 {shortDate(day.date)}
               </text>

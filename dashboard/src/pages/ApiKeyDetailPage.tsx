@@ -118,6 +118,7 @@ function KeyControlsForm({ apiKey, onSaved }: { apiKey: Key; onSaved(): Promise<
               min={1}
               max={1_000_000}
               allowDecimal={false}
+              clampBehavior="none"
               value={limit}
               onChange={setLimit}
               error={errors.limit}
@@ -128,6 +129,7 @@ function KeyControlsForm({ apiKey, onSaved }: { apiKey: Key; onSaved(): Promise<
               min={1}
               max={86_400}
               allowDecimal={false}
+              clampBehavior="none"
               value={windowSeconds}
               onChange={setWindowSeconds}
               error={errors.windowSeconds}
@@ -156,8 +158,11 @@ function KeyControlsForm({ apiKey, onSaved }: { apiKey: Key; onSaved(): Promise<
           autosize
           minRows={4}
           value={metadata}
-          onChange={(e) => setMetadata(e.currentTarget.value)}
-          error={errors.metadata ?? parsed.error}
+          onChange={(e) => {
+            setMetadata(e.currentTarget.value);
+            setErrors(({ metadata: _, ...rest }) => rest);
+          }}
+          error={parsed.error ?? errors.metadata}
           styles={{ input: { fontFamily: "var(--mantine-font-family-monospace)" } }}
           spellCheck={false}
         />
@@ -250,7 +255,7 @@ export function ApiKeyDetailPage() {
           </Text>
           <Group gap={6} data-testid="key-permissions">
             {apiKey.permissions.map((permission) => (
-              <Badge key={permission} variant="light" color="gray.8" radius="sm" tt="none">
+              <Badge key={permission} variant="outline" color="gray.8" radius="sm" tt="none">
                 {permission}
               </Badge>
             ))}

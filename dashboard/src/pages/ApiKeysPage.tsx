@@ -547,7 +547,9 @@ export function ApiKeysPage() {
               <Table.Th scope="col">Key</Table.Th>
               <Table.Th scope="col">Role</Table.Th>
               <Table.Th scope="col">Status</Table.Th>
-              <Table.Th scope="col">Usage (14 days)</Table.Th>
+              <Table.Th scope="col" title="Requests in all, and per day over the last 14 days">
+                Usage
+              </Table.Th>
               <Table.Th scope="col">Last used</Table.Th>
               <Table.Th scope="col">Expires</Table.Th>
               <Table.Th scope="col">Created</Table.Th>
@@ -580,7 +582,7 @@ export function ApiKeysPage() {
                   </Table.Td>
                   <Table.Td data-column="usage">
                     <Group gap="xs" wrap="nowrap">
-                      <Text size="sm" miw={36} ta="right">
+                      <Text size="sm" miw={24} ta="right">
                         {key.usageCount}
                       </Text>
                       <UsageChart usage={key.usage} />
