@@ -110,6 +110,7 @@ describe("two-factor sign-in", () => {
     expect(await seriousViolations(page)).toEqual([]);
     await screenshot(page, "two-factor-recovery-codes");
     await page.getByRole("button", { name: "I've saved them" }).click();
+    await page.getByLabel("Code to turn it off").waitFor();
     await untilText(page.getByTestId("two-factor-status"), "On");
     expect(await list.count()).toBe(0);
     expect((await apiLogin(user)).errors.map((e: any) => e.code)).toEqual(["TWO_FACTOR_REQUIRED"]);

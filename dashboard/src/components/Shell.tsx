@@ -119,9 +119,11 @@ export function Shell({ children }: { children: ReactNode }) {
       </AppShell.Header>
       <AppShell.Navbar p="sm" aria-label="Main">
         <Stack gap={4}>
-          <Text size="xs" fw={700} tt="uppercase" c="dimmed" px="sm" pt="xs">
-            Developers
-          </Text>
+          {links(DEVELOPERS).length ? (
+            <Text size="xs" fw={700} tt="uppercase" c="dimmed" px="sm" pt="xs">
+              Developers
+            </Text>
+          ) : null}
           {links(DEVELOPERS)}
           <Text size="xs" fw={700} tt="uppercase" c="dimmed" px="sm" pt="md">
             Settings

@@ -128,6 +128,19 @@ export function SignInPage() {
           <Button type="submit" loading={busy}>
             Sign in
           </Button>
+          {needsCode ? (
+            <Button
+              variant="subtle"
+              onClick={() => {
+                setNeedsCode(false);
+                setCode("");
+                setErrors({});
+                setFormError(null);
+              }}
+            >
+              Use another account
+            </Button>
+          ) : null}
         </Stack>
       </form>
       {settings.signupEnabled ? (

@@ -117,7 +117,7 @@ function RecoveryCodes({ codes, onDone }: { codes: string[]; onDone(): void }) {
         component="ul"
         aria-label="Recovery codes"
         data-testid="recovery-codes"
-        style={{ listStyle: "none", padding: 0 }}
+        style={{ listStyle: "none", padding: 0, margin: 0 }}
       >
         {codes.map((code) => (
           <Code component="li" key={code} fz="md" ta="center">
@@ -273,8 +273,8 @@ export function SecurityPage() {
             Two-factor sign-in
           </Title>
           {user ? (
-            <Badge color={user.twoFactorEnabled ? "green.8" : "gray.8"} variant="filled" data-testid="two-factor-status">
-              {user.twoFactorEnabled ? "On" : "Off"}
+            <Badge color={user.twoFactorEnabled || codes ? "green.8" : "gray.8"} variant="filled" data-testid="two-factor-status">
+              {user.twoFactorEnabled || codes ? "On" : "Off"}
             </Badge>
           ) : null}
         </Group>
