@@ -1,53 +1,34 @@
-import AxeBuilder from "@axe-core/playwright";
-import type { Browser, Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { UserRole } from "../src/entities/enums";
-import { keyRow, launchBrowser, newDashboardPage, screenshot, signIn, until, untilText } from "./helpers/dashboard";
-import { startTestServer, TestServer } from "./helpers/server";
+import { dashboardFixture, keyRow, newDashboardPage, screenshot, seriousViolations, signIn, until, untilText } from "./helpers/dashboard";
 import { createUser } from "./helpers/users";
 import { waitFor } from "./helpers/wait";
 
 // The key controls in a real browser against a real Keyway: RESTRICTED keys with chosen permissions,
 // allowed IPs, rate limit, metadata and the daily usage charts.
 
-let server: TestServer;
-let browser: Browser;
-
-beforeAll(async () => {
-  server = await startTestServer();
-  browser = await launchBrowser();
-});
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const fixture = dashboardFixture();
 
 const KEY_BY_NAME = `query($search: String) { organizations { apiKeys(first: 5, filterBy: { search: $search }) { edges { node {
   id name role permissions allowedIps rateLimit { limit windowSeconds } metadata usageCount } } } } }`;
 
 async function keyNamed(name: string): Promise<any> {
-  const result = await server.admin.request<any>(KEY_BY_NAME, { search: name });
+  const result = await fixture.server.admin.request<any>(KEY_BY_NAME, { search: name });
   const node = result.organizations[0].apiKeys.edges.map((edge: any) => edge.node).find((key: any) => key.name === name);
   if (!node) throw new Error(`no key named ${name}`);
   return node;
 }
 
 async function createKey(name: string): Promise<{ id: string; key: string }> {
-  const result = await server.admin.request<any>(
+  const result = await fixture.server.admin.request<any>(
     `mutation($input: CreateSecretAPIKeyInput!) { createSecretAPIKey(input: $input) { __typename ... on APIKey { id key } } }`,
     { input: { secretKey: { name } } },
   );
   return result.createSecretAPIKey;
 }
 
-async function seriousViolations(page: Page) {
-  const results = await new AxeBuilder({ page }).analyze();
-  return results.violations
-    .filter((violation) => violation.impact === "serious" || violation.impact === "critical")
-    .map((violation) => ({ id: violation.id, nodes: violation.nodes.map((node) => node.target.join(" ")) }));
-}
-
 async function openKeys(email?: string, password?: string): Promise<Page> {
-  const { page } = await newDashboardPage(browser, server);
+  const { page } = await newDashboardPage(fixture.browser, fixture.server);
   await signIn(page, email, password);
   return page;
 }
@@ -105,7 +86,7 @@ describe("RESTRICTED keys", () => {
   });
 
   it("offers a DEVELOPER only the permissions a DEVELOPER holds", async () => {
-    const developer = await createUser(server, UserRole.DEVELOPER);
+    const developer = await createUser(fixture.server, UserRole.DEVELOPER);
     const page = await openKeys(developer.email, developer.password);
     await page.getByRole("button", { name: "Create API key" }).click();
     const dialog = page.getByRole("dialog", { name: "Create API key" });
@@ -144,6 +125,7 @@ describe("a key's page: allowed IPs, rate limit, metadata", () => {
     expect(await seriousViolations(page)).toEqual([]);
     await form.getByRole("button", { name: "Save controls" }).click();
     await untilText(page.getByTestId("rate-limit"), "100 per 60 s");
+    await page.evaluate(() => globalThis.scrollTo(0, 0));
     await screenshot(page, "key-controls-page");
 
     const saved = await keyNamed("crm-integration");
@@ -174,7 +156,7 @@ describe("daily usage", () => {
   it("draws the key's requests: a small chart in the table, a larger one with labelled days on its page", async () => {
     const { key } = await createKey("busy-integration");
     for (let i = 0; i < 7; i++) {
-      const response = await fetch(server.url, {
+      const response = await fetch(fixture.server.url, {
         method: "POST",
         headers: { "content-type": "application/json", authorization: `Bearer ${key}` },
         body: JSON.stringify({ query: "{ viewer { role } }" }),

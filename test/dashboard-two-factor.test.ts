@@ -1,40 +1,22 @@
-import AxeBuilder from "@axe-core/playwright";
 import { generate } from "otplib";
-import type { Browser, Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { UserRole } from "../src/entities/enums";
-import { launchBrowser, newDashboardPage, screenshot, until, untilText } from "./helpers/dashboard";
-import { bearer, startTestServer, TestServer } from "./helpers/server";
+import { dashboardFixture, newDashboardPage, screenshot, seriousViolations, until, untilText } from "./helpers/dashboard";
+import { bearer } from "./helpers/server";
 import { createUser, LOGIN, TestUser } from "./helpers/users";
 
 // Two-factor sign-in in a real browser against a real Keyway: set-up with the QR code, recovery
 // codes, sign-in with a code and with a recovery code, turning it off, and the organization's requirement.
 
-let server: TestServer;
-let browser: Browser;
-
-beforeAll(async () => {
-  server = await startTestServer();
-  browser = await launchBrowser();
-});
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const fixture = dashboardFixture();
 
 /** A code of the authenticator `steps` time steps from now (a code once used is refused again in its step). */
 function codeFor(secret: string, steps = 0): Promise<string> {
   return generate({ secret, epoch: Math.floor(Date.now() / 1000) + steps * 30 });
 }
 
-async function seriousViolations(page: Page) {
-  const results = await new AxeBuilder({ page }).analyze();
-  return results.violations
-    .filter((violation) => violation.impact === "serious" || violation.impact === "critical")
-    .map((violation) => ({ id: violation.id, nodes: violation.nodes.map((node) => node.target.join(" ")) }));
-}
-
 async function apiLogin(user: TestUser, code?: string): Promise<any> {
-  const result = await server.post(LOGIN, { input: { email: user.email, password: user.password, ...(code ? { code } : {}) } });
+  const result = await fixture.server.post(LOGIN, { input: { email: user.email, password: user.password, ...(code ? { code } : {}) } });
   return result.body.data.login;
 }
 
@@ -57,9 +39,9 @@ async function signOut(page: Page): Promise<void> {
 
 /** Turns two-factor sign-in on through the API; returns the secret. */
 async function enableThroughApi(user: TestUser): Promise<string> {
-  const enabled = await server.post(`mutation { enableTwoFactor { ... on TwoFactorSetup { secret } } }`, {}, bearer(user.token));
+  const enabled = await fixture.server.post(`mutation { enableTwoFactor { ... on TwoFactorSetup { secret } } }`, {}, bearer(user.token));
   const secret = enabled.body.data.enableTwoFactor.secret as string;
-  const confirmed = await server.post(
+  const confirmed = await fixture.server.post(
     `mutation($input: ConfirmTwoFactorInput!) { confirmTwoFactor(input: $input) { __typename } }`,
     { input: { code: await codeFor(secret) } },
     bearer(user.token),
@@ -70,8 +52,8 @@ async function enableThroughApi(user: TestUser): Promise<string> {
 
 describe("two-factor sign-in", () => {
   it("sets up with the QR code, shows ten recovery codes once, then signs in with a code and with a recovery code", async () => {
-    const user = await createUser(server, UserRole.ADMIN);
-    const { page } = await newDashboardPage(browser, server);
+    const user = await createUser(fixture.server, UserRole.ADMIN);
+    const { page } = await newDashboardPage(fixture.browser, fixture.server);
     await signInWith(page, user);
     await page.getByRole("heading", { name: "API keys" }).waitFor();
     await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Security" }).click();
@@ -145,11 +127,11 @@ describe("two-factor sign-in", () => {
 
 describe("the organization's two-factor requirement", () => {
   it("is switched in team settings by users:write; a member without it can then only set it up", async () => {
-    const admin = await createUser(server, UserRole.ADMIN);
+    const admin = await createUser(fixture.server, UserRole.ADMIN);
     const adminSecret = await enableThroughApi(admin);
-    const developer = await createUser(server, UserRole.DEVELOPER);
+    const developer = await createUser(fixture.server, UserRole.DEVELOPER);
 
-    const { page } = await newDashboardPage(browser, server);
+    const { page } = await newDashboardPage(fixture.browser, fixture.server);
     await signInWith(page, admin, await codeFor(adminSecret, 1));
     await page.getByRole("heading", { name: "API keys" }).waitFor();
     await page.goto("/dashboard/settings/team");
@@ -160,7 +142,7 @@ describe("the organization's two-factor requirement", () => {
     await requirementLabel.click();
     await until("the requirement on", async () => await requirement.isChecked());
     await untilText(page.getByTestId("two-factor-requirement"), "not set it up yet");
-    const organization = await server.admin.request<any>(`{ organizations { requireTwoFactor } }`);
+    const organization = await fixture.server.admin.request<any>(`{ organizations { requireTwoFactor } }`);
     expect(organization.organizations[0].requireTwoFactor).toBe(true);
     // Once the confirmation has faded out (axe would catch it mid-transition).
     await page.getByText("Two-factor sign-in is now required.").waitFor({ state: "detached" });
@@ -168,7 +150,7 @@ describe("the organization's two-factor requirement", () => {
     await screenshot(page, "two-factor-team-requirement");
 
     // The member without two-factor sign-in: only the set-up, wherever they go.
-    const member = (await newDashboardPage(browser, server)).page;
+    const member = (await newDashboardPage(fixture.browser, fixture.server)).page;
     await signInWith(member, developer);
     await member.getByTestId("two-factor-required").waitFor();
     expect(member.url()).toMatch(/\/dashboard\/settings\/security$/);
@@ -200,7 +182,7 @@ describe("the organization's two-factor requirement", () => {
 
     await requirementLabel.click();
     await until("the requirement off", async () => !(await requirement.isChecked()));
-    const after = await server.admin.request<any>(`{ organizations { requireTwoFactor } }`);
+    const after = await fixture.server.admin.request<any>(`{ organizations { requireTwoFactor } }`);
     expect(after.organizations[0].requireTwoFactor).toBe(false);
   });
 });

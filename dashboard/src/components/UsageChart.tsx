@@ -59,13 +59,13 @@ export function UsageChart({ usage, size = "small" }: { usage: readonly DailyUsa
     >
       {small ? null : (
         <g aria-hidden="true" fontSize={11} fill="var(--mantine-color-dimmed)">
-          {[0, top / 2, top].map((tick) => {
+          {(Number.isInteger(top / 2) && top > 1 ? [0, top / 2, top] : [0, top]).map((tick) => {
             const y = margin.top + plotHeight - (tick / top) * plotHeight;
             return (
               <g key={tick}>
                 <line x1={margin.left} x2={width - margin.right} y1={y} y2={y} stroke="var(--mantine-color-gray-3)" strokeWidth={1} />
                 <text x={margin.left - 6} y={y + 4} textAnchor="end">
-                  {Number.isInteger(tick) ? tick : tick.toFixed(1)}
+                  {tick}
                 </text>
               </g>
             );

@@ -166,11 +166,7 @@ function KeyControlsForm({ apiKey, onSaved }: { apiKey: Key; onSaved(): Promise<
           styles={{ input: { fontFamily: "var(--mantine-font-family-monospace)" } }}
           spellCheck={false}
         />
-        {formError ? (
-          <Alert color="red" role="alert">
-            {formError}
-          </Alert>
-        ) : null}
+        <ErrorAlert error={formError} title="Not saved" />
         <Group justify="flex-end">
           <Button type="submit" loading={busy}>
             Save controls
