@@ -1,61 +1,26 @@
 import { Checkbox, Fieldset, Group, SimpleGrid, Text } from "@mantine/core";
 
+type Group = { resource: string; label: string; actions: ReadonlyArray<{ action: string; hint: string }> };
+
+const group = (resource: string, label: string, actions: Record<string, string>): Group => ({
+  resource,
+  label,
+  actions: Object.entries(actions).map(([action, hint]) => ({ action, hint })),
+});
+
 /** Keyway's permissions by resource, in the order the API lists them. */
-export const PERMISSION_GROUPS: ReadonlyArray<{
-  resource: string;
-  label: string;
-  actions: ReadonlyArray<{ action: string; hint: string }>;
-}> = [
-  {
-    resource: "keys",
-    label: "API keys",
-    actions: [
-      { action: "read", hint: "list keys and their usage" },
-      { action: "write", hint: "create, change, rotate, revoke keys" },
-    ],
-  },
-  {
-    resource: "users",
-    label: "Team",
-    actions: [
-      { action: "read", hint: "list members and invitations" },
-      { action: "write", hint: "invite, change roles, remove" },
-    ],
-  },
-  {
-    resource: "targets",
-    label: "Webhook targets",
-    actions: [
-      { action: "read", hint: "targets and their deliveries" },
-      { action: "write", hint: "add, change, remove targets" },
-    ],
-  },
-  {
-    resource: "events",
-    label: "Events",
-    actions: [
-      { action: "read", hint: "events and attempts" },
-      { action: "replay", hint: "replay and recover deliveries" },
-    ],
-  },
-  {
-    resource: "collab",
-    label: "Collaborative authorization",
-    actions: [
-      { action: "read", hint: "endpoints and requests" },
-      { action: "write", hint: "add, activate, remove endpoints" },
-      { action: "simulate", hint: "simulate an authorization (TEST)" },
-    ],
-  },
-  {
-    resource: "secret",
-    label: "API shared secret",
-    actions: [
-      { action: "read", hint: "reveal the secret" },
-      { action: "write", hint: "rotate it" },
-    ],
-  },
-  { resource: "audit", label: "Audit log", actions: [{ action: "read", hint: "read the audit log" }] },
+export const PERMISSION_GROUPS: readonly Group[] = [
+  group("keys", "API keys", { read: "list keys and their usage", write: "create, change, rotate, revoke keys" }),
+  group("users", "Team", { read: "list members and invitations", write: "invite, change roles, remove" }),
+  group("targets", "Webhook targets", { read: "targets and their deliveries", write: "add, change, remove targets" }),
+  group("events", "Events", { read: "events and attempts", replay: "replay and recover deliveries" }),
+  group("collab", "Collaborative authorization", {
+    read: "endpoints and requests",
+    write: "add, activate, remove endpoints",
+    simulate: "simulate an authorization (TEST)",
+  }),
+  group("secret", "API shared secret", { read: "reveal the secret", write: "rotate it" }),
+  group("audit", "Audit log", { read: "read the audit log" }),
 ];
 
 /**

@@ -112,28 +112,30 @@ function KeyControlsForm({ apiKey, onSaved }: { apiKey: Key; onSaved(): Promise<
         />
         <Stack gap={4}>
           <Group align="flex-start" grow>
-            <NumberInput
-              label="Rate limit: requests"
-              description="1–1,000,000"
-              min={1}
-              max={1_000_000}
-              allowDecimal={false}
-              clampBehavior="none"
-              value={limit}
-              onChange={setLimit}
-              error={errors.limit}
-            />
-            <NumberInput
-              label="per seconds"
-              description="1–86,400 (a day)"
-              min={1}
-              max={86_400}
-              allowDecimal={false}
-              clampBehavior="none"
-              value={windowSeconds}
-              onChange={setWindowSeconds}
-              error={errors.windowSeconds}
-            />
+            {[
+              { field: "limit", label: "Rate limit: requests", description: "1–1,000,000", max: 1_000_000, value: limit, set: setLimit },
+              {
+                field: "windowSeconds",
+                label: "per seconds",
+                description: "1–86,400 (a day)",
+                max: 86_400,
+                value: windowSeconds,
+                set: setWindowSeconds,
+              },
+            ].map((input) => (
+              <NumberInput
+                key={input.field}
+                label={input.label}
+                description={input.description}
+                min={1}
+                max={input.max}
+                allowDecimal={false}
+                clampBehavior="none"
+                value={input.value}
+                onChange={input.set}
+                error={errors[input.field]}
+              />
+            ))}
           </Group>
           <Group justify="space-between">
             <Text size="xs" c="dimmed">
