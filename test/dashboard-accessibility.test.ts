@@ -1,6 +1,5 @@
-import AxeBuilder from "@axe-core/playwright";
-import type { Browser, Page } from "playwright-core";
-import { keyRow, launchBrowser, newDashboardPage, screenshot, signIn, switchEnvironment } from "./helpers/dashboard";
+import type { Browser } from "playwright-core";
+import { keyRow, launchBrowser, newDashboardPage, screenshot, seriousViolations, signIn, switchEnvironment } from "./helpers/dashboard";
 import { Receiver } from "./helpers/receiver";
 import { waitFor } from "./helpers/wait";
 import { startTestServer, TestServer } from "./helpers/server";
@@ -45,13 +44,6 @@ afterAll(async () => {
   await receiver?.stop();
   await server?.stop();
 });
-
-async function seriousViolations(page: Page): Promise<Array<{ id: string; impact: string | null | undefined; nodes: string[] }>> {
-  const results = await new AxeBuilder({ page }).analyze();
-  return results.violations
-    .filter((violation) => violation.impact === "serious" || violation.impact === "critical")
-    .map((violation) => ({ id: violation.id, impact: violation.impact, nodes: violation.nodes.map((node) => node.target.join(" ")) }));
-}
 
 describe("accessibility", () => {
   it("finds no serious or critical violation on any route", async () => {

@@ -2,10 +2,12 @@ import { Alert, Center, Loader, Text } from "@mantine/core";
 import { ReactNode } from "react";
 import { Navigate, Route, Routes, useLocation } from "react-router";
 import { Shell } from "./components/Shell";
+import { ApiKeyDetailPage } from "./pages/ApiKeyDetailPage";
 import { ApiKeysPage } from "./pages/ApiKeysPage";
 import { AcceptInvitationPage, SignInPage, SignUpPage } from "./pages/AuthPages";
 import { AuditLogPage } from "./pages/AuditLogPage";
 import { CollaborativeAuthorizationPage } from "./pages/CollaborativeAuthorizationPage";
+import { SecurityPage, SECURITY_PATH } from "./pages/SecurityPage";
 import { EventDetailPage, EventsPage } from "./pages/EventsPages";
 import { TeamPage } from "./pages/TeamPage";
 import { WebhookDetailPage, WebhooksPage } from "./pages/WebhooksPages";
@@ -13,7 +15,7 @@ import { useSession } from "./session";
 
 /** Pages behind the sign-in: the shell around them, the sign-in page when there is no session. */
 function SignedIn({ children }: { children: ReactNode }) {
-  const { status, problem, environment } = useSession();
+  const { status, problem, environment, twoFactorSetupRequired } = useSession();
   const location = useLocation();
   if (status === "loading") {
     return (
@@ -35,6 +37,8 @@ function SignedIn({ children }: { children: ReactNode }) {
       </Shell>
     );
   }
+  // Until the user has set up two-factor sign-in, as the organization requires, Keyway answers nothing else.
+  if (twoFactorSetupRequired && location.pathname !== SECURITY_PATH) return <Navigate to={SECURITY_PATH} replace />;
   return <Shell>{children}</Shell>;
 }
 
@@ -59,6 +63,14 @@ export function App() {
         element={
           <SignedIn>
             <ApiKeysPage />
+          </SignedIn>
+        }
+      />
+      <Route
+        path="/developers/api-keys/:id"
+        element={
+          <SignedIn>
+            <ApiKeyDetailPage />
           </SignedIn>
         }
       />
@@ -107,6 +119,14 @@ export function App() {
         element={
           <SignedIn>
             <TeamPage />
+          </SignedIn>
+        }
+      />
+      <Route
+        path={SECURITY_PATH}
+        element={
+          <SignedIn>
+            <SecurityPage />
           </SignedIn>
         }
       />

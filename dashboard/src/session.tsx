@@ -16,6 +16,13 @@ interface SessionState {
   reason: SignedOutReason;
   problem: string | null;
   can(permission: string): boolean;
+  /**
+   * The organization requires two-factor sign-in and this user has not set it up: Keyway answers
+   * only the set-up until then.
+   */
+  twoFactorSetupRequired: boolean;
+  /** Reads the viewer again (after two-factor sign-in was turned on or off). */
+  refresh(): Promise<void>;
   setEnvironment(environment: Environment): void;
   /** After login/signUp/acceptInvitation answered with a Session (its token is in the cookie). */
   signedIn(idleTimeoutSeconds: number): Promise<void>;
@@ -101,8 +108,10 @@ export function SessionProvider({ children }: { children: ReactNode }) {
         const hadSession = statusRef.current === "signedIn" || statusRef.current === "noRole";
         endSession(timedOut ? "timeout" : hadSession || error.reason === "SESSION_REVOKED" ? "ended" : null);
       },
+      // The server says the set-up comes first: read the viewer again, which shows it.
+      onTwoFactorSetupRequired: () => void loadViewer(),
     });
-  }, [armIdleTimer, endSession]);
+  }, [armIdleTimer, endSession, loadViewer]);
 
   useEffect(() => {
     void loadViewer();
@@ -115,6 +124,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
 
   const value = useMemo<SessionState>(() => {
     const permissions = new Set(viewer?.permissions ?? []);
+    const user = viewer?.actor.__typename === "User" ? viewer.actor : null;
     return {
       status,
       viewer,
@@ -122,6 +132,8 @@ export function SessionProvider({ children }: { children: ReactNode }) {
       reason,
       problem,
       can: (permission) => permissions.has(permission),
+      twoFactorSetupRequired: Boolean(viewer?.organization.requireTwoFactor && user && !user.twoFactorEnabled),
+      refresh: loadViewer,
       setEnvironment: (next) => {
         sessionStorage.setItem(ENVIRONMENT_KEY, next);
         environmentRef.current = next;

@@ -1,7 +1,8 @@
+import AxeBuilder from "@axe-core/playwright";
 import { existsSync, mkdirSync } from "node:fs";
 import path from "node:path";
 import { Browser, BrowserContext, chromium, Locator, Page } from "playwright-core";
-import { ADMIN_EMAIL, ADMIN_PASSWORD, TestServer } from "./server";
+import { ADMIN_EMAIL, ADMIN_PASSWORD, startTestServer, TestServer } from "./server";
 import { waitFor } from "./wait";
 
 // Debian's Chromium, as the playground test uses it; CI installs it (.ci/run). Missing, the test fails.
@@ -93,4 +94,26 @@ export async function untilText(locator: Locator, text: string | RegExp): Promis
     30_000,
     `text ${text}`,
   );
+}
+
+/** A Keyway and a Chromium for the tests of one file: started before them, stopped after them. */
+export function dashboardFixture(): { readonly server: TestServer; readonly browser: Browser } {
+  const fixture = {} as { server: TestServer; browser: Browser };
+  beforeAll(async () => {
+    fixture.server = await startTestServer();
+    fixture.browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    await fixture.browser?.close();
+    await fixture.server?.stop();
+  });
+  return fixture;
+}
+
+/** What axe finds on the page that is serious or critical. */
+export async function seriousViolations(page: Page): Promise<Array<{ id: string; impact: string | null | undefined; nodes: string[] }>> {
+  const results = await new AxeBuilder({ page }).analyze();
+  return results.violations
+    .filter((violation) => violation.impact === "serious" || violation.impact === "critical")
+    .map((violation) => ({ id: violation.id, impact: violation.impact, nodes: violation.nodes.map((node) => node.target.join(" ")) }));
 }

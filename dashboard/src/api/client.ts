@@ -21,9 +21,16 @@ interface ClientHooks {
   onActivity(): void;
   /** 401: the session is missing, ended or timed out. */
   onUnauthenticated(error: ApiError): void;
+  /** 403 TWO_FACTOR_REQUIRED: the organization requires two-factor sign-in and the user has not set it up. */
+  onTwoFactorSetupRequired(): void;
 }
 
-let hooks: ClientHooks = { environment: () => "TEST", onActivity: () => {}, onUnauthenticated: () => {} };
+let hooks: ClientHooks = {
+  environment: () => "TEST",
+  onActivity: () => {},
+  onUnauthenticated: () => {},
+  onTwoFactorSetupRequired: () => {},
+};
 
 export function configureClient(next: ClientHooks): void {
   hooks = next;
@@ -62,6 +69,7 @@ export async function request<TResult, TVariables>(
     throw error;
   }
   hooks.onActivity();
+  if (first?.extensions?.reason === "TWO_FACTOR_REQUIRED") hooks.onTwoFactorSetupRequired();
   if (first || !body.data) {
     throw new ApiError(
       first?.message ?? "Keyway answered without data.",

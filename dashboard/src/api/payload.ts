@@ -70,12 +70,18 @@ export async function mutate<TResult, TVariables, TMember extends Member>(
 }
 
 export function notifySuccess(message: string): void {
-  notifications.show({ color: "green", title: "Done", message, autoClose: 4000 });
+  notifications.show({ color: "green", title: "Done", message, autoClose: 4000, closeButtonProps: { "aria-label": "Dismiss" } });
 }
 
 /** For row actions without a form: the error goes into a notification. */
 export function notifyFailure(outcome: Outcome<unknown>): void {
   if (outcome.ok) return;
   const message = outcome.denied ?? outcome.formError ?? Object.values(outcome.fieldErrors).join(" ");
-  notifications.show({ color: "red", title: outcome.denied ? "Access denied" : "Not done", message, autoClose: 8000 });
+  notifications.show({
+    color: "red",
+    title: outcome.denied ? "Access denied" : "Not done",
+    message,
+    autoClose: 8000,
+    closeButtonProps: { "aria-label": "Dismiss" },
+  });
 }

@@ -9,7 +9,8 @@ import { settings } from "../settings";
 interface NavItem {
   to: string;
   label: string;
-  permission: string;
+  /** null: for every signed-in user. */
+  permission: string | null;
 }
 
 const DEVELOPERS: NavItem[] = [
@@ -21,6 +22,7 @@ const DEVELOPERS: NavItem[] = [
 const SETTINGS: NavItem[] = [
   { to: "/settings/team", label: "Team", permission: "users:read" },
   { to: "/settings/audit-log", label: "Audit log", permission: "audit:read" },
+  { to: "/settings/security", label: "Security", permission: null },
 ];
 
 /** The environment switch: always in the header; LIVE turns the header red and says so. */
@@ -56,14 +58,14 @@ function EnvironmentSwitch() {
 }
 
 export function Shell({ children }: { children: ReactNode }) {
-  const { viewer, environment, can, signOut } = useSession();
+  const { viewer, environment, can, signOut, twoFactorSetupRequired } = useSession();
   const location = useLocation();
   const [opened, { toggle, close }] = useDisclosure();
   const live = environment === "LIVE";
   const user = viewer?.actor.__typename === "User" ? viewer.actor : null;
   const links = (items: NavItem[]) =>
     items
-      .filter((item) => can(item.permission))
+      .filter((item) => (item.permission === null ? user !== null : !twoFactorSetupRequired && can(item.permission)))
       .map((item) => (
         <NavLink
           key={item.to}
@@ -117,9 +119,11 @@ export function Shell({ children }: { children: ReactNode }) {
       </AppShell.Header>
       <AppShell.Navbar p="sm" aria-label="Main">
         <Stack gap={4}>
-          <Text size="xs" fw={700} tt="uppercase" c="dimmed" px="sm" pt="xs">
-            Developers
-          </Text>
+          {links(DEVELOPERS).length ? (
+            <Text size="xs" fw={700} tt="uppercase" c="dimmed" px="sm" pt="xs">
+              Developers
+            </Text>
+          ) : null}
           {links(DEVELOPERS)}
           <Text size="xs" fw={700} tt="uppercase" c="dimmed" px="sm" pt="md">
             Settings

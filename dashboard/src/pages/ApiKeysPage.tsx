@@ -16,13 +16,15 @@ import {
 } from "@mantine/core";
 import { useDebouncedValue } from "@mantine/hooks";
 import { FormEvent, useState } from "react";
-import { useSearchParams } from "react-router";
+import { Link, useSearchParams } from "react-router";
 import { request } from "../api/client";
 import { usePaging, useQuery } from "../api/hooks";
 import { mutate, notifyFailure, notifySuccess } from "../api/payload";
 import { ConfirmDialog, ErrorAlert, PageHeader, Pager, RoleBadge, StatusDot } from "../components/common";
 import { formatDate } from "../components/format";
 import { KeyReveal } from "../components/KeyReveal";
+import { PermissionPicker } from "../components/PermissionPicker";
+import { UsageChart } from "../components/UsageChart";
 import {
   ActivateApiKeyDocument,
   ApiKeysDocument,
@@ -66,16 +68,19 @@ function dateInputValue(iso: string | null | undefined): string {
   return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}`;
 }
 
-/** Roles the viewer may give a key: no key with more than the viewer holds. */
+/** Roles the viewer may give a key: no key with more than the viewer holds (a RESTRICTED key holds a chosen part of it). */
 function grantableRoles(can: (permission: string) => boolean): ApiKeyRole[] {
-  return can("secret:write") && can("users:write") ? ["READONLY", "ADMIN"] : ["READONLY"];
+  return can("secret:write") && can("users:write") ? ["READONLY", "RESTRICTED", "ADMIN"] : ["READONLY", "RESTRICTED"];
 }
+
+const ROLE_HELP = "ADMIN can change everything; READONLY only reads; RESTRICTED holds exactly the permissions you choose.";
 
 interface KeyFormValues {
   name: string;
   description: string;
   role: ApiKeyRole;
   expires: string;
+  permissions: string[];
 }
 
 function KeyForm({
@@ -91,6 +96,7 @@ function KeyForm({
   onSubmit(values: KeyFormValues): Promise<{ fieldErrors: Record<string, string>; formError: string | null } | null>;
   onCancel(): void;
 }) {
+  const { can } = useSession();
   const [values, setValues] = useState(initial);
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [formError, setFormError] = useState<string | null>(null);
@@ -125,12 +131,20 @@ function KeyForm({
         />
         <NativeSelect
           label="Role"
-          description="ADMIN can change everything; READONLY only reads."
+          description={ROLE_HELP}
           data={roles}
           value={values.role}
           onChange={(e) => setValues({ ...values, role: e.currentTarget.value as ApiKeyRole })}
           error={errors.role}
         />
+        {values.role === "RESTRICTED" ? (
+          <PermissionPicker
+            value={values.permissions}
+            onChange={(permissions) => setValues({ ...values, permissions })}
+            can={can}
+            error={errors.permissions}
+          />
+        ) : null}
         <TextInput
           label="Expiry date (optional)"
           description="The key stops working at the end of this day. Leave empty for a key that never expires."
@@ -177,7 +191,7 @@ function CreateKeyDialog({ opened, onClose, onCreated }: { opened: boolean; onCl
         <KeyReveal secret={secret} onDone={close} />
       ) : (
         <KeyForm
-          initial={{ name: "", description: "", role: "READONLY", expires: "" }}
+          initial={{ name: "", description: "", role: "READONLY", expires: "", permissions: [] }}
           roles={grantableRoles(can)}
           submitLabel="Create API key"
           onCancel={close}
@@ -190,12 +204,13 @@ function CreateKeyDialog({ opened, onClose, onCreated }: { opened: boolean; onCl
                     name: values.name,
                     description: values.description || null,
                     role: values.role,
+                    permissions: values.role === "RESTRICTED" ? values.permissions : null,
                     expiresAt: endOfDay(values.expires),
                   },
                 },
               },
               (result) => result.createSecretAPIKey,
-              ["name", "description", "role", "expiresAt"],
+              ["name", "description", "role", "expiresAt", "permissions"],
             );
             if (outcome.ok) {
               setSecret(outcome.value.key ?? "");
@@ -221,6 +236,7 @@ function EditKeyDialog({ apiKey, onClose, onSaved }: { apiKey: Key | null; onClo
             description: apiKey.description ?? "",
             role: apiKey.role,
             expires: dateInputValue(apiKey.expiresAt),
+            permissions: apiKey.role === "RESTRICTED" ? apiKey.permissions : [],
           }}
           roles={Array.from(new Set([...grantableRoles(can), apiKey.role]))}
           submitLabel="Save"
@@ -234,11 +250,12 @@ function EditKeyDialog({ apiKey, onClose, onSaved }: { apiKey: Key | null; onClo
                   name: values.name,
                   description: values.description || null,
                   role: values.role,
+                  ...(values.role === "RESTRICTED" ? { permissions: values.permissions } : {}),
                   expiresAt: endOfDay(values.expires),
                 },
               },
               (result) => result.updateAPIKey,
-              ["name", "description", "role", "expiresAt"],
+              ["name", "description", "role", "expiresAt", "permissions"],
             );
             if (outcome.ok) {
               notifySuccess(`API key ${outcome.value.name} saved.`);
@@ -502,6 +519,7 @@ export function ApiKeysPage() {
             { value: "", label: "All roles" },
             { value: "ADMIN", label: "ADMIN" },
             { value: "READONLY", label: "READONLY" },
+            { value: "RESTRICTED", label: "RESTRICTED" },
           ]}
         />
         <NativeSelect
@@ -529,7 +547,9 @@ export function ApiKeysPage() {
               <Table.Th scope="col">Key</Table.Th>
               <Table.Th scope="col">Role</Table.Th>
               <Table.Th scope="col">Status</Table.Th>
-              <Table.Th scope="col">Usage</Table.Th>
+              <Table.Th scope="col" title="Requests in all, and per day over the last 14 days">
+                Usage
+              </Table.Th>
               <Table.Th scope="col">Last used</Table.Th>
               <Table.Th scope="col">Expires</Table.Th>
               <Table.Th scope="col">Created</Table.Th>
@@ -542,9 +562,9 @@ export function ApiKeysPage() {
               return (
                 <Table.Tr key={key.id} data-key-id={key.id} data-status={key.status}>
                   <Table.Td miw={170}>
-                    <Text fw={600} size="sm">
+                    <Anchor component={Link} to={`/developers/api-keys/${encodeURIComponent(key.id)}`} fw={600} size="sm">
                       {key.name}
-                    </Text>
+                    </Anchor>
                     {key.description ? (
                       <Text size="xs" c="dimmed">
                         {key.description}
@@ -560,7 +580,14 @@ export function ApiKeysPage() {
                   <Table.Td>
                     <StatusDot status={key.status} />
                   </Table.Td>
-                  <Table.Td>{key.usageCount}</Table.Td>
+                  <Table.Td data-column="usage">
+                    <Group gap="xs" wrap="nowrap">
+                      <Text size="sm" miw={24} ta="right">
+                        {key.usageCount}
+                      </Text>
+                      <UsageChart usage={key.usage} />
+                    </Group>
+                  </Table.Td>
                   <Table.Td data-column="last-used" style={{ whiteSpace: "nowrap" }}>
                     {formatDate(key.lastUsedAt)}
                   </Table.Td>

@@ -48,6 +48,9 @@ export function SignInPage() {
   const afterSignIn = useAfterSignIn();
   const [email, setEmail] = useState("");
   const [password, setPassword] = useState("");
+  // Two-factor sign-in: Keyway answered TWO_FACTOR_REQUIRED, so the same sign-in is sent again with a code.
+  const [needsCode, setNeedsCode] = useState(false);
+  const [code, setCode] = useState("");
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [formError, setFormError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
@@ -56,12 +59,17 @@ export function SignInPage() {
   async function submit(event: FormEvent) {
     event.preventDefault();
     setBusy(true);
-    const outcome = await mutate(LoginDocument, { input: { email, password, useCookie: true } }, (result) => result.login, [
-      "email",
-      "password",
-    ]);
+    const input = { email, password, useCookie: true, ...(needsCode ? { code: code.trim() } : {}) };
+    const outcome = await mutate(LoginDocument, { input }, (result) => result.login, ["email", "password", "code"]);
     setBusy(false);
     if (outcome.ok) return afterSignIn(outcome.value);
+    if (!needsCode && outcome.errors.some((error) => error.code === "TWO_FACTOR_REQUIRED")) {
+      setErrors({});
+      setFormError(null);
+      setNeedsCode(true);
+      return;
+    }
+    if (needsCode) setCode("");
     setErrors(outcome.fieldErrors);
     setFormError(outcome.formError ?? outcome.denied);
   }
@@ -83,6 +91,7 @@ export function SignInPage() {
             value={email}
             onChange={(e) => setEmail(e.currentTarget.value)}
             error={errors.email}
+            readOnly={needsCode}
           />
           <PasswordInput
             label="Password"
@@ -91,7 +100,26 @@ export function SignInPage() {
             value={password}
             onChange={(e) => setPassword(e.currentTarget.value)}
             error={errors.password}
+            readOnly={needsCode}
           />
+          {needsCode ? (
+            <>
+              <Alert color="blue" role="status" data-testid="two-factor-step">
+                Two-factor sign-in is on for this account. Enter the code from your authenticator app, or one of your recovery codes.
+              </Alert>
+              <TextInput
+                label="Authentication code"
+                description="Six digits from your authenticator app, or a recovery code."
+                autoComplete="one-time-code"
+                required
+                data-autofocus
+                autoFocus
+                value={code}
+                onChange={(e) => setCode(e.currentTarget.value)}
+                error={errors.code}
+              />
+            </>
+          ) : null}
           {formError ? (
             <Alert color="red" role="alert">
               {formError}
@@ -100,6 +128,19 @@ export function SignInPage() {
           <Button type="submit" loading={busy}>
             Sign in
           </Button>
+          {needsCode ? (
+            <Button
+              variant="subtle"
+              onClick={() => {
+                setNeedsCode(false);
+                setCode("");
+                setErrors({});
+                setFormError(null);
+              }}
+            >
+              Use another account
+            </Button>
+          ) : null}
         </Stack>
       </form>
       {settings.signupEnabled ? (

@@ -4,6 +4,7 @@ import { useQuery } from "../api/hooks";
 import { mutate, notifyFailure, notifySuccess } from "../api/payload";
 import { ConfirmDialog, ErrorAlert, PageHeader, RoleBadge } from "../components/common";
 import { formatDate } from "../components/format";
+import { TwoFactorRequirement } from "../components/TwoFactorRequirement";
 import {
   InviteUserDocument,
   RemoveUserDocument,
@@ -193,6 +194,13 @@ export function TeamPage() {
         actions={writable ? <Button onClick={() => setInviting(true)}>Invite member</Button> : null}
       />
       <ErrorAlert error={error} />
+      {organization ? (
+        <TwoFactorRequirement
+          required={organization.requireTwoFactor}
+          membersWithout={members.filter((member) => !member.user.twoFactorEnabled).length}
+          onChanged={() => void refetch()}
+        />
+      ) : null}
       <Table striped aria-label="Members" aria-busy={loading} mb="lg">
         <Table.Thead>
           <Table.Tr>
@@ -200,6 +208,7 @@ export function TeamPage() {
             <Table.Th scope="col">Role</Table.Th>
             <Table.Th scope="col">Member since</Table.Th>
             <Table.Th scope="col">Last sign-in</Table.Th>
+            <Table.Th scope="col">Two-factor</Table.Th>
             {writable ? <Table.Th scope="col">Actions</Table.Th> : null}
           </Table.Tr>
         </Table.Thead>
@@ -220,6 +229,7 @@ export function TeamPage() {
               </Table.Td>
               <Table.Td>{formatDate(member.createdAt)}</Table.Td>
               <Table.Td>{formatDate(member.user.lastLoginAt)}</Table.Td>
+              <Table.Td data-column="two-factor">{member.user.twoFactorEnabled ? "On" : "Off"}</Table.Td>
               {writable ? (
                 <Table.Td>
                   <Group gap="xs" wrap="nowrap">
