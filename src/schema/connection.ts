@@ -18,7 +18,7 @@ export class PageInfo {
   endCursor: string | null;
 }
 
-/** Relay arguments; page sizes outside 1–100 are refused with BAD_USER_INPUT (by paginate). */
+/** Relay arguments; page sizes outside 1–100 are refused with BAD_USER_INPUT (src/db/pagination.ts, mapped by toConnection). */
 @ArgsType()
 export class ConnectionArgs implements PageArgs {
   @Field(() => Int, { nullable: true, description: "Page size, 1–100 (default 20) counting forward." })
