@@ -80,7 +80,17 @@ export default tseslint.config(
               message: "Layers run resolvers → services → (db, entities): only the GraphQL edge imports src/schema and src/resolvers.",
             },
             {
-              group: ["**/auth/graphql-edge*", "**/auth/authenticate*", "**/auth/auth-checker*", "**/auth/two-factor-gate*"],
+              group: [
+                "**/auth/graphql-edge*",
+                "**/auth/authenticate*",
+                "**/auth/api-key-authenticator*",
+                "**/auth/jwt-authenticator*",
+                "**/auth/session-tokens*",
+                "**/auth/attempt-limits*",
+                "**/auth/usage-recorder*",
+                "**/auth/auth-checker*",
+                "**/auth/two-factor-gate*",
+              ],
               allowTypeImports: true,
               message: "These src/auth files are the GraphQL edge of authentication; take the RequestContext instead.",
             },

@@ -1,6 +1,7 @@
 import { Logger as WorkerLogger, runMigrations as runWorkerMigrations } from "graphile-worker";
 import type { Logger } from "pino";
-import { ApiKeyAuthenticator, API_KEY_CHANGED_CHANNEL } from "./auth/api-key-authenticator.js";
+import { ApiKeyAuthenticator } from "./auth/api-key-authenticator.js";
+import { API_KEY_CHANGED_CHANNEL } from "./auth/api-key-format.js";
 import { Authenticator } from "./auth/authenticate.js";
 import { systemRequestContext } from "./auth/request-context.js";
 import { AttemptLimits } from "./auth/attempt-limits.js";

@@ -25,8 +25,6 @@ interface KeySnapshot {
   cachedAt: number;
 }
 
-export const API_KEY_CHANGED_CHANNEL = "keyway_api_key_changed";
-
 /**
  * Verifies API keys. The warm path is a hash and a map lookup, no database
  * round trip: snapshots are cached by hash and evicted when a key changes

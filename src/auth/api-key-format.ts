@@ -46,3 +46,6 @@ export function parseApiKey(value: string, expectedPrefix: string): { environmen
 }
 
 export const KEY_PREFIX_DISPLAY_LENGTH = 12;
+
+/** The NOTIFY channel a changed key's id is sent on, so every process drops it from its cache. */
+export const API_KEY_CHANGED_CHANNEL = "keyway_api_key_changed";

@@ -26,15 +26,15 @@ export interface Principal {
 }
 
 /**
- * The request context: what every service method takes first (as Vendure's `ctx`), so a service
- * knows who acts, where, and on which request, without knowing the transport.
+ * The request context: what every service method takes first, so a service knows who acts,
+ * where, and on which request, without knowing the transport.
  *
  * - Over HTTP, src/auth/authenticate.ts builds it once per request; it is also the GraphQL context.
  * - Work Keyway does itself (jobs, sweeps, the operator CLI, bootstrap) takes one from systemContext().
  * - A method that acts inside a tenant declares its first parameter as TenantContext: the same
- *   context with its principal known and spread out (ctx.organizationId, ctx.actor, …). Resolvers
- *   get it with tenantContext(ctx) (src/auth/graphql-edge.ts); anonymous operations (signUp, login, acceptInvitation) take the
- *   RequestContext as it is.
+ *   context with its principal known and spread out (ctx.organizationId, ctx.actor, …).
+ *   Resolvers get it with tenantContext(ctx) (src/auth/graphql-edge.ts); anonymous operations
+ *   (signUp, login, acceptInvitation) take the RequestContext as it is.
  * - A helper that joins a caller's transaction takes that Transaction first; it carries the context
  *   (tx.ctx). No service method takes an EntityManager, a scope or loose request fields first.
  */

@@ -1,19 +1,9 @@
 import { Field, ObjectType, registerEnumType } from "type-graphql";
+import { DomainErrorCode } from "../services/domain-errors.js";
 
-export enum UserErrorCode {
-  INVALID_INPUT = "INVALID_INPUT",
-  NOT_FOUND = "NOT_FOUND",
-  ALREADY_EXISTS = "ALREADY_EXISTS",
-  INVALID_STATE = "INVALID_STATE",
-  LIMIT_EXCEEDED = "LIMIT_EXCEEDED",
-  UPGRADE_REQUIRED = "UPGRADE_REQUIRED",
-  LAST_ADMIN = "LAST_ADMIN",
-  UNSAFE_URL = "UNSAFE_URL",
-  INVALID_CREDENTIALS = "INVALID_CREDENTIALS",
-  RATE_LIMITED = "RATE_LIMITED",
-  NOT_AVAILABLE_IN_LIVE = "NOT_AVAILABLE_IN_LIVE",
-  TWO_FACTOR_REQUIRED = "TWO_FACTOR_REQUIRED",
-}
+/** The codes a client sees are the domain's own (src/services/domain-errors.ts), under the schema's name. */
+export const UserErrorCode = DomainErrorCode;
+export type UserErrorCode = DomainErrorCode;
 registerEnumType(UserErrorCode, { name: "UserErrorCode" });
 
 @ObjectType({ description: "One problem with the input or the state of the system." })

@@ -1,7 +1,7 @@
 import { getNamedType, getNullableType, type GraphQLInputType, GraphQLSchema, isInputObjectType, isUnionType } from "graphql";
 import { ArgumentValidationError, AuthorizationError, type ClassType, createUnionType } from "type-graphql";
 import type { ValidationError } from "class-validator";
-import { AccessDenied, DomainError, DomainErrorCode } from "../services/domain-errors.js";
+import { AccessDenied, DomainError } from "../services/domain-errors.js";
 import { AccessDeniedError, FieldUserError, UserError, UserErrorCode } from "./errors.js";
 
 /** `<Entity> | UserError | AccessDeniedError`, Highnote's mutation payload shape. */
@@ -42,22 +42,6 @@ export class InvalidInputAt extends Error {
   }
 }
 
-/** The wire code of each domain code; a new domain code does not compile until it has one. */
-const USER_ERROR_CODES: Record<DomainErrorCode, UserErrorCode> = {
-  INVALID_INPUT: UserErrorCode.INVALID_INPUT,
-  NOT_FOUND: UserErrorCode.NOT_FOUND,
-  ALREADY_EXISTS: UserErrorCode.ALREADY_EXISTS,
-  INVALID_STATE: UserErrorCode.INVALID_STATE,
-  LIMIT_EXCEEDED: UserErrorCode.LIMIT_EXCEEDED,
-  UPGRADE_REQUIRED: UserErrorCode.UPGRADE_REQUIRED,
-  LAST_ADMIN: UserErrorCode.LAST_ADMIN,
-  UNSAFE_URL: UserErrorCode.UNSAFE_URL,
-  INVALID_CREDENTIALS: UserErrorCode.INVALID_CREDENTIALS,
-  RATE_LIMITED: UserErrorCode.RATE_LIMITED,
-  NOT_AVAILABLE_IN_LIVE: UserErrorCode.NOT_AVAILABLE_IN_LIVE,
-  TWO_FACTOR_REQUIRED: UserErrorCode.TWO_FACTOR_REQUIRED,
-};
-
 /**
  * Where a domain error's field sits in the mutation's `input`: a field of the input itself, or of
  * one of its input objects (createAPIKey's `secretKey`). `rateLimit.limit` → input.rateLimit.limit.
@@ -92,7 +76,7 @@ export function toErrorPayload(error: unknown, input?: GraphQLInputType): UserEr
       errors: validationErrors(error.extensions.validationErrors, ["input"]),
     });
   }
-  if (error instanceof DomainError) return userError(USER_ERROR_CODES[error.code], error.message, errorPath(error.field, input));
+  if (error instanceof DomainError) return userError(error.code, error.message, errorPath(error.field, input));
   if (error instanceof InvalidInputAt) return userError(UserErrorCode.INVALID_INPUT, error.message, error.path);
   throw error;
 }

@@ -1,9 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { Brackets, IsNull, QueryFailedError } from "typeorm";
-import { generateApiKey, KEY_PREFIX_DISPLAY_LENGTH } from "../auth/api-key-format.js";
+import { API_KEY_CHANGED_CHANNEL, generateApiKey, KEY_PREFIX_DISPLAY_LENGTH } from "../auth/api-key-format.js";
 import { sha256 } from "../crypto.js";
 import type { ApiKeyAuthenticator } from "../auth/api-key-authenticator.js";
-import { API_KEY_CHANGED_CHANNEL } from "../auth/api-key-authenticator.js";
 import { normalizeAllowedIp } from "../auth/ip-allowlist.js";
 import { apiKeyPermissions, covers, isPermission, Permission, PERMISSIONS } from "../auth/permissions.js";
 import { systemContext, type RequestContext, type TenantContext } from "../auth/request-context.js";

@@ -1,4 +1,4 @@
-/** Why a rule refused a change. The GraphQL edge shows each as the UserErrorCode of the same name. */
+/** Why a rule refused a change. The GraphQL schema publishes these as UserErrorCode (src/schema/errors.ts). */
 export enum DomainErrorCode {
   INVALID_INPUT = "INVALID_INPUT",
   NOT_FOUND = "NOT_FOUND",
