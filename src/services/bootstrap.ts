@@ -1,14 +1,15 @@
 import { randomBytes } from "node:crypto";
-import type { DataSource } from "typeorm";
 import { PERMISSIONS } from "../auth/permissions.js";
 import { systemContext } from "../auth/request-context.js";
 import type { Config } from "../config.js";
+import { sql } from "../db/sql.js";
 import { APIKeyRole, Environment, Plan, UserRole } from "../entities/enums.js";
 import { Membership } from "../entities/membership.js";
 import { Organization } from "../entities/organization.js";
 import { User } from "../entities/user.js";
 import type { ApiKeyService } from "./api-keys.js";
 import { assertPasswordStrength, PasswordHasher } from "./passwords.js";
+import type { Transactions } from "./transaction.js";
 
 export interface BootstrapResult {
   organization: Organization;
@@ -25,7 +26,7 @@ const BOOTSTRAP_LOCK = 7217263;
  * TEST ADMIN API key. Returns null (and creates nothing) when any organization exists.
  */
 export async function bootstrap(
-  dataSource: DataSource,
+  transactions: Transactions,
   config: Config,
   passwords: PasswordHasher,
   apiKeys: ApiKeyService,
@@ -35,13 +36,16 @@ export async function bootstrap(
   assertPasswordStrength(password, ["KEYWAY_ADMIN_PASSWORD"]);
   const passwordHash = await passwords.hash(password);
 
-  const organization = await dataSource.transaction(async (em) => {
-    await em.query("SELECT pg_advisory_xact_lock($1)", [BOOTSTRAP_LOCK]);
-    if ((await em.count(Organization)) > 0) return null;
-    const org = await em.save(em.create(Organization, { name: "Default organization", plan: Plan.PAID }));
-    const user = await em.save(em.create(User, { organizationId: org.id, email: config.adminEmail, name: "Admin", passwordHash }));
+  const organization = await transactions.runCrossTenant("bootstrap an empty database", async ({ untenanted, crossTenant }) => {
+    await untenanted.rows(sql`SELECT pg_advisory_xact_lock(${BOOTSTRAP_LOCK})`);
+    if ((await untenanted.count(Organization)) > 0) return null;
+    const org = await untenanted.save(untenanted.create(Organization, { name: "Default organization", plan: Plan.PAID }));
+    const user = await untenanted.save(
+      untenanted.create(User, { organizationId: org.id, email: config.adminEmail, name: "Admin", passwordHash }),
+    );
     for (const environment of [Environment.TEST, Environment.LIVE]) {
-      await em.save(em.create(Membership, { organizationId: org.id, environment, userId: user.id, role: UserRole.ADMIN }));
+      const scope = crossTenant.scope("a new organization's first admins", { organizationId: org.id, environment });
+      await scope.save(scope.create(Membership, { userId: user.id, role: UserRole.ADMIN }));
     }
     return org;
   });

@@ -1,7 +1,7 @@
-import type { DataSource, EntityManager } from "typeorm";
 import { Plan } from "../entities/enums.js";
 import { Organization } from "../entities/organization.js";
 import { decodeId } from "../schema/ids.js";
+import type { UntenantedRows } from "./untenanted-rows.js";
 
 /** How long an organization read for display (name, plan) may be reused. Plan checks always read the database. */
 const DISPLAY_CACHE_MS = 5000;
@@ -9,14 +9,14 @@ const DISPLAY_CACHE_MS = 5000;
 export class OrganizationService {
   private readonly cache = new Map<string, { organization: Organization; at: number }>();
 
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(private readonly rows: UntenantedRows) {}
 
-  create(name: string, plan: Plan, em: EntityManager = this.dataSource.manager): Promise<Organization> {
-    return em.save(em.create(Organization, { name: name.trim(), plan }));
+  create(name: string, plan: Plan): Promise<Organization> {
+    return this.rows.save(this.rows.create(Organization, { name: name.trim(), plan }));
   }
 
   findById(id: string): Promise<Organization | null> {
-    return this.dataSource.manager.findOneBy(Organization, { id });
+    return this.rows.findOneBy(Organization, { id });
   }
 
   /**
@@ -49,10 +49,10 @@ export class OrganizationService {
     if (!organization) return null;
     organization.plan = plan;
     this.cache.delete(organization.id);
-    return this.dataSource.manager.save(organization);
+    return this.rows.save(organization);
   }
 
   list(): Promise<Organization[]> {
-    return this.dataSource.manager.find(Organization, { order: { createdAt: "ASC" } });
+    return this.rows.find(Organization, {}, { createdAt: "ASC" });
   }
 }

@@ -1,38 +1,39 @@
-import type { EntityManager } from "typeorm";
 import type { SessionTokens } from "../auth/session-tokens.js";
 import type { Config } from "../config.js";
+import { sql } from "../db/sql.js";
 import { User } from "../entities/user.js";
 import { UserSession } from "../entities/user-session.js";
 import { Session } from "../schema/users.js";
+import type { UntenantedRows } from "./untenanted-rows.js";
 
-/** Session rows and their tokens. Callers pass their transaction's manager: a session opens with the change that grants it. */
+/** Session rows and their tokens. Callers pass their transaction's untenanted rows: a session opens with the change that grants it. */
 export class SessionService {
   constructor(
     private readonly tokens: SessionTokens,
     private readonly config: Config["session"],
   ) {}
 
-  async open(em: EntityManager, user: User): Promise<Session> {
+  async open(rows: UntenantedRows, user: User): Promise<Session> {
     const now = new Date();
     const expiresAt = new Date(now.getTime() + this.config.maxSeconds * 1000);
     // Housekeeping without a scheduler: the user's ended sessions go when they log in again. Their tokens
     // are still refused with the same reason (no row → SESSION_REVOKED; past `exp` → SESSION_EXPIRED).
-    await em.query("DELETE FROM sessions WHERE user_id = $1 AND (revoked_at IS NOT NULL OR expires_at <= now())", [user.id]);
-    const row = await em.save(
-      em.create(UserSession, { organizationId: user.organizationId, userId: user.id, lastSeenAt: now, expiresAt, revokedAt: null }),
+    await rows.rows(sql`DELETE FROM sessions WHERE user_id = ${user.id} AND (revoked_at IS NOT NULL OR expires_at <= now())`);
+    const row = await rows.save(
+      rows.create(UserSession, { organizationId: user.organizationId, userId: user.id, lastSeenAt: now, expiresAt, revokedAt: null }),
     );
     user.lastLoginAt = now;
-    await em.update(User, { id: user.id }, { lastLoginAt: now });
+    await rows.update(User, { id: user.id }, { lastLoginAt: now });
     const token = await this.tokens.sign({ sessionId: row.id, userId: user.nodeId }, expiresAt);
     return Object.assign(new Session(), { token, expiresAt, idleTimeoutSeconds: this.config.idleSeconds, user });
   }
 
-  async revoke(em: EntityManager, sessionId: string): Promise<void> {
-    await em.query("UPDATE sessions SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL", [sessionId]);
+  async revoke(rows: UntenantedRows, sessionId: string): Promise<void> {
+    await rows.rows(sql`UPDATE sessions SET revoked_at = now() WHERE id = ${sessionId} AND revoked_at IS NULL`);
   }
 
   /** Password change: every session of the user ends, on every process, at commit. */
-  async revokeAllOf(em: EntityManager, userId: string): Promise<void> {
-    await em.query("UPDATE sessions SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL", [userId]);
+  async revokeAllOf(rows: UntenantedRows, userId: string): Promise<void> {
+    await rows.rows(sql`UPDATE sessions SET revoked_at = now() WHERE user_id = ${userId} AND revoked_at IS NULL`);
   }
 }

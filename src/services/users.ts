@@ -1,9 +1,10 @@
 import { createHash, randomBytes, randomUUID } from "node:crypto";
-import { In, IsNull, type DataSource, type EntityManager } from "typeorm";
+import { In, IsNull } from "typeorm";
 import type { AttemptLimits } from "../auth/attempt-limits.js";
 import { covers, USER_ROLE_PERMISSIONS } from "../auth/permissions.js";
 import { tenantContext, type RequestContext, type TenantContext } from "../auth/request-context.js";
 import type { Config } from "../config.js";
+import { sql } from "../db/sql.js";
 import { ActorType, Environment, NotificationEventName, Plan, UserRole } from "../entities/enums.js";
 import { Membership } from "../entities/membership.js";
 import { Organization } from "../entities/organization.js";
@@ -76,7 +77,6 @@ export class UserService {
   private dummyHash: Promise<string> | null = null;
 
   constructor(
-    private readonly dataSource: DataSource,
     private readonly config: Config,
     private readonly transactions: Transactions,
     private readonly passwords: PasswordHasher,
@@ -97,7 +97,7 @@ export class UserService {
   }
 
   async findManyById(ctx: Pick<TenantContext, "organizationId">, ids: readonly string[]): Promise<Map<string, User>> {
-    const users = await this.dataSource.manager.findBy(User, { id: In([...ids]), organizationId: ctx.organizationId });
+    const users = await this.transactions.untenanted.find(User, { id: In([...ids]), organizationId: ctx.organizationId });
     return new Map(users.map((user) => [user.id, user]));
   }
 
@@ -130,15 +130,16 @@ export class UserService {
     const user = Object.assign(new User(), { id: randomUUID(), organizationId, email, name: input.name?.trim() || null, passwordHash });
     const ctx = userContext(req.requestId, user, { environment: Environment.TEST, role: UserRole.ADMIN });
     return this.transactions.run(ctx, async (tx) => {
-      await this.lockEmail(tx.em, email);
-      if (await tx.em.existsBy(User, { email })) throw new AlreadyExists("An account with this email already exists", ["email"]);
-      await tx.em.insert(Organization, { id: organizationId, name: organizationName, plan: Plan[this.config.defaultPlan] });
-      await tx.em.insert(User, user);
+      await this.lockEmail(tx, email);
+      if (await tx.untenanted.existsBy(User, { email })) throw new AlreadyExists("An account with this email already exists", ["email"]);
+      await tx.untenanted.insert(Organization, { id: organizationId, name: organizationName, plan: Plan[this.config.defaultPlan] });
+      await tx.untenanted.insert(User, user);
       for (const environment of [Environment.TEST, Environment.LIVE]) {
-        await tx.em.insert(Membership, { organizationId, environment, userId: user.id, role: UserRole.ADMIN });
+        const scope = tx.crossTenant.scope("a new organization's first admins", { organizationId, environment });
+        await scope.insert(Membership, scope.create(Membership, { userId: user.id, role: UserRole.ADMIN }));
       }
-      const saved = await tx.em.findOneByOrFail(User, { id: user.id });
-      const session = await this.sessions.open(tx.em, saved);
+      const saved = await tx.untenanted.findOneByOrFail(User, { id: user.id });
+      const session = await this.sessions.open(tx.untenanted, saved);
       await tx.audit("user.sign_up", saved.nodeId);
       return session;
     });
@@ -152,7 +153,7 @@ export class UserService {
     const email = normalizeEmail(rawEmail);
     // Counted as failed until the password (and the second factor, when on) proves right.
     const attempt = await this.limits.reserveLogin(email, req.ip);
-    const user = await this.dataSource.manager.findOneBy(User, { email });
+    const user = await this.transactions.untenanted.findOneBy(User, { email });
     if (!(await this.passwordMatches(user, password))) throw new InvalidCredentials();
     if (user!.twoFactorEnabled) {
       if (!code) {
@@ -160,17 +161,17 @@ export class UserService {
         await attempt.succeeded();
         throw new TwoFactorRequired();
       }
-      if (!(await this.twoFactor.spendCode(this.dataSource.manager, user!.id, code))) throw new InvalidTwoFactorCode();
+      if (!(await this.twoFactor.spendCode(this.transactions.untenanted, user!.id, code))) throw new InvalidTwoFactorCode();
     }
     await attempt.succeeded();
     await this.limits.loginSucceeded(email);
     // Across environments on purpose (the user's own rows): login happens before any tenant is chosen.
-    const memberships = await this.dataSource.manager.findBy(Membership, { userId: user!.id });
+    const memberships = await this.transactions.crossTenant.findBy("sign-in: the user's memberships", Membership, { userId: user!.id });
     // Audited in the environment the client asked for, or the user's other one.
     const membership = memberships.find((m) => m.environment === req.requestedEnvironment) ?? memberships[0];
     if (!membership) throw new InvalidCredentials();
     return this.transactions.run(userContext(req.requestId, user!, membership), async (tx) => {
-      const session = await this.sessions.open(tx.em, user!);
+      const session = await this.sessions.open(tx.untenanted, user!);
       await tx.audit("user.login", user!.nodeId);
       return session;
     });
@@ -182,7 +183,7 @@ export class UserService {
     if (actor?.type !== ActorType.USER || !actor.sessionId) return false;
     const sessionId = actor.sessionId;
     await this.transactions.run(tenantContext(ctx), async (tx) => {
-      await this.sessions.revoke(tx.em, sessionId);
+      await this.sessions.revoke(tx.untenanted, sessionId);
       await tx.audit("user.logout", encodeId("User", actor.id));
     });
     return true;
@@ -200,9 +201,9 @@ export class UserService {
     assertPasswordStrength(newPassword, ["newPassword"]);
     user.passwordHash = await this.passwords.hash(newPassword);
     return this.transactions.run(ctx, async (tx) => {
-      await tx.em.update(User, { id: user.id }, { passwordHash: user.passwordHash });
-      await this.sessions.revokeAllOf(tx.em, user.id);
-      const session = await this.sessions.open(tx.em, user);
+      await tx.untenanted.update(User, { id: user.id }, { passwordHash: user.passwordHash });
+      await this.sessions.revokeAllOf(tx.untenanted, user.id);
+      const session = await this.sessions.open(tx.untenanted, user);
       await tx.audit("user.change_password", user.nodeId);
       return session;
     });
@@ -219,14 +220,14 @@ export class UserService {
       // Invitations of one email into one environment take turns, so the one replaced is gone before
       // the next is written (the database allows one pending invitation per email and environment).
       await tx.lockTenant(`user_invitation:${email}`);
-      const existing = await tx.em.findOneBy(User, { email });
+      const existing = await tx.untenanted.findOneBy(User, { email });
       if (existing && existing.organizationId !== ctx.organizationId) {
         throw new AlreadyExists("This email belongs to a user of another organization", ["email"]);
       }
       if (existing && (await tx.scope.count(Membership, { userId: existing.id })) > 0) {
         throw new AlreadyExists(`This user is already a member in ${ctx.environment}`, ["email"]);
       }
-      await tx.em.delete(UserInvitation, { organizationId: ctx.organizationId, environment: ctx.environment, email, acceptedAt: IsNull() });
+      await tx.scope.delete(UserInvitation, { email, acceptedAt: IsNull() });
       const token = `${this.config.keyPrefix}_invite_${randomBytes(24).toString("base64url")}`;
       const invitation = tx.scope.create(UserInvitation, {
         email,
@@ -237,7 +238,7 @@ export class UserService {
         invitedByType: ctx.actor.type,
         invitedById: ctx.actor.id,
       });
-      await tx.em.insert(UserInvitation, invitation);
+      await tx.scope.insert(UserInvitation, invitation);
       const saved = (await tx.scope.findOne(UserInvitation, { id: invitation.id }))!;
       await tx.audit("user_invitation.create", saved.nodeId);
       await tx.emit(NotificationEventName.USER_INVITED, {
@@ -266,10 +267,10 @@ export class UserService {
     // Guessing tokens counts like guessing passwords.
     const tokenAttempt = await this.limits.reserveLogin(null, req.ip);
     // The token names its tenant: this lookup is the one read of invitations outside a TenantScope.
-    const found = await this.dataSource.manager.findOneBy(UserInvitation, { tokenHash: hashToken(token) });
+    const found = await this.transactions.crossTenant.findOneBy("invitation by its token", UserInvitation, { tokenHash: hashToken(token) });
     if (!found) throw new NotFound("Invitation", ["token"]);
     await tokenAttempt.succeeded();
-    const existing = await this.dataSource.manager.findOneBy(User, { email: found.email });
+    const existing = await this.transactions.untenanted.findOneBy(User, { email: found.email });
     let passwordHash: string | null = null;
     if (existing) {
       const attempt = await this.limits.reserveLogin(existing.email, req.ip);
@@ -296,21 +297,21 @@ export class UserService {
       if (!invitation) throw new NotFound("Invitation", ["token"]);
       if (invitation.acceptedAt) throw new InvalidState("The invitation has already been accepted", ["token"]);
       if (invitation.expiresAt.getTime() <= Date.now()) throw new InvalidState("The invitation has expired; ask for a new one", ["token"]);
-      await this.lockEmail(tx.em, invitation.email);
-      const owner = await tx.em.findOneBy(User, { email: invitation.email });
+      await this.lockEmail(tx, invitation.email);
+      const owner = await tx.untenanted.findOneBy(User, { email: invitation.email });
       if (owner && owner.organizationId !== invitation.organizationId) {
         throw new AlreadyExists("This email belongs to a user of another organization", ["token"]);
       }
-      if (!owner) await tx.em.insert(User, user);
-      const member = owner ?? (await tx.em.findOneByOrFail(User, { id: user.id }));
+      if (!owner) await tx.untenanted.insert(User, user);
+      const member = owner ?? (await tx.untenanted.findOneByOrFail(User, { id: user.id }));
       if (await tx.scope.count(Membership, { userId: member.id })) {
         throw new AlreadyExists(`Already a member in ${invitation.environment}`, ["token"]);
       }
       const membership = tx.scope.create(Membership, { userId: member.id, role: invitation.role });
-      await tx.em.insert(Membership, membership);
+      await tx.scope.insert(Membership, membership);
       invitation.acceptedAt = new Date();
       await tx.scope.save(invitation);
-      const session = await this.sessions.open(tx.em, member);
+      const session = await this.sessions.open(tx.untenanted, member);
       const saved = (await this.loadMembership(tx, member.id))!;
       await tx.audit("user_invitation.accept", invitation.nodeId);
       await tx.emit(NotificationEventName.USER_JOINED, membershipEventData(saved));
@@ -322,7 +323,7 @@ export class UserService {
     this.assertMayGrant(ctx, role);
     return this.changeMembership(ctx, userId, role !== UserRole.ADMIN, async (membership, tx) => {
       membership.role = role;
-      await tx.em.update(Membership, { id: membership.id }, { role });
+      await tx.scope.update(Membership, { id: membership.id }, { role });
       await tx.audit("user.update_role", membership.user.nodeId);
       await tx.emit(NotificationEventName.USER_ROLE_UPDATED, membershipEventData(membership));
     });
@@ -334,8 +335,10 @@ export class UserService {
    */
   remove(ctx: TenantContext, userId: string): Promise<Membership> {
     return this.changeMembership(ctx, userId, true, async (membership, tx) => {
-      await tx.em.delete(Membership, { id: membership.id });
-      if (!(await tx.em.existsBy(Membership, { userId: membership.userId }))) await tx.em.delete(User, { id: membership.userId });
+      await tx.scope.delete(Membership, { id: membership.id });
+      if (!(await tx.crossTenant.existsBy("the user's remaining memberships", Membership, { userId: membership.userId }))) {
+        await tx.untenanted.delete(User, { id: membership.userId });
+      }
       await tx.audit("user.remove", membership.user.nodeId);
       await tx.emit(NotificationEventName.USER_REMOVED, membershipEventData(membership));
     });
@@ -376,8 +379,8 @@ export class UserService {
   }
 
   /** Serializes account creation per email, so a race cannot end in a unique-index error. */
-  private async lockEmail(em: EntityManager, email: string): Promise<void> {
-    await em.query("SELECT pg_advisory_xact_lock(hashtext($1))", [`user_email:${email}`]);
+  private async lockEmail(tx: Transaction, email: string): Promise<void> {
+    await tx.untenanted.rows(sql`SELECT pg_advisory_xact_lock(hashtext(${`user_email:${email}`}))`);
   }
 
   /** Always one bcrypt comparison, against a throwaway hash when there is no such user. */
