@@ -116,14 +116,7 @@ export class App {
     const notificationTargets = new NotificationTargetService(config, transactions, outboundHttp, signingKeys);
     const metrics = new Metrics(apiKeyAuthenticator, dataSource);
     const organizations = new OrganizationService(transactions.untenanted);
-    const twoFactor = new TwoFactorService(
-      transactions,
-      secretBox,
-      attemptLimits,
-      organizations,
-      config.dashboard.title,
-      options.clock,
-    );
+    const twoFactor = new TwoFactorService(transactions, secretBox, attemptLimits, organizations, config.dashboard.title, options.clock);
     const services: Services = {
       config,
       logger,

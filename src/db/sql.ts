@@ -1,7 +1,6 @@
 import type { Pool } from "pg";
 import type { EntityManager } from "typeorm";
 import type { PostgresDriver } from "typeorm/driver/postgres/PostgresDriver.js";
-import type { QueryResult } from "typeorm/query-runner/QueryResult.js";
 
 /** Stand-ins for the tenant's organization id and environment: the door running the statement binds them. */
 export const ORGANIZATION: unique symbol = Symbol("tenant organization");
@@ -99,8 +98,7 @@ export function buildStatement(statement: Sql, tenant: Tenant | null): BuiltStat
 /** A statement as a door ran it: `via` names the door (and, across tenants, the reason). */
 export interface StatementEvent {
   via: string;
-  text: string;
-  values: readonly unknown[];
+  statement: BuiltStatement;
 }
 const observers = new Set<(event: StatementEvent) => void>();
 
@@ -116,11 +114,12 @@ export function observeStatements(listener: (event: StatementEvent) => void): ()
  */
 export async function runStatement(
   em: EntityManager,
-  { text, values }: BuiltStatement,
+  statement: BuiltStatement,
   via: string,
   name?: string,
 ): Promise<{ rows: unknown[]; affected: number }> {
-  for (const observer of observers) observer({ via, text, values });
+  for (const observer of observers) observer({ via, statement });
+  const { text, values } = statement;
   if (name && !em.queryRunner) {
     const pool = (em.dataSource.driver as PostgresDriver).master as Pool;
     const result = await pool.query({ name, text, values });
@@ -128,7 +127,7 @@ export async function runStatement(
   }
   const runner = em.queryRunner ?? em.dataSource.createQueryRunner();
   try {
-    const result = (await runner.query(text, values, true)) as QueryResult;
+    const result = (await runner.query(text, values, true));
     return { rows: result.records ?? [], affected: result.affected ?? 0 };
   } finally {
     if (!em.queryRunner) await runner.release();

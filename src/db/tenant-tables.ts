@@ -109,19 +109,24 @@ function checkTenantScoped(statement: BuiltStatement): void {
   const matched = new Set<string>();
   const reads = references.filter((reference) => reference.keyword !== "into");
   const isBound = (alias: string, column: keyof typeof bound, qualifiedOnly: boolean) =>
-    new RegExp(`(?:\\b${alias}\\.${qualifiedOnly ? "" : "|(?<![.\\w])"})${column}\\s*=\\s*${escape(bound[column])}(?![0-9])`, "i").test(text);
+    new RegExp(`(?:\\b${alias}\\.${qualifiedOnly ? "" : "|(?<![.\\w])"})${column}\\s*=\\s*${escape(bound[column])}(?![0-9])`, "i").test(
+      text,
+    );
   for (const { alias, table } of reads) {
     const qualifiedOnly = alias !== table;
     if (isBound(alias, "organization_id", qualifiedOnly) && isBound(alias, "environment", qualifiedOnly)) matched.add(alias);
   }
   // Joined to a matched alias on both columns.
-  for (let changed = true; changed; ) {
+  for (let changed = true; changed;) {
     changed = false;
     for (const { alias } of reads) {
       if (matched.has(alias)) continue;
       const joined = [...matched].some((other) =>
         (["organization_id", "environment"] as const).every((column) =>
-          new RegExp(`\\b${alias}\\.${column}\\s*=\\s*${other}\\.${column}\\b|\\b${other}\\.${column}\\s*=\\s*${alias}\\.${column}\\b`, "i").test(text),
+          new RegExp(
+            `\\b${alias}\\.${column}\\s*=\\s*${other}\\.${column}\\b|\\b${other}\\.${column}\\s*=\\s*${alias}\\.${column}\\b`,
+            "i",
+          ).test(text),
         ),
       );
       if (joined) changed = matched.add(alias).size > 0;
@@ -130,7 +135,8 @@ function checkTenantScoped(statement: BuiltStatement): void {
   const unmatched = reads.find((reference) => !matched.has(reference.alias));
   if (unmatched) throw new TenantPredicateMissing(`${unmatched.table} ${unmatched.alias} is not matched to the tenant`, statement.text);
 
-  for (const insert of references.filter((reference) => reference.keyword === "into")) assertInsertStamped(text, insert, bound, statement.text);
+  for (const insert of references.filter((reference) => reference.keyword === "into"))
+    assertInsertStamped(text, insert, bound, statement.text);
 }
 
 function assertInsertStamped(text: string, insert: Reference, bound: Record<string, string>, original: string): void {

@@ -290,7 +290,12 @@ export class ApiKeyService {
    */
   async sweepExpiry(now = new Date()): Promise<{ expiringSoon: number; expired: number }> {
     const soon = new Date(now.getTime() + this.config.expiringSoonDays * 86_400_000);
-    const due = await this.transactions.crossTenant.rows<{ id: string; organization_id: string; environment: Environment; expired: boolean }>(
+    const due = await this.transactions.crossTenant.rows<{
+      id: string;
+      organization_id: string;
+      environment: Environment;
+      expired: boolean;
+    }>(
       "key expiry sweep",
       sql`SELECT id, organization_id, environment, expires_at <= ${now} AS expired
             FROM api_keys

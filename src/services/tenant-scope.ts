@@ -95,10 +95,14 @@ export class TenantScope {
   /** A plain INSERT of a row made by `create` (no read back). */
   async insert<T extends TenantEntity>(entity: EntityClass<T>, row: T): Promise<void> {
     this.assertOwn(row);
-    await this.em.insert(entity, row as QueryDeepPartialEntity<T>);
+    await this.em.insert(entity, row);
   }
 
-  async update<T extends TenantEntity>(entity: EntityClass<T>, where: FindOptionsWhere<T>, values: QueryDeepPartialEntity<T>): Promise<void> {
+  async update<T extends TenantEntity>(
+    entity: EntityClass<T>,
+    where: FindOptionsWhere<T>,
+    values: QueryDeepPartialEntity<T>,
+  ): Promise<void> {
     await this.em.update(entity, this.where(where), values);
   }
 

@@ -164,7 +164,10 @@ export class Transactions {
   }
 
   /** A transaction before any tenant exists (bootstrap): untenanted rows and cross-tenant statements on one connection. */
-  async runCrossTenant<T>(reason: CrossTenantReason, work: (doors: { untenanted: UntenantedRows; crossTenant: CrossTenant }) => Promise<T>): Promise<T> {
+  async runCrossTenant<T>(
+    reason: CrossTenantReason,
+    work: (doors: { untenanted: UntenantedRows; crossTenant: CrossTenant }) => Promise<T>,
+  ): Promise<T> {
     return this.dataSource.transaction((em) => work({ untenanted: new UntenantedRows(em), crossTenant: new CrossTenant(em) }));
   }
 }

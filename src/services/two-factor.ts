@@ -167,7 +167,13 @@ export class TwoFactorService {
   }
 
   /** Accepts a code of the current step or one either side, newer than the last accepted one, and records its step. */
-  private async spendTotp(rows: UntenantedRows, userId: string, secret: string, lastUsedStep: number | null, code: string): Promise<boolean> {
+  private async spendTotp(
+    rows: UntenantedRows,
+    userId: string,
+    secret: string,
+    lastUsedStep: number | null,
+    code: string,
+  ): Promise<boolean> {
     if (!isTotpCode(code)) return false;
     const epoch = Math.floor(this.now() / 1000);
     const result = await verify({

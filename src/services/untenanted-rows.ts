@@ -57,7 +57,11 @@ export class UntenantedRows {
     await this.em.insert(entity, values);
   }
 
-  async update<T extends UntenantedEntity>(entity: EntityClass<T>, where: FindOptionsWhere<T>, values: QueryDeepPartialEntity<T>): Promise<void> {
+  async update<T extends UntenantedEntity>(
+    entity: EntityClass<T>,
+    where: FindOptionsWhere<T>,
+    values: QueryDeepPartialEntity<T>,
+  ): Promise<void> {
     await this.em.update(entity, where, values);
   }
 
