@@ -127,7 +127,7 @@ export async function runStatement(
   }
   const runner = em.queryRunner ?? em.dataSource.createQueryRunner();
   try {
-    const result = (await runner.query(text, values, true));
+    const result = await runner.query(text, values, true);
     return { rows: result.records ?? [], affected: result.affected ?? 0 };
   } finally {
     if (!em.queryRunner) await runner.release();
