@@ -107,8 +107,8 @@ export class App {
     const transactions = new Transactions(dataSource, config);
     const passwords = new PasswordHasher(config.bcryptCost);
     const apiKeyAuthenticator = new ApiKeyAuthenticator(transactions.crossTenant, config.keyPrefix, config.keyCacheTtlMs, logger);
-    const usage = new UsageRecorder(dataSource, config.usageFlushIntervalMs, logger);
-    const sessionTokens = new SessionTokens(dataSource, config.session.secret, secretBox);
+    const usage = new UsageRecorder(transactions, config.usageFlushIntervalMs, logger);
+    const sessionTokens = new SessionTokens(transactions, config.session.secret, secretBox);
     const sessions = new SessionService(sessionTokens, config.session);
     const attemptLimits = new AttemptLimits(dataSource, config);
     const outboundHttp = new OutboundHttp(config.allowPrivateUrls, options.dnsLookup);

@@ -21,8 +21,6 @@ const MAY_HOLD_A_CONNECTION: Record<string, string> = {
   "services/cross-tenant.ts": "the cross-tenant door",
   "services/transaction.ts": "opens transactions and hands out the doors on their connection",
   "auth/attempt-limits.ts": "the rate limiter library keeps its own table (login attempts) through the data source",
-  "auth/session-tokens.ts": "the session signing secrets (session_secrets), read and created at start",
-  "auth/usage-recorder.ts": "flushes usage counts of keys by id, from every tenant at once",
   "jobs/worker.ts": "graphile-worker's own pool",
   "jobs/worker-liveness.ts": "heartbeats of worker processes in the job queue's pool",
 };

@@ -29,6 +29,8 @@ export type CrossTenantReason =
   | "invitation by its token"
   /** A user leaves with the last of their memberships, whatever environment it was in. */
   | "the user's remaining memberships"
+  /** Usage counted in memory, written for the keys it names, whatever their tenants. */
+  | "flush the usage counts of keys"
   /** The first organization and its admins, on an empty database. */
   | "bootstrap an empty database"
   /** A new organization's first user is ADMIN in both its environments, before any request names them. */

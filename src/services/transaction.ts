@@ -163,6 +163,11 @@ export class Transactions {
     return result;
   }
 
+  /** A transaction on rows outside the tenant tables only. */
+  async runUntenanted<T>(work: (rows: UntenantedRows) => Promise<T>): Promise<T> {
+    return this.dataSource.transaction((em) => work(new UntenantedRows(em)));
+  }
+
   /** A transaction before any tenant exists (bootstrap): untenanted rows and cross-tenant statements on one connection. */
   async runCrossTenant<T>(
     reason: CrossTenantReason,
