@@ -79,25 +79,17 @@ export class App {
     const secretBox = new SecretBox({ configured: config.encryptionKeys, keyFile: SecretBox.keyFileIn(config.dataDir) });
     const transactions = new Transactions(dataSource, config);
     const passwords = new PasswordHasher(config.bcryptCost);
-    const apiKeyAuthenticator = new ApiKeyAuthenticator(dataSource, config.keyPrefix, config.keyCacheTtlMs, logger);
-    const usage = new UsageRecorder(dataSource, config.usageFlushIntervalMs, logger);
-    const sessionTokens = new SessionTokens(dataSource, config.session.secret, secretBox);
+    const apiKeyAuthenticator = new ApiKeyAuthenticator(transactions.crossTenant, config.keyPrefix, config.keyCacheTtlMs, logger);
+    const usage = new UsageRecorder(transactions, config.usageFlushIntervalMs, logger);
+    const sessionTokens = new SessionTokens(transactions, config.session.secret, secretBox);
     const sessions = new SessionService(sessionTokens, config.session);
     const attemptLimits = new AttemptLimits(dataSource, config);
     const outboundHttp = new OutboundHttp(config.allowPrivateUrls, options.dnsLookup);
     const signingKeys = new SigningKeyService(transactions, secretBox);
     const notificationTargets = new NotificationTargetService(config, transactions, outboundHttp, signingKeys);
     const metrics = new Metrics(apiKeyAuthenticator, dataSource);
-    const organizations = new OrganizationService(dataSource);
-    const twoFactor = new TwoFactorService(
-      dataSource,
-      transactions,
-      secretBox,
-      attemptLimits,
-      organizations,
-      config.dashboard.title,
-      options.clock,
-    );
+    const organizations = new OrganizationService(transactions.untenanted);
+    const twoFactor = new TwoFactorService(transactions, secretBox, attemptLimits, organizations, config.dashboard.title, options.clock);
     const services: Services = {
       config,
       logger,
@@ -110,7 +102,7 @@ export class App {
       authenticator: new Authenticator(apiKeyAuthenticator, usage),
       organizations,
       apiKeys: new ApiKeyService(config, transactions, apiKeyAuthenticator),
-      users: new UserService(dataSource, config, transactions, passwords, sessions, attemptLimits, twoFactor),
+      users: new UserService(config, transactions, passwords, sessions, attemptLimits, twoFactor),
       twoFactor,
       outboundHttp,
       signingKeys,
@@ -121,11 +113,11 @@ export class App {
       metrics,
       collaborativeAuthorization: new CollaborativeAuthorizationService(config, transactions, outboundHttp, signingKeys),
       notificationTargets,
-      notificationEvents: new NotificationEventService(config, dataSource, transactions),
-      deliveries: new DeliveryService(config, dataSource, transactions, outboundHttp, signingKeys, notificationTargets, logger, metrics),
+      notificationEvents: new NotificationEventService(config, transactions),
+      deliveries: new DeliveryService(config, transactions, outboundHttp, signingKeys, notificationTargets, logger, metrics),
     };
     services.authenticator.useTokenAuthenticator(
-      new JwtAuthenticator(dataSource, sessionTokens, apiKeyAuthenticator, config.session, secretBox),
+      new JwtAuthenticator(transactions, sessionTokens, apiKeyAuthenticator, config.session, secretBox),
     );
     services.authenticator.useAttemptLimits(attemptLimits);
     stops.unshift(async () => outboundHttp.close());
@@ -161,8 +153,8 @@ export class App {
   }
 
   bootstrap(): Promise<BootstrapResult | null> {
-    const { dataSource, config, passwords, apiKeys } = this.services;
-    return bootstrap(dataSource, config, passwords, apiKeys);
+    const { transactions, config, passwords, apiKeys } = this.services;
+    return bootstrap(transactions, config, passwords, apiKeys);
   }
 
   /** Job queue, key-change listener and usage flushing: everything a serving process runs besides HTTP. */

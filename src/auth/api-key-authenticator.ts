@@ -1,6 +1,7 @@
 import { timingSafeEqual } from "node:crypto";
 import type { Logger } from "pino";
-import type { DataSource } from "typeorm";
+import { Sql, sql } from "../db/sql.js";
+import type { CrossTenant } from "../services/cross-tenant.js";
 import { apiKeyStatus, APIKeyState, APIKeyStatus } from "../entities/api-key.js";
 import { ActorType, APIKeyRole, Environment } from "../entities/enums.js";
 import { sha256 } from "../crypto.js";
@@ -40,7 +41,7 @@ export class ApiKeyAuthenticator {
   cacheMisses = 0;
 
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly crossTenant: CrossTenant,
     private readonly keyPrefix: string,
     private readonly ttlMs: number,
     private readonly logger: Logger,
@@ -57,7 +58,10 @@ export class ApiKeyAuthenticator {
 
   /** The role and tenant of a key by id, for shared-secret JWTs whose `sub` names a key. */
   async principalForKeyId(keyId: string, environment: Environment): Promise<Principal & { keyId: string }> {
-    const rows: RawKeyRow[] = await this.dataSource.query(`${SELECT_KEY} WHERE id = $1 AND environment = $2`, [keyId, environment]);
+    const rows = await this.crossTenant.rows<RawKeyRow>(
+      "authenticate a shared-secret JWT by its key",
+      sql`${SELECT_KEY} WHERE id = ${keyId} AND environment = ${environment}`,
+    );
     if (rows.length === 0) throw unauthenticated("Invalid token");
     return principalOf(toSnapshot(rows[0]));
   }
@@ -71,7 +75,7 @@ export class ApiKeyAuthenticator {
     }
     this.cacheMisses++;
     const epoch = this.epoch;
-    const rows: RawKeyRow[] = await this.dataSource.query(`${SELECT_KEY} WHERE key_hash = $1`, [hash]);
+    const rows = await this.crossTenant.rows<RawKeyRow>("authenticate an API key by its hash", sql`${SELECT_KEY} WHERE key_hash = ${hash}`);
     if (rows.length === 0) return null;
     const snapshot = toSnapshot(rows[0]);
     if (epoch === this.epoch && this.ttlMs > 0) {
@@ -124,8 +128,8 @@ interface RawKeyRow {
   rate_limit_window_seconds: number | null;
 }
 
-const SELECT_KEY = `SELECT id, organization_id, environment, name, role, state, expires_at, deleted_at, key_hash,
-  permissions, allowed_ips, rate_limit_limit, rate_limit_window_seconds FROM api_keys`;
+const SELECT_KEY = Sql.raw(`SELECT id, organization_id, environment, name, role, state, expires_at, deleted_at, key_hash,
+  permissions, allowed_ips, rate_limit_limit, rate_limit_window_seconds FROM api_keys`);
 
 /** The key's principal, or 401 with the reason the key is refused. */
 function principalOf(snapshot: KeySnapshot): Principal & { keyId: string } {

@@ -1,5 +1,5 @@
 import { decodeJwt, errors, jwtVerify } from "jose";
-import type { DataSource } from "typeorm";
+import { sql } from "../db/sql.js";
 import type { Config } from "../config.js";
 import type { SecretBox } from "../db/secret-box.js";
 import { ActorType, Environment, UserRole } from "../entities/enums.js";
@@ -10,6 +10,7 @@ import { USER_ROLE_PERMISSIONS } from "./permissions.js";
 import { Principal } from "./request-context.js";
 import { badRequest, forbidden, unauthenticated } from "./graphql-edge.js";
 import type { SessionTokens } from "./session-tokens.js";
+import type { Transactions } from "../services/transaction.js";
 
 /** A shared-secret JWT may live at most this long: its `exp` is at most an hour after its `iat`. */
 export const SHARED_SECRET_JWT_MAX_SECONDS = 3600;
@@ -42,7 +43,7 @@ export class JwtAuthenticator implements TokenAuthenticator {
   private readonly touchSeconds: number;
 
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly transactions: Transactions,
     private readonly tokens: SessionTokens,
     private readonly apiKeys: ApiKeyAuthenticator,
     private readonly session: Config["session"],
@@ -71,25 +72,25 @@ export class JwtAuthenticator implements TokenAuthenticator {
     const userUuid = decodeId("User", userId);
     if (!userUuid || !/^[0-9a-f-]{36}$/.test(sessionId)) throw unauthenticated("Invalid session token");
     // One round trip: the session's state (by the database clock, the same for every process) and the role here.
-    const rows: SessionRow[] = await this.dataSource.query(
-      `SELECT s.user_id, s.organization_id, u.email, u.name, m.role,
+    const rows = await this.transactions.crossTenant.rows<SessionRow>(
+      "authenticate a session",
+      sql`SELECT s.user_id, s.organization_id, u.email, u.name, m.role,
               s.revoked_at IS NOT NULL AS revoked,
-              (s.expires_at <= now() OR s.last_seen_at + make_interval(secs => $3) <= now()) AS expired,
-              s.last_seen_at < now() - make_interval(secs => $4) AS stale,
+              (s.expires_at <= now() OR s.last_seen_at + make_interval(secs => ${this.session.idleSeconds}) <= now()) AS expired,
+              s.last_seen_at < now() - make_interval(secs => ${this.touchSeconds}) AS stale,
               o.require_two_factor AND NOT u.two_factor_enabled AS two_factor_setup_required
          FROM sessions s
          JOIN users u ON u.id = s.user_id
          JOIN organizations o ON o.id = s.organization_id
-         LEFT JOIN memberships m ON m.user_id = s.user_id AND m.environment = $2
-        WHERE s.id = $1`,
-      [sessionId, environment, this.session.idleSeconds, this.touchSeconds],
+         LEFT JOIN memberships m ON m.user_id = s.user_id AND m.environment = ${environment}
+        WHERE s.id = ${sessionId}`,
     );
     const row = rows[0];
     // A session row disappears with its user (removed from every environment).
     if (!row || row.revoked || row.user_id !== userUuid) throw unauthenticated("Session has ended; log in again", "SESSION_REVOKED");
     if (row.expired) throw unauthenticated("Session expired; log in again", "SESSION_EXPIRED");
     if (!row.role) throw forbidden(`You have no role in ${environment}`);
-    if (row.stale) await this.dataSource.query("UPDATE sessions SET last_seen_at = now() WHERE id = $1", [sessionId]);
+    if (row.stale) await this.transactions.untenanted.rows(sql`UPDATE sessions SET last_seen_at = now() WHERE id = ${sessionId}`);
     return {
       organizationId: row.organization_id,
       environment,
@@ -112,12 +113,12 @@ export class JwtAuthenticator implements TokenAuthenticator {
   ): Promise<Principal> {
     const keyId = subject ? decodeId("APIKey", subject) : null;
     if (!keyId) throw unauthenticated("Invalid token");
-    const secrets: Array<{ environment: Environment; secret: string }> = await this.dataSource.query(
-      `SELECT k.environment, s.secret
-         FROM api_keys k
-         JOIN shared_secrets s ON s.organization_id = k.organization_id AND s.environment = k.environment
-        WHERE k.id = $1 AND (s.expires_at IS NULL OR s.expires_at > now())`,
-      [keyId],
+    const secrets = await this.transactions.crossTenant.rows<{ environment: Environment; secret: string }>(
+      "authenticate a shared-secret JWT by its key",
+      sql`SELECT k.environment, s.secret
+            FROM api_keys k
+            JOIN shared_secrets s ON s.organization_id = k.organization_id AND s.environment = k.environment
+           WHERE k.id = ${keyId} AND (s.expires_at IS NULL OR s.expires_at > now())`,
     );
     let verified = false;
     for (const { secret } of secrets) {

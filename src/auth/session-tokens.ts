@@ -1,8 +1,9 @@
 import { randomBytes } from "node:crypto";
 import { sha256 } from "../crypto.js";
 import { decodeProtectedHeader, errors, jwtVerify, SignJWT } from "jose";
-import type { DataSource } from "typeorm";
 import type { SecretBox } from "../db/secret-box.js";
+import { sql } from "../db/sql.js";
+import type { Transactions } from "../services/transaction.js";
 import { unauthenticated } from "./graphql-edge.js";
 
 const ISSUER = "keyway";
@@ -33,7 +34,7 @@ export class SessionTokens {
   private keyring: Promise<Keyring> | null = null;
 
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly transactions: Transactions,
     private readonly configuredSecret: string | null,
     private readonly box: SecretBox,
   ) {}
@@ -91,13 +92,14 @@ export class SessionTokens {
   private async readKeyring(): Promise<Keyring> {
     let stored = await this.storedSecrets();
     if (!this.configuredSecret && stored.length === 0) {
-      await this.dataSource.transaction(async (em) => {
+      await this.transactions.runUntenanted(async (rows) => {
         // Several processes starting at once generate one secret between them.
-        await em.query("SELECT pg_advisory_xact_lock($1)", [SECRET_LOCK]);
-        await em.query("INSERT INTO session_secrets (kid, secret) SELECT $1, $2 WHERE NOT EXISTS (SELECT 1 FROM session_secrets)", [
-          `g${randomBytes(8).toString("hex")}`,
-          this.box.seal(randomBytes(32).toString("base64url"), "session_secrets.secret"),
-        ]);
+        await rows.rows(sql`SELECT pg_advisory_xact_lock(${SECRET_LOCK})`);
+        const kid = `g${randomBytes(8).toString("hex")}`;
+        const sealed = this.box.seal(randomBytes(32).toString("base64url"), "session_secrets.secret");
+        await rows.rows(
+          sql`INSERT INTO session_secrets (kid, secret) SELECT ${kid}, ${sealed} WHERE NOT EXISTS (SELECT 1 FROM session_secrets)`,
+        );
       });
       stored = await this.storedSecrets();
     }
@@ -112,8 +114,8 @@ export class SessionTokens {
   }
 
   private async storedSecrets(): Promise<Array<{ kid: string; secret: string }>> {
-    const rows: Array<{ kid: string; secret: string }> = await this.dataSource.query(
-      "SELECT kid, secret FROM session_secrets ORDER BY created_at, kid",
+    const rows = await this.transactions.untenanted.rows<{ kid: string; secret: string }>(
+      sql`SELECT kid, secret FROM session_secrets ORDER BY created_at, kid`,
     );
     return rows.map((row) => ({ kid: row.kid, secret: this.box.open(row.secret, "session_secrets.secret") }));
   }

@@ -1,6 +1,7 @@
 import { GraphQLError } from "graphql";
-import type { DataSource } from "typeorm";
 import type { Logger } from "pino";
+import { sql } from "../db/sql.js";
+import type { Transactions } from "../services/transaction.js";
 
 /** A key's `rateLimit`: at most `limit` requests per `windowSeconds`. */
 export interface RateLimit {
@@ -56,7 +57,7 @@ export class UsageRecorder {
   private dayEnds = 0;
 
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly transactions: Transactions,
     private readonly intervalMs: number,
     private readonly logger: Logger,
   ) {}
@@ -127,9 +128,8 @@ export class UsageRecorder {
    */
   private async loadWindow(keyId: string, window: RateWindow): Promise<void> {
     try {
-      const rows: Array<{ start: Date; seconds: number; count: string }> = await this.dataSource.query(
-        "SELECT window_start AS start, window_seconds AS seconds, request_count AS count FROM api_key_rate_windows WHERE api_key_id = $1",
-        [keyId],
+      const rows = await this.transactions.untenanted.rows<{ start: Date; seconds: number; count: string }>(
+        sql`SELECT window_start AS start, window_seconds AS seconds, request_count AS count FROM api_key_rate_windows WHERE api_key_id = ${keyId}`,
       );
       const row = rows[0];
       if (row && row.start.getTime() === window.start && row.seconds * 1000 === window.windowMs) {
@@ -167,22 +167,32 @@ export class UsageRecorder {
     const ids = [...batch.keys()];
     const dayRows = ids.flatMap((id) => [...batch.get(id)!.days].map(([day, count]) => ({ id, day, count })));
     try {
-      const totals: Array<{ id: string; start: Date; seconds: number; count: string }> = await this.dataSource.query(
-        `WITH usage AS (
+      const counts = ids.map((id) => batch.get(id)!.count);
+      const lastUsed = ids.map((id) => new Date(batch.get(id)!.lastUsedAt).toISOString());
+      const dayIds = dayRows.map((row) => row.id);
+      const days = dayRows.map((row) => row.day);
+      const dayCounts = dayRows.map((row) => row.count);
+      const windowIds = sending.map((s) => s.keyId);
+      const windowStarts = sending.map((s) => new Date(s.window.start).toISOString());
+      const windowSeconds = sending.map((s) => s.window.windowMs / 1000);
+      const windowCounts = sending.map((s) => s.count);
+      const totals = await this.transactions.crossTenant.rows<{ id: string; start: Date; seconds: number; count: string }>(
+        "flush the usage counts of keys",
+        sql`WITH usage AS (
            UPDATE api_keys AS k
               SET usage_count = k.usage_count + u.n,
                   last_used_at = GREATEST(k.last_used_at, u.t)
-             FROM unnest($1::uuid[], $2::bigint[], $3::timestamptz[]) AS u(id, n, t)
+             FROM unnest(${ids}::uuid[], ${counts}::bigint[], ${lastUsed}::timestamptz[]) AS u(id, n, t)
             WHERE k.id = u.id
         RETURNING k.id),
          daily AS (
            INSERT INTO api_key_daily_usage AS d (api_key_id, date, request_count)
-           SELECT u.id, u.day, u.n FROM unnest($4::uuid[], $5::date[], $6::bigint[]) AS u(id, day, n) JOIN usage ON usage.id = u.id
+           SELECT u.id, u.day, u.n FROM unnest(${dayIds}::uuid[], ${days}::date[], ${dayCounts}::bigint[]) AS u(id, day, n) JOIN usage ON usage.id = u.id
            ON CONFLICT (api_key_id, date) DO UPDATE SET request_count = d.request_count + excluded.request_count),
          windows AS (
            INSERT INTO api_key_rate_windows AS w (api_key_id, window_start, window_seconds, request_count)
            SELECT r.id, r.start, r.seconds, r.n
-             FROM unnest($7::uuid[], $8::timestamptz[], $9::int[], $10::bigint[]) AS r(id, start, seconds, n)
+             FROM unnest(${windowIds}::uuid[], ${windowStarts}::timestamptz[], ${windowSeconds}::int[], ${windowCounts}::bigint[]) AS r(id, start, seconds, n)
              JOIN api_keys k ON k.id = r.id
            ON CONFLICT (api_key_id) DO UPDATE SET
              request_count = CASE WHEN (w.window_start, w.window_seconds) = (excluded.window_start, excluded.window_seconds)
@@ -195,18 +205,6 @@ export class UsageRecorder {
              window_seconds = excluded.window_seconds
            RETURNING api_key_id, window_start, window_seconds, request_count)
          SELECT api_key_id AS id, window_start AS start, window_seconds AS seconds, request_count AS count FROM windows`,
-        [
-          ids,
-          ids.map((id) => batch.get(id)!.count),
-          ids.map((id) => new Date(batch.get(id)!.lastUsedAt).toISOString()),
-          dayRows.map((row) => row.id),
-          dayRows.map((row) => row.day),
-          dayRows.map((row) => row.count),
-          sending.map((s) => s.keyId),
-          sending.map((s) => new Date(s.window.start).toISOString()),
-          sending.map((s) => s.window.windowMs / 1000),
-          sending.map((s) => s.count),
-        ],
       );
       const byId = new Map(totals.map((row) => [row.id, row]));
       for (const { keyId, window, count } of sending) {

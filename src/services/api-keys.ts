@@ -7,6 +7,7 @@ import { normalizeAllowedIp } from "../auth/ip-allowlist.js";
 import { apiKeyPermissions, covers, isPermission, Permission, PERMISSIONS } from "../auth/permissions.js";
 import { systemContext, type RequestContext, type TenantContext } from "../auth/request-context.js";
 import type { Config } from "../config.js";
+import { sql } from "../db/sql.js";
 import { ApiKey, apiKeyStatus, APIKeyState, APIKeyStatus } from "../entities/api-key.js";
 import { ApiKeyDailyUsage } from "../entities/api-key-daily-usage.js";
 import { ActorType, APIKeyRole, Environment, NotificationEventName } from "../entities/enums.js";
@@ -290,17 +291,21 @@ export class ApiKeyService {
    */
   async sweepExpiry(ctx: RequestContext, now = new Date()): Promise<{ expiringSoon: number; expired: number }> {
     const soon = new Date(now.getTime() + this.config.expiringSoonDays * 86_400_000);
-    const due: Array<{ id: string; organization_id: string; environment: Environment; expired: boolean }> =
-      await this.transactions.dataSource.query(
-        `SELECT id, organization_id, environment, expires_at <= $1 AS expired
-           FROM api_keys
-          WHERE deleted_at IS NULL AND state <> 'REVOKED' AND expired_notified_at IS NULL
-            AND expires_at IS NOT NULL AND expires_at <= $2
-            AND (expires_at <= $1 OR (expiring_soon_notified_at IS NULL AND rotated_to_id IS NULL))
-          ORDER BY expires_at
-          LIMIT 1000`,
-        [now, soon],
-      );
+    const due = await this.transactions.crossTenant.rows<{
+      id: string;
+      organization_id: string;
+      environment: Environment;
+      expired: boolean;
+    }>(
+      "key expiry sweep",
+      sql`SELECT id, organization_id, environment, expires_at <= ${now} AS expired
+            FROM api_keys
+           WHERE deleted_at IS NULL AND state <> 'REVOKED' AND expired_notified_at IS NULL
+             AND expires_at IS NOT NULL AND expires_at <= ${soon}
+             AND (expires_at <= ${now} OR (expiring_soon_notified_at IS NULL AND rotated_to_id IS NULL))
+           ORDER BY expires_at
+           LIMIT 1000`,
+    );
     const counts = { expiringSoon: 0, expired: 0 };
     for (const row of due) {
       const ctx = systemContext(row.organization_id, row.environment, new Set(PERMISSIONS));
@@ -398,7 +403,7 @@ export class ApiKeyService {
       createdById: actor.type === ActorType.SYSTEM ? null : actor.id,
     });
     try {
-      await tx.em.insert(ApiKey, key);
+      await tx.scope.insert(ApiKey, key);
     } catch (error) {
       if (isUniqueViolation(error, "api_keys_name_key")) throw new AlreadyExists("A key with this name already exists", "name");
       throw error;

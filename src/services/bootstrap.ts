@@ -1,13 +1,14 @@
 import { randomBytes } from "node:crypto";
-import type { DataSource } from "typeorm";
 import { PERMISSIONS } from "../auth/permissions.js";
 import { systemContext } from "../auth/request-context.js";
 import type { Config } from "../config.js";
+import { sql } from "../db/sql.js";
 import { APIKeyRole, Environment, Plan } from "../entities/enums.js";
 import { Organization } from "../entities/organization.js";
 import type { ApiKeyService } from "./api-keys.js";
 import { createOrganizationWithAdmin } from "./organizations.js";
 import { assertPasswordStrength, PasswordHasher } from "./passwords.js";
+import type { Transactions } from "./transaction.js";
 
 export interface BootstrapResult {
   organization: Organization;
@@ -24,7 +25,7 @@ const BOOTSTRAP_LOCK = 7217263;
  * TEST ADMIN API key. Returns null (and creates nothing) when any organization exists.
  */
 export async function bootstrap(
-  dataSource: DataSource,
+  transactions: Transactions,
   config: Config,
   passwords: PasswordHasher,
   apiKeys: ApiKeyService,
@@ -34,11 +35,11 @@ export async function bootstrap(
   assertPasswordStrength(password, "KEYWAY_ADMIN_PASSWORD");
   const passwordHash = await passwords.hash(password);
 
-  const organization = await dataSource.transaction(async (em) => {
-    await em.query("SELECT pg_advisory_xact_lock($1)", [BOOTSTRAP_LOCK]);
-    if ((await em.count(Organization)) > 0) return null;
+  const organization = await transactions.runCrossTenant("bootstrap an empty database", async (doors) => {
+    await doors.untenanted.rows(sql`SELECT pg_advisory_xact_lock(${BOOTSTRAP_LOCK})`);
+    if ((await doors.untenanted.count(Organization)) > 0) return null;
     const created = await createOrganizationWithAdmin(
-      em,
+      doors,
       { name: "Default organization", plan: Plan.PAID },
       { email: config.adminEmail, name: "Admin", passwordHash },
     );

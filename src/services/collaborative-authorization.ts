@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { IsNull } from "typeorm";
 import type { TenantContext } from "../auth/request-context.js";
 import type { Config } from "../config.js";
+import { ENVIRONMENT, ORGANIZATION, sql, tenantMatch } from "../db/sql.js";
 import {
   CollaborativeAuthorizationEndpoint as Endpoint,
   CollaborativeAuthorizationEndpointStatus as EndpointStatus,
@@ -240,35 +241,18 @@ export class CollaborativeAuthorizationService {
     if (ctx.environment === Environment.LIVE) throw new NotAvailableInLive("simulateCollaborativeAuthorization");
     const request = await this.decide(ctx, details);
     // The request row, its audit row and its event in one statement: the caller is waiting.
-    return this.transactions.runStatement(ctx, async (tx) => {
-      await tx.auditAndEmit(
-        "collaborative_authorization.simulate",
-        request.nodeId,
-        NotificationEventName.COLLABORATIVE_AUTHORIZATION_DECIDED,
-        authorizationEventData(request),
-        {
-          sql: `INSERT INTO collab_requests (id, organization_id, environment, created_at, endpoint_id, amount, currency_code,
-                  merchant_name, response_code, authorized_amount, decided_by, stand_in_reason, latency_ms)
-                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
-          params: [
-            request.id,
-            ctx.organizationId,
-            ctx.environment,
-            request.createdAt,
-            request.endpointId,
-            request.amount,
-            request.currencyCode,
-            request.merchantName,
-            request.responseCode,
-            request.authorizedAmount,
-            request.decidedBy,
-            request.standInReason ?? null,
-            request.latencyMs,
-          ],
-        },
-      );
-      return request;
-    });
+    await this.transactions.singleStatement(ctx).auditAndEmit(
+      "collaborative_authorization.simulate",
+      request.nodeId,
+      NotificationEventName.COLLABORATIVE_AUTHORIZATION_DECIDED,
+      authorizationEventData(request),
+      sql`INSERT INTO collab_requests (id, organization_id, environment, created_at, endpoint_id, amount, currency_code,
+            merchant_name, response_code, authorized_amount, decided_by, stand_in_reason, latency_ms)
+          VALUES (${request.id}, ${ORGANIZATION}, ${ENVIRONMENT}, ${request.createdAt}, ${request.endpointId}, ${request.amount},
+            ${request.currencyCode}, ${request.merchantName}, ${request.responseCode}, ${request.authorizedAmount}, ${request.decidedBy},
+            ${request.standInReason ?? null}, ${request.latencyMs})`,
+    );
+    return request;
   }
 
   /**
@@ -314,18 +298,16 @@ export class CollaborativeAuthorizationService {
   /**
    * The ACTIVE endpoint with its valid signing secrets, newest first, in one round trip: it is
    * spent out of the decision's 2 s. Deleted endpoints are never ACTIVE (remove refuses them).
-   * Plain SQL, so the tenant filter is written out here.
    */
   private async activeEndpoint(ctx: TenantContext): Promise<ActiveEndpoint | undefined> {
-    const [endpoint] = await this.transactions.dataSource.query<ActiveEndpoint[]>(
-      `SELECT e.id, e.uri, e.stand_in_decision,
+    const [endpoint] = await this.transactions.scope(ctx).rows<ActiveEndpoint>(
+      sql`SELECT e.id, e.uri, e.stand_in_decision,
               ARRAY(SELECT k.secret FROM signing_keys k
                      WHERE k.owner_id = e.id AND k.organization_id = e.organization_id AND k.environment = e.environment
                        AND (k.expires_at IS NULL OR k.expires_at > now())
                      ORDER BY k.created_at DESC) AS secrets
          FROM collab_endpoints e
-        WHERE e.organization_id = $1 AND e.environment = $2 AND e.status = 'ACTIVE'`,
-      [ctx.organizationId, ctx.environment],
+        WHERE ${tenantMatch("e")} AND e.status = 'ACTIVE'`,
     );
     // Stored encrypted; the box decrypts each key once per process and caches it.
     if (endpoint) endpoint.secrets = endpoint.secrets.map((sealed) => this.signingKeys.open(sealed));

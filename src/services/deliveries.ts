@@ -1,9 +1,7 @@
 import type { Logger } from "pino";
-import type { Pool } from "pg";
-import type { DataSource, EntityManager } from "typeorm";
-import type { PostgresDriver } from "typeorm/driver/postgres/PostgresDriver.js";
 import { systemContext, type RequestContext } from "../auth/request-context.js";
 import type { Config } from "../config.js";
+import { ENVIRONMENT, ORGANIZATION, Sql, sql, tenantMatch } from "../db/sql.js";
 import { DeliveryAttemptStatus } from "../entities/delivery-attempt.js";
 import { Environment, NotificationEventName } from "../entities/enums.js";
 import { NotificationEvent } from "../entities/notification-event.js";
@@ -14,6 +12,7 @@ import { decodeId } from "../db/ids.js";
 import type { NotificationTargetService } from "./notification-targets.js";
 import { answeredWith2xx, type OutboundHttp, type OutboundResponse } from "./outbound-http.js";
 import type { SigningKeyService } from "./signing-keys.js";
+import type { TenantScope } from "./tenant-scope.js";
 import type { Transaction, Transactions } from "./transaction.js";
 import { signatureHeaders } from "./webhook-signature.js";
 
@@ -28,9 +27,9 @@ export interface AttemptJob {
  * call: one NOTIFY to the workers instead of one per job. No job key: a job that is
  * no longer the delivery's current step finds out itself and does nothing.
  */
-const addAttemptJobs = (source: string, runAt: string) =>
-  `SELECT graphile_worker.add_jobs(array_agg(ROW('${TASKS.attemptDelivery}', json_build_object('deliveryId', id, 'step', step),
-     NULL, ${runAt}, NULL, NULL, NULL, NULL)::graphile_worker.job_spec)) FROM ${source} HAVING count(*) > 0`;
+const addAttemptJobs = (source: string, runAt: Sql) =>
+  sql`SELECT graphile_worker.add_jobs(array_agg(ROW(${Sql.raw(`'${TASKS.attemptDelivery}'`)}, json_build_object('deliveryId', id, 'step', step),
+     NULL, ${runAt}, NULL, NULL, NULL, NULL)::graphile_worker.job_spec)) FROM ${Sql.raw(source)} HAVING count(*) > 0`;
 
 /** Queues one attempt job per delivery, in the caller's transaction. */
 export async function queueAttempts(
@@ -39,11 +38,11 @@ export async function queueAttempts(
   runAt: Date | null = null,
 ): Promise<void> {
   if (deliveries.length === 0) return;
-  await tx.em.query(`WITH d AS (SELECT * FROM unnest($1::uuid[], $2::int[]) AS d(id, step)) ${addAttemptJobs("d", "$3::timestamptz")}`, [
-    deliveries.map((d) => d.id),
-    deliveries.map((d) => d.step),
-    runAt,
-  ]);
+  const ids = deliveries.map((d) => d.id);
+  const steps = deliveries.map((d) => d.step);
+  await tx.scope.rows(
+    sql`WITH d AS (SELECT * FROM unnest(${ids}::uuid[], ${steps}::int[]) AS d(id, step)) ${addAttemptJobs("d", sql`${runAt}::timestamptz`)}`,
+  );
 }
 
 /** The body every receiver gets (Standard Webhooks with Keyway's `environment`). */
@@ -63,25 +62,32 @@ export function deliveryBody(event: NotificationEvent): string {
  * marked it done) finds itself stale and sends nothing. One statement, so it is atomic
  * even outside a transaction. Returns `current` = the job was still the current one.
  */
-const RECORD_ATTEMPT = `
-  WITH old AS (SELECT id, step FROM notification_deliveries WHERE id = $1 FOR UPDATE),
+const recordAttemptStatement = (job: AttemptJob, success: boolean, response: OutboundResponse) => {
+  const deliveryId = sql`${job.deliveryId}::uuid`;
+  const step = sql`${job.step}::int`;
+  const succeeded = sql`${success}::boolean`;
+  const status = success ? DeliveryAttemptStatus.SUCCESS : DeliveryAttemptStatus.FAILURE;
+  return sql`
+  WITH old AS (SELECT id, step FROM notification_deliveries WHERE id = ${deliveryId} AND ${tenantMatch("notification_deliveries")} FOR UPDATE),
   d AS (
     UPDATE notification_deliveries d SET
       attempt_count = d.attempt_count + 1,
-      succeeded_at = CASE WHEN $3::boolean THEN coalesce(d.succeeded_at, now()) ELSE d.succeeded_at END,
-      step = CASE WHEN old.step = $2::int THEN old.step + 1 ELSE d.step END,
-      next_attempt_at = CASE WHEN old.step = $2 THEN NULL ELSE d.next_attempt_at END
-    FROM old WHERE d.id = old.id
-    RETURNING d.organization_id, d.environment, d.event_id, d.target_id, d.attempt_count, d.step, d.schedule_index, old.step = $2 AS current),
+      succeeded_at = CASE WHEN ${succeeded} THEN coalesce(d.succeeded_at, now()) ELSE d.succeeded_at END,
+      step = CASE WHEN old.step = ${step} THEN old.step + 1 ELSE d.step END,
+      next_attempt_at = CASE WHEN old.step = ${step} THEN NULL ELSE d.next_attempt_at END
+    FROM old WHERE d.id = old.id AND ${tenantMatch("d")}
+    RETURNING d.event_id, d.target_id, d.attempt_count, d.step, d.schedule_index, old.step = ${step} AS current),
   a AS (
     INSERT INTO delivery_attempts (organization_id, environment, delivery_id, event_id, target_id, attempt_number,
                                    status, http_status, duration_ms, response_body, error_message)
-    SELECT organization_id, environment, $1, event_id, target_id, attempt_count,
-           $4::delivery_attempt_status, $5::int, $6::int, $7::text, $8::text FROM d),
+    SELECT ${ORGANIZATION}, ${ENVIRONMENT}, ${deliveryId}, event_id, target_id, attempt_count,
+           ${status}::delivery_attempt_status, ${response.httpStatus}::int, ${response.durationMs}::int,
+           ${response.responseBody}::text, ${response.errorMessage}::text FROM d),
   t AS (
     UPDATE notification_targets t SET failing_since = NULL FROM d
-     WHERE $3 AND d.current AND t.id = d.target_id AND t.failing_since IS NOT NULL)
+     WHERE ${succeeded} AND d.current AND t.id = d.target_id AND ${tenantMatch("t")} AND t.failing_since IS NOT NULL)
   SELECT step, schedule_index, current FROM d`;
+};
 
 interface DeliveryRow {
   step: number;
@@ -119,75 +125,70 @@ type RecordedAttempt = { step: number; schedule_index: number; current: boolean 
  */
 export class DeliveryService {
   private keyCache = new Map<string, { at: number; version: number; secrets: string[] }>();
-  /** The pool under TypeORM: the hot statements run as named (prepared) statements, planned once per connection. */
-  private readonly pool: Pool;
 
   constructor(
     private readonly config: Config,
-    private readonly dataSource: DataSource,
     private readonly transactions: Transactions,
     private readonly outboundHttp: OutboundHttp,
     private readonly signingKeys: SigningKeyService,
     private readonly targets: NotificationTargetService,
     private readonly logger: Logger,
     private readonly metrics: Metrics,
-  ) {
-    this.pool = (dataSource.driver as PostgresDriver).master as Pool;
-  }
-
-  private async prepared<T>(name: string, text: string, values: unknown[]): Promise<T[]> {
-    return (await this.pool.query({ name, text, values })).rows as T[];
-  }
+  ) {}
 
   /** One delivery per recipient, with its first attempt queued; run twice (a crash before the job completed), it adds nothing. */
-  async fanOut(ctx: RequestContext, eventId: string): Promise<void> {
-    const [row] = await this.prepared<{
+  async fanOut(_ctx: RequestContext, eventId: string): Promise<void> {
+    // The hot statements run as named (prepared) statements, planned once per connection.
+    const [row] = await this.transactions.crossTenant.rows<{
       organization_id: string;
       environment: Environment;
       name: NotificationEventName;
       target: string | null;
-    }>("keyway_fan_out_event", "SELECT organization_id, environment, name, data->>'id' AS target FROM notification_events WHERE id = $1", [
-      eventId,
-    ]);
+    }>(
+      "job worker: the event to fan out",
+      sql`SELECT organization_id, environment, name, data->>'id' AS target FROM notification_events WHERE id = ${eventId}`,
+      "keyway_fan_out_event",
+    );
     if (!row) return; // expired and deleted before it was fanned out
     // An activation event goes to the one target being activated; any other to the ACTIVE subscribers.
     const activationTarget =
       row.name === NotificationEventName.NOTIFICATION_ACTIVATION ? decodeId("WebhookNotificationTarget", String(row.target)) : null;
-    await this.prepared(
-      "keyway_fan_out",
-      `WITH recipients AS (
+    const target = sql`${activationTarget}::uuid`;
+    await this.transactions.scope({ organizationId: row.organization_id, environment: row.environment }).rows(
+      sql`WITH recipients AS (
          SELECT t.id FROM notification_targets t
-          WHERE t.organization_id = $1::uuid AND t.environment = $2::environment AND t.removed_at IS NULL
-            AND CASE WHEN $5::uuid IS NULL THEN t.status = 'ACTIVE' AND t.subscriptions @> ARRAY[$4::notification_event_name]
-                     ELSE t.id = $5::uuid AND t.status = 'PENDING_VERIFICATION' END),
+          WHERE t.organization_id = ${ORGANIZATION}::uuid AND t.environment = ${ENVIRONMENT}::environment AND t.removed_at IS NULL
+            AND CASE WHEN ${target} IS NULL THEN t.status = 'ACTIVE' AND t.subscriptions @> ARRAY[${row.name}::notification_event_name]
+                     ELSE t.id = ${target} AND t.status = 'PENDING_VERIFICATION' END),
        created AS (
          INSERT INTO notification_deliveries (organization_id, environment, event_id, target_id, step, next_attempt_at)
-         SELECT $1::uuid, $2::environment, $3::uuid, id, 1, now() FROM recipients
+         SELECT ${ORGANIZATION}::uuid, ${ENVIRONMENT}::environment, ${eventId}::uuid, id, 1, now() FROM recipients
          ON CONFLICT (event_id, target_id) DO NOTHING RETURNING id, step)
-       ${addAttemptJobs("created", "now()")}`,
-      [row.organization_id, row.environment, eventId, row.name, activationTarget],
+       ${addAttemptJobs("created", sql`now()`)}`,
+      "keyway_fan_out",
     );
   }
 
   /** One POST of a delivery. Stale jobs (superseded by a replay, or re-run after a crash) do nothing. */
-  async attempt(ctx: RequestContext, job: AttemptJob): Promise<void> {
-    const [row] = await this.prepared<DeliveryRow>(
-      "keyway_delivery",
-      `SELECT d.step, d.organization_id, d.environment, d.event_id, d.target_id,
+  async attempt(_ctx: RequestContext, job: AttemptJob): Promise<void> {
+    const [row] = await this.transactions.crossTenant.rows<DeliveryRow>(
+      "job worker: the delivery to attempt",
+      sql`SELECT d.step, d.organization_id, d.environment, d.event_id, d.target_id,
               e.name, e.data, e.created_at, t.uri, t.status, t.removed_at, t.updated_at
          FROM notification_deliveries d
          JOIN notification_events e ON e.id = d.event_id AND e.organization_id = d.organization_id AND e.environment = d.environment
          JOIN notification_targets t ON t.id = d.target_id AND t.organization_id = d.organization_id AND t.environment = d.environment
-        WHERE d.id = $1`,
-      [job.deliveryId],
+        WHERE d.id = ${job.deliveryId}`,
+      "keyway_delivery",
     );
     if (!row || row.step !== job.step) return;
+    const scope = this.transactions.scope({ organizationId: row.organization_id, environment: row.environment });
     const activation = row.name === NotificationEventName.NOTIFICATION_ACTIVATION;
     const wanted = activation ? NotificationTargetStatus.PENDING_VERIFICATION : NotificationTargetStatus.ACTIVE;
     if (row.removed_at || row.status !== wanted) {
-      await this.dataSource.query(
-        "UPDATE notification_deliveries SET next_attempt_at = NULL, step = step + 1 WHERE id = $1 AND step = $2",
-        [job.deliveryId, job.step],
+      await scope.rows(
+        sql`UPDATE notification_deliveries SET next_attempt_at = NULL, step = step + 1
+             WHERE id = ${job.deliveryId} AND ${tenantMatch("notification_deliveries")} AND step = ${job.step}`,
       );
       return;
     }
@@ -200,7 +201,7 @@ export class DeliveryService {
       environment: row.environment,
     });
     const body = deliveryBody(event);
-    const secrets = await this.secrets(row);
+    const secrets = await this.secrets(scope, row);
     const response = await this.outboundHttp.postJson(
       row.uri,
       row.environment,
@@ -211,22 +212,22 @@ export class DeliveryService {
     const success = answeredWith2xx(response);
     this.metrics.deliveryOutcomes.inc({ outcome: success ? "success" : "failure" });
     if (success && !activation) {
-      await this.recordAttempt(null, job, success, response);
+      await this.recordAttempt(scope, job, success, response);
       return;
     }
     // Failures and activations change more than the delivery: the attempt and its consequences commit together.
     const tenant = systemContext(row.organization_id, row.environment, new Set());
     await this.transactions.run(tenant, async (tx) => {
-      const recorded = await this.recordAttempt(tx.em, job, success, response);
+      const recorded = await this.recordAttempt(tx.scope, job, success, response);
       if (!recorded.current) return; // a replay took over; it schedules its own attempts
       const outcome = response.httpStatus !== null ? `HTTP ${response.httpStatus}` : (response.errorMessage ?? "no response");
       if (activation) return this.settleActivation(tx, row.target_id, success, outcome);
       if (response.httpStatus === 410) {
         return this.deactivate(tx, row.target_id, `HTTP 410 Gone answered to event ${event.nodeId}: the receiver asked to stop`);
       }
-      const [[failing]]: [[{ failing_since: Date }]] = await tx.em.query(
-        "UPDATE notification_targets SET failing_since = coalesce(failing_since, now()) WHERE id = $1 RETURNING failing_since",
-        [row.target_id],
+      const [failing] = await tx.scope.rows<{ failing_since: Date }>(
+        sql`UPDATE notification_targets SET failing_since = coalesce(failing_since, now())
+             WHERE id = ${row.target_id} AND ${tenantMatch("notification_targets")} RETURNING failing_since`,
       );
       const failingForMs = Date.now() - failing.failing_since.getTime();
       if (failingForMs >= this.config.webhooks.failureDeactivationMs) {
@@ -236,39 +237,21 @@ export class DeliveryService {
       const schedule = this.config.webhooks.retryScheduleMs;
       if (nextIndex >= schedule.length) return; // the schedule is spent
       const runAt = new Date(Date.now() + schedule[nextIndex]);
-      await tx.em.query("UPDATE notification_deliveries SET schedule_index = $2, next_attempt_at = $3 WHERE id = $1", [
-        job.deliveryId,
-        nextIndex,
-        runAt,
-      ]);
+      await tx.scope.rows(
+        sql`UPDATE notification_deliveries SET schedule_index = ${nextIndex}, next_attempt_at = ${runAt}
+             WHERE id = ${job.deliveryId} AND ${tenantMatch("notification_deliveries")}`,
+      );
       await queueAttempts(tx, [{ id: job.deliveryId, step: recorded.step }], runAt);
     });
   }
 
-  /** In `em`'s transaction, or on its own (a single statement is atomic). */
-  private async recordAttempt(
-    em: EntityManager | null,
-    job: AttemptJob,
-    success: boolean,
-    response: OutboundResponse,
-  ): Promise<RecordedAttempt> {
-    const values = [
-      job.deliveryId,
-      job.step,
-      success,
-      success ? DeliveryAttemptStatus.SUCCESS : DeliveryAttemptStatus.FAILURE,
-      response.httpStatus,
-      response.durationMs,
-      response.responseBody,
-      response.errorMessage,
-    ];
-    const [recorded] = em
-      ? await em.query<RecordedAttempt[]>(RECORD_ATTEMPT, values)
-      : await this.prepared<RecordedAttempt>("keyway_record_attempt", RECORD_ATTEMPT, values);
+  /** In the scope's transaction, or on its own as a prepared statement (a single statement is atomic). */
+  private async recordAttempt(scope: TenantScope, job: AttemptJob, success: boolean, response: OutboundResponse): Promise<RecordedAttempt> {
+    const [recorded] = await scope.rows<RecordedAttempt>(recordAttemptStatement(job, success, response), "keyway_record_attempt");
     return recorded;
   }
 
-  private async secrets(row: DeliveryRow): Promise<string[]> {
+  private async secrets(scope: TenantScope, row: DeliveryRow): Promise<string[]> {
     const version = row.updated_at.getTime();
     const cached = this.keyCache.get(row.target_id);
     if (cached && cached.version === version && Date.now() - cached.at < KEY_CACHE_MS) return cached.secrets;

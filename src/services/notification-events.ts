@@ -1,7 +1,7 @@
 import { In } from "typeorm";
-import type { DataSource } from "typeorm";
 import type { RequestContext, TenantContext } from "../auth/request-context.js";
 import type { Config } from "../config.js";
+import { ENVIRONMENT, ORGANIZATION, Sql, sql } from "../db/sql.js";
 import { NotificationEventName } from "../entities/enums.js";
 import { NotificationEvent } from "../entities/notification-event.js";
 import { NotificationTarget, NotificationTargetStatus } from "../entities/notification-target.js";
@@ -23,7 +23,6 @@ const SWEEP_BATCH = 5000;
 export class NotificationEventService {
   constructor(
     private readonly config: Config,
-    private readonly dataSource: DataSource,
     private readonly transactions: Transactions,
   ) {}
 
@@ -75,13 +74,12 @@ export class NotificationEventService {
           .getMany();
         if (targets.length === 0) throw new InvalidState(`No ACTIVE target subscribes to ${event.name}`, "notificationEventId");
       }
-      const deliveries: Array<{ id: string; step: number }> = await tx.em.query(
-        `INSERT INTO notification_deliveries (organization_id, environment, event_id, target_id, step, next_attempt_at)
-         SELECT $1, $2, $3, t, 1, now() FROM unnest($4::uuid[]) AS t
-         ON CONFLICT (event_id, target_id) DO UPDATE
-           SET step = notification_deliveries.step + 1, schedule_index = 0, next_attempt_at = now()
-         RETURNING id, step`,
-        [event.organizationId, event.environment, event.id, [...new Set(targets.map((target) => target.id))]],
+      const deliveries = await tx.scope.rows<{ id: string; step: number }>(
+        sql`INSERT INTO notification_deliveries (organization_id, environment, event_id, target_id, step, next_attempt_at)
+            SELECT ${ORGANIZATION}, ${ENVIRONMENT}, ${event.id}, t, 1, now() FROM unnest(${[...new Set(targets.map((target) => target.id))]}::uuid[]) AS t
+            ON CONFLICT (event_id, target_id) DO UPDATE
+              SET step = notification_deliveries.step + 1, schedule_index = 0, next_attempt_at = now()
+            RETURNING id, step`,
       );
       await queueAttempts(tx, deliveries);
       await tx.audit("notification_event.replay", event.nodeId);
@@ -90,10 +88,10 @@ export class NotificationEventService {
   }
 
   /** Queues the retention sweep unless one is already waiting (every process calls this at start). */
-  async scheduleRetentionSweep(ctx: RequestContext, runAt = new Date()): Promise<void> {
-    await this.dataSource.query(
-      "SELECT graphile_worker.add_job($1, '{}'::json, job_key => $1, run_at => $2, job_key_mode => 'preserve_run_at')",
-      [TASKS.expireEvents, runAt],
+  async scheduleRetentionSweep(_ctx: RequestContext, runAt = new Date()): Promise<void> {
+    await this.transactions.untenanted.rows(
+      sql`SELECT graphile_worker.add_job(${TASKS.expireEvents}, '{}'::json, job_key => ${TASKS.expireEvents}, run_at => ${runAt},
+                                         job_key_mode => 'preserve_run_at')`,
     );
   }
 
@@ -101,8 +99,9 @@ export class NotificationEventService {
   async deleteExpired(ctx: RequestContext): Promise<number> {
     let deleted = 0;
     for (;;) {
-      const [, count]: [unknown, number] = await this.dataSource.query(
-        `DELETE FROM notification_events WHERE id IN (SELECT id FROM notification_events WHERE expires_at <= now() LIMIT ${SWEEP_BATCH})`,
+      const count = await this.transactions.crossTenant.execute(
+        "retention sweep of expired events",
+        sql`DELETE FROM notification_events WHERE id IN (SELECT id FROM notification_events WHERE expires_at <= now() LIMIT ${Sql.raw(String(SWEEP_BATCH))})`,
       );
       deleted += count;
       if (count < SWEEP_BATCH) break;

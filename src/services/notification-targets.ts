@@ -210,7 +210,7 @@ export class NotificationTargetService {
     status: NotificationTargetStatus,
     reason: string,
   ): Promise<void> {
-    await scope.em.insert(
+    await scope.insert(
       NotificationTargetStatusChange,
       scope.create(NotificationTargetStatusChange, { targetId: target.id, status, reason }),
     );

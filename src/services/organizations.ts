@@ -1,24 +1,27 @@
-import type { DataSource, EntityManager } from "typeorm";
 import type { RequestContext } from "../auth/request-context.js";
+import { decodeId } from "../db/ids.js";
 import { Environment, Plan, UserRole } from "../entities/enums.js";
 import { Membership } from "../entities/membership.js";
 import { Organization } from "../entities/organization.js";
 import { User } from "../entities/user.js";
-import { decodeId } from "../db/ids.js";
+import type { CrossTenant } from "./cross-tenant.js";
+import type { UntenantedRows } from "./untenanted-rows.js";
 
 /** How long an organization read for display (name, plan) may be reused. Plan checks always read the database. */
 const DISPLAY_CACHE_MS = 5000;
 
 /** A new organization whose first user is ADMIN in TEST and LIVE (bootstrap and sign-up). */
 export async function createOrganizationWithAdmin(
-  em: EntityManager,
+  doors: { untenanted: UntenantedRows; crossTenant: CrossTenant },
   organization: { id?: string; name: string; plan: Plan },
   admin: { id?: string; email: string; name: string | null; passwordHash: string },
 ): Promise<{ organization: Organization; user: User }> {
-  const saved = await em.save(em.create(Organization, organization));
-  const user = await em.save(em.create(User, { ...admin, organizationId: saved.id }));
+  const { untenanted, crossTenant } = doors;
+  const saved = await untenanted.save<Organization>(untenanted.create<Organization>(Organization, organization));
+  const user = await untenanted.save<User>(untenanted.create<User>(User, { ...admin, organizationId: saved.id }));
   for (const environment of [Environment.TEST, Environment.LIVE]) {
-    await em.save(em.create(Membership, { organizationId: saved.id, environment, userId: user.id, role: UserRole.ADMIN }));
+    const scope = crossTenant.scope("a new organization's first admins", { organizationId: saved.id, environment });
+    await scope.save(scope.create(Membership, { userId: user.id, role: UserRole.ADMIN }));
   }
   return { organization: saved, user };
 }
@@ -26,15 +29,14 @@ export async function createOrganizationWithAdmin(
 export class OrganizationService {
   private readonly cache = new Map<string, { organization: Organization; at: number }>();
 
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(private readonly rows: UntenantedRows) {}
 
-  create(ctx: RequestContext, name: string, plan: Plan): Promise<Organization> {
-    const em = this.dataSource.manager;
-    return em.save(em.create(Organization, { name: name.trim(), plan }));
+  create(_ctx: RequestContext, name: string, plan: Plan): Promise<Organization> {
+    return this.rows.save(this.rows.create(Organization, { name: name.trim(), plan }));
   }
 
-  findById(ctx: RequestContext, id: string): Promise<Organization | null> {
-    return this.dataSource.manager.findOneBy(Organization, { id });
+  findById(_ctx: RequestContext, id: string): Promise<Organization | null> {
+    return this.rows.findOneBy(Organization, { id });
   }
 
   /**
@@ -67,10 +69,10 @@ export class OrganizationService {
     if (!organization) return null;
     organization.plan = plan;
     this.cache.delete(organization.id);
-    return this.dataSource.manager.save(organization);
+    return this.rows.save(organization);
   }
 
   list(_ctx: RequestContext): Promise<Organization[]> {
-    return this.dataSource.manager.find(Organization, { order: { createdAt: "ASC" } });
+    return this.rows.find(Organization, {}, { createdAt: "ASC" });
   }
 }

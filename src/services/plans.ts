@@ -9,7 +9,7 @@ import type { Transaction } from "./transaction.js";
  */
 export async function assertPlanAllowsCreation(tx: Transaction): Promise<void> {
   if (tx.ctx.environment !== Environment.LIVE) return;
-  const organization = await tx.em.findOneByOrFail(Organization, { id: tx.ctx.organizationId });
+  const organization = await tx.untenanted.findOneByOrFail(Organization, { id: tx.ctx.organizationId });
   if (organization.plan === Plan.FREE) throw new UpgradeRequired();
 }
 

@@ -1,8 +1,9 @@
 import { randomBytes } from "node:crypto";
-import type { EntityManager } from "typeorm";
 import type { TenantContext } from "../auth/request-context.js";
 import type { SecretBox } from "../db/secret-box.js";
+import { ENVIRONMENT, ORGANIZATION, sql, tenantMatch } from "../db/sql.js";
 import { SharedSecret } from "../entities/shared-secret.js";
+import type { TenantScope } from "./tenant-scope.js";
 import type { Transactions } from "./transaction.js";
 
 /** The previous secret keeps verifying JWTs this long after a rotation. */
@@ -23,39 +24,37 @@ export class SharedSecretService {
 
   /** The current secret, created if the environment has none yet. */
   async current(ctx: TenantContext): Promise<SharedSecret> {
-    const em = this.transactions.scope(ctx).em;
-    await this.ensure(em, ctx);
-    return this.load(em, ctx);
+    const scope = this.transactions.scope(ctx);
+    await this.ensure(scope);
+    return this.load(scope);
   }
 
   rotate(ctx: TenantContext): Promise<SharedSecret> {
     return this.transactions.run(ctx, async (tx) => {
       // Rotations of one environment queue up: exactly one current secret at any moment.
       await tx.lockTenant("shared_secret");
-      await tx.em.query(
-        "UPDATE shared_secrets SET expires_at = $3 WHERE organization_id = $1 AND environment = $2 AND expires_at IS NULL",
-        [ctx.organizationId, ctx.environment, new Date(Date.now() + SHARED_SECRET_GRACE_MS)],
+      await tx.scope.rows(
+        sql`UPDATE shared_secrets SET expires_at = ${new Date(Date.now() + SHARED_SECRET_GRACE_MS)}
+             WHERE ${tenantMatch("shared_secrets")} AND expires_at IS NULL`,
       );
-      await tx.em.insert(SharedSecret, tx.scope.create(SharedSecret, { sealedSecret: this.generate(), expiresAt: null }));
-      const rotated = await this.load(tx.em, ctx);
+      await tx.scope.insert(SharedSecret, tx.scope.create(SharedSecret, { sealedSecret: this.generate(), expiresAt: null }));
+      const rotated = await this.load(tx.scope);
       await tx.audit("shared_secret.rotate", rotated.nodeId);
       return rotated;
     });
   }
 
   /** Race-safe: two first reads insert one row (unique index on the current secret). */
-  private async ensure(em: EntityManager, ctx: TenantContext): Promise<void> {
-    await em.query(
-      `INSERT INTO shared_secrets (organization_id, environment, secret) VALUES ($1, $2, $3)
-       ON CONFLICT (organization_id, environment) WHERE expires_at IS NULL DO NOTHING`,
-      [ctx.organizationId, ctx.environment, this.generate()],
+  private async ensure(scope: TenantScope): Promise<void> {
+    await scope.rows(
+      sql`INSERT INTO shared_secrets (organization_id, environment, secret) VALUES (${ORGANIZATION}, ${ENVIRONMENT}, ${this.generate()})
+          ON CONFLICT (organization_id, environment) WHERE expires_at IS NULL DO NOTHING`,
     );
   }
 
-  private async load(em: EntityManager, ctx: TenantContext): Promise<SharedSecret> {
-    const rows = await em
-      .createQueryBuilder(SharedSecret, "s")
-      .where("s.organizationId = :org AND s.environment = :env", { org: ctx.organizationId, env: ctx.environment })
+  private async load(scope: TenantScope): Promise<SharedSecret> {
+    const rows = await scope
+      .query(SharedSecret, "s")
       .andWhere("(s.expiresAt IS NULL OR s.expiresAt > now())")
       .orderBy("s.createdAt", "DESC")
       .getMany();

@@ -59,13 +59,14 @@ export class SigningKeyService {
   }
 
   private async validIn(scope: TenantScope, ownerId: string, now: Date): Promise<SigningKey[]> {
-    const keys = await scope.em.find(SigningKey, {
-      where: [
-        { organizationId: scope.ctx.organizationId, environment: scope.ctx.environment, ownerId, expiresAt: IsNull() },
-        { organizationId: scope.ctx.organizationId, environment: scope.ctx.environment, ownerId, expiresAt: MoreThan(now) },
+    const keys = await scope.find(
+      SigningKey,
+      [
+        { ownerId, expiresAt: IsNull() },
+        { ownerId, expiresAt: MoreThan(now) },
       ],
-      order: { createdAt: "DESC" },
-    });
+      { createdAt: "DESC" },
+    );
     return keys.map((key) => this.opened(key));
   }
 
@@ -73,13 +74,14 @@ export class SigningKeyService {
   async validKeysByOwner(ctx: TenantContext, ownerIds: readonly string[]): Promise<Map<string, SigningKey[]>> {
     const scope = this.transactions.scope(ctx);
     const now = new Date();
-    const keys = await scope.em.find(SigningKey, {
-      where: [
-        { organizationId: ctx.organizationId, environment: ctx.environment, ownerId: In([...ownerIds]), expiresAt: IsNull() },
-        { organizationId: ctx.organizationId, environment: ctx.environment, ownerId: In([...ownerIds]), expiresAt: MoreThan(now) },
+    const keys = await scope.find(
+      SigningKey,
+      [
+        { ownerId: In([...ownerIds]), expiresAt: IsNull() },
+        { ownerId: In([...ownerIds]), expiresAt: MoreThan(now) },
       ],
-      order: { createdAt: "DESC" },
-    });
+      { createdAt: "DESC" },
+    );
     const byOwner = new Map<string, SigningKey[]>(ownerIds.map((id) => [id, []]));
     for (const key of keys) byOwner.get(key.ownerId)?.push(this.opened(key));
     return byOwner;

@@ -1,5 +1,8 @@
-import { DeepPartial, EntityManager, FindOptionsWhere, In, ObjectLiteral, SelectQueryBuilder } from "typeorm";
+import { DeepPartial, EntityManager, FindOptionsOrder, FindOptionsWhere, In, ObjectLiteral, SelectQueryBuilder } from "typeorm";
+import type { QueryDeepPartialEntity } from "typeorm/query-builder/QueryPartialEntity.js";
 import type { TenantContext } from "../auth/request-context.js";
+import { buildStatement, runStatement, type Sql } from "../db/sql.js";
+import { assertTenantScoped } from "../db/tenant-tables.js";
 import type { TenantScoped } from "../entities/tenant-scoped.js";
 
 type TenantEntity = TenantScoped & ObjectLiteral & { id: string };
@@ -9,12 +12,24 @@ type EntityClass<T> = new () => T;
  * The only door to tenant rows: every read is filtered by, and every new row
  * stamped with, the context's organization and environment. A row of another
  * organization or environment is indistinguishable from one that does not exist.
+ * Plain SQL goes through `rows`, which binds the tenant's values and refuses, before
+ * the database sees it, a statement naming a tenant table without matching it to them.
  */
 export class TenantScope {
   constructor(
-    readonly em: EntityManager,
+    private readonly em: EntityManager,
     readonly ctx: Pick<TenantContext, "organizationId" | "environment">,
   ) {}
+
+  /**
+   * Runs one statement; `ORGANIZATION`/`ENVIRONMENT` (or `tenantMatch(alias)`) in it stand for this tenant.
+   * A `name` makes it a named (prepared) statement when outside a transaction (hot paths).
+   */
+  async rows<T>(statement: Sql, name?: string): Promise<T[]> {
+    const built = buildStatement(statement, this.ctx);
+    assertTenantScoped(built);
+    return (await runStatement(this.em, built, "tenant scope", name)).rows as T[];
+  }
 
   private where<T extends TenantEntity>(where: FindOptionsWhere<T>): FindOptionsWhere<T> {
     return { ...where, organizationId: this.ctx.organizationId, environment: this.ctx.environment };
@@ -43,8 +58,13 @@ export class TenantScope {
     });
   }
 
-  find<T extends TenantEntity>(entity: EntityClass<T>, where: FindOptionsWhere<T> = {}): Promise<T[]> {
-    return this.em.find(entity, { where: this.where(where) });
+  /** Several `where`s read as OR, each within the tenant. */
+  find<T extends TenantEntity>(
+    entity: EntityClass<T>,
+    where: FindOptionsWhere<T> | Array<FindOptionsWhere<T>> = {},
+    order?: FindOptionsOrder<T>,
+  ): Promise<T[]> {
+    return this.em.find(entity, { where: Array.isArray(where) ? where.map((one) => this.where(one)) : this.where(where), order });
   }
 
   /** Rows by id, for batch loaders (createdBy, rotatedFrom, …); ids of other tenants are simply absent. */
@@ -68,9 +88,31 @@ export class TenantScope {
   }
 
   save<T extends TenantEntity>(row: T): Promise<T> {
-    if (row.organizationId !== this.ctx.organizationId || row.environment !== this.ctx.environment) {
-      throw new Error("Refusing to save a row of another tenant");
-    }
+    this.assertOwn(row);
     return this.em.save(row);
+  }
+
+  /** A plain INSERT of a row made by `create` (no read back). */
+  async insert<T extends TenantEntity>(entity: EntityClass<T>, row: T): Promise<void> {
+    this.assertOwn(row);
+    await this.em.insert(entity, row);
+  }
+
+  async update<T extends TenantEntity>(
+    entity: EntityClass<T>,
+    where: FindOptionsWhere<T>,
+    values: QueryDeepPartialEntity<T>,
+  ): Promise<void> {
+    await this.em.update(entity, this.where(where), values);
+  }
+
+  async delete<T extends TenantEntity>(entity: EntityClass<T>, where: FindOptionsWhere<T>): Promise<void> {
+    await this.em.delete(entity, this.where(where));
+  }
+
+  private assertOwn(row: TenantEntity): void {
+    if (row.organizationId !== this.ctx.organizationId || row.environment !== this.ctx.environment) {
+      throw new Error("Refusing to write a row of another tenant");
+    }
   }
 }

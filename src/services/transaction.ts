@@ -1,39 +1,77 @@
 import { DataSource, EntityManager } from "typeorm";
 import type { TenantContext } from "../auth/request-context.js";
 import type { Config } from "../config.js";
+import { ENVIRONMENT, ORGANIZATION, Sql, sql } from "../db/sql.js";
 import { NotificationEventName } from "../entities/enums.js";
 import { NotificationEvent } from "../entities/notification-event.js";
 import { TASKS } from "../jobs/task-names.js";
+import { UntenantedRows } from "./untenanted-rows.js";
+import { CrossTenant, type CrossTenantReason } from "./cross-tenant.js";
 import { TenantScope } from "./tenant-scope.js";
 
 const DAY_MS = 86_400_000;
 
-const AUDIT_COLUMNS = "(organization_id, environment, action, actor_type, actor_id, actor_display_name, target_id, request_id)";
+const AUDIT_COLUMNS = Sql.raw("(organization_id, environment, action, actor_type, actor_id, actor_display_name, target_id, request_id)");
 
-/** "($from, …, $from+count-1)" */
-function placeholders(from: number, count: number): string {
-  return `(${Array.from({ length: count }, (_, i) => `$${from + i}`).join(", ")})`;
+function auditValues(ctx: TenantContext, action: string, targetId: string | null): Sql {
+  const { actor } = ctx;
+  return sql`(${ORGANIZATION}, ${ENVIRONMENT}, ${action}, ${actor.type}, ${actor.id}, ${actor.displayName}, ${targetId}, ${ctx.requestId})`;
+}
+
+/**
+ * The audit row (when `action` is given), the event, its fan-out job and optionally the change
+ * itself (one INSERT/UPDATE) in one statement: a mutation on a hot path pays one round trip for
+ * all of them, and a single statement is atomic without BEGIN/COMMIT (see SingleStatementChange).
+ */
+async function auditAndEmitOn(
+  scope: TenantScope,
+  ctx: TenantContext,
+  eventRetentionDays: number,
+  action: string | null,
+  targetId: string | null,
+  name: NotificationEventName,
+  data: Record<string, unknown>,
+  change?: Sql,
+): Promise<NotificationEvent> {
+  const expiresAt = new Date(Date.now() + eventRetentionDays * DAY_MS);
+  const parts: Sql[] = [];
+  if (action !== null) parts.push(sql`audit AS (INSERT INTO audit_log ${AUDIT_COLUMNS} VALUES ${auditValues(ctx, action, targetId)}),`);
+  if (change) parts.push(sql`change AS (${change}),`);
+  const [row] = await scope.rows<{ id: string; created_at: Date }>(
+    sql`WITH ${Sql.join(parts, "\n")}
+       event AS (INSERT INTO notification_events (organization_id, environment, name, data, expires_at)
+                 VALUES (${ORGANIZATION}, ${ENVIRONMENT}, ${name}, ${JSON.stringify(data)}, ${expiresAt}) RETURNING id, created_at),
+       job AS (SELECT graphile_worker.add_job(${TASKS.fanOutEvent}, json_build_object('eventId', event.id::text), job_key => event.id::text) FROM event)
+       SELECT event.id, event.created_at FROM event, job`,
+  );
+  return scope.create(NotificationEvent, { id: row.id, createdAt: row.created_at, name, data, expiresAt });
 }
 
 /**
  * One mutation's unit of work: tenant-scoped reads and writes, its audit row and
- * its outbox event all commit together or not at all.
+ * its outbox event all commit together or not at all. Rows are reached through
+ * `scope` (this tenant's), `untenanted` (organizations, users, sessions…) or, where
+ * a change must cross tenants and says why, `crossTenant`.
  */
 export class Transaction {
   readonly scope: TenantScope;
+  readonly untenanted: UntenantedRows;
+  readonly crossTenant: CrossTenant;
   private readonly afterCommitCallbacks: Array<() => void> = [];
 
   constructor(
-    readonly em: EntityManager,
+    em: EntityManager,
     readonly ctx: TenantContext,
     private readonly eventRetentionDays: number,
   ) {
     this.scope = new TenantScope(em, ctx);
+    this.untenanted = new UntenantedRows(em);
+    this.crossTenant = new CrossTenant(em);
   }
 
   async audit(action: string, targetId: string | null): Promise<void> {
     // Plain SQL: one audit row per mutation is on every write path, and needs nothing back.
-    await this.em.query(`INSERT INTO audit_log ${AUDIT_COLUMNS} VALUES ${placeholders(1, 8)}`, this.auditValues(action, targetId));
+    await this.scope.rows(sql`INSERT INTO audit_log ${AUDIT_COLUMNS} VALUES ${auditValues(this.ctx, action, targetId)}`);
   }
 
   /** Writes the event (outbox) and queues its fan-out job on this transaction's connection. */
@@ -41,46 +79,9 @@ export class Transaction {
     return this.auditAndEmit(null, null, name, data);
   }
 
-  /**
-   * The audit row (when `action` is given), the event, its fan-out job and optionally the
-   * change itself (one INSERT/UPDATE) in one statement: a mutation on a hot path pays one
-   * round trip for all of them, and a single statement is atomic without BEGIN/COMMIT
-   * (see Transactions.runStatement).
-   */
-  async auditAndEmit(
-    action: string | null,
-    targetId: string | null,
-    name: NotificationEventName,
-    data: Record<string, unknown>,
-    change?: { sql: string; params: unknown[] },
-  ): Promise<NotificationEvent> {
-    const expiresAt = new Date(Date.now() + this.eventRetentionDays * DAY_MS);
-    const values: unknown[] = [this.ctx.organizationId, this.ctx.environment, name, JSON.stringify(data), expiresAt, TASKS.fanOutEvent];
-    let parts = "";
-    if (action !== null) {
-      parts += `audit AS (INSERT INTO audit_log ${AUDIT_COLUMNS} VALUES ${placeholders(values.length + 1, 8)}),`;
-      values.push(...this.auditValues(action, targetId));
-    }
-    if (change) {
-      // The change's own $1… placeholders, moved past the ones above.
-      const offset = values.length;
-      parts += `change AS (${change.sql.replace(/\$(\d+)/g, (_, n: string) => `$${Number(n) + offset}`)}),`;
-      values.push(...change.params);
-    }
-    const [row]: Array<{ id: string; created_at: Date }> = await this.em.query(
-      `WITH ${parts}
-       event AS (INSERT INTO notification_events (organization_id, environment, name, data, expires_at)
-                 VALUES ($1, $2, $3, $4, $5) RETURNING id, created_at),
-       job AS (SELECT graphile_worker.add_job($6, json_build_object('eventId', event.id::text), job_key => event.id::text) FROM event)
-       SELECT event.id, event.created_at FROM event, job`,
-      values,
-    );
-    return this.scope.create(NotificationEvent, { id: row.id, createdAt: row.created_at, name, data, expiresAt });
-  }
-
-  private auditValues(action: string, targetId: string | null): unknown[] {
-    const { actor } = this.ctx;
-    return [this.ctx.organizationId, this.ctx.environment, action, actor.type, actor.id, actor.displayName, targetId, this.ctx.requestId];
+  /** The audit row, the event and its fan-out job in one statement. */
+  auditAndEmit(action: string | null, targetId: string | null, name: NotificationEventName, data: Record<string, unknown>) {
+    return auditAndEmitOn(this.scope, this.ctx, this.eventRetentionDays, action, targetId, name, data);
   }
 
   /**
@@ -88,12 +89,12 @@ export class Transaction {
    * limit counts, the one-ACTIVE swap, last-admin checks.
    */
   async lockTenant(name: string): Promise<void> {
-    await this.em.query("SELECT pg_advisory_xact_lock(hashtext($1))", [`${name}:${this.ctx.organizationId}:${this.ctx.environment}`]);
+    await this.scope.rows(sql`SELECT pg_advisory_xact_lock(hashtext(${`${name}:${this.ctx.organizationId}:${this.ctx.environment}`}))`);
   }
 
   /** Postgres delivers the notification to every listening process when (and only if) this commits. */
   async notify(channel: string, payload: string): Promise<void> {
-    await this.em.query("SELECT pg_notify($1, $2)", [channel, payload]);
+    await this.scope.rows(sql`SELECT pg_notify(${channel}, ${payload})`);
   }
 
   /** Runs once the transaction has committed (cache invalidation, wake-ups). */
@@ -106,23 +107,50 @@ export class Transaction {
   }
 }
 
-export class Transactions {
+/**
+ * A change that is one statement, not a transaction: its row, its audit row, its event and the
+ * event's fan-out job in a single INSERT … WITH, which PostgreSQL applies atomically without
+ * BEGIN/COMMIT. Saves two round trips on hot paths; it offers nothing that would need a second statement.
+ */
+export class SingleStatementChange {
+  private readonly scope: TenantScope;
+
   constructor(
-    readonly dataSource: DataSource,
+    em: EntityManager,
+    private readonly ctx: TenantContext,
+    private readonly eventRetentionDays: number,
+  ) {
+    this.scope = new TenantScope(em, ctx);
+  }
+
+  /** `change` is one INSERT or UPDATE of this tenant (it may use ORGANIZATION/ENVIRONMENT). */
+  auditAndEmit(action: string, targetId: string | null, name: NotificationEventName, data: Record<string, unknown>, change: Sql) {
+    return auditAndEmitOn(this.scope, this.ctx, this.eventRetentionDays, action, targetId, name, data, change);
+  }
+}
+
+export class Transactions {
+  /** Rows outside the tenant tables, outside a transaction. */
+  readonly untenanted: UntenantedRows;
+  /** Cross-tenant reads outside a transaction; each names its reason. */
+  readonly crossTenant: CrossTenant;
+
+  constructor(
+    private readonly dataSource: DataSource,
     private readonly config: Config,
-  ) {}
+  ) {
+    this.untenanted = new UntenantedRows(dataSource.manager);
+    this.crossTenant = new CrossTenant(dataSource.manager);
+  }
 
   /** Tenant-scoped reads outside a transaction. */
   scope(ctx: Pick<TenantContext, "organizationId" | "environment">): TenantScope {
     return new TenantScope(this.dataSource.manager, ctx);
   }
 
-  /**
-   * For work that issues exactly one statement (auditAndEmit with its change): it runs without
-   * BEGIN/COMMIT, since PostgreSQL applies one statement atomically. Saves two round trips.
-   */
-  runStatement<T>(ctx: TenantContext, work: (tx: Transaction) => Promise<T>): Promise<T> {
-    return work(new Transaction(this.dataSource.manager, ctx, this.config.webhooks.eventRetentionDays));
+  /** For a change that is exactly one statement: no BEGIN/COMMIT (see SingleStatementChange). */
+  singleStatement(ctx: TenantContext): SingleStatementChange {
+    return new SingleStatementChange(this.dataSource.manager, ctx, this.config.webhooks.eventRetentionDays);
   }
 
   async run<T>(ctx: TenantContext, work: (tx: Transaction) => Promise<T>): Promise<T> {
@@ -133,5 +161,18 @@ export class Transactions {
     });
     tx?.runAfterCommit();
     return result;
+  }
+
+  /** A transaction on rows outside the tenant tables only. */
+  async runUntenanted<T>(work: (rows: UntenantedRows) => Promise<T>): Promise<T> {
+    return this.dataSource.transaction((em) => work(new UntenantedRows(em)));
+  }
+
+  /** A transaction before any tenant exists (bootstrap): untenanted rows and cross-tenant statements on one connection. */
+  async runCrossTenant<T>(
+    reason: CrossTenantReason,
+    work: (doors: { untenanted: UntenantedRows; crossTenant: CrossTenant }) => Promise<T>,
+  ): Promise<T> {
+    return this.dataSource.transaction((em) => work({ untenanted: new UntenantedRows(em), crossTenant: new CrossTenant(em) }));
   }
 }

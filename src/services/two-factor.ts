@@ -1,16 +1,17 @@
 import { randomBytes } from "node:crypto";
 import { sha256 } from "../crypto.js";
 import { generateSecret, generateURI, verify } from "otplib";
-import type { DataSource, EntityManager } from "typeorm";
 import type { AttemptLimits } from "../auth/attempt-limits.js";
 import type { RequestContext, TenantContext } from "../auth/request-context.js";
 import type { SecretBox } from "../db/secret-box.js";
+import { sql } from "../db/sql.js";
 import { ActorType } from "../entities/enums.js";
 import { Organization } from "../entities/organization.js";
 import { User } from "../entities/user.js";
 import { InvalidState, InvalidTwoFactorCode, NotFound } from "./domain-errors.js";
 import type { OrganizationService } from "./organizations.js";
 import type { Transactions } from "./transaction.js";
+import type { UntenantedRows } from "./untenanted-rows.js";
 
 /** RFC 6238 as every authenticator app reads it: SHA-1, 6 digits, 30 s steps. */
 const PERIOD_SECONDS = 30;
@@ -62,7 +63,6 @@ function isTotpCode(code: string): boolean {
  */
 export class TwoFactorService {
   constructor(
-    private readonly dataSource: DataSource,
     private readonly transactions: Transactions,
     private readonly box: SecretBox,
     private readonly limits: AttemptLimits,
@@ -78,10 +78,9 @@ export class TwoFactorService {
     if (user.twoFactorEnabled) throw new InvalidState("Two-factor sign-in is already on; disable it first to set up a new authenticator");
     const secret = generateSecret();
     await this.transactions.run(ctx, async (tx) => {
-      await tx.em.query(
-        `INSERT INTO two_factor_secrets (user_id, secret, last_used_step) VALUES ($1, $2, NULL)
-         ON CONFLICT (user_id) DO UPDATE SET secret = EXCLUDED.secret, last_used_step = NULL, created_at = now()`,
-        [user.id, this.box.seal(secret, SEALED)],
+      await tx.untenanted.rows(
+        sql`INSERT INTO two_factor_secrets (user_id, secret, last_used_step) VALUES (${user.id}, ${this.box.seal(secret, SEALED)}, NULL)
+            ON CONFLICT (user_id) DO UPDATE SET secret = EXCLUDED.secret, last_used_step = NULL, created_at = now()`,
       );
       await tx.audit("user.two_factor_setup", user.nodeId);
     });
@@ -95,15 +94,14 @@ export class TwoFactorService {
     const attempt = await this.limits.reserveLogin(user.email, ctx.ip);
     const codes = Array.from({ length: RECOVERY_CODE_COUNT }, newRecoveryCode);
     await this.transactions.run(ctx, async (tx) => {
-      const pending = await this.secretOf(tx.em, user.id);
+      const pending = await this.secretOf(tx.untenanted, user.id);
       if (!pending) throw new InvalidState("Call enableTwoFactor first", "code");
-      if (!(await this.spendTotp(tx.em, user.id, pending.secret, pending.lastUsedStep, code))) throw new InvalidTwoFactorCode();
-      await tx.em.update(User, { id: user.id }, { twoFactorEnabled: true });
-      await tx.em.query("DELETE FROM two_factor_recovery_codes WHERE user_id = $1", [user.id]);
-      await tx.em.query("INSERT INTO two_factor_recovery_codes (user_id, code_hash) SELECT $1, unnest($2::bytea[])", [
-        user.id,
-        codes.map(hashRecoveryCode),
-      ]);
+      if (!(await this.spendTotp(tx.untenanted, user.id, pending.secret, pending.lastUsedStep, code))) throw new InvalidTwoFactorCode();
+      await tx.untenanted.update(User, { id: user.id }, { twoFactorEnabled: true });
+      await tx.untenanted.rows(sql`DELETE FROM two_factor_recovery_codes WHERE user_id = ${user.id}`);
+      await tx.untenanted.rows(
+        sql`INSERT INTO two_factor_recovery_codes (user_id, code_hash) SELECT ${user.id}, unnest(${codes.map(hashRecoveryCode)}::bytea[])`,
+      );
       await tx.audit("user.two_factor_enable", user.nodeId);
     });
     await attempt.succeeded();
@@ -118,33 +116,33 @@ export class TwoFactorService {
     if (organization?.requireTwoFactor) throw new InvalidState("Your organization requires two-factor sign-in");
     const attempt = await this.limits.reserveLogin(user.email, ctx.ip);
     await this.transactions.run(ctx, async (tx) => {
-      if (!(await this.spend(tx.em, user.id, code))) throw new InvalidTwoFactorCode();
-      await tx.em.update(User, { id: user.id }, { twoFactorEnabled: false });
-      await tx.em.query("DELETE FROM two_factor_secrets WHERE user_id = $1", [user.id]);
-      await tx.em.query("DELETE FROM two_factor_recovery_codes WHERE user_id = $1", [user.id]);
+      if (!(await this.spend(tx.untenanted, user.id, code))) throw new InvalidTwoFactorCode();
+      await tx.untenanted.update(User, { id: user.id }, { twoFactorEnabled: false });
+      await tx.untenanted.rows(sql`DELETE FROM two_factor_secrets WHERE user_id = ${user.id}`);
+      await tx.untenanted.rows(sql`DELETE FROM two_factor_recovery_codes WHERE user_id = ${user.id}`);
       await tx.audit("user.two_factor_disable", user.nodeId);
     });
     await attempt.succeeded();
-    return (await this.dataSource.manager.findOneBy(User, { id: user.id }))!;
+    return (await this.transactions.untenanted.findOneBy(User, { id: user.id }))!;
   }
 
   /**
    * The second check of a login: a TOTP code of the user's secret or one of their unused recovery
    * codes, spent if it matches (concurrent logins with one code: one wins). The caller counts failures.
    */
-  spendCode(ctx: RequestContext, userId: string, code: string): Promise<boolean> {
-    return this.spend(this.dataSource.manager, userId, code);
+  spendCode(_ctx: RequestContext, userId: string, code: string): Promise<boolean> {
+    return this.spend(this.transactions.untenanted, userId, code);
   }
 
-  private spend(em: EntityManager, userId: string, code: string): Promise<boolean> {
-    return isTotpCode(code) ? this.spendStoredTotp(em, userId, code) : this.spendRecoveryCode(em, userId, code);
+  private spend(rows: UntenantedRows, userId: string, code: string): Promise<boolean> {
+    return isTotpCode(code) ? this.spendStoredTotp(rows, userId, code) : this.spendRecoveryCode(rows, userId, code);
   }
 
   /** Organization-wide: both environments, every member. */
   async setRequirement(ctx: TenantContext, required: boolean): Promise<Organization> {
     const organization = await this.transactions.run(ctx, async (tx) => {
-      await tx.em.update(Organization, { id: ctx.organizationId }, { requireTwoFactor: required });
-      const saved = await tx.em.findOneByOrFail(Organization, { id: ctx.organizationId });
+      await tx.untenanted.update(Organization, { id: ctx.organizationId }, { requireTwoFactor: required });
+      const saved = await tx.untenanted.findOneByOrFail(Organization, { id: ctx.organizationId });
       await tx.audit(required ? "organization.require_two_factor" : "organization.allow_without_two_factor", saved.nodeId);
       return saved;
     });
@@ -154,28 +152,33 @@ export class TwoFactorService {
 
   private async sessionUser(ctx: TenantContext): Promise<User> {
     if (ctx.actor.type !== ActorType.USER) throw new InvalidState("Two-factor sign-in belongs to dashboard users; log in with a session");
-    const user = await this.dataSource.manager.findOneBy(User, { id: ctx.actor.id, organizationId: ctx.organizationId });
+    const user = await this.transactions.untenanted.findOneBy(User, { id: ctx.actor.id, organizationId: ctx.organizationId });
     if (!user) throw new NotFound("User");
     return user;
   }
 
-  private async secretOf(em: EntityManager, userId: string): Promise<{ secret: string; lastUsedStep: number | null } | null> {
-    const rows: Array<{ secret: string; last_used_step: string | null }> = await em.query(
-      "SELECT secret, last_used_step FROM two_factor_secrets WHERE user_id = $1",
-      [userId],
+  private async secretOf(rows: UntenantedRows, userId: string): Promise<{ secret: string; lastUsedStep: number | null } | null> {
+    const [stored] = await rows.rows<{ secret: string; last_used_step: string | null }>(
+      sql`SELECT secret, last_used_step FROM two_factor_secrets WHERE user_id = ${userId}`,
     );
-    if (!rows[0]) return null;
-    const step = rows[0].last_used_step;
-    return { secret: this.box.open(rows[0].secret, SEALED), lastUsedStep: step === null ? null : Number(step) };
+    if (!stored) return null;
+    const step = stored.last_used_step;
+    return { secret: this.box.open(stored.secret, SEALED), lastUsedStep: step === null ? null : Number(step) };
   }
 
-  private async spendStoredTotp(em: EntityManager, userId: string, code: string): Promise<boolean> {
-    const stored = await this.secretOf(em, userId);
-    return stored !== null && this.spendTotp(em, userId, stored.secret, stored.lastUsedStep, code);
+  private async spendStoredTotp(rows: UntenantedRows, userId: string, code: string): Promise<boolean> {
+    const stored = await this.secretOf(rows, userId);
+    return stored !== null && this.spendTotp(rows, userId, stored.secret, stored.lastUsedStep, code);
   }
 
   /** Accepts a code of the current step or one either side, newer than the last accepted one, and records its step. */
-  private async spendTotp(em: EntityManager, userId: string, secret: string, lastUsedStep: number | null, code: string): Promise<boolean> {
+  private async spendTotp(
+    rows: UntenantedRows,
+    userId: string,
+    secret: string,
+    lastUsedStep: number | null,
+    code: string,
+  ): Promise<boolean> {
     if (!isTotpCode(code)) return false;
     const epoch = Math.floor(this.now() / 1000);
     const result = await verify({
@@ -189,24 +192,22 @@ export class TwoFactorService {
     if (!result.valid) return false;
     const step = Math.floor(epoch / PERIOD_SECONDS) + result.delta;
     // Conditional on the stored step, so two requests racing with one code cannot both pass.
-    const rows: Array<{ spent: number }> = await em.query(
-      `WITH spent AS (
-         UPDATE two_factor_secrets SET last_used_step = $2
-          WHERE user_id = $1 AND (last_used_step IS NULL OR last_used_step < $2) RETURNING 1)
-       SELECT count(*)::int AS spent FROM spent`,
-      [userId, step],
+    const [{ spent }] = await rows.rows<{ spent: number }>(
+      sql`WITH spent AS (
+            UPDATE two_factor_secrets SET last_used_step = ${step}
+             WHERE user_id = ${userId} AND (last_used_step IS NULL OR last_used_step < ${step}) RETURNING 1)
+          SELECT count(*)::int AS spent FROM spent`,
     );
-    return rows[0].spent === 1;
+    return spent === 1;
   }
 
-  private async spendRecoveryCode(em: EntityManager, userId: string, code: string): Promise<boolean> {
-    const rows: Array<{ spent: number }> = await em.query(
-      `WITH spent AS (
-         UPDATE two_factor_recovery_codes SET used_at = now()
-          WHERE user_id = $1 AND code_hash = $2 AND used_at IS NULL RETURNING 1)
-       SELECT count(*)::int AS spent FROM spent`,
-      [userId, hashRecoveryCode(code)],
+  private async spendRecoveryCode(rows: UntenantedRows, userId: string, code: string): Promise<boolean> {
+    const [{ spent }] = await rows.rows<{ spent: number }>(
+      sql`WITH spent AS (
+            UPDATE two_factor_recovery_codes SET used_at = now()
+             WHERE user_id = ${userId} AND code_hash = ${hashRecoveryCode(code)} AND used_at IS NULL RETURNING 1)
+          SELECT count(*)::int AS spent FROM spent`,
     );
-    return rows[0].spent === 1;
+    return spent === 1;
   }
 }

@@ -1,10 +1,11 @@
 import { randomBytes, randomUUID } from "node:crypto";
-import { In, IsNull, type DataSource } from "typeorm";
+import { In, IsNull } from "typeorm";
 import { sha256 } from "../crypto.js";
 import type { AttemptLimits } from "../auth/attempt-limits.js";
 import { covers, USER_ROLE_PERMISSIONS } from "../auth/permissions.js";
 import { actingAs, type RequestContext, type TenantContext } from "../auth/request-context.js";
 import type { Config } from "../config.js";
+import { sql } from "../db/sql.js";
 import { ActorType, Environment, NotificationEventName, Plan, UserRole } from "../entities/enums.js";
 import { Membership } from "../entities/membership.js";
 import { User } from "../entities/user.js";
@@ -69,7 +70,6 @@ export class UserService {
   private dummyHash: Promise<string> | null = null;
 
   constructor(
-    private readonly dataSource: DataSource,
     private readonly config: Config,
     private readonly transactions: Transactions,
     private readonly passwords: PasswordHasher,
@@ -90,7 +90,7 @@ export class UserService {
   }
 
   async findManyById(ctx: TenantContext, ids: readonly string[]): Promise<Map<string, User>> {
-    const users = await this.dataSource.manager.findBy(User, { id: In([...ids]), organizationId: ctx.organizationId });
+    const users = await this.transactions.untenanted.find(User, { id: In([...ids]), organizationId: ctx.organizationId });
     return new Map(users.map((user) => [user.id, user]));
   }
 
@@ -123,9 +123,9 @@ export class UserService {
     const user = Object.assign(new User(), { id: randomUUID(), organizationId, email, name: input.name?.trim() || null, passwordHash });
     return this.transactions.run(userContext(ctx, user, { environment: Environment.TEST, role: UserRole.ADMIN }), async (tx) => {
       await this.lockEmail(tx, email);
-      if (await tx.em.existsBy(User, { email })) throw new AlreadyExists("An account with this email already exists", "email");
-      await createOrganizationWithAdmin(tx.em, { id: organizationId, name: organizationName, plan: Plan[this.config.defaultPlan] }, user);
-      const saved = await tx.em.findOneByOrFail(User, { id: user.id });
+      if (await tx.untenanted.existsBy(User, { email })) throw new AlreadyExists("An account with this email already exists", "email");
+      await createOrganizationWithAdmin(tx, { id: organizationId, name: organizationName, plan: Plan[this.config.defaultPlan] }, user);
+      const saved = await tx.untenanted.findOneByOrFail(User, { id: user.id });
       const session = await this.sessions.open(tx, saved);
       await tx.audit("user.sign_up", saved.nodeId);
       return session;
@@ -140,7 +140,7 @@ export class UserService {
     const email = normalizeEmail(rawEmail);
     // Counted as failed until the password (and the second factor, when on) proves right.
     const attempt = await this.limits.reserveLogin(email, ctx.ip);
-    const user = await this.dataSource.manager.findOneBy(User, { email });
+    const user = await this.transactions.untenanted.findOneBy(User, { email });
     if (!(await this.passwordMatches(user, password))) throw new InvalidCredentials();
     if (user!.twoFactorEnabled) {
       if (!code) {
@@ -153,7 +153,7 @@ export class UserService {
     await attempt.succeeded();
     await this.limits.loginSucceeded(email);
     // Across environments on purpose (the user's own rows): login happens before any tenant is chosen.
-    const memberships = await this.dataSource.manager.findBy(Membership, { userId: user!.id });
+    const memberships = await this.transactions.crossTenant.findBy("sign-in: the user's memberships", Membership, { userId: user!.id });
     // Audited in the environment the client asked for, or the user's other one.
     const membership = memberships.find((m) => m.environment === ctx.requestedEnvironment) ?? memberships[0];
     if (!membership) throw new InvalidCredentials();
@@ -189,7 +189,7 @@ export class UserService {
     assertPasswordStrength(newPassword, "newPassword");
     user.passwordHash = await this.passwords.hash(newPassword);
     return this.transactions.run(ctx, async (tx) => {
-      await tx.em.update(User, { id: user.id }, { passwordHash: user.passwordHash });
+      await tx.untenanted.update(User, { id: user.id }, { passwordHash: user.passwordHash });
       await this.sessions.revokeAllOf(tx, user.id);
       const session = await this.sessions.open(tx, user);
       await tx.audit("user.change_password", user.nodeId);
@@ -208,14 +208,14 @@ export class UserService {
       // Invitations of one email into one environment take turns, so the one replaced is gone before
       // the next is written (the database allows one pending invitation per email and environment).
       await tx.lockTenant(`user_invitation:${email}`);
-      const existing = await tx.em.findOneBy(User, { email });
+      const existing = await tx.untenanted.findOneBy(User, { email });
       if (existing && existing.organizationId !== ctx.organizationId) {
         throw new AlreadyExists("This email belongs to a user of another organization", "email");
       }
       if (existing && (await tx.scope.count(Membership, { userId: existing.id })) > 0) {
         throw new AlreadyExists(`This user is already a member in ${ctx.environment}`, "email");
       }
-      await tx.em.delete(UserInvitation, { organizationId: ctx.organizationId, environment: ctx.environment, email, acceptedAt: IsNull() });
+      await tx.scope.delete(UserInvitation, { email, acceptedAt: IsNull() });
       const token = `${this.config.keyPrefix}_invite_${randomBytes(24).toString("base64url")}`;
       const invitation = tx.scope.create(UserInvitation, {
         email,
@@ -226,7 +226,7 @@ export class UserService {
         invitedByType: ctx.actor.type,
         invitedById: ctx.actor.id,
       });
-      await tx.em.insert(UserInvitation, invitation);
+      await tx.scope.insert(UserInvitation, invitation);
       const saved = (await tx.scope.findOne(UserInvitation, { id: invitation.id }))!;
       await tx.audit("user_invitation.create", saved.nodeId);
       await tx.emit(NotificationEventName.USER_INVITED, {
@@ -255,10 +255,10 @@ export class UserService {
     // Guessing tokens counts like guessing passwords.
     const tokenAttempt = await this.limits.reserveLogin(null, ctx.ip);
     // The token names its tenant: this lookup is the one read of invitations outside a TenantScope.
-    const found = await this.dataSource.manager.findOneBy(UserInvitation, { tokenHash: sha256(token) });
+    const found = await this.transactions.crossTenant.findOneBy("invitation by its token", UserInvitation, { tokenHash: sha256(token) });
     if (!found) throw new NotFound("Invitation", "token");
     await tokenAttempt.succeeded();
-    const existing = await this.dataSource.manager.findOneBy(User, { email: found.email });
+    const existing = await this.transactions.untenanted.findOneBy(User, { email: found.email });
     let passwordHash: string | null = null;
     if (existing) {
       const attempt = await this.limits.reserveLogin(existing.email, ctx.ip);
@@ -285,17 +285,17 @@ export class UserService {
       if (invitation.acceptedAt) throw new InvalidState("The invitation has already been accepted", "token");
       if (invitation.expiresAt.getTime() <= Date.now()) throw new InvalidState("The invitation has expired; ask for a new one", "token");
       await this.lockEmail(tx, invitation.email);
-      const owner = await tx.em.findOneBy(User, { email: invitation.email });
+      const owner = await tx.untenanted.findOneBy(User, { email: invitation.email });
       if (owner && owner.organizationId !== invitation.organizationId) {
         throw new AlreadyExists("This email belongs to a user of another organization", "token");
       }
-      if (!owner) await tx.em.insert(User, user);
-      const member = owner ?? (await tx.em.findOneByOrFail(User, { id: user.id }));
+      if (!owner) await tx.untenanted.insert(User, user);
+      const member = owner ?? (await tx.untenanted.findOneByOrFail(User, { id: user.id }));
       if (await tx.scope.count(Membership, { userId: member.id })) {
         throw new AlreadyExists(`Already a member in ${invitation.environment}`, "token");
       }
       const membership = tx.scope.create(Membership, { userId: member.id, role: invitation.role });
-      await tx.em.insert(Membership, membership);
+      await tx.scope.insert(Membership, membership);
       invitation.acceptedAt = new Date();
       await tx.scope.save(invitation);
       const session = await this.sessions.open(tx, member);
@@ -310,7 +310,7 @@ export class UserService {
     this.assertMayGrant(ctx, role);
     return this.changeMembership(ctx, userId, role !== UserRole.ADMIN, async (membership, tx) => {
       membership.role = role;
-      await tx.em.update(Membership, { id: membership.id }, { role });
+      await tx.scope.update(Membership, { id: membership.id }, { role });
       await tx.audit("user.update_role", membership.user.nodeId);
       await tx.emit(NotificationEventName.USER_ROLE_UPDATED, membershipEventData(membership));
     });
@@ -322,8 +322,10 @@ export class UserService {
    */
   remove(ctx: TenantContext, userId: string): Promise<Membership> {
     return this.changeMembership(ctx, userId, true, async (membership, tx) => {
-      await tx.em.delete(Membership, { id: membership.id });
-      if (!(await tx.em.existsBy(Membership, { userId: membership.userId }))) await tx.em.delete(User, { id: membership.userId });
+      await tx.scope.delete(Membership, { id: membership.id });
+      if (!(await tx.crossTenant.existsBy("the user's remaining memberships", Membership, { userId: membership.userId }))) {
+        await tx.untenanted.delete(User, { id: membership.userId });
+      }
       await tx.audit("user.remove", membership.user.nodeId);
       await tx.emit(NotificationEventName.USER_REMOVED, membershipEventData(membership));
     });
@@ -365,7 +367,7 @@ export class UserService {
 
   /** Serializes account creation per email, so a race cannot end in a unique-index error. */
   private async lockEmail(tx: Transaction, email: string): Promise<void> {
-    await tx.em.query("SELECT pg_advisory_xact_lock(hashtext($1))", [`user_email:${email}`]);
+    await tx.untenanted.rows(sql`SELECT pg_advisory_xact_lock(hashtext(${`user_email:${email}`}))`);
   }
 
   /** Always one bcrypt comparison, against a throwaway hash when there is no such user. */
