@@ -18,17 +18,48 @@ async function startDatabase() {
   return startEmbeddedPostgres({ dataDir: path.join(parent, "pg"), persistent: false, fast: true });
 }
 
+/**
+ * [command, args] running node with `args`, pinned with taskset to `cpu` when one is given:
+ * the key benchmarks put each server on one core and the load generator on the other.
+ */
+function nodeCommand(args, cpu = null) {
+  return cpu === null ? [process.execPath, args] : ["taskset", ["-c", String(cpu), process.execPath, ...args]];
+}
+
+/** Whether servers can be pinned to core 0 and the load to core 1 (BENCH_PIN=0 turns it off). */
+function canPin() {
+  if (process.env.BENCH_PIN === "0" || os.cpus().length < 2) return false;
+  try {
+    return require("node:child_process").spawnSync("taskset", ["-p", String(process.pid)]).status === 0;
+  } catch {
+    return false;
+  }
+}
+
+/** Resident set size of a process in MB, now and at its peak (Linux /proc), or null. */
+function residentMb(pid) {
+  try {
+    const status = require("node:fs").readFileSync(`/proc/${pid}/status`, "utf8");
+    const read = (name) => Number((new RegExp(`${name}:\\s+(\\d+) kB`).exec(status) || [])[1] ?? NaN) / 1024;
+    return { now: read("VmRSS"), peak: read("VmHWM") };
+  } catch {
+    return null;
+  }
+}
+
 /** Spawns Keyway as `npm start` runs it (same node flags); resolves once it listens, with the bootstrap key. */
-function startKeyway(databaseUrl, env = {}) {
+function startKeyway(databaseUrl, env = {}, { cpu = null } = {}) {
   return new Promise((resolve, reject) => {
     const child = spawn(
-      process.execPath,
-      [
-        ...(process.env.KEYWAY_PROFILE_DIR ? ["--cpu-prof", `--cpu-prof-dir=${process.env.KEYWAY_PROFILE_DIR}`] : []),
-        ...START_FLAGS,
-        path.join(ROOT, "dist/src/main.js"),
-        "serve",
-      ],
+      ...nodeCommand(
+        [
+          ...(process.env.KEYWAY_PROFILE_DIR ? ["--cpu-prof", `--cpu-prof-dir=${process.env.KEYWAY_PROFILE_DIR}`] : []),
+          ...START_FLAGS,
+          path.join(ROOT, "dist/src/main.js"),
+          "serve",
+        ],
+        cpu,
+      ),
       {
         env: {
           ...process.env,
@@ -81,4 +112,4 @@ async function graphql(url, key, query, variables) {
   return body.data;
 }
 
-module.exports = { ROOT, startDatabase, startKeyway, graphql };
+module.exports = { ROOT, startDatabase, startKeyway, graphql, nodeCommand, canPin, residentMb };
