@@ -10,13 +10,13 @@
 //   (c') the same in an organization of 10,000 keys            — (c) / (c') ≥ 0.90: flat as the table grows
 //   (d)  PostGraphile v5 on the same table and index, no auth  — the peer
 // and RSS ≤ 100 MB for Keyway in every scenario.
-const { spawn, execFileSync } = require("node:child_process");
+const { execFileSync } = require("node:child_process");
 const { mkdirSync, writeFileSync } = require("node:fs");
 const os = require("node:os");
 const path = require("node:path");
 const autocannon = require("autocannon");
 const { Client } = require("pg");
-const { ROOT, startDatabase, startKeyway, nodeCommand, canPin, residentMb } = require("./lib/server");
+const { ROOT, startDatabase, startKeyway, startScript, canPin, residentMb } = require("./lib/server");
 
 const DURATION = Number(process.env.BENCH_DURATION ?? 5);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -35,34 +35,6 @@ const postgraphileListQuery = (
 ) => `{ allApiKeys(first: 20, condition: { organizationId: "${organizationId}", environment: TEST },
   orderBy: [CREATED_AT_DESC, PRIMARY_KEY_DESC]) { edges { node {
   rowId name description environment role state prefix createdAt lastUsedAt usageCount } } pageInfo { hasNextPage endCursor } } }`;
-
-function startScript(script, env) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(...nodeCommand([path.join(__dirname, script)], SERVER_CPU), {
-      env: { ...process.env, ...env },
-      stdio: ["ignore", "pipe", "inherit"],
-    });
-    let output = "";
-    child.stdout.on("data", (chunk) => {
-      output += chunk;
-      const match = /listening on (\S+)/.exec(output);
-      if (match) {
-        child.stdout.removeAllListeners("data");
-        child.stdout.resume();
-        resolve({
-          url: match[1],
-          process: child,
-          stop: () =>
-            new Promise((done) => {
-              child.once("exit", done);
-              child.kill("SIGTERM");
-            }),
-        });
-      }
-    });
-    child.once("exit", (code) => reject(new Error(`${script} exited with ${code}`)));
-  });
-}
 
 /** One autocannon run; the server's largest RSS is sampled while it runs. */
 async function load(scenario, duration = DURATION) {
@@ -225,11 +197,11 @@ async function main() {
       ...["--rate-limit", "1000000/1", "--allow-ip", "10.0.0.0/8", "--allow-ip", "127.0.0.0/8"],
     );
 
-    const apollo = await startScript("baselines/apollo-hello.js", {});
+    const apollo = await startScript("baselines/apollo-hello.js", {}, SERVER_CPU);
     stops.unshift(apollo.stop);
-    const pgList = await startScript("baselines/pg-list.js", { DATABASE_URL: db.url, ORGANIZATION_ID: big.uuid });
+    const pgList = await startScript("baselines/pg-list.js", { DATABASE_URL: db.url, ORGANIZATION_ID: big.uuid }, SERVER_CPU);
     stops.unshift(pgList.stop);
-    const postgraphile = await startScript("baselines/postgraphile.js", { DATABASE_URL: db.url, GRAPHILE_ENV: "production" });
+    const postgraphile = await startScript("baselines/postgraphile.js", { DATABASE_URL: db.url, GRAPHILE_ENV: "production" }, SERVER_CPU);
     stops.unshift(postgraphile.stop);
 
     const scenarios = [

@@ -6,10 +6,13 @@ const os = require("node:os");
 const path = require("node:path");
 
 const ROOT = path.join(__dirname, "..", "..");
-/** The node flags of `npm start`, so the benchmark measures what users run. */
-const START_FLAGS = require(path.join(ROOT, "package.json"))
-  .scripts.start.split(" ")
-  .filter((word) => word.startsWith("--"));
+/** The node flags of `npm start`, so the benchmark measures what users run (BENCH_NODE_FLAGS replaces them, to try others). */
+const START_FLAGS =
+  process.env.BENCH_NODE_FLAGS !== undefined
+    ? process.env.BENCH_NODE_FLAGS.split(" ").filter(Boolean)
+    : require(path.join(ROOT, "package.json"))
+        .scripts.start.split(" ")
+        .filter((word) => word.startsWith("--"));
 
 async function startDatabase() {
   const { startEmbeddedPostgres } = require(path.join(ROOT, "dist/src/db/embedded-postgres.js"));
@@ -23,7 +26,8 @@ async function startDatabase() {
  * the key benchmarks put each server on one core and the load generator on the other.
  */
 function nodeCommand(args, cpu = null) {
-  return cpu === null ? [process.execPath, args] : ["taskset", ["-c", String(cpu), process.execPath, ...args]];
+  const command = [...(cpu === null ? [] : ["taskset", "-c", String(cpu)]), process.execPath, ...args];
+  return [command[0], command.slice(1)];
 }
 
 /** Whether servers can be pinned to core 0 and the load to core 1 (BENCH_PIN=0 turns it off). */
@@ -100,6 +104,35 @@ function startKeyway(databaseUrl, env = {}, { cpu = null } = {}) {
   });
 }
 
+/** Starts a bench script (a baseline or peer server) that prints "listening on <url>". */
+function startScript(script, env, cpu = null) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(...nodeCommand([path.join(__dirname, "..", script)], cpu), {
+      env: { ...process.env, ...env },
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    let output = "";
+    child.stdout.on("data", (chunk) => {
+      output += chunk;
+      const match = /listening on (\S+)/.exec(output);
+      if (match) {
+        child.stdout.removeAllListeners("data");
+        child.stdout.resume();
+        resolve({
+          url: match[1],
+          process: child,
+          stop: () =>
+            new Promise((done) => {
+              child.once("exit", done);
+              child.kill("SIGTERM");
+            }),
+        });
+      }
+    });
+    child.once("exit", (code) => reject(new Error(`${script} exited with ${code}`)));
+  });
+}
+
 /** POST a GraphQL operation; throws on errors. */
 async function graphql(url, key, query, variables) {
   const response = await fetch(url, {
@@ -112,4 +145,4 @@ async function graphql(url, key, query, variables) {
   return body.data;
 }
 
-module.exports = { ROOT, startDatabase, startKeyway, graphql, nodeCommand, canPin, residentMb };
+module.exports = { ROOT, startDatabase, startKeyway, startScript, graphql, canPin, residentMb };
