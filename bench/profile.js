@@ -9,19 +9,13 @@ const os = require("node:os");
 const path = require("node:path");
 const autocannon = require("autocannon");
 const { Client } = require("pg");
-const { startDatabase, startKeyway, startScript, residentMb } = require("./lib/server");
+const { startDatabase, startKeyway, startScript, residentMb, cpuSeconds } = require("./lib/server");
 
 const SCENARIO = process.argv[2] ?? "list";
 const REQUESTS = Number(process.env.PROFILE_REQUESTS ?? 20_000);
 const LIST_QUERY = `{ organizations { apiKeys(first: 20) { edges { node {
   id name description environment role status prefix createdAt lastUsedAt usageCount } } pageInfo { hasNextPage endCursor } } } }`;
 const QUERY = SCENARIO === "viewer" ? "{ viewer { environment } }" : LIST_QUERY;
-
-/** CPU seconds (user + system) a process has used. */
-function cpuSeconds(pid) {
-  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
-  return (Number(fields[11]) + Number(fields[12])) / 100; // clock ticks of 10 ms
-}
 
 async function run(url, body, headers, amount) {
   const result = await autocannon({

@@ -51,6 +51,16 @@ function residentMb(pid) {
   }
 }
 
+/** CPU seconds (user + system) a process has used so far (Linux /proc), or NaN. */
+function cpuSeconds(pid) {
+  try {
+    const fields = require("node:fs").readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+    return (Number(fields[11]) + Number(fields[12])) / 100; // clock ticks of 10 ms
+  } catch {
+    return NaN;
+  }
+}
+
 /** Spawns Keyway as `npm start` runs it (same node flags); resolves once it listens, with the bootstrap key. */
 function startKeyway(databaseUrl, env = {}, { cpu = null } = {}) {
   return new Promise((resolve, reject) => {
@@ -145,4 +155,4 @@ async function graphql(url, key, query, variables) {
   return body.data;
 }
 
-module.exports = { ROOT, startDatabase, startKeyway, startScript, graphql, canPin, residentMb };
+module.exports = { ROOT, startDatabase, startKeyway, startScript, graphql, canPin, residentMb, cpuSeconds };
