@@ -54,7 +54,9 @@ async function load(scenario, duration = DURATION) {
     }),
   ).finally(() => clearInterval(sampler));
   sample();
-  const cpuMicroseconds = ((cpuSeconds(scenario.server.process.pid) - cpuBefore) * 1e6) / result.requests.total;
+  // NaN when no request completed (a run too short for a busy machine): its ratios then read as missed.
+  const cpuMicroseconds =
+    result.requests.total > 0 ? ((cpuSeconds(scenario.server.process.pid) - cpuBefore) * 1e6) / result.requests.total : NaN;
   if (result.non2xx > 0 || result.errors > 0) throw new Error(`${scenario.name}: ${result.non2xx} non-2xx, ${result.errors} errors`);
   return { requestsPerSecond: result.requests.average, p50Ms: result.latency.p50, p99Ms: result.latency.p99, rssMb, cpuMicroseconds };
 }
