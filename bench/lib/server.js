@@ -6,10 +6,13 @@ const os = require("node:os");
 const path = require("node:path");
 
 const ROOT = path.join(__dirname, "..", "..");
-/** The node flags of `npm start`, so the benchmark measures what users run. */
-const START_FLAGS = require(path.join(ROOT, "package.json"))
-  .scripts.start.split(" ")
-  .filter((word) => word.startsWith("--"));
+/** The node flags of `npm start`, so the benchmark measures what users run (BENCH_NODE_FLAGS replaces them, to try others). */
+const START_FLAGS =
+  process.env.BENCH_NODE_FLAGS !== undefined
+    ? process.env.BENCH_NODE_FLAGS.split(" ").filter(Boolean)
+    : require(path.join(ROOT, "package.json"))
+        .scripts.start.split(" ")
+        .filter((word) => word.startsWith("--"));
 
 async function startDatabase() {
   const { startEmbeddedPostgres } = require(path.join(ROOT, "dist/src/db/embedded-postgres.js"));
@@ -18,17 +21,59 @@ async function startDatabase() {
   return startEmbeddedPostgres({ dataDir: path.join(parent, "pg"), persistent: false, fast: true });
 }
 
+/**
+ * [command, args] running node with `args`, pinned with taskset to `cpu` when one is given:
+ * the key benchmarks put each server on one core and the load generator on the other.
+ */
+function nodeCommand(args, cpu = null) {
+  const command = [...(cpu === null ? [] : ["taskset", "-c", String(cpu)]), process.execPath, ...args];
+  return [command[0], command.slice(1)];
+}
+
+/** Whether servers can be pinned to core 0 and the load to core 1 (BENCH_PIN=0 turns it off). */
+function canPin() {
+  if (process.env.BENCH_PIN === "0" || os.cpus().length < 2) return false;
+  try {
+    return require("node:child_process").spawnSync("taskset", ["-p", String(process.pid)]).status === 0;
+  } catch {
+    return false;
+  }
+}
+
+/** Resident set size of a process in MB, now and at its peak (Linux /proc), or null. */
+function residentMb(pid) {
+  try {
+    const status = require("node:fs").readFileSync(`/proc/${pid}/status`, "utf8");
+    const read = (name) => Number((new RegExp(`${name}:\\s+(\\d+) kB`).exec(status) || [])[1] ?? NaN) / 1024;
+    return { now: read("VmRSS"), peak: read("VmHWM") };
+  } catch {
+    return null;
+  }
+}
+
+/** CPU seconds (user + system) a process has used so far (Linux /proc), or NaN. */
+function cpuSeconds(pid) {
+  try {
+    const fields = require("node:fs").readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+    return (Number(fields[11]) + Number(fields[12])) / 100; // clock ticks of 10 ms
+  } catch {
+    return NaN;
+  }
+}
+
 /** Spawns Keyway as `npm start` runs it (same node flags); resolves once it listens, with the bootstrap key. */
-function startKeyway(databaseUrl, env = {}) {
+function startKeyway(databaseUrl, env = {}, { cpu = null } = {}) {
   return new Promise((resolve, reject) => {
     const child = spawn(
-      process.execPath,
-      [
-        ...(process.env.KEYWAY_PROFILE_DIR ? ["--cpu-prof", `--cpu-prof-dir=${process.env.KEYWAY_PROFILE_DIR}`] : []),
-        ...START_FLAGS,
-        path.join(ROOT, "dist/src/main.js"),
-        "serve",
-      ],
+      ...nodeCommand(
+        [
+          ...(process.env.KEYWAY_PROFILE_DIR ? ["--cpu-prof", `--cpu-prof-dir=${process.env.KEYWAY_PROFILE_DIR}`] : []),
+          ...START_FLAGS,
+          path.join(ROOT, "dist/src/main.js"),
+          "serve",
+        ],
+        cpu,
+      ),
       {
         env: {
           ...process.env,
@@ -69,6 +114,35 @@ function startKeyway(databaseUrl, env = {}) {
   });
 }
 
+/** Starts a bench script (a baseline or peer server) that prints "listening on <url>". */
+function startScript(script, env, cpu = null) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(...nodeCommand([path.join(__dirname, "..", script)], cpu), {
+      env: { ...process.env, ...env },
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    let output = "";
+    child.stdout.on("data", (chunk) => {
+      output += chunk;
+      const match = /listening on (\S+)/.exec(output);
+      if (match) {
+        child.stdout.removeAllListeners("data");
+        child.stdout.resume();
+        resolve({
+          url: match[1],
+          process: child,
+          stop: () =>
+            new Promise((done) => {
+              child.once("exit", done);
+              child.kill("SIGTERM");
+            }),
+        });
+      }
+    });
+    child.once("exit", (code) => reject(new Error(`${script} exited with ${code}`)));
+  });
+}
+
 /** POST a GraphQL operation; throws on errors. */
 async function graphql(url, key, query, variables) {
   const response = await fetch(url, {
@@ -81,4 +155,4 @@ async function graphql(url, key, query, variables) {
   return body.data;
 }
 
-module.exports = { ROOT, startDatabase, startKeyway, graphql };
+module.exports = { ROOT, startDatabase, startKeyway, startScript, graphql, canPin, residentMb, cpuSeconds };

@@ -24,6 +24,8 @@ interface KeySnapshot {
   permissions: ReadonlySet<Permission>;
   controls: KeyControls;
   cachedAt: number;
+  /** Built once per snapshot: the warm path hands out the same frozen principal (status is still checked per request). */
+  principal: Readonly<Principal & { keyId: string }>;
 }
 
 /**
@@ -47,13 +49,28 @@ export class ApiKeyAuthenticator {
     private readonly logger: Logger,
   ) {}
 
-  /** Resolves to the key's id and principal, or throws 401 UNAUTHENTICATED. */
+  /**
+   * Resolves to the key's id and principal, or throws 401 UNAUTHENTICATED.
+   * Warm path (seam: `cachedSnapshot`): a hash and a map lookup. A cached hash was read for a
+   * key that passed parseApiKey in this process, so the shape and checksum check (a regex,
+   * a CRC-32 and its base62) runs only on a miss; it is a third of this method's CPU.
+   */
   async authenticate(key: string): Promise<Principal & { keyId: string }> {
-    if (!parseApiKey(key, this.keyPrefix)) throw unauthenticated("Invalid API key");
     const hash = sha256(key);
+    const cached = this.cachedSnapshot(hash);
+    if (cached) return principalOf(cached);
+    if (!parseApiKey(key, this.keyPrefix)) throw unauthenticated("Invalid API key");
     const snapshot = await this.lookup(hash);
     if (!snapshot || !timingSafeEqual(snapshot.hash, hash)) throw unauthenticated("Invalid API key");
     return principalOf(snapshot);
+  }
+
+  /** The fresh cached snapshot of this hash (compared in constant time), or null. */
+  private cachedSnapshot(hash: Buffer): KeySnapshot | null {
+    const cached = this.byHash.get(hash.toString("hex"));
+    if (!cached || Date.now() - cached.cachedAt >= this.ttlMs || !timingSafeEqual(cached.hash, hash)) return null;
+    this.cacheHits++;
+    return cached;
   }
 
   /** The role and tenant of a key by id, for shared-secret JWTs whose `sub` names a key. */
@@ -135,17 +152,18 @@ const SELECT_KEY = Sql.raw(`SELECT id, organization_id, environment, name, role,
 function principalOf(snapshot: KeySnapshot): Principal & { keyId: string } {
   const reason = snapshot.deleted ? "DELETED" : apiKeyStatus(snapshot);
   if (reason !== APIKeyStatus.ACTIVE) throw unauthenticated(`API key is ${reason.toLowerCase()}`, reason);
-  return {
-    keyId: snapshot.id,
-    organizationId: snapshot.organizationId,
-    environment: snapshot.environment,
-    actor: { type: ActorType.API_KEY, id: snapshot.id, displayName: snapshot.name, role: snapshot.role },
-    permissions: snapshot.permissions,
-    keyControls: snapshot.controls,
-  };
+  return snapshot.principal;
 }
 
 function toSnapshot(row: RawKeyRow): KeySnapshot {
+  const permissions = new Set(apiKeyPermissions(row.role, row.permissions));
+  const controls: KeyControls = {
+    allowlist: row.allowed_ips.length > 0 ? new IpAllowlist(row.allowed_ips) : null,
+    rateLimit:
+      row.rate_limit_limit !== null && row.rate_limit_window_seconds !== null
+        ? { limit: row.rate_limit_limit, windowSeconds: row.rate_limit_window_seconds }
+        : null,
+  };
   return {
     id: row.id,
     organizationId: row.organization_id,
@@ -156,14 +174,16 @@ function toSnapshot(row: RawKeyRow): KeySnapshot {
     expiresAt: row.expires_at,
     deleted: row.deleted_at !== null,
     hash: row.key_hash,
-    permissions: new Set(apiKeyPermissions(row.role, row.permissions)),
-    controls: {
-      allowlist: row.allowed_ips.length > 0 ? new IpAllowlist(row.allowed_ips) : null,
-      rateLimit:
-        row.rate_limit_limit !== null && row.rate_limit_window_seconds !== null
-          ? { limit: row.rate_limit_limit, windowSeconds: row.rate_limit_window_seconds }
-          : null,
-    },
+    permissions,
+    controls,
     cachedAt: Date.now(),
+    principal: Object.freeze({
+      keyId: row.id,
+      organizationId: row.organization_id,
+      environment: row.environment,
+      actor: Object.freeze({ type: ActorType.API_KEY, id: row.id, displayName: row.name, role: row.role }),
+      permissions,
+      keyControls: controls,
+    }),
   };
 }

@@ -1,11 +1,11 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { ApolloServer, HeaderMap } from "@apollo/server";
-import bodyParser from "body-parser";
 import type { GraphQLError } from "graphql";
 import proxyAddr from "proxy-addr";
 import type { Config } from "../config.js";
 import type { HttpRequestContext } from "../auth/request-context.js";
 import { formatBytes } from "../limits.js";
+import { BodyError, jsonBodyReader } from "./json-body.js";
 import { MASKED_MESSAGE, requestIdOf, withRequestId } from "./masking.js";
 import { pathOf } from "./request-log.js";
 
@@ -66,12 +66,12 @@ export interface GraphqlEndpointOptions {
 
 /**
  * /graphql on plain node:http, the way Apollo Server's own standalone server does it: the
- * JSON body read by body-parser (with the size limit), then Apollo, then one write. Express's
+ * JSON body read with the size limit (http/json-body.ts), then Apollo, then one write. Express's
  * per-request work (routing, request and response prototypes, res.send) cost as much as
  * Apollo's whole request pipeline; express keeps the other routes.
  */
 export function graphqlEndpoint(apollo: ApolloServer<HttpRequestContext>, options: GraphqlEndpointOptions): Handler {
-  const readJson = bodyParser.json({ limit: options.bodyLimitBytes });
+  const readJson = jsonBodyReader(options.bodyLimitBytes);
 
   async function execute(req: IncomingMessage & { body?: unknown }, res: ServerResponse): Promise<void> {
     const headers = new HeaderMap();
@@ -99,7 +99,7 @@ export function graphqlEndpoint(apollo: ApolloServer<HttpRequestContext>, option
   }
 
   return (req, res) => {
-    readJson(req, res, (error?: Error & { status?: number; type?: string }) => {
+    readJson(req, res, (error?: BodyError) => {
       if (error) {
         const status = error.status ?? 500;
         if (status >= 500) options.onError(error, res);
