@@ -1,15 +1,20 @@
-import { ArrayMaxSize, ArrayMinSize, IsEmail, IsOptional, Length, MaxLength } from "class-validator";
-import { Field, ID, InputType } from "type-graphql";
+import { ArrayMaxSize, ArrayMinSize, IsEmail, IsInt, IsOptional, Length, Max, MaxLength, Min } from "class-validator";
+import { Field, ID, InputType, Int } from "type-graphql";
 import { DeliveryAttempt } from "../entities/delivery-attempt.js";
 import { NotificationEventName } from "../entities/enums.js";
 import { NotificationDelivery } from "../entities/notification-delivery.js";
 import { NotificationEvent } from "../entities/notification-event.js";
+import { NotificationEventRecovery } from "../entities/notification-event-recovery.js";
 import { NotificationTarget } from "../entities/notification-target.js";
 import { NotificationTargetStatusChange } from "../entities/notification-target-status-change.js";
 import { Connection } from "./connection.js";
 import { payloadUnion } from "./payload.js";
 
 const EVENT_NAMES = Object.keys(NotificationEventName).length;
+
+/** The highest maxDeliveriesPerSecond a target may have. */
+export const MAX_DELIVERIES_PER_SECOND = 1000;
+const RATE_LIMIT_DESCRIPTION = `At most this many deliveries per second to the target (1–${MAX_DELIVERIES_PER_SECOND}); null or omitted: no limit.`;
 
 @InputType()
 export class AddWebhookNotificationTargetInput {
@@ -36,6 +41,13 @@ export class AddWebhookNotificationTargetInput {
   @ArrayMinSize(1)
   @ArrayMaxSize(EVENT_NAMES)
   subscriptions: NotificationEventName[];
+
+  @Field(() => Int, { nullable: true, description: RATE_LIMIT_DESCRIPTION })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(MAX_DELIVERIES_PER_SECOND)
+  maxDeliveriesPerSecond?: number | null;
 }
 
 @InputType({ description: "Names one notification target." })
@@ -68,6 +80,26 @@ export class SetEmailForNotificationTargetInput extends NotificationTargetIdInpu
   @IsEmail()
   @MaxLength(254)
   email: string;
+}
+
+@InputType()
+export class SetNotificationTargetRateLimitInput extends NotificationTargetIdInput {
+  @Field(() => Int, { nullable: true, description: RATE_LIMIT_DESCRIPTION })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(MAX_DELIVERIES_PER_SECOND)
+  maxDeliveriesPerSecond?: number | null;
+}
+
+@InputType()
+export class RecoverNotificationEventsInput extends NotificationTargetIdInput {
+  @Field({ description: "Events created at or after this instant; at most 30 days ago." })
+  since: Date;
+
+  @Field(() => Date, { nullable: true, description: "…and before this one; default: now." })
+  @IsOptional()
+  until?: Date | null;
 }
 
 @InputType({ description: "Names a target and event names." })
@@ -134,3 +166,4 @@ export const NotificationTargetStatusChangeConnection = Connection("Notification
 export const WebhookNotificationTargetEventConnection = Connection("WebhookNotificationTargetEvent", NotificationDelivery);
 export const WebhookNotificationTargetPayload = payloadUnion("WebhookNotificationTargetPayload", NotificationTarget);
 export const NotificationEventPayload = payloadUnion("NotificationEventPayload", NotificationEvent);
+export const NotificationEventRecoveryPayload = payloadUnion("NotificationEventRecoveryPayload", NotificationEventRecovery);

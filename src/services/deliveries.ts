@@ -15,6 +15,7 @@ import type { NotificationTargetService } from "./notification-targets.js";
 import type { OutboundHttp, OutboundResponse } from "./outbound-http.js";
 import type { SigningKeyService } from "./signing-keys.js";
 import type { Transaction, Transactions } from "./transaction.js";
+import { RETRY_AFTER_STATUSES, retryAfterMs } from "./retry-after.js";
 import { signatureHeaders } from "./webhook-signature.js";
 
 /** The attempt job's payload: which delivery, and which scheduled attempt of it. */
@@ -24,27 +25,52 @@ export interface AttemptJob {
 }
 
 /**
- * SQL queuing attempt jobs for the rows of `source` (columns id, step) in one add_jobs
- * call: one NOTIFY to the workers instead of one per job. No job key: a job that is
- * no longer the delivery's current step finds out itself and does nothing.
+ * SQL queuing attempt jobs for the rows of `source` (columns id, step, target_id, paced) in one
+ * add_jobs call: one NOTIFY to the workers instead of one per job. No job key: a job that is no
+ * longer the delivery's current step finds out itself and does nothing. Deliveries to a target with
+ * a rate limit go to the paced task, in the target's own named queue.
  */
 const addAttemptJobs = (source: string, runAt: string) =>
-  `SELECT graphile_worker.add_jobs(array_agg(ROW('${TASKS.attemptDelivery}', json_build_object('deliveryId', id, 'step', step),
-     NULL, ${runAt}, NULL, NULL, NULL, NULL)::graphile_worker.job_spec)) FROM ${source} HAVING count(*) > 0`;
+  `SELECT graphile_worker.add_jobs(array_agg(ROW(
+     CASE WHEN paced THEN '${TASKS.attemptPacedDelivery}' ELSE '${TASKS.attemptDelivery}' END,
+     json_build_object('deliveryId', id, 'step', step),
+     CASE WHEN paced THEN 'keyway-target:' || target_id END, ${runAt}, NULL, NULL, NULL, NULL)::graphile_worker.job_spec))
+   FROM ${source} HAVING count(*) > 0`;
 
-/** Queues one attempt job per delivery, in the caller's transaction. */
+/**
+ * Queues one attempt job per delivery, in the caller's transaction, in the order given: each job
+ * runs a microsecond after the one before, so a paced target receives them in that order.
+ */
 export async function queueAttempts(
   em: EntityManager,
   deliveries: Array<{ id: string; step: number }>,
   runAt: Date | null = null,
 ): Promise<void> {
   if (deliveries.length === 0) return;
-  await em.query(`WITH d AS (SELECT * FROM unnest($1::uuid[], $2::int[]) AS d(id, step)) ${addAttemptJobs("d", "$3::timestamptz")}`, [
-    deliveries.map((d) => d.id),
-    deliveries.map((d) => d.step),
-    runAt,
-  ]);
+  await em.query(
+    `WITH d AS (
+       SELECT u.id, u.step, u.ord, nd.target_id, t.max_deliveries_per_second IS NOT NULL AS paced
+         FROM unnest($1::uuid[], $2::int[]) WITH ORDINALITY AS u(id, step, ord)
+         JOIN notification_deliveries nd ON nd.id = u.id
+         JOIN notification_targets t ON t.id = nd.target_id AND t.organization_id = nd.organization_id AND t.environment = nd.environment
+        ORDER BY u.ord)
+     ${addAttemptJobs("d", "coalesce($3::timestamptz, now()) + (d.ord - 1) * interval '1 microsecond'")}`,
+    [deliveries.map((d) => d.id), deliveries.map((d) => d.step), runAt],
+  );
 }
+
+/**
+ * Reserves the next send slot of a paced target: the slot is the later of now and the target's
+ * next_send_at, which moves on by 1.05 / limit seconds. Atomic, so processes never share a slot.
+ * The 5 % keeps the limit at the receiver too, where the network may bring requests closer together.
+ */
+const RESERVE_SEND_SLOT = `
+  WITH old AS (
+    SELECT id, max_deliveries_per_second AS per_second, greatest(coalesce(next_send_at, clock_timestamp()), clock_timestamp()) AS slot
+      FROM notification_targets WHERE id = $1 FOR UPDATE)
+  UPDATE notification_targets t SET next_send_at = old.slot + make_interval(secs => 1.05 / old.per_second)
+    FROM old WHERE t.id = old.id AND old.per_second IS NOT NULL
+  RETURNING greatest(0, extract(epoch FROM old.slot - clock_timestamp()) * 1000)::float8 AS wait_ms`;
 
 /** The body every receiver gets (Standard Webhooks with Keyway's `environment`). */
 export function deliveryBody(event: NotificationEvent): string {
@@ -96,6 +122,7 @@ interface DeliveryRow {
   status: NotificationTargetStatus;
   removed_at: Date | null;
   updated_at: Date;
+  max_deliveries_per_second: number | null;
 }
 
 /**
@@ -105,8 +132,8 @@ interface DeliveryRow {
  */
 const KEY_CACHE_MS = 10_000;
 
-/** The row RECORD_ATTEMPT returns. */
-type RecordedAttempt = { step: number; schedule_index: number; current: boolean };
+/** The row RECORD_ATTEMPT returns, with the wait the receiver asked for (recordAttempt adds it). */
+type RecordedAttempt = { step: number; schedule_index: number; current: boolean; retry_after_ms?: number | null };
 
 /**
  * Moves committed events to targets: the fan-out job writes one delivery per
@@ -156,25 +183,30 @@ export class DeliveryService {
     await this.prepared(
       "keyway_fan_out",
       `WITH recipients AS (
-         SELECT t.id FROM notification_targets t
+         SELECT t.id, t.max_deliveries_per_second IS NOT NULL AS paced FROM notification_targets t
           WHERE t.organization_id = $1::uuid AND t.environment = $2::environment AND t.removed_at IS NULL
             AND CASE WHEN $5::uuid IS NULL THEN t.status = 'ACTIVE' AND t.subscriptions @> ARRAY[$4::notification_event_name]
                      ELSE t.id = $5::uuid AND t.status = 'PENDING_VERIFICATION' END),
        created AS (
          INSERT INTO notification_deliveries (organization_id, environment, event_id, target_id, step, next_attempt_at)
          SELECT $1::uuid, $2::environment, $3::uuid, id, 1, now() FROM recipients
-         ON CONFLICT (event_id, target_id) DO NOTHING RETURNING id, step)
-       ${addAttemptJobs("created", "now()")}`,
+         ON CONFLICT (event_id, target_id) DO NOTHING RETURNING id, step, target_id),
+       queued AS (SELECT c.id, c.step, c.target_id, r.paced FROM created c JOIN recipients r ON r.id = c.target_id)
+       ${addAttemptJobs("queued", "now()")}`,
       [row.organization_id, row.environment, eventId, row.name, activationTarget],
     );
   }
 
-  /** One POST of a delivery. Stale jobs (superseded by a replay, or re-run after a crash) do nothing. */
-  async attempt(job: AttemptJob): Promise<void> {
+  /**
+   * One POST of a delivery. Stale jobs (superseded by a replay, or re-run after a crash) do nothing.
+   * `paced`: the job runs in its target's queue and may reserve a send slot.
+   */
+  async attempt(job: AttemptJob, paced: boolean): Promise<void> {
     const [row] = await this.prepared<DeliveryRow>(
       "keyway_delivery",
       `SELECT d.step, d.organization_id, d.environment, d.event_id, d.target_id,
-              e.name, e.data, e.created_at, t.uri, t.status, t.removed_at, t.updated_at
+              e.name, e.data, e.created_at, t.uri, t.status, t.removed_at, t.updated_at,
+              t.max_deliveries_per_second
          FROM notification_deliveries d
          JOIN notification_events e ON e.id = d.event_id AND e.organization_id = d.organization_id AND e.environment = d.environment
          JOIN notification_targets t ON t.id = d.target_id AND t.organization_id = d.organization_id AND t.environment = d.environment
@@ -190,6 +222,11 @@ export class DeliveryService {
         [job.deliveryId, job.step],
       );
       return;
+    }
+    if (row.max_deliveries_per_second !== null) {
+      // Queued before the target got its limit: move to the target's queue, where sends are paced.
+      if (!paced) return queueAttempts(this.dataSource.manager, [{ id: job.deliveryId, step: job.step }]);
+      await this.waitForSendSlot(row.target_id);
     }
 
     const event = Object.assign(new NotificationEvent(), {
@@ -235,7 +272,7 @@ export class DeliveryService {
       const nextIndex = recorded.schedule_index + 1;
       const schedule = this.config.webhooks.retryScheduleMs;
       if (nextIndex >= schedule.length) return; // the schedule is spent
-      const runAt = new Date(Date.now() + schedule[nextIndex]);
+      const runAt = new Date(Date.now() + Math.max(schedule[nextIndex], recorded.retry_after_ms ?? 0));
       await tx.em.query("UPDATE notification_deliveries SET schedule_index = $2, next_attempt_at = $3 WHERE id = $1", [
         job.deliveryId,
         nextIndex,
@@ -252,6 +289,7 @@ export class DeliveryService {
     success: boolean,
     response: OutboundResponse,
   ): Promise<RecordedAttempt> {
+    const retryAfter = this.retryAfter(response);
     const values = [
       job.deliveryId,
       job.step,
@@ -260,12 +298,37 @@ export class DeliveryService {
       response.httpStatus,
       response.durationMs,
       response.responseBody,
-      response.errorMessage,
+      retryAfter ? [response.errorMessage, retryAfter.note].filter(Boolean).join("; ") : response.errorMessage,
     ];
     const [recorded] = em
       ? await em.query<RecordedAttempt[]>(RECORD_ATTEMPT, values)
       : await this.prepared<RecordedAttempt>("keyway_record_attempt", RECORD_ATTEMPT, values);
-    return recorded;
+    return { ...recorded, retry_after_ms: retryAfter?.ms ?? null };
+  }
+
+  /**
+   * A 429 or 503 with Retry-After: the next attempt waits at least that long, but never longer than
+   * the schedule's longest delay (a receiver cannot park its deliveries for days). Recorded on the
+   * attempt's errorMessage, so the wait is visible where the answer is.
+   */
+  private retryAfter(response: OutboundResponse): { ms: number; note: string } | null {
+    if (response.httpStatus === null || !RETRY_AFTER_STATUSES.has(response.httpStatus)) return null;
+    const asked = retryAfterMs(response.retryAfter, Date.now());
+    if (asked === null) return null;
+    const longest = Math.max(...this.config.webhooks.retryScheduleMs);
+    const ms = Math.min(asked, longest);
+    const seconds = (value: number) => `${Math.ceil(value / 1000)} s`;
+    const note =
+      ms < asked
+        ? `Retry-After asked for ${seconds(asked)}; the next attempt waits the longest retry delay, ${seconds(ms)}`
+        : `Retry-After: the next attempt waits at least ${seconds(ms)}`;
+    return { ms, note };
+  }
+
+  /** Waits for this delivery's send slot of a rate-limited target (at most one slot away: the target's queue runs one job at a time). */
+  private async waitForSendSlot(targetId: string): Promise<void> {
+    const [slot] = await this.prepared<{ wait_ms: number }>("keyway_reserve_send_slot", RESERVE_SEND_SLOT, [targetId]);
+    if (slot && slot.wait_ms > 0) await new Promise((resolve) => setTimeout(resolve, Math.ceil(slot.wait_ms)));
   }
 
   private async secrets(row: DeliveryRow): Promise<string[]> {

@@ -17,6 +17,8 @@ export interface OutboundResponse {
   responseBody: string | null;
   errorMessage: string | null;
   timedOut: boolean;
+  /** The response's Retry-After header, as sent. */
+  retryAfter?: string | null;
 }
 
 export type DnsLookup = (hostname: string) => Promise<LookupAddress[]>;
@@ -181,7 +183,13 @@ export class OutboundHttp {
                 size += chunk.length;
               });
               response.on("end", () =>
-                finish(done({ httpStatus: response.statusCode ?? null, responseBody: Buffer.concat(chunks).toString("utf8") })),
+                finish(
+                  done({
+                    httpStatus: response.statusCode ?? null,
+                    responseBody: Buffer.concat(chunks).toString("utf8"),
+                    retryAfter: response.headers["retry-after"] ?? null,
+                  }),
+                ),
               );
               response.on("error", (error) =>
                 finish(
