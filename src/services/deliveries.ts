@@ -317,7 +317,7 @@ export class DeliveryService {
     if (asked === null) return null;
     const longest = Math.max(...this.config.webhooks.retryScheduleMs);
     const ms = Math.min(asked, longest);
-    const seconds = (value: number) => `${Math.ceil(value / 1000)} s`;
+    const seconds = (value: number) => `${Math.round(value / 100) / 10} s`;
     const note =
       ms < asked
         ? `Retry-After asked for ${seconds(asked)}; the next attempt waits the longest retry delay, ${seconds(ms)}`
