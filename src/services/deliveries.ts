@@ -67,7 +67,7 @@ export async function queueAttempts(
 const RESERVE_SEND_SLOT = `
   WITH old AS (
     SELECT id, max_deliveries_per_second AS per_second, greatest(coalesce(next_send_at, clock_timestamp()), clock_timestamp()) AS slot
-      FROM notification_targets WHERE id = $1 FOR UPDATE)
+      FROM notification_targets WHERE id = $1 FOR NO KEY UPDATE)
   UPDATE notification_targets t SET next_send_at = old.slot + make_interval(secs => 1.05 / old.per_second)
     FROM old WHERE t.id = old.id AND old.per_second IS NOT NULL
   RETURNING greatest(0, extract(epoch FROM old.slot - clock_timestamp()) * 1000)::float8 AS wait_ms`;

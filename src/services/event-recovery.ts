@@ -38,14 +38,15 @@ export class NotificationEventRecoveryService {
   constructor(private readonly transactions: Transactions) {}
 
   /** How many events a recovery of this range would send now. */
-  count(ctx: TenantContext, targetId: string, since: Date, until: Date | null | undefined): Promise<number> {
+  async count(ctx: TenantContext, targetId: string, since: Date, until: Date | null | undefined): Promise<number> {
     return this.countIn(this.transactions.scope(ctx), targetId, this.range(since, until));
   }
 
   async recover(ctx: TenantContext, targetId: string, since: Date, until: Date | null | undefined): Promise<NotificationEventRecovery> {
     const range = this.range(since, until);
     return this.transactions.run(ctx, async (tx) => {
-      const target = await tx.scope.findOneForUpdate(NotificationTarget, { id: targetId, removedAt: IsNull() });
+      // Not locked: deliveries in flight take a key-share lock on their target, and this transaction waits on their rows.
+      const target = await tx.scope.findOne(NotificationTarget, { id: targetId, removedAt: IsNull() });
       if (!target) throw new NotFound("Notification target", ["targetId"]);
       if (target.status !== NotificationTargetStatus.ACTIVE) {
         throw new InvalidState(`The target is ${target.status}; only ACTIVE targets receive events`, ["targetId"]);
