@@ -84,8 +84,12 @@ export class Receiver {
         this.held.push(res);
         return;
       }
-      const { status, body: text, delayMs, headers } =
-        typeof answer === "number" ? { status: answer, body: undefined, delayMs: 0, headers: {} } : answer;
+      const {
+        status,
+        body: text,
+        delayMs,
+        headers,
+      } = typeof answer === "number" ? { status: answer, body: undefined, delayMs: 0, headers: {} } : answer;
       const send = () => {
         if (res.destroyed) return;
         request.answered = status;
