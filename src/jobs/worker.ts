@@ -51,8 +51,8 @@ export async function startWorker(
     logger: workerLogger,
   });
   // Paced deliveries (targets with a rate limit) run in a second runner without a local queue: with one,
-  // graphile-worker 0.17 may run several jobs of one named queue at once, and each target's queue must
-  // hold at most one job running, so that a limited target occupies one worker and never the others'.
+  // graphile-worker 0.17 may run several jobs of one named queue at once, and each of a target's queues
+  // must hold at most one job running, so that a limited target occupies a few paced workers, never the others'.
   const pacedRunner = await run({
     pgPool: pool,
     events,

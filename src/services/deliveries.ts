@@ -25,21 +25,26 @@ export interface AttemptJob {
 }
 
 /**
- * SQL queuing attempt jobs for the rows of `source` (columns id, step, target_id, paced) in one
+ * SQL queuing attempt jobs for the rows of `source` (columns id, step, target_id, per_second) in one
  * add_jobs call: one NOTIFY to the workers instead of one per job. No job key: a job that is no
  * longer the delivery's current step finds out itself and does nothing. Deliveries to a target with
- * a rate limit go to the paced task, in the target's own named queue.
+ * a rate limit go to the paced task, in one of the target's named queues: one per 5 deliveries/s of
+ * its limit (at most 32), so a limited target keeps up with its limit even when each job is slow,
+ * while holding only that many workers.
  */
 const addAttemptJobs = (source: string, runAt: string) =>
   `SELECT graphile_worker.add_jobs(array_agg(ROW(
-     CASE WHEN paced THEN '${TASKS.attemptPacedDelivery}' ELSE '${TASKS.attemptDelivery}' END,
+     CASE WHEN per_second IS NOT NULL THEN '${TASKS.attemptPacedDelivery}' ELSE '${TASKS.attemptDelivery}' END,
      json_build_object('deliveryId', id, 'step', step),
-     CASE WHEN paced THEN 'keyway-target:' || target_id END, ${runAt}, NULL, NULL, NULL, NULL)::graphile_worker.job_spec))
+     CASE WHEN per_second IS NOT NULL
+          THEN 'keyway-target:' || target_id || ':' || floor(random() * least(32, ceil(per_second / 5.0)))::int END,
+     ${runAt}, NULL, NULL, NULL, NULL)::graphile_worker.job_spec))
    FROM ${source} HAVING count(*) > 0`;
 
 /**
  * Queues one attempt job per delivery, in the caller's transaction, in the order given: each job
- * runs a microsecond after the one before, so a paced target receives them in that order.
+ * runs a microsecond after the one before, so they start in that order (strictly so for a target
+ * limited to at most 5/s, which has one queue).
  */
 export async function queueAttempts(
   em: EntityManager,
@@ -49,7 +54,7 @@ export async function queueAttempts(
   if (deliveries.length === 0) return;
   await em.query(
     `WITH d AS (
-       SELECT u.id, u.step, u.ord, nd.target_id, t.max_deliveries_per_second IS NOT NULL AS paced
+       SELECT u.id, u.step, u.ord, nd.target_id, t.max_deliveries_per_second AS per_second
          FROM unnest($1::uuid[], $2::int[]) WITH ORDINALITY AS u(id, step, ord)
          JOIN notification_deliveries nd ON nd.id = u.id
          JOIN notification_targets t ON t.id = nd.target_id AND t.organization_id = nd.organization_id AND t.environment = nd.environment
@@ -183,7 +188,7 @@ export class DeliveryService {
     await this.prepared(
       "keyway_fan_out",
       `WITH recipients AS (
-         SELECT t.id, t.max_deliveries_per_second IS NOT NULL AS paced FROM notification_targets t
+         SELECT t.id, t.max_deliveries_per_second AS per_second FROM notification_targets t
           WHERE t.organization_id = $1::uuid AND t.environment = $2::environment AND t.removed_at IS NULL
             AND CASE WHEN $5::uuid IS NULL THEN t.status = 'ACTIVE' AND t.subscriptions @> ARRAY[$4::notification_event_name]
                      ELSE t.id = $5::uuid AND t.status = 'PENDING_VERIFICATION' END),
@@ -191,7 +196,7 @@ export class DeliveryService {
          INSERT INTO notification_deliveries (organization_id, environment, event_id, target_id, step, next_attempt_at)
          SELECT $1::uuid, $2::environment, $3::uuid, id, 1, now() FROM recipients
          ON CONFLICT (event_id, target_id) DO NOTHING RETURNING id, step, target_id),
-       queued AS (SELECT c.id, c.step, c.target_id, r.paced FROM created c JOIN recipients r ON r.id = c.target_id)
+       queued AS (SELECT c.id, c.step, c.target_id, r.per_second FROM created c JOIN recipients r ON r.id = c.target_id)
        ${addAttemptJobs("queued", "now()")}`,
       [row.organization_id, row.environment, eventId, row.name, activationTarget],
     );
@@ -325,7 +330,7 @@ export class DeliveryService {
     return { ms, note };
   }
 
-  /** Waits for this delivery's send slot of a rate-limited target (at most one slot away: the target's queue runs one job at a time). */
+  /** Waits for this delivery's send slot of a rate-limited target (a few slots away at most: one per queue of the target). */
   private async waitForSendSlot(targetId: string): Promise<void> {
     const [slot] = await this.prepared<{ wait_ms: number }>("keyway_reserve_send_slot", RESERVE_SEND_SLOT, [targetId]);
     if (slot && slot.wait_ms > 0) await new Promise((resolve) => setTimeout(resolve, Math.ceil(slot.wait_ms)));
