@@ -14,7 +14,21 @@ const EVENT_NAMES = Object.keys(NotificationEventName).length;
 
 /** The highest maxDeliveriesPerSecond a target may have. */
 export const MAX_DELIVERIES_PER_SECOND = 1000;
-const RATE_LIMIT_DESCRIPTION = `At most this many deliveries per second to the target (1–${MAX_DELIVERIES_PER_SECOND}); null or omitted: no limit.`;
+
+/** `maxDeliveriesPerSecond`, as the add and set inputs both take it. */
+function RateLimitField(): PropertyDecorator {
+  const decorators = [
+    Field(() => Int, {
+      nullable: true,
+      description: `At most this many deliveries per second to the target (1–${MAX_DELIVERIES_PER_SECOND}); null or omitted: no limit.`,
+    }),
+    IsOptional(),
+    IsInt(),
+    Min(1),
+    Max(MAX_DELIVERIES_PER_SECOND),
+  ];
+  return (target, property) => decorators.forEach((decorate) => decorate(target, property));
+}
 
 @InputType()
 export class AddWebhookNotificationTargetInput {
@@ -42,11 +56,7 @@ export class AddWebhookNotificationTargetInput {
   @ArrayMaxSize(EVENT_NAMES)
   subscriptions: NotificationEventName[];
 
-  @Field(() => Int, { nullable: true, description: RATE_LIMIT_DESCRIPTION })
-  @IsOptional()
-  @IsInt()
-  @Min(1)
-  @Max(MAX_DELIVERIES_PER_SECOND)
+  @RateLimitField()
   maxDeliveriesPerSecond?: number | null;
 }
 
@@ -84,11 +94,7 @@ export class SetEmailForNotificationTargetInput extends NotificationTargetIdInpu
 
 @InputType()
 export class SetNotificationTargetRateLimitInput extends NotificationTargetIdInput {
-  @Field(() => Int, { nullable: true, description: RATE_LIMIT_DESCRIPTION })
-  @IsOptional()
-  @IsInt()
-  @Min(1)
-  @Max(MAX_DELIVERIES_PER_SECOND)
+  @RateLimitField()
   maxDeliveriesPerSecond?: number | null;
 }
 

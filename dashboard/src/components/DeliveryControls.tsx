@@ -1,7 +1,8 @@
-import { Alert, Button, Card, Group, NumberInput, Stack, Text, TextInput } from "@mantine/core";
+import { Button, Card, Group, NumberInput, Stack, Text, TextInput } from "@mantine/core";
 import { FormEvent, useEffect, useState } from "react";
 import { useQuery } from "../api/hooks";
 import { mutate, notifySuccess } from "../api/payload";
+import { ErrorAlert } from "./common";
 import { RecoverableEventCountDocument, RecoverNotificationEventsDocument, SetNotificationTargetRateLimitDocument } from "../gql/graphql";
 
 /** The highest limit the API accepts. */
@@ -199,11 +200,7 @@ export function RecoveryCard({
                 ? "Counting…"
                 : `${recoverable} ${recoverable === 1 ? "event" : "events"} will be sent.`}
           </Text>
-          {formError ? (
-            <Alert color="red" role="alert">
-              {formError}
-            </Alert>
-          ) : null}
+          <ErrorAlert error={formError} title="Not recovered" />
           <Group justify="flex-end">
             <Button type="submit" loading={busy} disabled={!active || recoverable === 0}>
               Recover events
