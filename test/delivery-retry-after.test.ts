@@ -58,9 +58,13 @@ it("waits the seconds a 429's Retry-After asks for instead of the schedule's 200
 
 it("waits until the HTTP date of a 503's Retry-After", async () => {
   const id = await activeTarget(server.admin, receiver, "date");
-  // HTTP dates have whole seconds: this one is 1–2 s ahead, well past the schedule's 200 ms.
-  const date = new Date(Date.now() + 2000).toUTCString();
-  receiver.answer("date", { status: 503, headers: { "retry-after": date } });
+  // Dated when the request arrives; HTTP dates have whole seconds, so this one is 1.5–2.5 s ahead, well past the
+  // schedule's 200 ms and within its longest delay.
+  let date = "";
+  receiver.answer("date", () => {
+    date = new Date(Date.now() + 2500).toUTCString();
+    return { status: 503, headers: { "retry-after": date } };
+  });
   await keyCreatedEvent(server.admin, "retry-after date");
   const [refused, retry] = await twoAttempts("date");
   expect(refused.answered).toBe(503);
