@@ -21,9 +21,14 @@ const CONCURRENCY = process.env.BENCH_WORKER_CONCURRENCY || "24";
 // Then a paced phase: PACED_EVENTS at PACED_EVENTS_PER_SECOND, for the latency of a queue that keeps up.
 const PACED_EVENTS = Number(process.env.BENCH_PACED_EVENTS || 1000);
 const PACED_EVENTS_PER_SECOND = 50;
-// The whole run stays under 3 minutes.
+// The whole run stays under 3 minutes, plus the limited-target scenario's minute at most.
 const BURST_DEADLINE_MS = 130_000;
 const DEADLINE_MS = 165_000;
+// Last, LIMITED_EVENTS events to the four other targets, first alone and then with target 0 limited to
+// LIMITED_PER_SECOND receiving them too: the unlimited targets' deliveries/s should not change.
+const LIMITED_EVENTS = Number(process.env.BENCH_LIMITED_EVENTS || 2000);
+const LIMITED_PER_SECOND = 20;
+const LIMITED_DEADLINE_MS = 30_000;
 
 function percentile(sorted, p) {
   return sorted.length ? sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] : null;
@@ -31,11 +36,13 @@ function percentile(sorted, p) {
 
 async function startReceiver() {
   const receipts = new Map(); // webhook-id → [receipt time per target]
+  const byPath = new Map(); // target path → deliveries received
   let count = 0;
   let onCount = () => {};
   const server = createServer((req, res) => {
     req.resume();
     req.on("end", () => {
+      byPath.set(req.url, (byPath.get(req.url) ?? 0) + 1);
       const id = req.headers["webhook-id"];
       const times = receipts.get(id) ?? [];
       times.push(performance.timeOrigin + performance.now());
@@ -50,6 +57,7 @@ async function startReceiver() {
   return {
     url: `http://127.0.0.1:${server.address().port}`,
     receipts,
+    byPath,
     get count() {
       return count;
     },
@@ -67,6 +75,71 @@ async function startReceiver() {
   };
 }
 
+/** Commits events `from`…`to` (sequence numbers) named `name` with their fan-out jobs, in one transaction. */
+async function commitEvents(client, org, name, from, to) {
+  await client.query("BEGIN");
+  const { rows } = await client.query(
+    `WITH e AS (
+       INSERT INTO notification_events (organization_id, environment, name, data, expires_at)
+       SELECT $1, 'TEST', $4::notification_event_name, jsonb_build_object('object', 'bench', 'seq', g), now() + interval '30 days'
+         FROM generate_series($2::int, $3::int) g RETURNING id),
+     jobs AS (
+       SELECT graphile_worker.add_jobs(array_agg(ROW('notification_event.fan_out', json_build_object('eventId', id),
+                NULL, NULL, NULL, id::text, NULL, NULL)::graphile_worker.job_spec)) FROM e)
+     SELECT 'evt_' || replace(id::text, '-', '') AS id FROM e, (SELECT count(*) FROM jobs) AS queued`,
+    [org, from, to, name],
+  );
+  await client.query("COMMIT");
+  return rows;
+}
+
+/**
+ * Target 0 limited to LIMITED_PER_SECOND: the other four targets' deliveries/s for LIMITED_EVENTS events they
+ * alone subscribe to (API_KEY_UPDATED), then for as many that target 0 receives too (API_KEY_REVOKED).
+ */
+async function limitedScenario({ client, receiver, org, keyway, ids }) {
+  const call = async (field, inputType, input) => {
+    const result = await graphql(keyway.url, keyway.key, `mutation ($input: ${inputType}!) { ${field}(input: $input) { __typename } }`, {
+      input,
+    });
+    if (result[field].__typename !== "WebhookNotificationTarget") throw new Error(`${field}: ${JSON.stringify(result)}`);
+  };
+  await call("setNotificationTargetRateLimit", "SetNotificationTargetRateLimitInput", {
+    targetId: ids[0],
+    maxDeliveriesPerSecond: LIMITED_PER_SECOND,
+  });
+  for (const [i, id] of ids.entries()) {
+    const subscriptions = i === 0 ? ["API_KEY_REVOKED"] : ["API_KEY_UPDATED", "API_KEY_REVOKED"];
+    await call("addSubscriptionsToNotificationTarget", "AddSubscriptionsToNotificationTargetInput", { targetId: id, subscriptions });
+  }
+  const unlimited = () => ids.slice(1).reduce((sum, _, i) => sum + (receiver.byPath.get(`/target-${i + 1}`) ?? 0), 0);
+  const run = async (name) => {
+    const before = unlimited();
+    const limitedBefore = receiver.byPath.get("/target-0") ?? 0;
+    const first = performance.now();
+    for (let from = 0; from < LIMITED_EVENTS; from += BATCH) {
+      await commitEvents(client, org, name, from, Math.min(LIMITED_EVENTS, from + BATCH) - 1);
+    }
+    const deadline = first + LIMITED_DEADLINE_MS;
+    while (unlimited() < before + LIMITED_EVENTS * 4 && performance.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    const seconds = (performance.now() - first) / 1000;
+    return {
+      unlimitedDeliveries: unlimited() - before,
+      unlimitedPerSecond: Math.round((unlimited() - before) / seconds),
+      limitedPerSecond: +(((receiver.byPath.get("/target-0") ?? 0) - limitedBefore) / seconds).toFixed(1),
+    };
+  };
+  const without = await run("API_KEY_UPDATED");
+  const withLimited = await run("API_KEY_REVOKED");
+  return {
+    events: LIMITED_EVENTS,
+    limitPerSecond: LIMITED_PER_SECOND,
+    without,
+    with: withLimited,
+    ratio: +(withLimited.unlimitedPerSecond / without.unlimitedPerSecond).toFixed(2),
+  };
+}
+
 /**
  * Commits `events` events in batches — as fast as possible, or paced at eventsPerSecond —
  * and waits until every target received each (or the deadline passes).
@@ -81,19 +154,7 @@ async function phase({ client, receiver, org, events, batch, eventsPerSecond, de
       const due = first + (from / eventsPerSecond) * 1000 - (performance.timeOrigin + performance.now());
       if (due > 0) await new Promise((resolve) => setTimeout(resolve, due));
     }
-    await client.query("BEGIN");
-    const { rows } = await client.query(
-      `WITH e AS (
-         INSERT INTO notification_events (organization_id, environment, name, data, expires_at)
-         SELECT $1, 'TEST', 'API_KEY_CREATED', jsonb_build_object('object', 'bench', 'seq', g), now() + interval '30 days'
-           FROM generate_series($2::int, $3::int) g RETURNING id),
-       jobs AS (
-         SELECT graphile_worker.add_jobs(array_agg(ROW('notification_event.fan_out', json_build_object('eventId', id),
-                  NULL, NULL, NULL, id::text, NULL, NULL)::graphile_worker.job_spec)) FROM e)
-       SELECT 'evt_' || replace(id::text, '-', '') AS id FROM e, (SELECT count(*) FROM jobs) AS queued`,
-      [org, from, Math.min(events, from + batch) - 1],
-    );
-    await client.query("COMMIT");
+    const rows = await commitEvents(client, org, "API_KEY_CREATED", from, Math.min(events, from + batch) - 1);
     const at = performance.timeOrigin + performance.now();
     for (const row of rows) committedAt.set(row.id, at);
   }
@@ -183,6 +244,7 @@ async function main() {
       eventsPerSecond: PACED_EVENTS_PER_SECOND,
       deadline: started + DEADLINE_MS,
     });
+    const limited = await limitedScenario({ client, receiver, org: org.id, keyway, ids });
     result = {
       case: "webhook deliveries",
       complete: burst.complete && paced.complete,
@@ -203,6 +265,7 @@ async function main() {
         p50CommitToReceiptMs: paced.p50,
         p99CommitToReceiptMs: paced.p99,
       },
+      limited,
       duplicates: burst.duplicates + paced.duplicates,
       targetDeliveriesPerSecond: 500,
       date: new Date().toISOString(),
@@ -230,11 +293,20 @@ async function main() {
     "",
     `Paced: ${result.paced.events} more events at ${PACED_EVENTS_PER_SECOND} events/s (${result.paced.offeredDeliveriesPerSecond} deliveries/s offered): p50 ${result.paced.p50CommitToReceiptMs} ms, p99 ${result.paced.p99CommitToReceiptMs} ms from commit to receipt (${result.paced.deliveries} deliveries).`,
     "",
+    `One target limited to ${result.limited.limitPerSecond}/s: ${result.limited.events} events to the four unlimited targets alone, then ${result.limited.events} that the limited one receives too.`,
+    "",
+    "| | unlimited targets' deliveries/s | limited target's deliveries/s |",
+    "| --- | --- | --- |",
+    `| without the limited target | ${result.limited.without.unlimitedPerSecond} | — |`,
+    `| with it | ${result.limited.with.unlimitedPerSecond} | ${result.limited.with.limitedPerSecond} |`,
+    "",
+    `Ratio with / without: ${result.limited.ratio}.`,
+    "",
   ].join("\n");
   writeFileSync(path.join(dir, "deliveries.md"), md);
   process.stdout.write(md);
   process.stdout.write(
-    `\ndeliveries/s: ${result.deliveriesPerSecond} (target ≥ ${result.targetDeliveriesPerSecond}); p99 commit→receipt: ${result.p99CommitToReceiptMs} ms under the burst, ${result.paced.p99CommitToReceiptMs} ms paced\n`,
+    `\ndeliveries/s: ${result.deliveriesPerSecond} (target ≥ ${result.targetDeliveriesPerSecond}); p99 commit→receipt: ${result.p99CommitToReceiptMs} ms under the burst, ${result.paced.p99CommitToReceiptMs} ms paced; unlimited targets with / without a limited one: ${result.limited.ratio}\n`,
   );
 }
 

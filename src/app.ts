@@ -15,13 +15,14 @@ import { EncryptionStart, prepareEncryption } from "./db/encryption-at-rest.js";
 import { SecretBox } from "./db/secret-box.js";
 import { startWorker } from "./jobs/worker.js";
 import { TASKS } from "./jobs/task-names.js";
-import { createTaskList } from "./jobs/tasks.js";
+import { createPacedTaskList, createTaskList } from "./jobs/tasks.js";
 import { createLogger } from "./logger.js";
 import { Metrics } from "./metrics.js";
 import { ApiKeyService } from "./services/api-keys.js";
 import { AuditLogService } from "./services/audit-log.js";
 import { CollaborativeAuthorizationService } from "./services/collaborative-authorization.js";
 import { DeliveryService } from "./services/deliveries.js";
+import { NotificationEventRecoveryService } from "./services/event-recovery.js";
 import { NotificationEventService } from "./services/notification-events.js";
 import { NotificationTargetService } from "./services/notification-targets.js";
 import { bootstrap, BootstrapResult } from "./services/bootstrap.js";
@@ -115,6 +116,7 @@ export class App {
       notificationTargets,
       notificationEvents: new NotificationEventService(config, transactions),
       deliveries: new DeliveryService(config, transactions, outboundHttp, signingKeys, notificationTargets, logger, metrics),
+      eventRecovery: new NotificationEventRecoveryService(transactions),
     };
     services.authenticator.useTokenAuthenticator(
       new JwtAuthenticator(transactions, sessionTokens, apiKeyAuthenticator, config.session, secretBox),
@@ -172,10 +174,17 @@ export class App {
     usage.start();
     this.stops.unshift(() => usage.stop());
 
-    const worker = await startWorker(this.databaseUrl, createTaskList(this.services), config.workerConcurrency, logger, {
-      heartbeatMs: config.workerHeartbeatMs,
-      staleMs: config.workerStaleMs,
-    });
+    const worker = await startWorker(
+      this.databaseUrl,
+      createTaskList(this.services),
+      config.workerConcurrency,
+      logger,
+      {
+        heartbeatMs: config.workerHeartbeatMs,
+        staleMs: config.workerStaleMs,
+      },
+      createPacedTaskList(this.services),
+    );
     this.stops.unshift(() => worker.stop());
     // Starts the self-rescheduling sweep unless another process already has.
     await worker.runner.addJob(TASKS.sweepKeyExpiry, {}, { jobKey: TASKS.sweepKeyExpiry, jobKeyMode: "preserve_run_at" });

@@ -105,6 +105,8 @@ class Fixtures {
     switch (name) {
       case "unique":
         return Promise.resolve(unique);
+      case "hourAgo":
+        return Promise.resolve(new Date(Date.now() - 3_600_000).toISOString());
       case "future":
         return Promise.resolve(new Date(Date.now() + 90 * 86_400_000).toISOString());
       case "admin.email":

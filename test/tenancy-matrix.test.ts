@@ -45,6 +45,8 @@ const REST_OF_INPUT: Record<string, Record<string, unknown>> = {
   removeSubscriptionsFromNotificationTarget: { subscriptions: ["API_KEY_CREATED"] },
   setEmailForNotificationTarget: { email: "matrix@example.test" },
   updateUserRole: { role: "SUPPORT" },
+  setNotificationTargetRateLimit: { maxDeliveriesPerSecond: 5 },
+  recoverNotificationEvents: { since: new Date(Date.now() - 3_600_000).toISOString() },
 };
 
 interface IdArgument {
@@ -184,7 +186,7 @@ async function node(client: GraphQLClient, id: string, selection = "__typename i
 const SNAPSHOTS: Partial<Record<NodeTypeName, string>> = {
   APIKey: "... on APIKey { name description role status expiresAt updatedAt deactivatedAt revokedAt rotatedTo { id } }",
   WebhookNotificationTarget:
-    "... on WebhookNotificationTarget { name email subscriptions status updatedAt deactivatedAt signingKeys { id } }",
+    "... on WebhookNotificationTarget { name email subscriptions maxDeliveriesPerSecond status updatedAt deactivatedAt signingKeys { id } }",
   CollaborativeAuthorizationEndpoint:
     "... on CollaborativeAuthorizationEndpoint { name status standInDecision updatedAt signingKeys { id } }",
   NotificationEvent: "... on NotificationEvent { id name deliveryAttempts { totalCount } }",

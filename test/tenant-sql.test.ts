@@ -20,6 +20,7 @@ const MAY_HOLD_A_CONNECTION: Record<string, string> = {
   "services/untenanted-rows.ts": "the door to rows outside the tenant tables",
   "services/cross-tenant.ts": "the cross-tenant door",
   "services/transaction.ts": "opens transactions and hands out the doors on their connection",
+  "services/registry.ts": "the composition's type: its data source goes to migrations and start-up checks in app.ts, never to a service",
   "auth/attempt-limits.ts": "the rate limiter library keeps its own table (login attempts) through the data source",
   "jobs/worker.ts": "graphile-worker's own pool",
   "jobs/worker-liveness.ts": "heartbeats of worker processes in the job queue's pool",

@@ -18,6 +18,7 @@ export const ID_PREFIXES = {
   SharedSecret: "ss",
   SigningKey: "sk",
   NotificationTargetStatusChange: "nts",
+  NotificationEventRecovery: "rec",
 } as const;
 
 export type NodeTypeName = keyof typeof ID_PREFIXES;

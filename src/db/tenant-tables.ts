@@ -9,6 +9,7 @@ export const TENANT_TABLES: ReadonlySet<string> = new Set([
   "delivery_attempts",
   "memberships",
   "notification_deliveries",
+  "notification_event_recoveries",
   "notification_events",
   "notification_target_status_changes",
   "notification_targets",

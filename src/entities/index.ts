@@ -9,6 +9,7 @@ import { NotificationDelivery } from "./notification-delivery.js";
 import { NotificationTarget } from "./notification-target.js";
 import { NotificationTargetStatusChange } from "./notification-target-status-change.js";
 import { NotificationEvent } from "./notification-event.js";
+import { NotificationEventRecovery } from "./notification-event-recovery.js";
 import { Organization } from "./organization.js";
 import { UserSession } from "./user-session.js";
 import { SharedSecret } from "./shared-secret.js";
@@ -35,4 +36,5 @@ export const ENTITIES = [
   NotificationDelivery,
   DeliveryAttempt,
   ApiKeyDailyUsage,
+  NotificationEventRecovery,
 ];

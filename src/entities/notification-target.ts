@@ -1,4 +1,4 @@
-import { Field, ObjectType, registerEnumType } from "type-graphql";
+import { Field, Int, ObjectType, registerEnumType } from "type-graphql";
 import { Column, Entity, UpdateDateColumn } from "typeorm";
 import { Node } from "./node.js";
 import { NotificationEventName } from "./enums.js";
@@ -51,6 +51,13 @@ export class NotificationTarget extends NodeRow("WebhookNotificationTarget", Ten
   /** Start of an unbroken run of failed attempts; five days of it deactivate the target. */
   @Column({ name: "failing_since", type: "timestamptz", nullable: true })
   failingSince: Date | null;
+
+  @Field(() => Int, {
+    nullable: true,
+    description: "At most this many deliveries start per second (retries, replays and recoveries included); null: no limit.",
+  })
+  @Column({ name: "max_deliveries_per_second", type: "int", nullable: true })
+  maxDeliveriesPerSecond: number | null;
 
   /** Removed targets leave lists and receive nothing; their attempts stay readable. */
   @Column({ name: "removed_at", type: "timestamptz", nullable: true })

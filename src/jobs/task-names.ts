@@ -6,6 +6,8 @@ export const TASKS = {
   sweepKeyExpiry: "api_key.sweep_expiry",
   /** One POST of an event to one target: { deliveryId, step }. */
   attemptDelivery: "notification_delivery.attempt",
+  /** The same, for a target with maxDeliveriesPerSecond: one job at a time per target, in its own named queue. */
+  attemptPacedDelivery: "notification_delivery.attempt_paced",
   /** Delete events past their retention, then queue the next sweep. */
   expireEvents: "notification_event.expire",
 } as const;

@@ -15,10 +15,11 @@ export async function startWorker(
   concurrency: number,
   logger: Logger,
   liveness: { heartbeatMs: number; staleMs: number },
+  pacedTaskList: TaskList,
 ): Promise<{ runner: Runner; stop: () => Promise<void> }> {
   // Our own pool with error listeners on the pool and on every client: a database
   // shutdown (57P01) must not crash the process.
-  const pool = new Pool({ connectionString: databaseUrl, max: concurrency + 2, application_name: "keyway-worker" });
+  const pool = new Pool({ connectionString: databaseUrl, max: 2 * concurrency + 4, application_name: "keyway-worker" });
   pool.on("error", (error) => logger.warn({ err: error }, "job queue pool error"));
   pool.on("connect", (client) => client.on("error", (error) => logger.warn({ err: error }, "job queue client error")));
 
@@ -32,11 +33,9 @@ export async function startWorker(
   });
 
   // The pool id is what graphile-worker writes into locked_by; the heartbeat vouches for it.
+  const poolIds: string[] = [];
   const events: WorkerEvents = new EventEmitter();
-  let workerPoolId: string | null = null;
-  events.on("pool:create", ({ workerPool }) => {
-    workerPoolId = workerPool.id;
-  });
+  events.on("pool:create", ({ workerPool }) => poolIds.push(workerPool.id));
 
   const runner = await run({
     pgPool: pool,
@@ -51,13 +50,26 @@ export async function startWorker(
     pollInterval: 1000,
     logger: workerLogger,
   });
+  // Paced deliveries (targets with a rate limit) run in a second runner without a local queue: with one,
+  // graphile-worker 0.17 may run several jobs of one named queue at once, and each of a target's queues
+  // must hold at most one job running, so that a limited target occupies a few paced workers, never the others'.
+  const pacedRunner = await run({
+    pgPool: pool,
+    events,
+    taskList: pacedTaskList,
+    concurrency,
+    noHandleSignals: true,
+    pollInterval: 1000,
+    logger: workerLogger,
+  });
   const utils = await makeWorkerUtils({ pgPool: pool, logger: workerLogger });
-  const heartbeat = new WorkerLiveness(pool, utils, workerPoolId!, liveness.heartbeatMs, liveness.staleMs, logger);
-  await heartbeat.start();
+  const heartbeats = poolIds.map((id) => new WorkerLiveness(pool, utils, id, liveness.heartbeatMs, liveness.staleMs, logger));
+  for (const heartbeat of heartbeats) await heartbeat.start();
   return {
     runner,
     stop: async () => {
-      await heartbeat.stop();
+      for (const heartbeat of heartbeats) await heartbeat.stop();
+      await pacedRunner.stop();
       await runner.stop();
       await utils.release();
       await pool.end();

@@ -5,6 +5,7 @@ import {
   CollaborativeAuthorizationRequestResolver,
   OrganizationCollaborativeAuthorizationResolver,
 } from "./collaborative-authorization.resolver.js";
+import { NotificationEventRecoveryResolver, RecoverableEventCountResolver } from "./event-recovery.resolver.js";
 import { NotificationEventResolver, OrganizationNotificationEventsResolver } from "./notification-event.resolver.js";
 import {
   DeliveryAttemptResolver,
@@ -38,4 +39,6 @@ export const RESOLVERS = [
   OrganizationNotificationTargetsResolver,
   NotificationEventResolver,
   OrganizationNotificationEventsResolver,
+  NotificationEventRecoveryResolver,
+  RecoverableEventCountResolver,
 ] as const;

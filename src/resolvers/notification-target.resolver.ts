@@ -25,6 +25,7 @@ import {
   RenameNotificationTargetInput,
   RotateNotificationTargetSigningKeyInput,
   SetEmailForNotificationTargetInput,
+  SetNotificationTargetRateLimitInput,
   WebhookNotificationTargetConnection,
   WebhookNotificationTargetEventConnection,
   WebhookNotificationTargetEventFilterInput,
@@ -118,6 +119,14 @@ export class NotificationTargetResolver {
     @Ctx() ctx: RequestContext,
   ): Promise<Payload> {
     return this.services.notificationTargets.rotateSigningKey(tenantContext(ctx), targetId(input));
+  }
+
+  @Allowed("targets:write")
+  @Mutation(() => WebhookNotificationTargetPayload, {
+    description: "Sets (1–1000) or lifts (null) the target's maxDeliveriesPerSecond; deliveries over it wait, they do not fail.",
+  })
+  setNotificationTargetRateLimit(@Arg("input") input: SetNotificationTargetRateLimitInput, @Ctx() ctx: RequestContext): Promise<Payload> {
+    return this.services.notificationTargets.setRateLimit(tenantContext(ctx), targetId(input), input.maxDeliveriesPerSecond ?? null);
   }
 
   // Receivers often authenticate Keyway with a token in the query string: only those who may change the target see it.

@@ -1,9 +1,10 @@
-import { ArrayMaxSize, ArrayMinSize, IsEmail, IsOptional, Length, MaxLength } from "class-validator";
-import { Field, ID, InputType } from "type-graphql";
+import { ArrayMaxSize, ArrayMinSize, IsEmail, IsInt, IsOptional, Length, Max, MaxLength, Min } from "class-validator";
+import { Field, ID, InputType, Int } from "type-graphql";
 import { DeliveryAttempt } from "../entities/delivery-attempt.js";
 import { NotificationEventName } from "../entities/enums.js";
 import { NotificationDelivery } from "../entities/notification-delivery.js";
 import { NotificationEvent } from "../entities/notification-event.js";
+import { NotificationEventRecovery } from "../entities/notification-event-recovery.js";
 import { NotificationTarget } from "../entities/notification-target.js";
 import { NotificationTargetStatusChange } from "../entities/notification-target-status-change.js";
 import { EMAIL_MAX, MAX_REPLAY_TARGETS, NAME_MAX, URI_MAX } from "../limits.js";
@@ -11,6 +12,24 @@ import { Connection } from "./connection.js";
 import { payloadUnion } from "./payload.js";
 
 const EVENT_NAMES = Object.keys(NotificationEventName).length;
+
+/** The highest maxDeliveriesPerSecond a target may have. */
+export const MAX_DELIVERIES_PER_SECOND = 1000;
+
+/** `maxDeliveriesPerSecond`, as the add and set inputs both take it. */
+function RateLimitField(): PropertyDecorator {
+  const decorators = [
+    Field(() => Int, {
+      nullable: true,
+      description: `At most this many deliveries per second to the target (1–${MAX_DELIVERIES_PER_SECOND}); null or omitted: no limit.`,
+    }),
+    IsOptional(),
+    IsInt(),
+    Min(1),
+    Max(MAX_DELIVERIES_PER_SECOND),
+  ];
+  return (target, property) => decorators.forEach((decorate) => decorate(target, property));
+}
 
 @InputType()
 export class AddWebhookNotificationTargetInput {
@@ -37,6 +56,9 @@ export class AddWebhookNotificationTargetInput {
   @ArrayMinSize(1)
   @ArrayMaxSize(EVENT_NAMES)
   subscriptions: NotificationEventName[];
+
+  @RateLimitField()
+  maxDeliveriesPerSecond?: number | null;
 }
 
 @InputType({ description: "Names one notification target." })
@@ -69,6 +91,22 @@ export class SetEmailForNotificationTargetInput extends NotificationTargetIdInpu
   @IsEmail()
   @MaxLength(EMAIL_MAX)
   email: string;
+}
+
+@InputType()
+export class SetNotificationTargetRateLimitInput extends NotificationTargetIdInput {
+  @RateLimitField()
+  maxDeliveriesPerSecond?: number | null;
+}
+
+@InputType()
+export class RecoverNotificationEventsInput extends NotificationTargetIdInput {
+  @Field({ description: "Events created at or after this instant; at most 30 days ago." })
+  since: Date;
+
+  @Field(() => Date, { nullable: true, description: "…and before this one; default: now." })
+  @IsOptional()
+  until?: Date | null;
 }
 
 @InputType({ description: "Names a target and event names." })
@@ -135,3 +173,4 @@ export const NotificationTargetStatusChangeConnection = Connection("Notification
 export const WebhookNotificationTargetEventConnection = Connection("WebhookNotificationTargetEvent", NotificationDelivery);
 export const WebhookNotificationTargetPayload = payloadUnion("WebhookNotificationTargetPayload", NotificationTarget);
 export const NotificationEventPayload = payloadUnion("NotificationEventPayload", NotificationEvent);
+export const NotificationEventRecoveryPayload = payloadUnion("NotificationEventRecoveryPayload", NotificationEventRecovery);

@@ -14,6 +14,7 @@ import { answeredWith2xx, type OutboundHttp, type OutboundResponse } from "./out
 import type { SigningKeyService } from "./signing-keys.js";
 import type { TenantScope } from "./tenant-scope.js";
 import type { Transaction, Transactions } from "./transaction.js";
+import { RETRY_AFTER_STATUSES, retryAfterMs } from "./retry-after.js";
 import { signatureHeaders } from "./webhook-signature.js";
 
 /** The attempt job's payload: which delivery, and which scheduled attempt of it. */
@@ -23,15 +24,27 @@ export interface AttemptJob {
 }
 
 /**
- * SQL queuing attempt jobs for the rows of `source` (columns id, step) in one add_jobs
- * call: one NOTIFY to the workers instead of one per job. No job key: a job that is
- * no longer the delivery's current step finds out itself and does nothing.
+ * SQL queuing attempt jobs for the rows of `source` (columns id, step, target_id, per_second) in one
+ * add_jobs call: one NOTIFY to the workers instead of one per job. No job key: a job that is no
+ * longer the delivery's current step finds out itself and does nothing. Deliveries to a target with
+ * a rate limit go to the paced task, in one of the target's named queues: one per 5 deliveries/s of
+ * its limit (at most 32), so a limited target keeps up with its limit even when each job is slow,
+ * while holding only that many workers.
  */
 const addAttemptJobs = (source: string, runAt: Sql) =>
-  sql`SELECT graphile_worker.add_jobs(array_agg(ROW(${Sql.raw(`'${TASKS.attemptDelivery}'`)}, json_build_object('deliveryId', id, 'step', step),
-     NULL, ${runAt}, NULL, NULL, NULL, NULL)::graphile_worker.job_spec)) FROM ${Sql.raw(source)} HAVING count(*) > 0`;
+  sql`SELECT graphile_worker.add_jobs(array_agg(ROW(
+     CASE WHEN per_second IS NOT NULL THEN ${Sql.raw(`'${TASKS.attemptPacedDelivery}'`)} ELSE ${Sql.raw(`'${TASKS.attemptDelivery}'`)} END,
+     json_build_object('deliveryId', id, 'step', step),
+     CASE WHEN per_second IS NOT NULL
+          THEN 'keyway-target:' || target_id || ':' || floor(random() * least(32, ceil(per_second / 5.0)))::int END,
+     ${runAt}, NULL, NULL, NULL, NULL)::graphile_worker.job_spec))
+   FROM ${Sql.raw(source)} HAVING count(*) > 0`;
 
-/** Queues one attempt job per delivery, in the caller's transaction. */
+/**
+ * Queues one attempt job per delivery, in the caller's transaction, in the order given: each job
+ * runs a microsecond after the one before, so they start in that order (strictly so for a target
+ * limited to at most 5/s, which has one queue).
+ */
 export async function queueAttempts(
   tx: Transaction,
   deliveries: Array<{ id: string; step: number }>,
@@ -41,9 +54,28 @@ export async function queueAttempts(
   const ids = deliveries.map((d) => d.id);
   const steps = deliveries.map((d) => d.step);
   await tx.scope.rows(
-    sql`WITH d AS (SELECT * FROM unnest(${ids}::uuid[], ${steps}::int[]) AS d(id, step)) ${addAttemptJobs("d", sql`${runAt}::timestamptz`)}`,
+    sql`WITH d AS (
+       SELECT u.id, u.step, u.ord, nd.target_id, t.max_deliveries_per_second AS per_second
+         FROM unnest(${ids}::uuid[], ${steps}::int[]) WITH ORDINALITY AS u(id, step, ord)
+         JOIN notification_deliveries nd ON nd.id = u.id AND ${tenantMatch("nd")}
+         JOIN notification_targets t ON t.id = nd.target_id AND t.organization_id = nd.organization_id AND t.environment = nd.environment
+        ORDER BY u.ord)
+     ${addAttemptJobs("d", sql`coalesce(${runAt}::timestamptz, now()) + (d.ord - 1) * interval '1 microsecond'`)}`,
   );
 }
+
+/**
+ * Reserves the next send slot of a paced target: the slot is the later of now and the target's
+ * next_send_at, which moves on by 1.05 / limit seconds. Atomic, so processes never share a slot.
+ * The 5 % keeps the limit at the receiver too, where the network may bring requests closer together.
+ */
+const reserveSendSlot = (targetId: string) => sql`
+  WITH old AS (
+    SELECT id, max_deliveries_per_second AS per_second, greatest(coalesce(next_send_at, clock_timestamp()), clock_timestamp()) AS slot
+      FROM notification_targets WHERE id = ${targetId} AND ${tenantMatch("notification_targets")} FOR NO KEY UPDATE)
+  UPDATE notification_targets t SET next_send_at = old.slot + make_interval(secs => 1.05 / old.per_second)
+    FROM old WHERE t.id = old.id AND ${tenantMatch("t")} AND old.per_second IS NOT NULL
+  RETURNING greatest(0, extract(epoch FROM old.slot - clock_timestamp()) * 1000)::float8 AS wait_ms`;
 
 /** The body every receiver gets (Standard Webhooks with Keyway's `environment`). */
 export function deliveryBody(event: NotificationEvent): string {
@@ -62,7 +94,7 @@ export function deliveryBody(event: NotificationEvent): string {
  * marked it done) finds itself stale and sends nothing. One statement, so it is atomic
  * even outside a transaction. Returns `current` = the job was still the current one.
  */
-const recordAttemptStatement = (job: AttemptJob, success: boolean, response: OutboundResponse) => {
+const recordAttemptStatement = (job: AttemptJob, success: boolean, response: OutboundResponse, errorMessage: string | null) => {
   const deliveryId = sql`${job.deliveryId}::uuid`;
   const step = sql`${job.step}::int`;
   const succeeded = sql`${success}::boolean`;
@@ -82,7 +114,7 @@ const recordAttemptStatement = (job: AttemptJob, success: boolean, response: Out
                                    status, http_status, duration_ms, response_body, error_message)
     SELECT ${ORGANIZATION}, ${ENVIRONMENT}, ${deliveryId}, event_id, target_id, attempt_count,
            ${status}::delivery_attempt_status, ${response.httpStatus}::int, ${response.durationMs}::int,
-           ${response.responseBody}::text, ${response.errorMessage}::text FROM d),
+           ${response.responseBody}::text, ${errorMessage}::text FROM d),
   t AS (
     UPDATE notification_targets t SET failing_since = NULL FROM d
      WHERE ${succeeded} AND d.current AND t.id = d.target_id AND ${tenantMatch("t")} AND t.failing_since IS NOT NULL)
@@ -102,6 +134,7 @@ interface DeliveryRow {
   status: NotificationTargetStatus;
   removed_at: Date | null;
   updated_at: Date;
+  max_deliveries_per_second: number | null;
 }
 
 /**
@@ -111,8 +144,8 @@ interface DeliveryRow {
  */
 const KEY_CACHE_MS = 10_000;
 
-/** The row RECORD_ATTEMPT returns. */
-type RecordedAttempt = { step: number; schedule_index: number; current: boolean };
+/** The row the attempt statement returns, with the wait the receiver asked for (recordAttempt adds it). */
+type RecordedAttempt = { step: number; schedule_index: number; current: boolean; retry_after_ms?: number | null };
 
 /**
  * Moves committed events to targets: the fan-out job writes one delivery per
@@ -156,25 +189,30 @@ export class DeliveryService {
     const target = sql`${activationTarget}::uuid`;
     await this.transactions.scope({ organizationId: row.organization_id, environment: row.environment }).rows(
       sql`WITH recipients AS (
-         SELECT t.id FROM notification_targets t
+         SELECT t.id, t.max_deliveries_per_second AS per_second FROM notification_targets t
           WHERE t.organization_id = ${ORGANIZATION}::uuid AND t.environment = ${ENVIRONMENT}::environment AND t.removed_at IS NULL
             AND CASE WHEN ${target} IS NULL THEN t.status = 'ACTIVE' AND t.subscriptions @> ARRAY[${row.name}::notification_event_name]
                      ELSE t.id = ${target} AND t.status = 'PENDING_VERIFICATION' END),
        created AS (
          INSERT INTO notification_deliveries (organization_id, environment, event_id, target_id, step, next_attempt_at)
          SELECT ${ORGANIZATION}::uuid, ${ENVIRONMENT}::environment, ${eventId}::uuid, id, 1, now() FROM recipients
-         ON CONFLICT (event_id, target_id) DO NOTHING RETURNING id, step)
-       ${addAttemptJobs("created", sql`now()`)}`,
+         ON CONFLICT (event_id, target_id) DO NOTHING RETURNING id, step, target_id),
+       queued AS (SELECT c.id, c.step, c.target_id, r.per_second FROM created c JOIN recipients r ON r.id = c.target_id)
+       ${addAttemptJobs("queued", sql`now()`)}`,
       "keyway_fan_out",
     );
   }
 
-  /** One POST of a delivery. Stale jobs (superseded by a replay, or re-run after a crash) do nothing. */
-  async attempt(_ctx: RequestContext, job: AttemptJob): Promise<void> {
+  /**
+   * One POST of a delivery. Stale jobs (superseded by a replay, or re-run after a crash) do nothing.
+   * `paced`: the job runs in its target's queue and may reserve a send slot.
+   */
+  async attempt(_ctx: RequestContext, job: AttemptJob, paced: boolean): Promise<void> {
     const [row] = await this.transactions.crossTenant.rows<DeliveryRow>(
       "job worker: the delivery to attempt",
       sql`SELECT d.step, d.organization_id, d.environment, d.event_id, d.target_id,
-              e.name, e.data, e.created_at, t.uri, t.status, t.removed_at, t.updated_at
+              e.name, e.data, e.created_at, t.uri, t.status, t.removed_at, t.updated_at,
+              t.max_deliveries_per_second
          FROM notification_deliveries d
          JOIN notification_events e ON e.id = d.event_id AND e.organization_id = d.organization_id AND e.environment = d.environment
          JOIN notification_targets t ON t.id = d.target_id AND t.organization_id = d.organization_id AND t.environment = d.environment
@@ -191,6 +229,12 @@ export class DeliveryService {
              WHERE id = ${job.deliveryId} AND ${tenantMatch("notification_deliveries")} AND step = ${job.step}`,
       );
       return;
+    }
+    const tenant = systemContext(row.organization_id, row.environment, new Set());
+    if (row.max_deliveries_per_second !== null) {
+      // Queued before the target got its limit: move to the target's queue, where sends are paced.
+      if (!paced) return this.transactions.run(tenant, (tx) => queueAttempts(tx, [{ id: job.deliveryId, step: job.step }]));
+      await this.waitForSendSlot(scope, row.target_id);
     }
 
     const event = Object.assign(new NotificationEvent(), {
@@ -216,7 +260,6 @@ export class DeliveryService {
       return;
     }
     // Failures and activations change more than the delivery: the attempt and its consequences commit together.
-    const tenant = systemContext(row.organization_id, row.environment, new Set());
     await this.transactions.run(tenant, async (tx) => {
       const recorded = await this.recordAttempt(tx.scope, job, success, response);
       if (!recorded.current) return; // a replay took over; it schedules its own attempts
@@ -236,7 +279,7 @@ export class DeliveryService {
       const nextIndex = recorded.schedule_index + 1;
       const schedule = this.config.webhooks.retryScheduleMs;
       if (nextIndex >= schedule.length) return; // the schedule is spent
-      const runAt = new Date(Date.now() + schedule[nextIndex]);
+      const runAt = new Date(Date.now() + Math.max(schedule[nextIndex], recorded.retry_after_ms ?? 0));
       await tx.scope.rows(
         sql`UPDATE notification_deliveries SET schedule_index = ${nextIndex}, next_attempt_at = ${runAt}
              WHERE id = ${job.deliveryId} AND ${tenantMatch("notification_deliveries")}`,
@@ -247,8 +290,38 @@ export class DeliveryService {
 
   /** In the scope's transaction, or on its own as a prepared statement (a single statement is atomic). */
   private async recordAttempt(scope: TenantScope, job: AttemptJob, success: boolean, response: OutboundResponse): Promise<RecordedAttempt> {
-    const [recorded] = await scope.rows<RecordedAttempt>(recordAttemptStatement(job, success, response), "keyway_record_attempt");
-    return recorded;
+    const retryAfter = this.retryAfter(response);
+    const errorMessage = retryAfter ? [response.errorMessage, retryAfter.note].filter(Boolean).join("; ") : response.errorMessage;
+    const [recorded] = await scope.rows<RecordedAttempt>(
+      recordAttemptStatement(job, success, response, errorMessage),
+      "keyway_record_attempt",
+    );
+    return { ...recorded, retry_after_ms: retryAfter?.ms ?? null };
+  }
+
+  /**
+   * A 429 or 503 with Retry-After: the next attempt waits at least that long, but never longer than
+   * the schedule's longest delay (a receiver cannot park its deliveries for days). Recorded on the
+   * attempt's errorMessage, so the wait is visible where the answer is.
+   */
+  private retryAfter(response: OutboundResponse): { ms: number; note: string } | null {
+    if (response.httpStatus === null || !RETRY_AFTER_STATUSES.has(response.httpStatus)) return null;
+    const asked = retryAfterMs(response.retryAfter, Date.now());
+    if (asked === null) return null;
+    const longest = Math.max(...this.config.webhooks.retryScheduleMs);
+    const ms = Math.min(asked, longest);
+    const seconds = (value: number) => `${Math.round(value / 100) / 10} s`;
+    const note =
+      ms < asked
+        ? `Retry-After asked for ${seconds(asked)}; the next attempt waits the longest retry delay, ${seconds(ms)}`
+        : `Retry-After: the next attempt waits at least ${seconds(ms)}`;
+    return { ms, note };
+  }
+
+  /** Waits for this delivery's send slot of a rate-limited target (a few slots away at most: one per queue of the target). */
+  private async waitForSendSlot(scope: TenantScope, targetId: string): Promise<void> {
+    const [slot] = await scope.rows<{ wait_ms: number }>(reserveSendSlot(targetId), "keyway_reserve_send_slot");
+    if (slot && slot.wait_ms > 0) await new Promise((resolve) => setTimeout(resolve, Math.ceil(slot.wait_ms)));
   }
 
   private async secrets(scope: TenantScope, row: DeliveryRow): Promise<string[]> {

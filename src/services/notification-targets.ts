@@ -20,6 +20,7 @@ export interface NewNotificationTarget {
   uri: string;
   email?: string | null;
   subscriptions: NotificationEventName[];
+  maxDeliveriesPerSecond?: number | null;
 }
 
 /** Highnote's timestamp filter: both bounds inclusive. */
@@ -75,6 +76,7 @@ export class NotificationTargetService {
           uri,
           email: input.email?.trim() || null,
           subscriptions,
+          maxDeliveriesPerSecond: input.maxDeliveriesPerSecond ?? null,
           status: NotificationTargetStatus.PENDING_VERIFICATION,
           deactivatedAt: null,
           failingSince: null,
@@ -141,6 +143,13 @@ export class NotificationTargetService {
     const removed = new Set(this.cleanSubscriptions(names));
     return this.change(ctx, targetId, "notification_target.remove_subscriptions", async (target) => {
       target.subscriptions = target.subscriptions.filter((name) => !removed.has(name));
+    });
+  }
+
+  /** null lifts the limit. Deliveries already queued follow the new setting when they run. */
+  setRateLimit(ctx: TenantContext, targetId: string, maxDeliveriesPerSecond: number | null): Promise<NotificationTarget> {
+    return this.change(ctx, targetId, "notification_target.set_rate_limit", async (target) => {
+      target.maxDeliveriesPerSecond = maxDeliveriesPerSecond;
     });
   }
 

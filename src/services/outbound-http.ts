@@ -16,6 +16,8 @@ export interface OutboundResponse {
   responseBody: string | null;
   errorMessage: string | null;
   timedOut: boolean;
+  /** The response's Retry-After header, as sent. */
+  retryAfter?: string | null;
 }
 
 /** An HTTP response arrived and its status is 2xx: the only answer that counts as success. */
@@ -185,7 +187,13 @@ export class OutboundHttp {
                 size += chunk.length;
               });
               response.on("end", () =>
-                finish(done({ httpStatus: response.statusCode ?? null, responseBody: Buffer.concat(chunks).toString("utf8") })),
+                finish(
+                  done({
+                    httpStatus: response.statusCode ?? null,
+                    responseBody: Buffer.concat(chunks).toString("utf8"),
+                    retryAfter: response.headers["retry-after"] ?? null,
+                  }),
+                ),
               );
               response.on("error", (error) =>
                 finish(

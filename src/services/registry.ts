@@ -11,6 +11,7 @@ import type { ApiKeyService } from "./api-keys.js";
 import type { AuditLogService } from "./audit-log.js";
 import type { CollaborativeAuthorizationService } from "./collaborative-authorization.js";
 import type { DeliveryService } from "./deliveries.js";
+import type { NotificationEventRecoveryService } from "./event-recovery.js";
 import type { NotificationEventService } from "./notification-events.js";
 import type { NotificationTargetService } from "./notification-targets.js";
 import type { OrganizationService } from "./organizations.js";
@@ -50,4 +51,5 @@ export interface Services {
   notificationTargets: NotificationTargetService;
   notificationEvents: NotificationEventService;
   deliveries: DeliveryService;
+  eventRecovery: NotificationEventRecoveryService;
 }

@@ -12,8 +12,8 @@ export interface ReceivedRequest {
   answered: number | null;
 }
 
-/** An answer: a status with an optional body, sent after an optional delay; or "hang": hold the request open. */
-export type Answer = number | { status: number; body?: string; delayMs?: number } | "hang";
+/** An answer: a status with an optional body and headers, sent after an optional delay; or "hang": hold the request open. */
+export type Answer = number | { status: number; body?: string; delayMs?: number; headers?: Record<string, string> } | "hang";
 
 /** What to answer a request: an answer, or a function of the request giving one. */
 export type Behaviour = Answer | ((request: ReceivedRequest) => Answer);
@@ -84,11 +84,16 @@ export class Receiver {
         this.held.push(res);
         return;
       }
-      const { status, body: text, delayMs } = typeof answer === "number" ? { status: answer, body: undefined, delayMs: 0 } : answer;
+      const {
+        status,
+        body: text,
+        delayMs,
+        headers,
+      } = typeof answer === "number" ? { status: answer, body: undefined, delayMs: 0, headers: {} } : answer;
       const send = () => {
         if (res.destroyed) return;
         request.answered = status;
-        res.writeHead(status, { "content-type": text === undefined ? "text/plain" : "application/json" });
+        res.writeHead(status, { "content-type": text === undefined ? "text/plain" : "application/json", ...headers });
         res.end(text ?? (status >= 300 ? "receiver says no" : "ok"));
       };
       if (delayMs) {

@@ -22,6 +22,7 @@ import { request } from "../api/client";
 import { usePaging, useQuery } from "../api/hooks";
 import { mutate, notifyFailure, notifySuccess, type Outcome } from "../api/payload";
 import { AttemptsTable } from "../components/AttemptsTable";
+import { limitOf, RateLimitCard, RateLimitField, RecoveryCard } from "../components/DeliveryControls";
 import { ConfirmDialog, ErrorAlert, PageHeader, Pager, StatusDot } from "../components/common";
 import { EVENT_NAMES } from "../components/events";
 import { formatDate, humanize } from "../components/format";
@@ -76,6 +77,7 @@ function SubscriptionsField({
 function AddTargetDialog({ opened, onClose, onAdded }: { opened: boolean; onClose(): void; onAdded(id: string): void }) {
   const [values, setValues] = useState({ name: "", uri: "", email: "" });
   const [subscriptions, setSubscriptions] = useState<NotificationEventName[]>(["API_KEY_CREATED", "API_KEY_REVOKED"]);
+  const [limit, setLimit] = useState<string | number>("");
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [formError, setFormError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
@@ -84,9 +86,9 @@ function AddTargetDialog({ opened, onClose, onAdded }: { opened: boolean; onClos
     setBusy(true);
     const outcome = await mutate(
       AddWebhookNotificationTargetDocument,
-      { input: { name: values.name, uri: values.uri, email: values.email || null, subscriptions } },
+      { input: { name: values.name, uri: values.uri, email: values.email || null, subscriptions, maxDeliveriesPerSecond: limitOf(limit) } },
       (result) => result.addWebhookNotificationTarget,
-      ["name", "uri", "email", "subscriptions"],
+      ["name", "uri", "email", "subscriptions", "maxDeliveriesPerSecond"],
     );
     setBusy(false);
     if (outcome.ok) {
@@ -127,6 +129,7 @@ function AddTargetDialog({ opened, onClose, onAdded }: { opened: boolean; onClos
             error={errors.email}
           />
           <SubscriptionsField value={subscriptions} onChange={setSubscriptions} error={errors.subscriptions} />
+          <RateLimitField value={limit} onChange={setLimit} error={errors.maxDeliveriesPerSecond} />
           {formError ? (
             <Alert color="red" role="alert">
               {formError}
@@ -553,6 +556,22 @@ export function WebhookDetailPage() {
             ))}
           </Stack>
         </Card>
+      </SimpleGrid>
+      <SimpleGrid cols={{ base: 1, md: 2 }} mb="lg">
+        <RateLimitCard
+          targetId={target.id}
+          limit={target.maxDeliveriesPerSecond ?? null}
+          writable={writable}
+          onSaved={() => void refetch()}
+        />
+        {can("events:replay") ? (
+          <RecoveryCard
+            targetId={target.id}
+            active={target.status === "ACTIVE"}
+            attempts={target.deliveryAttempts.totalCount}
+            onRecovered={() => void refetch()}
+          />
+        ) : null}
       </SimpleGrid>
 
       <Title order={2} size="h3" mb="xs">
