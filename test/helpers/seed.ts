@@ -130,7 +130,7 @@ export async function seed(server: TestServer, rows: number): Promise<Seeded> {
   await mutate(server, key, "rotateAPIKey", KEY_ACTION("rotateAPIKey"), { id: newest(4).id });
   await mutate(server, key, "deleteAPIKey", KEY_ACTION("deleteAPIKey"), { id: newest(5).id });
 
-  // Targets: with and without email; one deactivated; one whose receiver is gone (no HTTP answer).
+  // Targets: with and without email and rate limit; one deactivated; one whose receiver is gone (no HTTP answer).
   await inBatches(
     Array.from({ length: rows }, (_, i) => i),
     8,
@@ -140,6 +140,7 @@ export async function seed(server: TestServer, rows: number): Promise<Seeded> {
           name: `Seeded target ${String(i).padStart(3, "0")}`,
           uri: receiver.target(`t${i}`),
           ...(i % 2 === 0 ? { email: `t${i}@example.test` } : {}),
+          ...(i % 3 === 0 ? { maxDeliveriesPerSecond: 100 } : {}),
           subscriptions: ["USER_REMOVED"],
         },
       }),
