@@ -66,14 +66,14 @@ export async function queueAttempts(
 
 /**
  * Reserves the next send slot of a paced target: the slot is the later of now and the target's
- * next_send_at, which moves on by 1.05 / limit seconds. Atomic, so processes never share a slot.
- * The 5 % keeps the limit at the receiver too, where the network may bring requests closer together.
+ * next_send_at, which moves on by 1.1 / limit seconds. Atomic, so processes never share a slot.
+ * The 10 % keeps the limit at the receiver too, where scheduling and the network may bring requests closer together.
  */
 const reserveSendSlot = (targetId: string) => sql`
   WITH old AS (
     SELECT id, max_deliveries_per_second AS per_second, greatest(coalesce(next_send_at, clock_timestamp()), clock_timestamp()) AS slot
       FROM notification_targets WHERE id = ${targetId} AND ${tenantMatch("notification_targets")} FOR NO KEY UPDATE)
-  UPDATE notification_targets t SET next_send_at = old.slot + make_interval(secs => 1.05 / old.per_second)
+  UPDATE notification_targets t SET next_send_at = old.slot + make_interval(secs => 1.1 / old.per_second)
     FROM old WHERE t.id = old.id AND ${tenantMatch("t")} AND old.per_second IS NOT NULL
   RETURNING greatest(0, extract(epoch FROM old.slot - clock_timestamp()) * 1000)::float8 AS wait_ms`;
 
@@ -234,7 +234,6 @@ export class DeliveryService {
     if (row.max_deliveries_per_second !== null) {
       // Queued before the target got its limit: move to the target's queue, where sends are paced.
       if (!paced) return this.transactions.run(tenant, (tx) => queueAttempts(tx, [{ id: job.deliveryId, step: job.step }]));
-      await this.waitForSendSlot(scope, row.target_id);
     }
 
     const event = Object.assign(new NotificationEvent(), {
@@ -246,11 +245,15 @@ export class DeliveryService {
     });
     const body = deliveryBody(event);
     const secrets = await this.secrets(scope, row);
+    const headers = signatureHeaders(secrets, event.nodeId, body);
+    // The slot is reserved last, with everything else ready: nothing but the POST stands between a
+    // slot and its send, so the spacing of the slots is the spacing the receiver sees.
+    if (row.max_deliveries_per_second !== null) await this.waitForSendSlot(scope, row.target_id);
     const response = await this.outboundHttp.postJson(
       row.uri,
       row.environment,
       body,
-      signatureHeaders(secrets, event.nodeId, body),
+      headers,
       activation ? this.config.webhooks.activationTimeoutMs : this.config.webhooks.timeoutMs,
     );
     const success = answeredWith2xx(response);
