@@ -27,7 +27,6 @@ export interface Page<T> {
   totalCount: () => Promise<number>;
 }
 
-
 /** Statement names by SQL text; a list has a handful of shapes (with or without each filter). */
 const statementNames = new Map<string, string>();
 const MAX_STATEMENTS = 256;

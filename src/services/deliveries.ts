@@ -72,11 +72,11 @@ const RECORD_ATTEMPT = `
       step = CASE WHEN old.step = $2::int THEN old.step + 1 ELSE d.step END,
       next_attempt_at = CASE WHEN old.step = $2 THEN NULL ELSE d.next_attempt_at END
     FROM old WHERE d.id = old.id
-    RETURNING d.organization_id, d.environment, d.event_id, d.target_id, d.attempt_count, d.step, d.schedule_index, old.step = $2 AS current),
+    RETURNING d.organization_id, d.environment, d.event_id, d.event_created_at, d.target_id, d.attempt_count, d.step, d.schedule_index, old.step = $2 AS current),
   a AS (
-    INSERT INTO delivery_attempts (organization_id, environment, delivery_id, event_id, target_id, attempt_number,
+    INSERT INTO delivery_attempts (organization_id, environment, delivery_id, event_id, event_created_at, target_id, attempt_number,
                                    status, http_status, duration_ms, response_body, error_message)
-    SELECT organization_id, environment, $1, event_id, target_id, attempt_count,
+    SELECT organization_id, environment, $1, event_id, event_created_at, target_id, attempt_count,
            $4::delivery_attempt_status, $5::int, $6::int, $7::text, $8::text FROM d),
   t AS (
     UPDATE notification_targets t SET failing_since = NULL FROM d
@@ -146,9 +146,13 @@ export class DeliveryService {
       environment: Environment;
       name: NotificationEventName;
       target: string | null;
-    }>("keyway_fan_out_event", "SELECT organization_id, environment, name, data->>'id' AS target FROM notification_events WHERE id = $1", [
-      eventId,
-    ]);
+      /** As text: a Date would drop the microseconds, and event_created_at must equal it. */
+      created_at: string;
+    }>(
+      "keyway_fan_out_event",
+      "SELECT organization_id, environment, name, data->>'id' AS target, created_at::text FROM notification_events WHERE id = $1",
+      [eventId],
+    );
     if (!row) return; // expired and deleted before it was fanned out
     // An activation event goes to the one target being activated; any other to the ACTIVE subscribers.
     const activationTarget =
@@ -161,11 +165,11 @@ export class DeliveryService {
             AND CASE WHEN $5::uuid IS NULL THEN t.status = 'ACTIVE' AND t.subscriptions @> ARRAY[$4::notification_event_name]
                      ELSE t.id = $5::uuid AND t.status = 'PENDING_VERIFICATION' END),
        created AS (
-         INSERT INTO notification_deliveries (organization_id, environment, event_id, target_id, step, next_attempt_at)
-         SELECT $1::uuid, $2::environment, $3::uuid, id, 1, now() FROM recipients
-         ON CONFLICT (event_id, target_id) DO NOTHING RETURNING id, step)
+         INSERT INTO notification_deliveries (organization_id, environment, event_id, event_created_at, target_id, step, next_attempt_at)
+         SELECT $1::uuid, $2::environment, $3::uuid, $6::timestamptz, id, 1, now() FROM recipients
+         ON CONFLICT (event_id, target_id, event_created_at) DO NOTHING RETURNING id, step)
        ${addAttemptJobs("created", "now()")}`,
-      [row.organization_id, row.environment, eventId, row.name, activationTarget],
+      [row.organization_id, row.environment, eventId, row.name, activationTarget, row.created_at],
     );
   }
 
@@ -176,7 +180,7 @@ export class DeliveryService {
       `SELECT d.step, d.organization_id, d.environment, d.event_id, d.target_id,
               e.name, e.data, e.created_at, t.uri, t.status, t.removed_at, t.updated_at
          FROM notification_deliveries d
-         JOIN notification_events e ON e.id = d.event_id AND e.organization_id = d.organization_id AND e.environment = d.environment
+         JOIN notification_events e ON e.id = d.event_id AND e.created_at = d.event_created_at AND e.organization_id = d.organization_id AND e.environment = d.environment
          JOIN notification_targets t ON t.id = d.target_id AND t.organization_id = d.organization_id AND t.environment = d.environment
         WHERE d.id = $1`,
       [job.deliveryId],

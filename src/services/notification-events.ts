@@ -6,6 +6,7 @@ import { NotificationEventName } from "../entities/enums.js";
 import { NotificationEvent } from "../entities/notification-event.js";
 import { NotificationTarget, NotificationTargetStatus } from "../entities/notification-target.js";
 import { TASKS } from "../jobs/task-names.js";
+import { createEventPartitions, deleteExpiredEventRows, dropExpiredEventDays } from "../db/event-partitions.js";
 import { paginate, type PageArgs } from "../db/pagination.js";
 import { queueAttempts } from "./deliveries.js";
 import { InvalidState, NotFound } from "./domain-errors.js";
@@ -16,8 +17,6 @@ export interface NotificationEventFilter {
   name?: NotificationEventName[] | null;
   createdAt?: TimestampFilter | null;
 }
-
-const SWEEP_BATCH = 5000;
 
 /** The outbox read back: event lists, replay, and the retention sweep. */
 export class NotificationEventService {
@@ -76,9 +75,9 @@ export class NotificationEventService {
         if (targets.length === 0) throw new InvalidState(`No ACTIVE target subscribes to ${event.name}`, "notificationEventId");
       }
       const deliveries: Array<{ id: string; step: number }> = await tx.em.query(
-        `INSERT INTO notification_deliveries (organization_id, environment, event_id, target_id, step, next_attempt_at)
-         SELECT $1, $2, $3, t, 1, now() FROM unnest($4::uuid[]) AS t
-         ON CONFLICT (event_id, target_id) DO UPDATE
+        `INSERT INTO notification_deliveries (organization_id, environment, event_id, event_created_at, target_id, step, next_attempt_at)
+         SELECT $1, $2, $3, e.created_at, t, 1, now() FROM unnest($4::uuid[]) AS t, notification_events e WHERE e.id = $3
+         ON CONFLICT (event_id, target_id, event_created_at) DO UPDATE
            SET step = notification_deliveries.step + 1, schedule_index = 0, next_attempt_at = now()
          RETURNING id, step`,
         [event.organizationId, event.environment, event.id, [...new Set(targets.map((target) => target.id))]],
@@ -97,17 +96,16 @@ export class NotificationEventService {
     );
   }
 
-  /** Deletes expired events (their deliveries and attempts cascade) in batches, then queues the next sweep. */
-  async deleteExpired(ctx: RequestContext): Promise<number> {
-    let deleted = 0;
-    for (;;) {
-      const [, count]: [unknown, number] = await this.dataSource.query(
-        `DELETE FROM notification_events WHERE id IN (SELECT id FROM notification_events WHERE expires_at <= now() LIMIT ${SWEEP_BATCH})`,
-      );
-      deleted += count;
-      if (count < SWEEP_BATCH) break;
-    }
+  /**
+   * The retention sweep: creates the coming days' partitions, drops the days whose events have all
+   * expired (with their deliveries and attempts: three tables dropped, no row deleted), deletes one by
+   * one the events that expired before their day, then queues the next sweep.
+   */
+  async deleteExpired(ctx: RequestContext): Promise<{ droppedDays: string[]; deletedEvents: number }> {
+    await createEventPartitions(this.dataSource);
+    const droppedDays = await dropExpiredEventDays(this.dataSource);
+    const deletedEvents = await deleteExpiredEventRows(this.dataSource, this.config.webhooks.eventRetentionDays);
     await this.scheduleRetentionSweep(ctx, new Date(Date.now() + this.config.webhooks.retentionSweepIntervalMs));
-    return deleted;
+    return { droppedDays, deletedEvents };
   }
 }

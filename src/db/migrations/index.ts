@@ -7,6 +7,7 @@ import { OnePendingInvitation1763900004200 } from "./1763900004200-one-pending-i
 import { EncryptSecrets1763900005000 } from "./1763900005000-encrypt-secrets.js";
 import { ApiKeyControls1763900006000 } from "./1763900006000-api-key-controls.js";
 import { TwoFactor1763900007000 } from "./1763900007000-two-factor.js";
+import { EventPartitions1763900008000 } from "./1763900008000-event-partitions.js";
 
 /** In order. Each capability adds its own file; never edit one that has shipped. */
 export const MIGRATIONS = [
@@ -19,4 +20,5 @@ export const MIGRATIONS = [
   EncryptSecrets1763900005000,
   ApiKeyControls1763900006000,
   TwoFactor1763900007000,
+  EventPartitions1763900008000,
 ];
