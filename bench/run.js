@@ -3,7 +3,7 @@ const { spawnSync } = require("node:child_process");
 const { existsSync } = require("node:fs");
 const path = require("node:path");
 
-const BENCHMARKS = ["keys.js", "deliveries.js", "collab.js", "dashboard.js"];
+const BENCHMARKS = ["keys.js", "deliveries.js", "collab.js", "dashboard.js", "events-scale.js"];
 let failed = false;
 for (const file of BENCHMARKS) {
   const script = path.join(__dirname, file);
