@@ -55,55 +55,26 @@ export class EventPartitions1763900008000 implements MigrationInterface {
       await q.query(`ALTER INDEX ${index} RENAME TO ${index}_unpartitioned`);
     }
 
-    await q.query(`CREATE TABLE notification_events (
-      id uuid NOT NULL DEFAULT gen_random_uuid(),
-      organization_id uuid NOT NULL REFERENCES organizations(id) ON DELETE CASCADE,
-      environment environment NOT NULL,
-      name notification_event_name NOT NULL,
-      data jsonb NOT NULL,
-      created_at timestamptz NOT NULL DEFAULT now(),
-      expires_at timestamptz NOT NULL,
-      PRIMARY KEY (id, created_at)) PARTITION BY RANGE (created_at)`);
+    // The same columns (LIKE copies them with their defaults and NOT NULLs, not the keys); deliveries
+    // and attempts gain the event's creation time.
+    await q.query(`CREATE TABLE notification_events (LIKE notification_events_unpartitioned INCLUDING DEFAULTS,
+      PRIMARY KEY (id, created_at),
+      FOREIGN KEY (organization_id) REFERENCES organizations(id) ON DELETE CASCADE) PARTITION BY RANGE (created_at)`);
     await q.query(
       `CREATE INDEX notification_events_list_idx ON notification_events (organization_id, environment, created_at DESC, id DESC)`,
     );
     await q.query(`CREATE INDEX notification_events_expires_idx ON notification_events (expires_at, created_at)`);
-
-    await q.query(`CREATE TABLE notification_deliveries (
-      id uuid NOT NULL DEFAULT gen_random_uuid(),
-      organization_id uuid NOT NULL REFERENCES organizations(id) ON DELETE CASCADE,
-      environment environment NOT NULL,
-      event_id uuid NOT NULL,
-      event_created_at timestamptz NOT NULL,
-      target_id uuid NOT NULL REFERENCES notification_targets(id) ON DELETE CASCADE,
-      created_at timestamptz NOT NULL DEFAULT now(),
-      step integer NOT NULL DEFAULT 0,
-      schedule_index integer NOT NULL DEFAULT 0,
-      attempt_count integer NOT NULL DEFAULT 0,
-      succeeded_at timestamptz,
-      next_attempt_at timestamptz,
-      PRIMARY KEY (id, event_created_at)) PARTITION BY RANGE (event_created_at)`);
+    for (const table of ["notification_deliveries", "delivery_attempts"]) {
+      await q.query(`CREATE TABLE ${table} (LIKE ${table}_unpartitioned INCLUDING DEFAULTS,
+        event_created_at timestamptz NOT NULL,
+        PRIMARY KEY (id, event_created_at),
+        FOREIGN KEY (organization_id) REFERENCES organizations(id) ON DELETE CASCADE,
+        FOREIGN KEY (target_id) REFERENCES notification_targets(id) ON DELETE CASCADE) PARTITION BY RANGE (event_created_at)`);
+    }
     await q.query(
       `CREATE UNIQUE INDEX notification_deliveries_event_target_key ON notification_deliveries (event_id, target_id, event_created_at)`,
     );
     await q.query(`CREATE INDEX notification_deliveries_target_list_idx ON notification_deliveries (target_id, created_at DESC, id DESC)`);
-
-    await q.query(`CREATE TABLE delivery_attempts (
-      id uuid NOT NULL DEFAULT gen_random_uuid(),
-      organization_id uuid NOT NULL REFERENCES organizations(id) ON DELETE CASCADE,
-      environment environment NOT NULL,
-      delivery_id uuid NOT NULL,
-      event_id uuid NOT NULL,
-      event_created_at timestamptz NOT NULL,
-      target_id uuid NOT NULL REFERENCES notification_targets(id) ON DELETE CASCADE,
-      attempt_number integer NOT NULL,
-      status delivery_attempt_status NOT NULL,
-      http_status integer,
-      duration_ms integer NOT NULL,
-      response_body text,
-      error_message text,
-      created_at timestamptz NOT NULL DEFAULT clock_timestamp(),
-      PRIMARY KEY (id, event_created_at)) PARTITION BY RANGE (event_created_at)`);
     await q.query(`CREATE UNIQUE INDEX delivery_attempts_number_key ON delivery_attempts (delivery_id, attempt_number, event_created_at)`);
     await q.query(`CREATE INDEX delivery_attempts_target_idx ON delivery_attempts (target_id, created_at DESC, id DESC)`);
     await q.query(`CREATE INDEX delivery_attempts_event_idx ON delivery_attempts (event_id, created_at DESC, id DESC)`);
