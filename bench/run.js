@@ -6,7 +6,7 @@ const { existsSync, readFileSync, writeFileSync, mkdirSync } = require("node:fs"
 const os = require("node:os");
 const path = require("node:path");
 
-const BENCHMARKS = ["keys.js", "deliveries.js", "collab.js", "dashboard.js"];
+const BENCHMARKS = ["keys.js", "deliveries.js", "collab.js", "dashboard.js", "events-scale.js"];
 const only = process.env.BENCH_ONLY ? process.env.BENCH_ONLY.split(",").map((name) => `${name.trim().replace(/\.js$/, "")}.js`) : null;
 const RESULTS = path.join(__dirname, "results");
 const started = Date.now();

@@ -11,6 +11,7 @@ import { UsageRecorder } from "./auth/usage-recorder.js";
 import type { Config } from "./config.js";
 import { ChangeListener } from "./db/change-listener.js";
 import { createDataSource, migrate } from "./db/data-source.js";
+import { EventPartitions } from "./db/event-partitions.js";
 import { EncryptionStart, prepareEncryption } from "./db/encryption-at-rest.js";
 import { SecretBox } from "./db/secret-box.js";
 import { startWorker } from "./jobs/worker.js";
@@ -114,7 +115,7 @@ export class App {
       metrics,
       collaborativeAuthorization: new CollaborativeAuthorizationService(config, transactions, outboundHttp, signingKeys),
       notificationTargets,
-      notificationEvents: new NotificationEventService(config, transactions),
+      notificationEvents: new NotificationEventService(config, transactions, new EventPartitions(dataSource)),
       deliveries: new DeliveryService(config, transactions, outboundHttp, signingKeys, notificationTargets, logger, metrics),
       eventRecovery: new NotificationEventRecoveryService(transactions),
     };

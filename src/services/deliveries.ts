@@ -108,11 +108,11 @@ const recordAttemptStatement = (job: AttemptJob, success: boolean, response: Out
       step = CASE WHEN old.step = ${step} THEN old.step + 1 ELSE d.step END,
       next_attempt_at = CASE WHEN old.step = ${step} THEN NULL ELSE d.next_attempt_at END
     FROM old WHERE d.id = old.id AND ${tenantMatch("d")}
-    RETURNING d.event_id, d.target_id, d.attempt_count, d.step, d.schedule_index, old.step = ${step} AS current),
+    RETURNING d.event_id, d.event_created_at, d.target_id, d.attempt_count, d.step, d.schedule_index, old.step = ${step} AS current),
   a AS (
-    INSERT INTO delivery_attempts (organization_id, environment, delivery_id, event_id, target_id, attempt_number,
+    INSERT INTO delivery_attempts (organization_id, environment, delivery_id, event_id, event_created_at, target_id, attempt_number,
                                    status, http_status, duration_ms, response_body, error_message)
-    SELECT ${ORGANIZATION}, ${ENVIRONMENT}, ${deliveryId}, event_id, target_id, attempt_count,
+    SELECT ${ORGANIZATION}, ${ENVIRONMENT}, ${deliveryId}, event_id, event_created_at, target_id, attempt_count,
            ${status}::delivery_attempt_status, ${response.httpStatus}::int, ${response.durationMs}::int,
            ${response.responseBody}::text, ${errorMessage}::text FROM d),
   t AS (
@@ -177,9 +177,11 @@ export class DeliveryService {
       environment: Environment;
       name: NotificationEventName;
       target: string | null;
+      /** As text: a Date would drop the microseconds, and event_created_at must equal it. */
+      created_at: string;
     }>(
       "job worker: the event to fan out",
-      sql`SELECT organization_id, environment, name, data->>'id' AS target FROM notification_events WHERE id = ${eventId}`,
+      sql`SELECT organization_id, environment, name, data->>'id' AS target, created_at::text FROM notification_events WHERE id = ${eventId}`,
       "keyway_fan_out_event",
     );
     if (!row) return; // expired and deleted before it was fanned out
@@ -194,9 +196,9 @@ export class DeliveryService {
             AND CASE WHEN ${target} IS NULL THEN t.status = 'ACTIVE' AND t.subscriptions @> ARRAY[${row.name}::notification_event_name]
                      ELSE t.id = ${target} AND t.status = 'PENDING_VERIFICATION' END),
        created AS (
-         INSERT INTO notification_deliveries (organization_id, environment, event_id, target_id, step, next_attempt_at)
-         SELECT ${ORGANIZATION}::uuid, ${ENVIRONMENT}::environment, ${eventId}::uuid, id, 1, now() FROM recipients
-         ON CONFLICT (event_id, target_id) DO NOTHING RETURNING id, step, target_id),
+         INSERT INTO notification_deliveries (organization_id, environment, event_id, event_created_at, target_id, step, next_attempt_at)
+         SELECT ${ORGANIZATION}::uuid, ${ENVIRONMENT}::environment, ${eventId}::uuid, ${row.created_at}::timestamptz, id, 1, now() FROM recipients
+         ON CONFLICT (event_id, target_id, event_created_at) DO NOTHING RETURNING id, step, target_id),
        queued AS (SELECT c.id, c.step, c.target_id, r.per_second FROM created c JOIN recipients r ON r.id = c.target_id)
        ${addAttemptJobs("queued", sql`now()`)}`,
       "keyway_fan_out",
@@ -214,7 +216,7 @@ export class DeliveryService {
               e.name, e.data, e.created_at, t.uri, t.status, t.removed_at, t.updated_at,
               t.max_deliveries_per_second
          FROM notification_deliveries d
-         JOIN notification_events e ON e.id = d.event_id AND e.organization_id = d.organization_id AND e.environment = d.environment
+         JOIN notification_events e ON e.id = d.event_id AND e.created_at = d.event_created_at AND e.organization_id = d.organization_id AND e.environment = d.environment
          JOIN notification_targets t ON t.id = d.target_id AND t.organization_id = d.organization_id AND t.environment = d.environment
         WHERE d.id = ${job.deliveryId}`,
       "keyway_delivery",

@@ -27,7 +27,7 @@ const undelivered = (targetId: string, range: Range) => sql`
  WHERE ${tenantMatch("e")} AND e.name = ANY(t.subscriptions)
    AND e.created_at >= ${range.since} AND e.created_at < ${range.until}
    AND NOT EXISTS (SELECT 1 FROM notification_deliveries d
-                    WHERE d.event_id = e.id AND d.target_id = t.id AND ${tenantMatch("d")} AND d.succeeded_at IS NOT NULL)`;
+                    WHERE d.event_id = e.id AND d.event_created_at = e.created_at AND d.target_id = t.id AND ${tenantMatch("d")} AND d.succeeded_at IS NOT NULL)`;
 
 /**
  * After an outage: every event a target missed in a time range, delivered again through the queue
@@ -58,11 +58,11 @@ export class NotificationEventRecoveryService {
         );
       }
       const rows = await tx.scope.rows<{ id: string; step: number; ord: string }>(
-        sql`WITH events AS (SELECT e.id, row_number() OVER (ORDER BY e.created_at, e.id) AS ord ${undelivered(targetId, range)}),
+        sql`WITH events AS (SELECT e.id, e.created_at, row_number() OVER (ORDER BY e.created_at, e.id) AS ord ${undelivered(targetId, range)}),
          upserted AS (
-           INSERT INTO notification_deliveries (organization_id, environment, event_id, target_id, step, next_attempt_at)
-           SELECT ${ORGANIZATION}, ${ENVIRONMENT}, id, ${targetId}::uuid, 1, now() FROM events
-           ON CONFLICT (event_id, target_id) DO UPDATE
+           INSERT INTO notification_deliveries (organization_id, environment, event_id, event_created_at, target_id, step, next_attempt_at)
+           SELECT ${ORGANIZATION}, ${ENVIRONMENT}, id, created_at, ${targetId}::uuid, 1, now() FROM events
+           ON CONFLICT (event_id, target_id, event_created_at) DO UPDATE
              SET step = notification_deliveries.step + 1, schedule_index = 0, next_attempt_at = now()
              WHERE notification_deliveries.succeeded_at IS NULL
            RETURNING id, step, event_id)

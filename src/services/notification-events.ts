@@ -1,11 +1,12 @@
 import { In } from "typeorm";
 import type { RequestContext, TenantContext } from "../auth/request-context.js";
 import type { Config } from "../config.js";
-import { ENVIRONMENT, ORGANIZATION, Sql, sql } from "../db/sql.js";
+import { ENVIRONMENT, ORGANIZATION, sql, tenantMatch } from "../db/sql.js";
 import { NotificationEventName } from "../entities/enums.js";
 import { NotificationEvent } from "../entities/notification-event.js";
 import { NotificationTarget, NotificationTargetStatus } from "../entities/notification-target.js";
 import { TASKS } from "../jobs/task-names.js";
+import type { EventPartitions } from "../db/event-partitions.js";
 import { paginate, type PageArgs } from "../db/pagination.js";
 import { queueAttempts } from "./deliveries.js";
 import { InvalidState, NotFound } from "./domain-errors.js";
@@ -17,13 +18,12 @@ export interface NotificationEventFilter {
   createdAt?: TimestampFilter | null;
 }
 
-const SWEEP_BATCH = 5000;
-
 /** The outbox read back: event lists, replay, and the retention sweep. */
 export class NotificationEventService {
   constructor(
     private readonly config: Config,
     private readonly transactions: Transactions,
+    private readonly partitions: EventPartitions,
   ) {}
 
   findById(ctx: TenantContext, id: string): Promise<NotificationEvent | null> {
@@ -75,9 +75,11 @@ export class NotificationEventService {
         if (targets.length === 0) throw new InvalidState(`No ACTIVE target subscribes to ${event.name}`, "notificationEventId");
       }
       const deliveries = await tx.scope.rows<{ id: string; step: number }>(
-        sql`INSERT INTO notification_deliveries (organization_id, environment, event_id, target_id, step, next_attempt_at)
-            SELECT ${ORGANIZATION}, ${ENVIRONMENT}, ${event.id}, t, 1, now() FROM unnest(${[...new Set(targets.map((target) => target.id))]}::uuid[]) AS t
-            ON CONFLICT (event_id, target_id) DO UPDATE
+        sql`INSERT INTO notification_deliveries (organization_id, environment, event_id, event_created_at, target_id, step, next_attempt_at)
+            SELECT ${ORGANIZATION}, ${ENVIRONMENT}, e.id, e.created_at, t, 1, now()
+              FROM notification_events e CROSS JOIN unnest(${[...new Set(targets.map((target) => target.id))]}::uuid[]) AS t
+             WHERE e.id = ${event.id} AND ${tenantMatch("e")}
+            ON CONFLICT (event_id, target_id, event_created_at) DO UPDATE
               SET step = notification_deliveries.step + 1, schedule_index = 0, next_attempt_at = now()
             RETURNING id, step`,
       );
@@ -95,18 +97,16 @@ export class NotificationEventService {
     );
   }
 
-  /** Deletes expired events (their deliveries and attempts cascade) in batches, then queues the next sweep. */
-  async deleteExpired(ctx: RequestContext): Promise<number> {
-    let deleted = 0;
-    for (;;) {
-      const count = await this.transactions.crossTenant.execute(
-        "retention sweep of expired events",
-        sql`DELETE FROM notification_events WHERE id IN (SELECT id FROM notification_events WHERE expires_at <= now() LIMIT ${Sql.raw(String(SWEEP_BATCH))})`,
-      );
-      deleted += count;
-      if (count < SWEEP_BATCH) break;
-    }
+  /**
+   * The retention sweep: creates the coming days' partitions, drops the days whose events have all
+   * expired (with their deliveries and attempts: three tables dropped, no row deleted), deletes one by
+   * one the events that expired before their day, then queues the next sweep.
+   */
+  async deleteExpired(ctx: RequestContext): Promise<{ droppedDays: string[]; deletedEvents: number }> {
+    await this.partitions.createAhead();
+    const droppedDays = await this.partitions.dropExpiredDays();
+    const deletedEvents = await this.partitions.deleteExpiredRows(this.config.webhooks.eventRetentionDays);
     await this.scheduleRetentionSweep(ctx, new Date(Date.now() + this.config.webhooks.retentionSweepIntervalMs));
-    return deleted;
+    return { droppedDays, deletedEvents };
   }
 }

@@ -186,7 +186,7 @@ export class NotificationTargetService {
   targetEvents(ctx: TenantContext, targetId: string, args: PageArgs, filter: TargetEventFilter | null | undefined) {
     const query = this.transactions.scope(ctx).query(NotificationDelivery, "d").andWhere("d.targetId = :targetId", { targetId });
     if (filter?.name?.length || filter?.eventCreatedAt) {
-      query.innerJoin("notification_events", "e", "e.id = d.event_id");
+      query.innerJoin("notification_events", "e", "e.id = d.event_id AND e.created_at = d.event_created_at");
       if (filter.name?.length) query.andWhere("e.name IN (:...names)", { names: filter.name });
       whereTimestamp(query, "e.created_at", filter.eventCreatedAt, "eventCreatedAt");
     }

@@ -8,6 +8,7 @@ import { EncryptSecrets1763900005000 } from "./1763900005000-encrypt-secrets.js"
 import { ApiKeyControls1763900006000 } from "./1763900006000-api-key-controls.js";
 import { TwoFactor1763900007000 } from "./1763900007000-two-factor.js";
 import { DeliveryControls1763900008000 } from "./1763900008000-delivery-controls.js";
+import { EventPartitions1763900009000 } from "./1763900009000-event-partitions.js";
 
 /** In order. Each capability adds its own file; never edit one that has shipped. */
 export const MIGRATIONS = [
@@ -21,4 +22,5 @@ export const MIGRATIONS = [
   ApiKeyControls1763900006000,
   TwoFactor1763900007000,
   DeliveryControls1763900008000,
+  EventPartitions1763900009000,
 ];

@@ -1,0 +1,117 @@
+import { createKey } from "./helpers/keys";
+import { Receiver } from "./helpers/receiver";
+import { waitFor } from "./helpers/wait";
+import { startTestServer, TestServer } from "./helpers/server";
+import { decodeId, encodeId } from "../src/db/ids";
+
+let server: TestServer;
+let receiver: Receiver;
+
+beforeAll(async () => {
+  receiver = await Receiver.start();
+  server = await startTestServer({ KEYWAY_EVENT_RETENTION_SWEEP_MS: "200" });
+});
+afterAll(async () => {
+  await server?.stop();
+  await receiver?.stop();
+});
+
+const DAY_MS = 86_400_000;
+const TABLES = ["notification_events", "notification_deliveries", "delivery_attempts"];
+const day = (offset: number) => new Date(Date.now() + offset * DAY_MS).toISOString().slice(0, 10);
+const suffix = (date: string) => `_p${date.replaceAll("-", "")}`;
+
+function sql<T = any>(text: string, params: unknown[] = []): Promise<T[]> {
+  return server.app.services.dataSource.query(text, params);
+}
+
+async function partitions(table: string): Promise<string[]> {
+  const rows = await sql<{ relname: string }>(
+    "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = $1::regclass ORDER BY c.relname",
+    [table],
+  );
+  return rows.map((row) => row.relname);
+}
+
+const TARGET_EVENTS = `query($id: ID!) { node(id: $id) { ... on WebhookNotificationTarget { status
+  webhookNotificationTargetEvents(first: 10) { edges { node { hasSuccessfulDelivery event { id name }
+    deliveryAttempts { totalCount } } } } } } }`;
+
+async function activeTarget(): Promise<string> {
+  const added = await server.admin.request<any>(
+    `mutation($uri: String!) { addWebhookNotificationTarget(input: { name: "partitions", uri: $uri, subscriptions: [API_KEY_CREATED] }) {
+      ... on WebhookNotificationTarget { id } } }`,
+    { uri: receiver.target("partitions") },
+  );
+  const id = added.addWebhookNotificationTarget.id;
+  await waitFor(async () => (await server.admin.request<any>(TARGET_EVENTS, { id })).node.status === "ACTIVE", undefined, "ACTIVE");
+  return id;
+}
+
+it("keeps the partitions of today and the next seven days ready, and a DEFAULT partition", async () => {
+  for (const table of TABLES) {
+    const names = await partitions(table);
+    for (let offset = 0; offset <= 7; offset++) expect(names).toContain(table + suffix(day(offset)));
+    expect(names).toContain(`${table}_default`);
+  }
+  // Days ahead are created again by the sweep when missing.
+  await sql(`DROP TABLE ${TABLES.map((table) => table + suffix(day(7))).join(", ")}`);
+  await waitFor(async () => (await partitions("delivery_attempts")).includes(`delivery_attempts${suffix(day(7))}`), undefined, "day 7");
+  for (const table of TABLES) expect(await partitions(table)).toContain(table + suffix(day(7)));
+});
+
+it("drops an expired day whole, with its deliveries and attempts, while deliveries of newer days go on", async () => {
+  const targetId = await activeTarget();
+  const uuid = decodeId("WebhookNotificationTarget", targetId);
+  const [{ orgId }] = await sql('SELECT organization_id AS "orgId" FROM notification_targets WHERE id = $1', [uuid]);
+
+  const before = await createKey(server.admin, { name: "before the drop" });
+  await waitFor(() => receiver.to("partitions").length === 2, undefined, "the first key's event");
+
+  // A day forty days ago, thirty days expired: one event, delivered once. One transaction, so the
+  // sweep (every 200 ms) sees the day only with its rows.
+  const old = day(-40);
+  const oldEventId: string = await server.app.services.dataSource.transaction(async (em) => {
+    await em.query("SELECT keyway_create_event_partitions($1::date, $1::date)", [old]);
+    const [event] = await em.query(
+      `INSERT INTO notification_events (organization_id, environment, name, data, created_at, expires_at)
+       VALUES ($1, 'TEST', 'API_KEY_CREATED', '{}', $2::date + time '12:00', $2::date + time '12:00' + interval '30 days')
+       RETURNING id, created_at`,
+      [orgId, old],
+    );
+    const [delivery] = await em.query(
+      `INSERT INTO notification_deliveries (organization_id, environment, event_id, event_created_at, target_id, step, attempt_count, succeeded_at)
+       SELECT organization_id, environment, id, created_at, $2, 1, 1, created_at FROM notification_events WHERE id = $1 RETURNING id`,
+      [event.id, uuid],
+    );
+    await em.query(
+      `INSERT INTO delivery_attempts (organization_id, environment, delivery_id, event_id, event_created_at, target_id, attempt_number, status, duration_ms)
+       SELECT d.organization_id, d.environment, d.id, d.event_id, d.event_created_at, d.target_id, 1, 'SUCCESS', 5
+         FROM notification_deliveries d WHERE d.id = $1`,
+      [delivery.id],
+    );
+    return event.id;
+  });
+
+  await waitFor(async () => (await partitions("notification_events")).every((name) => !name.endsWith(suffix(old))), undefined, "the drop");
+  for (const table of TABLES) expect(await partitions(table)).not.toContain(table + suffix(old));
+  expect(
+    (await server.admin.request<any>(`query($id: ID!) { node(id: $id) { id } }`, { id: encodeId("NotificationEvent", oldEventId) })).node,
+  ).toBeNull();
+  expect(await sql("SELECT id FROM notification_deliveries WHERE event_id = $1", [oldEventId])).toEqual([]);
+  expect(await sql("SELECT id FROM delivery_attempts WHERE event_id = $1", [oldEventId])).toEqual([]);
+
+  // Today's partitions are untouched: the earlier delivery is still listed, and a new event is delivered.
+  const after = await createKey(server.admin, { name: "after the drop" });
+  await waitFor(() => receiver.to("partitions").length === 3, undefined, "the second key's event");
+  const edges = await waitFor(async () => {
+    const list = (await server.admin.request<any>(TARGET_EVENTS, { id: targetId })).node.webhookNotificationTargetEvents.edges;
+    return list.filter((edge: any) => edge.node.event.name === "API_KEY_CREATED" && edge.node.hasSuccessfulDelivery).length === 2 && list;
+  });
+  expect(edges.map((edge: any) => edge.node.deliveryAttempts.totalCount)).toEqual([1, 1, 1]);
+  const bodies = receiver
+    .to("partitions")
+    .slice(1)
+    .map((request) => JSON.parse(request.body).data.id);
+  expect(bodies).toEqual([before.id, after.id]);
+});
