@@ -7,7 +7,7 @@ const { Pool } = require("pg");
 const DIST = path.join(__dirname, "..", "..", "dist", "src");
 const { createDataSource } = require(path.join(DIST, "db", "data-source.js"));
 const { ApiKey, apiKeyStatus } = require(path.join(DIST, "entities", "api-key.js"));
-const { encodeId } = require(path.join(DIST, "schema", "ids.js"));
+const { encodeId } = require(path.join(DIST, "db", "ids.js"));
 
 const ORGANIZATION_ID = process.env.ORGANIZATION_ID;
 const PAGE = 20;
