@@ -581,12 +581,10 @@ export function ApiKeysPage() {
                     <StatusDot status={key.status} />
                   </Table.Td>
                   <Table.Td data-column="usage">
-                    <Group gap="xs" wrap="nowrap">
-                      <Text size="sm" miw={24} ta="right">
-                        {key.usageCount}
-                      </Text>
+                    <Stack gap={2}>
+                      <Text size="sm">{key.usageCount}</Text>
                       <UsageChart usage={key.usage} />
-                    </Group>
+                    </Stack>
                   </Table.Td>
                   <Table.Td data-column="last-used" style={{ whiteSpace: "nowrap" }}>
                     {formatDate(key.lastUsedAt)}
