@@ -232,10 +232,10 @@ export class DeliveryService {
       );
       return;
     }
-    const tenant = systemContext(row.organization_id, row.environment, new Set());
     if (row.max_deliveries_per_second !== null) {
       // Queued before the target got its limit: move to the target's queue, where sends are paced.
-      if (!paced) return this.transactions.run(tenant, (tx) => queueAttempts(tx, [{ id: job.deliveryId, step: job.step }]));
+      if (!paced)
+        return this.transactions.run(this.systemContextOf(row), (tx) => queueAttempts(tx, [{ id: job.deliveryId, step: job.step }]));
     }
 
     const event = Object.assign(new NotificationEvent(), {
@@ -265,7 +265,7 @@ export class DeliveryService {
       return;
     }
     // Failures and activations change more than the delivery: the attempt and its consequences commit together.
-    await this.transactions.run(tenant, async (tx) => {
+    await this.transactions.run(this.systemContextOf(row), async (tx) => {
       const recorded = await this.recordAttempt(tx.scope, job, success, response);
       if (!recorded.current) return; // a replay took over; it schedules its own attempts
       const outcome = response.httpStatus !== null ? `HTTP ${response.httpStatus}` : (response.errorMessage ?? "no response");
@@ -329,11 +329,16 @@ export class DeliveryService {
     if (slot && slot.wait_ms > 0) await new Promise((resolve) => setTimeout(resolve, Math.ceil(slot.wait_ms)));
   }
 
+  /** Keyway's own context in the delivery's tenant, built only where a step needs one (not on the plain success path). */
+  private systemContextOf(row: DeliveryRow) {
+    return systemContext(row.organization_id, row.environment, new Set());
+  }
+
   private async secrets(scope: TenantScope, row: DeliveryRow): Promise<string[]> {
     const version = row.updated_at.getTime();
     const cached = this.keyCache.get(row.target_id);
     if (cached && cached.version === version && Date.now() - cached.at < KEY_CACHE_MS) return cached.secrets;
-    const ctx = systemContext(row.organization_id, row.environment, new Set());
+    const ctx = this.systemContextOf(row);
     const secrets = (await this.signingKeys.validKeys(ctx, row.target_id)).map((key) => key.secret);
     if (this.keyCache.size > 10_000) this.keyCache.clear();
     this.keyCache.set(row.target_id, { at: Date.now(), version, secrets });
