@@ -107,7 +107,7 @@ const recordAttemptStatement = (job: AttemptJob, success: boolean, response: Out
       succeeded_at = CASE WHEN ${succeeded} THEN coalesce(d.succeeded_at, now()) ELSE d.succeeded_at END,
       step = CASE WHEN old.step = ${step} THEN old.step + 1 ELSE d.step END,
       next_attempt_at = CASE WHEN old.step = ${step} THEN NULL ELSE d.next_attempt_at END
-    FROM old WHERE d.id = old.id AND ${tenantMatch("d")}
+    FROM old WHERE d.id = ${deliveryId} AND d.id = old.id AND ${tenantMatch("d")}
     RETURNING d.event_id, d.event_created_at, d.target_id, d.attempt_count, d.step, d.schedule_index, old.step = ${step} AS current),
   a AS (
     INSERT INTO delivery_attempts (organization_id, environment, delivery_id, event_id, event_created_at, target_id, attempt_number,
@@ -216,7 +216,10 @@ export class DeliveryService {
               e.name, e.data, e.created_at, t.uri, t.status, t.removed_at, t.updated_at,
               t.max_deliveries_per_second
          FROM notification_deliveries d
-         JOIN notification_events e ON e.id = d.event_id AND e.created_at = d.event_created_at AND e.organization_id = d.organization_id AND e.environment = d.environment
+        CROSS JOIN LATERAL (
+              SELECT e.name, e.data, e.created_at FROM notification_events e
+               WHERE e.id = d.event_id AND e.created_at = d.event_created_at AND e.organization_id = d.organization_id AND e.environment = d.environment
+              OFFSET 0) e
          JOIN notification_targets t ON t.id = d.target_id AND t.organization_id = d.organization_id AND t.environment = d.environment
         WHERE d.id = ${job.deliveryId}`,
       "keyway_delivery",

@@ -1,0 +1,72 @@
+import { Client } from "pg";
+import { observeStatements, type BuiltStatement } from "../src/db/sql";
+import { activeTarget, keyCreatedEvent } from "./helpers/delivery-controls";
+import { Receiver } from "./helpers/receiver";
+import { startTestServer, TestServer } from "./helpers/server";
+import { waitFor } from "./helpers/wait";
+
+// The delivery worker's hot statements run as named statements: each connection plans them once, on the
+// tables as they are then, and keeps that plan. A day's partition is nearly empty when a connection plans,
+// and holds a day of deliveries later: a plan that scans it, cheap at first, then costs a scan per delivery
+// (the benchmark slowed from hundreds of deliveries/s to a few as the partition filled). So the statements
+// must reach their rows by key in every plan PostgreSQL may keep, whatever the tables' sizes when planned.
+
+let server: TestServer;
+let receiver: Receiver;
+const seen: BuiltStatement[] = [];
+let stopObserving: () => void;
+
+beforeAll(async () => {
+  receiver = await Receiver.start();
+  server = await startTestServer();
+  stopObserving = observeStatements((event) => seen.push(event.statement));
+});
+afterAll(async () => {
+  stopObserving?.();
+  await server?.stop();
+  await receiver?.stop();
+});
+
+/** The generic plan (the one a connection keeps) of a statement, planned on the tables as they are now. */
+async function genericPlan(client: Client, statement: BuiltStatement, name: string): Promise<string> {
+  const literal = (value: unknown) => {
+    if (value === null || value === undefined) return "NULL";
+    if (value instanceof Date) return client.escapeLiteral(value.toISOString());
+    return client.escapeLiteral(typeof value === "object" ? JSON.stringify(value) : `${value as string | number | boolean}`);
+  };
+  const literals = statement.values.map(literal);
+  await client.query(`PREPARE ${name} AS ${statement.text}`);
+  const { rows } = await client.query(`EXPLAIN EXECUTE ${name}(${literals.join(", ")})`);
+  return rows.map((row: Record<string, string>) => row["QUERY PLAN"]).join("\n");
+}
+
+const EVENT_TABLES = /(notification_deliveries|notification_events|delivery_attempts)/;
+
+it("reads and records a delivery by key in the generic plan, planned while the partitions are nearly empty", async () => {
+  await activeTarget(server.admin, receiver, "plans");
+  await keyCreatedEvent(server.admin, "plans probe");
+  await waitFor(() => receiver.to("plans").some((request) => request.json?.type === "API_KEY_CREATED"), undefined, "the delivery");
+  await waitFor(() => seen.some((statement) => statement.text.includes("INSERT INTO delivery_attempts")), undefined, "the record");
+
+  const read = seen.find((statement) => /^SELECT d\.step/.test(statement.text.trim()));
+  const record = seen.find((statement) => statement.text.includes("INSERT INTO delivery_attempts"));
+  expect(read).toBeDefined();
+  expect(record).toBeDefined();
+
+  const client = new Client({ connectionString: server.app.databaseUrl });
+  await client.connect();
+  try {
+    await client.query("SET plan_cache_mode = force_generic_plan");
+    for (const [name, statement] of [
+      ["delivery_read", read!],
+      ["delivery_record", record!],
+    ] as const) {
+      const plan = await genericPlan(client, statement, name);
+      const scans = plan.split("\n").filter((line) => /Seq Scan on/.test(line) && EVENT_TABLES.test(line));
+      const joinFilters = plan.split("\n").filter((line) => /Join Filter: .*\b(d|e|old)\.(id|event_id)\b/.test(line));
+      expect({ name, scans, joinFilters }).toEqual({ name, scans: [], joinFilters: [] });
+    }
+  } finally {
+    await client.end();
+  }
+});
