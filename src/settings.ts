@@ -295,6 +295,12 @@ export const SETTINGS = {
       default: "0,5s,5m,30m,2h,5h,10h,10h",
       description: "Delays of the delivery attempts (`ms`, `s`, `m`, `h`, `d`; bare numbers are ms)",
     }).map((schedule) => parseDurationList("KEYWAY_RETRY_SCHEDULE", schedule)),
+    inlineFirstAttempts: boolean({
+      env: "KEYWAY_DELIVERY_INLINE_FIRST_ATTEMPTS",
+      default: true,
+      description:
+        "The fan-out sends each event's first attempts itself, to unlimited targets that are not failing (`false`: one queued job per delivery)",
+    }),
     timeoutMs: integer({ env: "KEYWAY_DELIVERY_TIMEOUT_MS", default: 15_000, min: 1, description: "Timeout of one webhook delivery" }),
     activationTimeoutMs: integer({
       env: "KEYWAY_WEBHOOK_ACTIVATION_TIMEOUT_MS",

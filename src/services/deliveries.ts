@@ -169,19 +169,28 @@ export class DeliveryService {
     private readonly metrics: Metrics,
   ) {}
 
-  /** One delivery per recipient, with its first attempt queued; run twice (a crash before the job completed), it adds nothing. */
+  /**
+   * One delivery per recipient; run twice (a crash before the job completed), it adds nothing. The first attempts
+   * to unlimited targets that are not failing are sent here, concurrently (`webhooks.inlineFirstAttempts`): that
+   * spares a queued job, its claim and completion, and the delivery's read, per delivery. Every other first attempt
+   * (rate-limited or failing targets, activations) is queued, so a slow target does not hold the event's other targets.
+   * A re-run sends the first attempts that were never recorded, with the same webhook-id.
+   */
   async fanOut(_ctx: RequestContext, eventId: string): Promise<void> {
     // The hot statements run as named (prepared) statements, planned once per connection.
     const [row] = await this.transactions.crossTenant.rows<{
       organization_id: string;
       environment: Environment;
       name: NotificationEventName;
+      data: Record<string, unknown>;
       target: string | null;
+      created_at: Date;
       /** As text: a Date would drop the microseconds, and event_created_at must equal it. */
-      created_at: string;
+      created_at_text: string;
     }>(
       "job worker: the event to fan out",
-      sql`SELECT organization_id, environment, name, data->>'id' AS target, created_at::text FROM notification_events WHERE id = ${eventId}`,
+      sql`SELECT organization_id, environment, name, data, data->>'id' AS target, created_at, created_at::text AS created_at_text
+            FROM notification_events WHERE id = ${eventId}`,
       "keyway_fan_out_event",
     );
     if (!row) return; // expired and deleted before it was fanned out
@@ -189,19 +198,42 @@ export class DeliveryService {
     const activationTarget =
       row.name === NotificationEventName.NOTIFICATION_ACTIVATION ? decodeId("WebhookNotificationTarget", String(row.target)) : null;
     const target = sql`${activationTarget}::uuid`;
-    await this.transactions.scope({ organizationId: row.organization_id, environment: row.environment }).rows(
+    const inline = sql`${this.config.webhooks.inlineFirstAttempts && activationTarget === null}::boolean`;
+    const scope = this.transactions.scope({ organizationId: row.organization_id, environment: row.environment });
+    const sends = await scope.rows<
+      Omit<DeliveryRow, "organization_id" | "environment" | "event_id" | "name" | "data" | "created_at"> & { id: string }
+    >(
       sql`WITH recipients AS (
-         SELECT t.id, t.max_deliveries_per_second AS per_second FROM notification_targets t
+         SELECT t.id, t.max_deliveries_per_second AS per_second, t.uri, t.status, t.removed_at, t.updated_at,
+                ${inline} AND t.max_deliveries_per_second IS NULL AND t.failing_since IS NULL AS inline
+           FROM notification_targets t
           WHERE t.organization_id = ${ORGANIZATION}::uuid AND t.environment = ${ENVIRONMENT}::environment AND t.removed_at IS NULL
             AND CASE WHEN ${target} IS NULL THEN t.status = 'ACTIVE' AND t.subscriptions @> ARRAY[${row.name}::notification_event_name]
                      ELSE t.id = ${target} AND t.status = 'PENDING_VERIFICATION' END),
        created AS (
          INSERT INTO notification_deliveries (organization_id, environment, event_id, event_created_at, target_id, step, next_attempt_at)
-         SELECT ${ORGANIZATION}::uuid, ${ENVIRONMENT}::environment, ${eventId}::uuid, ${row.created_at}::timestamptz, id, 1, now() FROM recipients
+         SELECT ${ORGANIZATION}::uuid, ${ENVIRONMENT}::environment, ${eventId}::uuid, ${row.created_at_text}::timestamptz, id, 1, now() FROM recipients
          ON CONFLICT (event_id, target_id, event_created_at) DO NOTHING RETURNING id, step, target_id),
-       queued AS (SELECT c.id, c.step, c.target_id, r.per_second FROM created c JOIN recipients r ON r.id = c.target_id)
-       ${addAttemptJobs("queued", sql`now()`)}`,
+       unattempted AS (
+         SELECT d.id, d.step, d.target_id FROM notification_deliveries d
+          WHERE d.event_id = ${eventId}::uuid AND d.event_created_at = ${row.created_at_text}::timestamptz AND ${tenantMatch("d")}
+            AND d.step = 1 AND d.attempt_count = 0),
+       pending AS (
+         SELECT p.id, p.step, p.target_id, r.per_second, r.inline, r.uri, r.status, r.removed_at, r.updated_at
+           FROM (SELECT * FROM created UNION ALL SELECT * FROM unattempted) p JOIN recipients r ON r.id = p.target_id),
+       queued AS (SELECT id, step, target_id, per_second FROM pending WHERE NOT inline),
+       jobs AS (${addAttemptJobs("queued", sql`now()`)})
+       -- The jobs' count on the left: read whether or not any delivery is sent here, so the jobs are always added.
+       SELECT p.id, p.step, p.target_id, p.uri, p.status, p.removed_at, p.updated_at, p.per_second AS max_deliveries_per_second
+         FROM (SELECT count(*) FROM jobs) AS queued_jobs LEFT JOIN pending p ON p.inline`,
       "keyway_fan_out",
+    );
+    if (sends.length === 0 || sends[0].id === null) return;
+    const event = { organization_id: row.organization_id, environment: row.environment, event_id: eventId, name: row.name, data: row.data };
+    await Promise.all(
+      sends.map(({ id, ...send }) =>
+        this.send(scope, { deliveryId: id, step: send.step }, { ...event, ...send, created_at: row.created_at }),
+      ),
     );
   }
 
@@ -241,6 +273,12 @@ export class DeliveryService {
         return this.transactions.run(this.systemContextOf(row), (tx) => queueAttempts(tx, [{ id: job.deliveryId, step: job.step }]));
     }
 
+    return this.send(scope, job, row);
+  }
+
+  /** Signs and POSTs one attempt, records it and, on failure, schedules the next. */
+  private async send(scope: TenantScope, job: AttemptJob, row: DeliveryRow): Promise<void> {
+    const activation = row.name === NotificationEventName.NOTIFICATION_ACTIVATION;
     const event = Object.assign(new NotificationEvent(), {
       id: row.event_id,
       name: row.name,

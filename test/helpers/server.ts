@@ -44,6 +44,10 @@ export async function startTestServer(env: Record<string, string> = {}, options:
     KEYWAY_ADMIN_PASSWORD: ADMIN_PASSWORD,
     KEYWAY_BCRYPT_COST: "4",
     LOG_LEVEL: process.env.LOG_LEVEL ?? "silent",
+    // `npm test` runs the delivery suites a second time with the first attempts queued (the other execution path).
+    ...(process.env.KEYWAY_DELIVERY_INLINE_FIRST_ATTEMPTS
+      ? { KEYWAY_DELIVERY_INLINE_FIRST_ATTEMPTS: process.env.KEYWAY_DELIVERY_INLINE_FIRST_ATTEMPTS }
+      : {}),
     ...env,
   });
   const app = await App.open(config, options);
