@@ -32,6 +32,10 @@ async function genericPlan(client: Client, statement: BuiltStatement, name: stri
   const literal = (value: unknown) => {
     if (value === null || value === undefined) return "NULL";
     if (value instanceof Date) return client.escapeLiteral(value.toISOString());
+    if (Array.isArray(value)) {
+      const items = value.map((item) => (item === null ? "NULL" : `"${`${item as string | number}`.replace(/["\\]/g, "\\$&")}"`));
+      return client.escapeLiteral(`{${items.join(",")}}`);
+    }
     return client.escapeLiteral(typeof value === "object" ? JSON.stringify(value) : `${value as string | number | boolean}`);
   };
   const literals = statement.values.map(literal);
@@ -46,24 +50,31 @@ it("reads and records a delivery by key in the generic plan, planned while the p
   await activeTarget(server.admin, receiver, "plans");
   await keyCreatedEvent(server.admin, "plans probe");
   await waitFor(() => receiver.to("plans").some((request) => request.json?.type === "API_KEY_CREATED"), undefined, "the delivery");
-  await waitFor(() => seen.some((statement) => statement.text.includes("INSERT INTO delivery_attempts")), undefined, "the record");
+  await waitFor(
+    () => seen.filter((statement) => statement.text.includes("INSERT INTO delivery_attempts")).length >= 2,
+    undefined,
+    "the records",
+  );
 
   const read = seen.find((statement) => /^SELECT d\.step/.test(statement.text.trim()));
-  const record = seen.find((statement) => statement.text.includes("INSERT INTO delivery_attempts"));
+  // The attempt of a queued delivery (the activation) and the first attempts the fan-out records together.
+  const records = [
+    ...new Map(seen.filter((statement) => statement.text.includes("INSERT INTO delivery_attempts")).map((s) => [s.text, s])).values(),
+  ];
   expect(read).toBeDefined();
-  expect(record).toBeDefined();
+  expect(records.length).toBeGreaterThanOrEqual(process.env.KEYWAY_DELIVERY_INLINE_FIRST_ATTEMPTS === "false" ? 1 : 2);
 
   const client = new Client({ connectionString: server.app.databaseUrl });
   await client.connect();
   try {
     await client.query("SET plan_cache_mode = force_generic_plan");
     for (const [name, statement] of [
-      ["delivery_read", read!],
-      ["delivery_record", record!],
-    ] as const) {
+      ["delivery_read", read!] as const,
+      ...records.map((record, i) => [`delivery_record_${i}`, record] as const),
+    ]) {
       const plan = await genericPlan(client, statement, name);
       const scans = plan.split("\n").filter((line) => /Seq Scan on/.test(line) && EVENT_TABLES.test(line));
-      const joinFilters = plan.split("\n").filter((line) => /Join Filter: .*\b(d|e|old)\.(id|event_id)\b/.test(line));
+      const joinFilters = plan.split("\n").filter((line) => /Join Filter: .*\b(d|e)\.(id|event_id)\b/.test(line));
       expect({ name, scans, joinFilters }).toEqual({ name, scans: [], joinFilters: [] });
     }
   } finally {

@@ -121,6 +121,78 @@ const recordAttemptStatement = (job: AttemptJob, success: boolean, response: Out
   SELECT step, schedule_index, current FROM d`;
 };
 
+/** A successful first attempt sent by the fan-out, waiting to be recorded with the others of its event. */
+interface SentAttempt {
+  job: AttemptJob;
+  response: OutboundResponse;
+}
+
+/**
+ * Records successful attempts of one event's deliveries in one statement: what recordAttemptStatement does for one,
+ * for each. The rows are reached by `id = ANY` in the event's partition, so every plan a connection keeps reads them by key.
+ */
+const recordSuccessesStatement = (attempts: SentAttempt[], eventCreatedAt: string) => {
+  const ids = attempts.map(({ job }) => job.deliveryId);
+  const createdAt = sql`${eventCreatedAt}::timestamptz`;
+  return sql`
+  WITH input AS (
+    SELECT * FROM unnest(${ids}::uuid[], ${attempts.map(({ job }) => job.step)}::int[], ${attempts.map(({ response }) => response.httpStatus)}::int[],
+                         ${attempts.map(({ response }) => response.durationMs)}::int[], ${attempts.map(({ response }) => response.responseBody)}::text[])
+           AS i(id, step, http_status, duration_ms, response_body)),
+  old AS (SELECT id, step FROM notification_deliveries
+           WHERE id = ANY(${ids}::uuid[]) AND event_created_at = ${createdAt} AND ${tenantMatch("notification_deliveries")} FOR UPDATE),
+  d AS (
+    UPDATE notification_deliveries d SET
+      attempt_count = d.attempt_count + 1,
+      succeeded_at = coalesce(d.succeeded_at, now()),
+      step = CASE WHEN old.step = i.step THEN old.step + 1 ELSE d.step END,
+      next_attempt_at = CASE WHEN old.step = i.step THEN NULL ELSE d.next_attempt_at END
+    FROM old JOIN input i ON i.id = old.id
+    WHERE d.id = ANY(${ids}::uuid[]) AND d.event_created_at = ${createdAt} AND d.id = old.id AND ${tenantMatch("d")}
+    RETURNING d.id, d.event_id, d.event_created_at, d.target_id, d.attempt_count, old.step = i.step AS current),
+  a AS (
+    INSERT INTO delivery_attempts (organization_id, environment, delivery_id, event_id, event_created_at, target_id, attempt_number,
+                                   status, http_status, duration_ms, response_body, error_message)
+    SELECT ${ORGANIZATION}, ${ENVIRONMENT}, d.id, d.event_id, d.event_created_at, d.target_id, d.attempt_count,
+           ${DeliveryAttemptStatus.SUCCESS}::delivery_attempt_status, i.http_status, i.duration_ms, i.response_body, NULL
+      FROM d JOIN input i ON i.id = d.id),
+  t AS (
+    UPDATE notification_targets t SET failing_since = NULL FROM d
+     WHERE d.current AND t.id = d.target_id AND ${tenantMatch("t")} AND t.failing_since IS NOT NULL)
+  SELECT count(*)::int AS recorded FROM d`;
+};
+
+/**
+ * Gathers the successful attempts of one fan-out that answer within the same millisecond and records them together:
+ * one statement for an event's targets instead of one each.
+ */
+class SuccessRecorder {
+  private waiting: Array<SentAttempt & { done: (error?: Error) => void }> = [];
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(private readonly write: (attempts: SentAttempt[]) => Promise<unknown>) {}
+
+  record(attempt: SentAttempt): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.waiting.push({ ...attempt, done: (error) => (error ? reject(error) : resolve()) });
+      this.timer ??= setTimeout(() => void this.flush(), 1);
+    });
+  }
+
+  private async flush(): Promise<void> {
+    const batch = this.waiting;
+    this.waiting = [];
+    this.timer = null;
+    try {
+      await this.write(batch);
+      for (const attempt of batch) attempt.done();
+    } catch (error) {
+      const failure = error instanceof Error ? error : new Error("recording the attempts failed");
+      for (const attempt of batch) attempt.done(failure);
+    }
+  }
+}
+
 interface DeliveryRow {
   step: number;
   organization_id: string;
@@ -230,9 +302,12 @@ export class DeliveryService {
     );
     if (sends.length === 0 || sends[0].id === null) return;
     const event = { organization_id: row.organization_id, environment: row.environment, event_id: eventId, name: row.name, data: row.data };
+    const successes = new SuccessRecorder((attempts) =>
+      scope.rows(recordSuccessesStatement(attempts, row.created_at_text), "keyway_record_successes"),
+    );
     await Promise.all(
       sends.map(({ id, ...send }) =>
-        this.send(scope, { deliveryId: id, step: send.step }, { ...event, ...send, created_at: row.created_at }),
+        this.send(scope, { deliveryId: id, step: send.step }, { ...event, ...send, created_at: row.created_at }, successes),
       ),
     );
   }
@@ -277,7 +352,7 @@ export class DeliveryService {
   }
 
   /** Signs and POSTs one attempt, records it and, on failure, schedules the next. */
-  private async send(scope: TenantScope, job: AttemptJob, row: DeliveryRow): Promise<void> {
+  private async send(scope: TenantScope, job: AttemptJob, row: DeliveryRow, successes?: SuccessRecorder): Promise<void> {
     const activation = row.name === NotificationEventName.NOTIFICATION_ACTIVATION;
     const event = Object.assign(new NotificationEvent(), {
       id: row.event_id,
@@ -302,7 +377,8 @@ export class DeliveryService {
     const success = answeredWith2xx(response);
     this.metrics.deliveryOutcomes.inc({ outcome: success ? "success" : "failure" });
     if (success && !activation) {
-      await this.recordAttempt(scope, job, success, response);
+      if (successes) await successes.record({ job, response });
+      else await this.recordAttempt(scope, job, success, response);
       return;
     }
     // Failures and activations change more than the delivery: the attempt and its consequences commit together.
