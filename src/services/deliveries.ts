@@ -29,7 +29,9 @@ export interface AttemptJob {
  * longer the delivery's current step finds out itself and does nothing. Deliveries to a target with
  * a rate limit go to the paced task, in one of the target's named queues: one per 5 deliveries/s of
  * its limit (at most 32), so a limited target keeps up with its limit even when each job is slow,
- * while holding only that many workers.
+ * while holding only that many workers. Paced jobs have priority -1, first in the order the workers read the queue:
+ * a paced worker finds them without reading past the other tasks' backlog, and the main workers' batched claims
+ * read past at most the limited targets' waiting jobs.
  */
 const addAttemptJobs = (source: string, runAt: Sql) =>
   sql`SELECT graphile_worker.add_jobs(array_agg(ROW(
@@ -37,7 +39,7 @@ const addAttemptJobs = (source: string, runAt: Sql) =>
      json_build_object('deliveryId', id, 'step', step),
      CASE WHEN per_second IS NOT NULL
           THEN 'keyway-target:' || target_id || ':' || floor(random() * least(32, ceil(per_second / 5.0)))::int END,
-     ${runAt}, NULL, NULL, NULL, NULL)::graphile_worker.job_spec))
+     ${runAt}, NULL, NULL, CASE WHEN per_second IS NOT NULL THEN -1 END, NULL)::graphile_worker.job_spec))
    FROM ${Sql.raw(source)} HAVING count(*) > 0`;
 
 /**
