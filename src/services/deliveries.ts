@@ -90,78 +90,57 @@ export function deliveryBody(event: NotificationEvent): string {
   });
 }
 
-/**
- * Records one attempt and, when the job is still the delivery's current one, moves the
- * delivery to the next step: a re-run of this job (after a crash before graphile-worker
- * marked it done) finds itself stale and sends nothing. One statement, so it is atomic
- * even outside a transaction. Returns `current` = the job was still the current one.
- */
-const recordAttemptStatement = (job: AttemptJob, success: boolean, response: OutboundResponse, errorMessage: string | null) => {
-  const deliveryId = sql`${job.deliveryId}::uuid`;
-  const step = sql`${job.step}::int`;
-  const succeeded = sql`${success}::boolean`;
-  const status = success ? DeliveryAttemptStatus.SUCCESS : DeliveryAttemptStatus.FAILURE;
-  return sql`
-  WITH old AS (SELECT id, step FROM notification_deliveries WHERE id = ${deliveryId} AND ${tenantMatch("notification_deliveries")} FOR UPDATE),
-  d AS (
-    UPDATE notification_deliveries d SET
-      attempt_count = d.attempt_count + 1,
-      succeeded_at = CASE WHEN ${succeeded} THEN coalesce(d.succeeded_at, now()) ELSE d.succeeded_at END,
-      step = CASE WHEN old.step = ${step} THEN old.step + 1 ELSE d.step END,
-      next_attempt_at = CASE WHEN old.step = ${step} THEN NULL ELSE d.next_attempt_at END
-    FROM old WHERE d.id = ${deliveryId} AND d.id = old.id AND ${tenantMatch("d")}
-    RETURNING d.event_id, d.event_created_at, d.target_id, d.attempt_count, d.step, d.schedule_index, old.step = ${step} AS current),
-  a AS (
-    INSERT INTO delivery_attempts (organization_id, environment, delivery_id, event_id, event_created_at, target_id, attempt_number,
-                                   status, http_status, duration_ms, response_body, error_message)
-    SELECT ${ORGANIZATION}, ${ENVIRONMENT}, ${deliveryId}, event_id, event_created_at, target_id, attempt_count,
-           ${status}::delivery_attempt_status, ${response.httpStatus}::int, ${response.durationMs}::int,
-           ${response.responseBody}::text, ${errorMessage}::text FROM d),
-  t AS (
-    UPDATE notification_targets t SET failing_since = NULL FROM d
-     WHERE ${succeeded} AND d.current AND t.id = d.target_id AND ${tenantMatch("t")} AND t.failing_since IS NOT NULL)
-  SELECT step, schedule_index, current FROM d`;
-};
-
-/** A successful first attempt sent by the fan-out, waiting to be recorded with the others of its event. */
-interface SentAttempt {
+/** One attempt to record: which delivery and step, how it ended, and the error to show. */
+interface AttemptOutcome {
   job: AttemptJob;
+  success: boolean;
   response: OutboundResponse;
+  errorMessage: string | null;
 }
 
 /**
- * Records successful attempts of one event's deliveries in one statement: what recordAttemptStatement does for one,
- * for each. The rows are reached by `id = ANY` in the event's partition, so every plan a connection keeps reads them by key.
+ * Records attempts and, for each whose job is still the delivery's current one, moves the
+ * delivery to the next step: a re-run of a job (after a crash before graphile-worker
+ * marked it done) finds itself stale and sends nothing. One statement, so it is atomic
+ * even outside a transaction, and the same text for one attempt or many (the fan-out records
+ * an event's successes together). Rows are reached by `id = ANY`, a key lookup in every plan
+ * a connection keeps. Returns, per delivery, `current` = its job was still the current one.
  */
-const recordSuccessesStatement = (attempts: SentAttempt[], eventCreatedAt: string) => {
-  const ids = attempts.map(({ job }) => job.deliveryId);
-  const createdAt = sql`${eventCreatedAt}::timestamptz`;
+const recordAttemptsStatement = (attempts: AttemptOutcome[]) => {
+  const ids = sql`${attempts.map(({ job }) => job.deliveryId)}::uuid[]`;
+  const steps = attempts.map(({ job }) => job.step);
+  const successes = attempts.map(({ success }) => success);
+  const statuses = attempts.map(({ response }) => response.httpStatus);
+  const durations = attempts.map(({ response }) => response.durationMs);
+  const bodies = attempts.map(({ response }) => response.responseBody);
+  const errors = attempts.map(({ errorMessage }) => errorMessage);
   return sql`
   WITH input AS (
-    SELECT * FROM unnest(${ids}::uuid[], ${attempts.map(({ job }) => job.step)}::int[], ${attempts.map(({ response }) => response.httpStatus)}::int[],
-                         ${attempts.map(({ response }) => response.durationMs)}::int[], ${attempts.map(({ response }) => response.responseBody)}::text[])
-           AS i(id, step, http_status, duration_ms, response_body)),
-  old AS (SELECT id, step FROM notification_deliveries
-           WHERE id = ANY(${ids}::uuid[]) AND event_created_at = ${createdAt} AND ${tenantMatch("notification_deliveries")} FOR UPDATE),
+    SELECT * FROM unnest(${ids}, ${steps}::int[], ${successes}::boolean[], ${statuses}::int[], ${durations}::int[],
+                         ${bodies}::text[], ${errors}::text[])
+           AS i(id, step, success, http_status, duration_ms, response_body, error_message)),
+  old AS (SELECT id, step FROM notification_deliveries WHERE id = ANY(${ids}) AND ${tenantMatch("notification_deliveries")} FOR UPDATE),
   d AS (
     UPDATE notification_deliveries d SET
       attempt_count = d.attempt_count + 1,
-      succeeded_at = coalesce(d.succeeded_at, now()),
+      succeeded_at = CASE WHEN i.success THEN coalesce(d.succeeded_at, now()) ELSE d.succeeded_at END,
       step = CASE WHEN old.step = i.step THEN old.step + 1 ELSE d.step END,
       next_attempt_at = CASE WHEN old.step = i.step THEN NULL ELSE d.next_attempt_at END
     FROM old JOIN input i ON i.id = old.id
-    WHERE d.id = ANY(${ids}::uuid[]) AND d.event_created_at = ${createdAt} AND d.id = old.id AND ${tenantMatch("d")}
-    RETURNING d.id, d.event_id, d.event_created_at, d.target_id, d.attempt_count, old.step = i.step AS current),
+    WHERE d.id = ANY(${ids}) AND d.id = old.id AND ${tenantMatch("d")}
+    RETURNING d.id, d.event_id, d.event_created_at, d.target_id, d.attempt_count, d.step, d.schedule_index,
+              i.success, old.step = i.step AS current),
   a AS (
     INSERT INTO delivery_attempts (organization_id, environment, delivery_id, event_id, event_created_at, target_id, attempt_number,
                                    status, http_status, duration_ms, response_body, error_message)
     SELECT ${ORGANIZATION}, ${ENVIRONMENT}, d.id, d.event_id, d.event_created_at, d.target_id, d.attempt_count,
-           ${DeliveryAttemptStatus.SUCCESS}::delivery_attempt_status, i.http_status, i.duration_ms, i.response_body, NULL
+           CASE WHEN i.success THEN ${DeliveryAttemptStatus.SUCCESS} ELSE ${DeliveryAttemptStatus.FAILURE} END::delivery_attempt_status,
+           i.http_status, i.duration_ms, i.response_body, i.error_message
       FROM d JOIN input i ON i.id = d.id),
   t AS (
     UPDATE notification_targets t SET failing_since = NULL FROM d
-     WHERE d.current AND t.id = d.target_id AND ${tenantMatch("t")} AND t.failing_since IS NOT NULL)
-  SELECT count(*)::int AS recorded FROM d`;
+     WHERE d.success AND d.current AND t.id = d.target_id AND ${tenantMatch("t")} AND t.failing_since IS NOT NULL)
+  SELECT id, step, schedule_index, current FROM d`;
 };
 
 /**
@@ -169,12 +148,12 @@ const recordSuccessesStatement = (attempts: SentAttempt[], eventCreatedAt: strin
  * one statement for an event's targets instead of one each.
  */
 class SuccessRecorder {
-  private waiting: Array<SentAttempt & { done: (error?: Error) => void }> = [];
+  private waiting: Array<AttemptOutcome & { done: (error?: Error) => void }> = [];
   private timer: NodeJS.Timeout | null = null;
 
-  constructor(private readonly write: (attempts: SentAttempt[]) => Promise<unknown>) {}
+  constructor(private readonly write: (attempts: AttemptOutcome[]) => Promise<unknown>) {}
 
-  record(attempt: SentAttempt): Promise<void> {
+  record(attempt: AttemptOutcome): Promise<void> {
     return new Promise((resolve, reject) => {
       this.waiting.push({ ...attempt, done: (error) => (error ? reject(error) : resolve()) });
       this.timer ??= setTimeout(() => void this.flush(), 1);
@@ -274,9 +253,9 @@ export class DeliveryService {
     const target = sql`${activationTarget}::uuid`;
     const inline = sql`${this.config.webhooks.inlineFirstAttempts && activationTarget === null}::boolean`;
     const scope = this.transactions.scope({ organizationId: row.organization_id, environment: row.environment });
-    const sends = await scope.rows<
-      Omit<DeliveryRow, "organization_id" | "environment" | "event_id" | "name" | "data" | "created_at"> & { id: string }
-    >(
+    type Send = Omit<DeliveryRow, "organization_id" | "environment" | "event_id" | "name" | "data" | "created_at"> & { id: string };
+    // One row of nulls when nothing is sent here (the LEFT JOIN below).
+    const rows = await scope.rows<Send | { [column in keyof Send]: null }>(
       sql`WITH recipients AS (
          SELECT t.id, t.max_deliveries_per_second AS per_second, t.uri, t.status, t.removed_at, t.updated_at,
                 ${inline} AND t.max_deliveries_per_second IS NULL AND t.failing_since IS NULL AS inline
@@ -302,11 +281,10 @@ export class DeliveryService {
          FROM (SELECT count(*) FROM jobs) AS queued_jobs LEFT JOIN pending p ON p.inline`,
       "keyway_fan_out",
     );
-    if (sends.length === 0 || sends[0].id === null) return;
+    const sends = rows.filter((send): send is Send => send.id !== null);
+    if (sends.length === 0) return;
     const event = { organization_id: row.organization_id, environment: row.environment, event_id: eventId, name: row.name, data: row.data };
-    const successes = new SuccessRecorder((attempts) =>
-      scope.rows(recordSuccessesStatement(attempts, row.created_at_text), "keyway_record_successes"),
-    );
+    const successes = new SuccessRecorder((attempts) => scope.rows(recordAttemptsStatement(attempts), "keyway_record_attempts"));
     await Promise.all(
       sends.map(({ id, ...send }) =>
         this.send(scope, { deliveryId: id, step: send.step }, { ...event, ...send, created_at: row.created_at }, successes),
@@ -379,7 +357,7 @@ export class DeliveryService {
     const success = answeredWith2xx(response);
     this.metrics.deliveryOutcomes.inc({ outcome: success ? "success" : "failure" });
     if (success && !activation) {
-      if (successes) await successes.record({ job, response });
+      if (successes) await successes.record({ job, success, response, errorMessage: response.errorMessage });
       else await this.recordAttempt(scope, job, success, response);
       return;
     }
@@ -417,8 +395,8 @@ export class DeliveryService {
     const retryAfter = this.retryAfter(response);
     const errorMessage = retryAfter ? [response.errorMessage, retryAfter.note].filter(Boolean).join("; ") : response.errorMessage;
     const [recorded] = await scope.rows<RecordedAttempt>(
-      recordAttemptStatement(job, success, response, errorMessage),
-      "keyway_record_attempt",
+      recordAttemptsStatement([{ job, success, response, errorMessage }]),
+      "keyway_record_attempts",
     );
     return { ...recorded, retry_after_ms: retryAfter?.ms ?? null };
   }
