@@ -8,6 +8,9 @@ export const SEED_ENV: Record<string, string> = {
   KEYWAY_MAX_COLLAB_ENDPOINTS_PER_ENVIRONMENT: "200",
   // One attempt per delivery: no retry comes later to change what a list returns.
   KEYWAY_RETRY_SCHEDULE: "0",
+  // The expiry sweep runs at start and not again within a test: a later sweep records the rotated key's expiry
+  // (its updatedAt moves) between two reads the list matrix compares, as it did once in a 64 s run.
+  KEYWAY_EXPIRY_SWEEP_SECONDS: "3600",
   KEYWAY_WEBHOOK_ACTIVATION_TIMEOUT_MS: "10000",
   KEYWAY_COLLAB_TIMEOUT_MS: "10000",
 };
