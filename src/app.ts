@@ -10,6 +10,7 @@ import { SessionTokens } from "./auth/session-tokens.js";
 import { UsageRecorder } from "./auth/usage-recorder.js";
 import type { Config } from "./config.js";
 import { ChangeListener } from "./db/change-listener.js";
+import { COLLAB_ENDPOINT_CHANGED_CHANNEL } from "./services/active-endpoints.js";
 import { createDataSource, migrate } from "./db/data-source.js";
 import { EventPartitions } from "./db/event-partitions.js";
 import { EncryptionStart, prepareEncryption } from "./db/encryption-at-rest.js";
@@ -162,11 +163,17 @@ export class App {
 
   /** Job queue, key-change listener and usage flushing: everything a serving process runs besides HTTP. */
   async startBackground(): Promise<void> {
-    const { config, logger, apiKeyAuthenticator, usage } = this.services;
+    const { config, logger, apiKeyAuthenticator, usage, collaborativeAuthorization } = this.services;
     const listener = new ChangeListener(
       this.databaseUrl,
-      { [API_KEY_CHANGED_CHANNEL]: (payload) => apiKeyAuthenticator.onChangeNotification(payload) },
-      () => apiKeyAuthenticator.invalidateAll(),
+      {
+        [API_KEY_CHANGED_CHANNEL]: (payload) => apiKeyAuthenticator.onChangeNotification(payload),
+        [COLLAB_ENDPOINT_CHANGED_CHANNEL]: (payload) => collaborativeAuthorization.activeEndpoints.invalidate(payload),
+      },
+      () => {
+        apiKeyAuthenticator.invalidateAll();
+        collaborativeAuthorization.activeEndpoints.invalidateAll();
+      },
       logger,
     );
     await listener.start();

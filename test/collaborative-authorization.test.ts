@@ -1,10 +1,13 @@
 import { Webhook } from "standardwebhooks";
-import type { GraphQLClient } from "graphql-request";
 import { APIKeyRole, Environment, Plan } from "../src/entities/enums";
 import { Answer, Behaviour, isDecisionRequest, Receiver, ReceivedRequest } from "./helpers/receiver";
 import { bearer, startTestServer, TestServer } from "./helpers/server";
 import { waitFor } from "./helpers/wait";
 import { decodeId } from "../src/db/ids";
+import { GraphQLClient } from "graphql-request";
+import { App } from "../src/app";
+import { loadConfig } from "../src/config";
+import { startServer } from "../src/server";
 
 const ENDPOINT = `id name uri status standInDecision createdAt updatedAt activatedAt deactivatedAt environment`;
 const ERRORS = `... on UserError { errors { code errorPath description } } ... on AccessDeniedError { message }`;
@@ -279,6 +282,38 @@ describe("activation", () => {
     for (const decision of decisions) {
       expect(decision).toMatchObject({ decidedBy: "ENDPOINT", standInReason: null, responseCode: "APPROVED" });
       expect([a.id, b.id]).toContain(decision.endpoint.id);
+    }
+  });
+
+  it("reaches another Keyway process on the same database: its decisions follow each swap and deactivation", async () => {
+    // Each process keeps the environment's ACTIVE endpoint in memory; a status change commits a NOTIFY that drops it.
+    const app = await App.open(
+      loadConfig({ NODE_ENV: "test", DATABASE_URL: server.app.databaseUrl, LOG_LEVEL: "silent", KEYWAY_COLLAB_TIMEOUT_MS: "15000" }),
+      { dnsLookup },
+    );
+    await app.startBackground();
+    const other = await startServer(app, 0, "127.0.0.1");
+    try {
+      const org = await organization();
+      const elsewhere = new GraphQLClient(other.url, { headers: { authorization: `Bearer ${org.testKey}` } });
+      const a = await addActive(org.test, "/other-process-a");
+      expect((await simulate(elsewhere)).endpoint.id).toBe(a.id);
+      const b = await addActive(org.test, "/other-process-b");
+      await waitFor(async () => (await simulate(elsewhere)).endpoint?.id === b.id, 10_000, "the other process to decide with b");
+      expect(decisions("/other-process-b").length).toBeGreaterThan(0);
+      await result(org.test, DEACTIVATE, { endpointId: b.id });
+      const declined = await waitFor(
+        async () => {
+          const decision = await simulate(elsewhere);
+          return decision.standInReason === "NO_ACTIVE_ENDPOINT" && decision;
+        },
+        10_000,
+        "the other process to see no active endpoint",
+      );
+      expect(declined).toMatchObject({ decidedBy: "STAND_IN", endpoint: null });
+    } finally {
+      await other.stop();
+      await app.close();
     }
   });
 

@@ -1,5 +1,8 @@
 import { Webhook } from "standardwebhooks";
-import { APIKeyRole, Environment, Plan } from "../src/entities/enums";
+import { PERMISSIONS } from "../src/auth/permissions";
+import { systemContext } from "../src/auth/request-context";
+import { sql } from "../src/db/sql";
+import { APIKeyRole, Environment, NotificationEventName, Plan } from "../src/entities/enums";
 import { Receiver } from "./helpers/receiver";
 import { waitFor } from "./helpers/wait";
 import { queueDrained as waitForEmptyQueue } from "./helpers/database";
@@ -391,6 +394,32 @@ describe("replay", () => {
 });
 
 describe("events", () => {
+  it("queue a fan-out job only when an ACTIVE target subscribes to them when they commit (an activation always)", async () => {
+    const org = await server.otherOrganization();
+    const client = server.client(org.testKey);
+    const ctx = systemContext(org.id, Environment.TEST, new Set(PERMISSIONS));
+    /** Emits an event and counts its fan-out jobs before the commit (no worker can have taken the job yet). */
+    const fanOutJobs = (name: NotificationEventName) =>
+      server.app.services.transactions.run(ctx, async (tx) => {
+        const event = await tx.emit(name, { object: "test" });
+        const [{ jobs }] = await tx.scope.rows<{ jobs: number }>(
+          sql`SELECT count(*)::int AS jobs FROM graphile_worker.jobs WHERE task_identifier = 'notification_event.fan_out' AND key = ${event.id}`,
+        );
+        return jobs;
+      });
+    expect(await fanOutJobs(NotificationEventName.API_KEY_CREATED)).toBe(0);
+    const { payload } = await addTarget(client);
+    await waitFor(async () => (await target(payload.id, client)).status === "ACTIVE", undefined, "activation");
+    expect(await fanOutJobs(NotificationEventName.API_KEY_CREATED)).toBe(1);
+    expect(await fanOutJobs(NotificationEventName.API_KEY_REVOKED)).toBe(0);
+    await client.request(mutation("deactivateNotificationTarget"), { input: { targetId: payload.id } });
+    expect(await fanOutJobs(NotificationEventName.API_KEY_CREATED)).toBe(0);
+    expect(await fanOutJobs(NotificationEventName.NOTIFICATION_ACTIVATION)).toBe(1);
+    // The events themselves are all kept: the events list, replays and recoveries read them.
+    const events = await client.request<any>(`{ organizations { notificationEvents(first: 10) { totalCount } } }`);
+    expect(events.organizations[0].notificationEvents.totalCount).toBeGreaterThanOrEqual(5);
+  });
+
   it("lists the organization's events newest first, filtered by name and time, only in their environment", async () => {
     // Enough events for two pages of five, whichever tests ran before.
     for (let i = 0; i < 10; i++) await createKey(server.admin);

@@ -20,6 +20,7 @@ import { encodeId } from "../db/ids.js";
 import { InvalidState, NotAvailableInLive, NotFound } from "./domain-errors.js";
 import { answeredWith2xx, type OutboundHttp, type OutboundResponse } from "./outbound-http.js";
 import { cleanName } from "./names.js";
+import { ActiveEndpointCache, COLLAB_ENDPOINT_CHANGED_CHANNEL, tenantKey, type ActiveEndpoint } from "./active-endpoints.js";
 import { assertMayCreate } from "./plans.js";
 import type { SigningKeyService } from "./signing-keys.js";
 import type { TenantScope } from "./tenant-scope.js";
@@ -100,14 +101,14 @@ function standIn(decision: StandInDecision, amount: number, reason: StandInReaso
 /** Serializes, per environment, the count of endpoints on add and the one-ACTIVE swap. */
 const ENDPOINTS_LOCK = "collab_endpoints";
 
-/** The ACTIVE endpoint as activeEndpoint reads it, its signing keys decrypted. */
-type ActiveEndpoint = { id: string; uri: string; stand_in_decision: StandInDecision; secrets: string[] };
-
 /**
  * Collaborative-authorization endpoints (at most one ACTIVE per environment) and the
  * decisions they make. HTTP calls to endpoints never happen inside a transaction.
  */
 export class CollaborativeAuthorizationService {
+  /** Each environment's ACTIVE endpoint, read once (see ActiveEndpointCache). */
+  readonly activeEndpoints = new ActiveEndpointCache();
+
   constructor(
     private readonly config: Config,
     private readonly transactions: Transactions,
@@ -168,6 +169,7 @@ export class CollaborativeAuthorizationService {
     return this.transactions.run(ctx, async (tx) => {
       // Serializes every status change of this environment's endpoints.
       await this.lockEnvironment(tx);
+      await this.activeEndpointChanges(tx);
       const current = await this.lockOrFail(tx, endpointId);
       if (current.status !== EndpointStatus.ACTIVE) {
         const now = new Date();
@@ -197,6 +199,7 @@ export class CollaborativeAuthorizationService {
   deactivate(ctx: TenantContext, endpointId: string): Promise<Endpoint> {
     return this.transactions.run(ctx, async (tx) => {
       await this.lockEnvironment(tx);
+      await this.activeEndpointChanges(tx);
       const endpoint = await this.lockOrFail(tx, endpointId);
       if (endpoint.status === EndpointStatus.DEACTIVATED) throw new InvalidState("The endpoint is already deactivated", "endpointId");
       endpoint.status = EndpointStatus.DEACTIVATED;
@@ -251,6 +254,7 @@ export class CollaborativeAuthorizationService {
           VALUES (${request.id}, ${ORGANIZATION}, ${ENVIRONMENT}, ${request.createdAt}, ${request.endpointId}, ${request.amount},
             ${request.currencyCode}, ${request.merchantName}, ${request.responseCode}, ${request.authorizedAmount}, ${request.decidedBy},
             ${request.standInReason ?? null}, ${request.latencyMs})`,
+      "keyway_simulate_authorization",
     );
     return request;
   }
@@ -271,7 +275,7 @@ export class CollaborativeAuthorizationService {
       currencyCode: details.currencyCode,
       merchantName: details.merchantName?.trim() || null,
     });
-    const endpoint = await this.activeEndpoint(ctx);
+    const endpoint = await this.activeEndpoints.get(ctx, () => this.readActiveEndpoint(ctx));
     request.endpointId = endpoint?.id ?? null;
     let decision: Decision;
     if (!endpoint) {
@@ -285,7 +289,9 @@ export class CollaborativeAuthorizationService {
         transaction: { amount: request.amount, currencyCode: request.currencyCode, merchantName: request.merchantName },
       });
       const remainingMs = Math.max(1, Math.round(this.config.collab.timeoutMs - (performance.now() - started)));
-      const headers = signatureHeaders(endpoint.secrets, request.nodeId, body);
+      const now = Date.now();
+      const secrets = endpoint.keys.filter((key) => key.expiresAt === null || key.expiresAt > now).map((key) => key.secret);
+      const headers = signatureHeaders(secrets, request.nodeId, body);
       const response = await this.outboundHttp.postJson(endpoint.uri, ctx.environment, body, headers, remainingMs);
       decision = response.timedOut
         ? standIn(endpoint.stand_in_decision, request.amount, StandInReason.TIMEOUT)
@@ -296,22 +302,38 @@ export class CollaborativeAuthorizationService {
   }
 
   /**
-   * The ACTIVE endpoint with its valid signing secrets, newest first, in one round trip: it is
-   * spent out of the decision's 2 s. Deleted endpoints are never ACTIVE (remove refuses them).
+   * The ACTIVE endpoint with its unexpired signing keys, newest first, in one round trip: it is spent out of the
+   * decision's 2 s when the cache has no entry. Deleted endpoints are never ACTIVE (remove refuses them).
    */
-  private async activeEndpoint(ctx: TenantContext): Promise<ActiveEndpoint | undefined> {
-    const [endpoint] = await this.transactions.scope(ctx).rows<ActiveEndpoint>(
-      sql`SELECT e.id, e.uri, e.stand_in_decision,
-              ARRAY(SELECT k.secret FROM signing_keys k
-                     WHERE k.owner_id = e.id AND k.organization_id = e.organization_id AND k.environment = e.environment
-                       AND (k.expires_at IS NULL OR k.expires_at > now())
-                     ORDER BY k.created_at DESC) AS secrets
+  private async readActiveEndpoint(ctx: TenantContext): Promise<ActiveEndpoint | null> {
+    const [endpoint] = await this.transactions
+      .scope(ctx)
+      .rows<Omit<ActiveEndpoint, "keys"> & { keys: Array<{ secret: string; expires_at: string | null }> }>(
+        sql`SELECT e.id, e.uri, e.stand_in_decision,
+              coalesce((SELECT json_agg(json_build_object('secret', k.secret, 'expires_at', k.expires_at) ORDER BY k.created_at DESC)
+                          FROM signing_keys k
+                         WHERE k.owner_id = e.id AND k.organization_id = e.organization_id AND k.environment = e.environment
+                           AND (k.expires_at IS NULL OR k.expires_at > now())), '[]') AS keys
          FROM collab_endpoints e
         WHERE ${tenantMatch("e")} AND e.status = 'ACTIVE'`,
-    );
+      );
+    if (!endpoint) return null;
     // Stored encrypted; the box decrypts each key once per process and caches it.
-    if (endpoint) endpoint.secrets = endpoint.secrets.map((sealed) => this.signingKeys.open(sealed));
-    return endpoint;
+    const keys = endpoint.keys.map((key) => ({
+      secret: this.signingKeys.open(key.secret),
+      expiresAt: key.expires_at === null ? null : Date.parse(key.expires_at),
+    }));
+    return { ...endpoint, keys };
+  }
+
+  /**
+   * This transaction may change which endpoint is ACTIVE: every process drops the environment's cached one when it
+   * commits (this one at once, the others on NOTIFY).
+   */
+  private async activeEndpointChanges(tx: Transaction): Promise<void> {
+    const key = tenantKey(tx.ctx);
+    tx.afterCommit(() => this.activeEndpoints.invalidate(key));
+    await tx.notify(COLLAB_ENDPOINT_CHANGED_CHANNEL, key);
   }
 
   /** POSTs a Standard Webhooks message signed with every valid key of the endpoint. */

@@ -1,7 +1,7 @@
 import { DataSource, EntityManager } from "typeorm";
 import type { TenantContext } from "../auth/request-context.js";
 import type { Config } from "../config.js";
-import { ENVIRONMENT, ORGANIZATION, Sql, sql } from "../db/sql.js";
+import { ENVIRONMENT, ORGANIZATION, Sql, sql, tenantMatch } from "../db/sql.js";
 import { NotificationEventName } from "../entities/enums.js";
 import { NotificationEvent } from "../entities/notification-event.js";
 import { TASKS } from "../jobs/task-names.js";
@@ -19,6 +19,22 @@ function auditValues(ctx: TenantContext, action: string, targetId: string | null
 }
 
 /**
+ * Whether the event has a recipient when it commits: an ACTIVE target of the tenant subscribed to it (an
+ * activation event always has one, the target it activates). An event without one is kept (the events list,
+ * replays, recoveries) but queues no fan-out job: that spares the job's insert, its NOTIFY to every worker, a
+ * claim, the fan-out's two statements and the job's completion on every mutation nobody listens to (a simulated
+ * collaborative authorization spent more PostgreSQL time on its fan-out job than on its own rows). A target
+ * therefore receives the events committed after it was ACTIVE and subscribed, as before, but no longer those
+ * committed a moment before, whose fan-out used to run late enough to find it.
+ */
+const recipientsExist = (name: NotificationEventName) =>
+  name === NotificationEventName.NOTIFICATION_ACTIVATION
+    ? sql`true`
+    : sql`EXISTS (SELECT 1 FROM notification_targets t
+                   WHERE ${tenantMatch("t")} AND t.removed_at IS NULL
+                     AND t.status = 'ACTIVE' AND t.subscriptions @> ARRAY[${name}::notification_event_name])`;
+
+/**
  * The audit row (when `action` is given), the event, its fan-out job and optionally the change
  * itself (one INSERT/UPDATE) in one statement: a mutation on a hot path pays one round trip for
  * all of them, and a single statement is atomic without BEGIN/COMMIT (see SingleStatementChange).
@@ -32,6 +48,7 @@ async function auditAndEmitOn(
   name: NotificationEventName,
   data: Record<string, unknown>,
   change?: Sql,
+  statementName?: string,
 ): Promise<NotificationEvent> {
   const expiresAt = new Date(Date.now() + eventRetentionDays * DAY_MS);
   const parts: Sql[] = [];
@@ -41,8 +58,11 @@ async function auditAndEmitOn(
     sql`WITH ${Sql.join(parts, "\n")}
        event AS (INSERT INTO notification_events (organization_id, environment, name, data, expires_at)
                  VALUES (${ORGANIZATION}, ${ENVIRONMENT}, ${name}, ${JSON.stringify(data)}, ${expiresAt}) RETURNING id, created_at),
-       job AS (SELECT graphile_worker.add_job(${TASKS.fanOutEvent}, json_build_object('eventId', event.id::text), job_key => event.id::text) FROM event)
-       SELECT event.id, event.created_at FROM event, job`,
+       job AS (SELECT graphile_worker.add_job(${TASKS.fanOutEvent}, json_build_object('eventId', event.id::text), job_key => event.id::text)
+                 FROM event WHERE ${recipientsExist(name)})
+       -- The job's count is read so that the job is queued: a SELECT in WITH runs only when referenced.
+       SELECT event.id, event.created_at FROM event, (SELECT count(*) FROM job) AS queued`,
+    statementName,
   );
   return scope.create(NotificationEvent, { id: row.id, createdAt: row.created_at, name, data, expiresAt });
 }
@@ -123,9 +143,19 @@ export class SingleStatementChange {
     this.scope = new TenantScope(em, ctx);
   }
 
-  /** `change` is one INSERT or UPDATE of this tenant (it may use ORGANIZATION/ENVIRONMENT). */
-  auditAndEmit(action: string, targetId: string | null, name: NotificationEventName, data: Record<string, unknown>, change: Sql) {
-    return auditAndEmitOn(this.scope, this.ctx, this.eventRetentionDays, action, targetId, name, data, change);
+  /**
+   * `change` is one INSERT or UPDATE of this tenant (it may use ORGANIZATION/ENVIRONMENT). A hot path names its
+   * statement (`statementName`, the same text on every call): it is then parsed and planned once per connection.
+   */
+  auditAndEmit(
+    action: string,
+    targetId: string | null,
+    name: NotificationEventName,
+    data: Record<string, unknown>,
+    change: Sql,
+    statementName?: string,
+  ) {
+    return auditAndEmitOn(this.scope, this.ctx, this.eventRetentionDays, action, targetId, name, data, change, statementName);
   }
 }
 
