@@ -353,7 +353,7 @@ export const SETTINGS = {
     env: "KEYWAY_WORKER_CONCURRENCY",
     default: 10,
     min: 1,
-    description: "Background jobs run at once per process",
+    description: "Background jobs run at once per process (a process that delivers many webhooks: 48, the delivery benchmark's setting)",
   }),
   workerHeartbeatMs: integer({
     env: "KEYWAY_WORKER_HEARTBEAT_MS",
