@@ -204,6 +204,30 @@ describe("deliveries", () => {
     expect(Math.round(days)).toBe(30);
   });
 
+  it("records every delivery of two organizations sent at the same moment once, each in its own organization", async () => {
+    // Successes answered within the same millisecond are recorded together, one statement per organization and environment.
+    const orgs = await Promise.all([server.otherOrganization(), server.otherOrganization()]);
+    const tenants = await Promise.all(
+      orgs.map(async (org) => {
+        const client = server.client(org.testKey);
+        const { path, payload } = await addTarget(client);
+        await waitFor(async () => (await target(payload.id, client)).status === "ACTIVE", undefined, "activation");
+        return { client, path, id: payload.id as string };
+      }),
+    );
+    await Promise.all(tenants.flatMap(({ client }) => Array.from({ length: 10 }, () => createKey(client))));
+    await waitFor(() => tenants.every(({ path }) => receiver.to(path).length === 11), undefined, "ten deliveries to each");
+    await queueDrained();
+    for (const { client, id } of tenants) {
+      const attempts = await client.request<any>(
+        `query($id: ID!) { node(id: $id) { ... on WebhookNotificationTarget { deliveryAttempts(first: 20) { totalCount edges { node { status } } } } } }`,
+        { id },
+      );
+      expect(attempts.node.deliveryAttempts.totalCount).toBe(11);
+      expect(attempts.node.deliveryAttempts.edges.every((edge: any) => edge.node.status === "SUCCESS")).toBe(true);
+    }
+  });
+
   it("retries on the configured schedule with the same webhook-id until a 2xx", async () => {
     const t = await activeTarget();
     receiver.answer(t.path, 500, 503);

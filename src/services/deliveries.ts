@@ -144,14 +144,18 @@ const recordAttemptsStatement = (attempts: AttemptOutcome[]) => {
 };
 
 /**
- * Gathers the successful attempts of one fan-out that answer within the same millisecond and records them together:
- * one statement for an event's targets instead of one each.
+ * Gathers the successful first attempts of a tenant's fan-outs that answer within the same millisecond and records
+ * them together: one statement for an event's targets, and for the events of the same tenant sent at the same time,
+ * instead of one each. `taken` runs when a batch is taken, before it is written (the service then starts a new one).
  */
 class SuccessRecorder {
   private waiting: Array<AttemptOutcome & { done: (error?: Error) => void }> = [];
   private timer: NodeJS.Timeout | null = null;
 
-  constructor(private readonly write: (attempts: AttemptOutcome[]) => Promise<unknown>) {}
+  constructor(
+    private readonly write: (attempts: AttemptOutcome[]) => Promise<unknown>,
+    private readonly taken: () => void = () => {},
+  ) {}
 
   record(attempt: AttemptOutcome): Promise<void> {
     return new Promise((resolve, reject) => {
@@ -164,6 +168,7 @@ class SuccessRecorder {
     const batch = this.waiting;
     this.waiting = [];
     this.timer = null;
+    this.taken();
     try {
       await this.write(batch);
       for (const attempt of batch) attempt.done();
@@ -211,6 +216,8 @@ type RecordedAttempt = { step: number; schedule_index: number; current: boolean;
  */
 export class DeliveryService {
   private keyCache = new Map<string, { at: number; version: number; secrets: string[] }>();
+  /** Per tenant, the batch of successes waiting for its millisecond (see successRecorder). */
+  private readonly successRecorders = new Map<string, SuccessRecorder>();
 
   constructor(
     private readonly config: Config,
@@ -284,12 +291,33 @@ export class DeliveryService {
     const sends = rows.filter((send): send is Send => send.id !== null);
     if (sends.length === 0) return;
     const event = { organization_id: row.organization_id, environment: row.environment, event_id: eventId, name: row.name, data: row.data };
-    const successes = new SuccessRecorder((attempts) => scope.rows(recordAttemptsStatement(attempts), "keyway_record_attempts"));
+    const successes = this.successRecorder(scope, row);
     await Promise.all(
       sends.map(({ id, ...send }) =>
         this.send(scope, { deliveryId: id, step: send.step }, { ...event, ...send, created_at: row.created_at }, successes),
       ),
     );
+  }
+
+  /**
+   * The tenant's open batch of successes (seam: one record statement per tenant and millisecond instead of one per
+   * event; 10,000 events × 5 receivers: see the commit that added it). A batch holds one tenant's rows only, so its
+   * statement stays tenant-scoped.
+   */
+  private successRecorder(scope: TenantScope, tenant: { organization_id: string; environment: Environment }): SuccessRecorder {
+    const key = `${tenant.organization_id}:${tenant.environment}`;
+    let recorder = this.successRecorders.get(key);
+    if (!recorder) {
+      const created = new SuccessRecorder(
+        (attempts) => scope.rows(recordAttemptsStatement(attempts), "keyway_record_attempts"),
+        () => {
+          if (this.successRecorders.get(key) === created) this.successRecorders.delete(key);
+        },
+      );
+      this.successRecorders.set(key, created);
+      recorder = created;
+    }
+    return recorder;
   }
 
   /**
