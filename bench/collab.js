@@ -185,7 +185,7 @@ async function main() {
       "",
       `${result.date}, ${result.machine.cpus} CPUs (load average ${result.loadAverage.join(", ")}), Node ${result.machine.node}. Keyway in its own process on embedded PostgreSQL;`,
       "the decision endpoint (127.0.0.1) approves at once. Each authorization is one `simulateCollaborativeAuthorization`",
-      "mutation: read the active endpoint and its keys, sign, POST, parse, then one transaction with the request row,",
+      "mutation: the active endpoint and its keys from the process's memory, sign, POST, parse, then one statement with the request row,",
       "audit row and outbox event.",
       "",
       "| measure | value |",
