@@ -301,8 +301,8 @@ export class DeliveryService {
 
   /**
    * The tenant's open batch of successes (seam: one record statement per tenant and millisecond instead of one per
-   * event; 10,000 events × 5 receivers: see the commit that added it). A batch holds one tenant's rows only, so its
-   * statement stays tenant-scoped.
+   * event; 10,000 events × 5 receivers, alternating builds: 1,750–1,984 → 2,009–2,446 deliveries/s). A batch holds
+   * one tenant's rows only, so its statement stays tenant-scoped.
    */
   private successRecorder(scope: TenantScope, tenant: { organization_id: string; environment: Environment }): SuccessRecorder {
     const key = `${tenant.organization_id}:${tenant.environment}`;
