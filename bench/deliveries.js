@@ -25,13 +25,16 @@ const CONCURRENCY = process.env.BENCH_WORKER_CONCURRENCY || "48";
 const PACED_EVENTS = Number(process.env.BENCH_PACED_EVENTS || 2000);
 // 200 events/s to 5 targets: the 1,000 deliveries/s the latency target is set at.
 const PACED_EVENTS_PER_SECOND = 200;
-// The whole run stays under 3 minutes, plus the limited-target scenario's minute at most.
+// The whole run stays under 3 minutes, plus the limited-target scenario (three rounds, about a minute).
 const BURST_DEADLINE_MS = 130_000;
 const DEADLINE_MS = 165_000;
 // Last, LIMITED_EVENTS events to the four other targets, first alone and then with target 0 limited to
 // LIMITED_PER_SECOND receiving them too: the unlimited targets' deliveries/s should not change.
 const LIMITED_EVENTS = Number(process.env.BENCH_LIMITED_EVENTS || 2000);
 const LIMITED_PER_SECOND = 20;
+const LIMITED_ROUNDS = 3;
+// "Not slowed": within 10 % of their rate without the limited target (the median round's ratio).
+const LIMITED_TARGET_RATIO = 0.9;
 const LIMITED_DEADLINE_MS = 30_000;
 
 function percentile(sorted, p) {
@@ -133,14 +136,35 @@ async function limitedScenario({ client, receiver, org, keyway, ids }) {
       limitedPerSecond: +(((receiver.byPath.get("/target-0") ?? 0) - limitedBefore) / seconds).toFixed(1),
     };
   };
-  const without = await run("API_KEY_UPDATED");
-  const withLimited = await run("API_KEY_REVOKED");
+  // Rounds of the two phases, alternating, so that the machine's drift weighs on both alike; after each round the
+  // limited target's backlog is let through (its limit raised to 1,000/s, then set back), so the next round's
+  // "without" phase starts with no paced deliveries waiting.
+  const limitedReceived = () => receiver.byPath.get("/target-0") ?? 0;
+  let limitedExpected = limitedReceived();
+  const rounds = [];
+  for (let round = 0; round < LIMITED_ROUNDS; round++) {
+    const without = await run("API_KEY_UPDATED");
+    const withLimited = await run("API_KEY_REVOKED");
+    rounds.push({ without, with: withLimited, ratio: +(withLimited.unlimitedPerSecond / without.unlimitedPerSecond).toFixed(2) });
+    limitedExpected += LIMITED_EVENTS;
+    await call("setNotificationTargetRateLimit", "SetNotificationTargetRateLimitInput", { targetId: ids[0], maxDeliveriesPerSecond: 1000 });
+    const deadline = performance.now() + LIMITED_DEADLINE_MS;
+    while (limitedReceived() < limitedExpected && performance.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    await call("setNotificationTargetRateLimit", "SetNotificationTargetRateLimitInput", {
+      targetId: ids[0],
+      maxDeliveriesPerSecond: LIMITED_PER_SECOND,
+    });
+  }
+  const median = [...rounds].sort((a, b) => a.ratio - b.ratio)[Math.floor(rounds.length / 2)];
   return {
     events: LIMITED_EVENTS,
     limitPerSecond: LIMITED_PER_SECOND,
-    without,
-    with: withLimited,
-    ratio: +(withLimited.unlimitedPerSecond / without.unlimitedPerSecond).toFixed(2),
+    rounds,
+    // The round with the median ratio.
+    without: median.without,
+    with: median.with,
+    ratio: median.ratio,
+    target: LIMITED_TARGET_RATIO,
   };
 }
 
@@ -297,14 +321,15 @@ async function main() {
     "",
     `Paced: ${result.paced.events} more events at ${PACED_EVENTS_PER_SECOND} events/s (${result.paced.offeredDeliveriesPerSecond} deliveries/s offered): p50 ${result.paced.p50CommitToReceiptMs} ms, p99 ${result.paced.p99CommitToReceiptMs} ms from commit to receipt (${result.paced.deliveries} deliveries).`,
     "",
-    `One target limited to ${result.limited.limitPerSecond}/s: ${result.limited.events} events to the four unlimited targets alone, then ${result.limited.events} that the limited one receives too.`,
+    `One target limited to ${result.limited.limitPerSecond}/s, in ${result.limited.rounds.length} alternating rounds: ${result.limited.events} events to the four unlimited targets alone, then ${result.limited.events} that the limited one receives too (its backlog let through between rounds).`,
     "",
-    "| | unlimited targets' deliveries/s | limited target's deliveries/s |",
-    "| --- | --- | --- |",
-    `| without the limited target | ${result.limited.without.unlimitedPerSecond} | — |`,
-    `| with it | ${result.limited.with.unlimitedPerSecond} | ${result.limited.with.limitedPerSecond} |`,
+    "| round | unlimited targets' deliveries/s without the limited target | with it | ratio | limited target's deliveries/s |",
+    "| --- | --- | --- | --- | --- |",
+    ...result.limited.rounds.map(
+      (r, i) => `| ${i + 1} | ${r.without.unlimitedPerSecond} | ${r.with.unlimitedPerSecond} | ${r.ratio} | ${r.with.limitedPerSecond} |`,
+    ),
     "",
-    `Ratio with / without: ${result.limited.ratio}.`,
+    `Ratio with / without, median round: ${result.limited.ratio} (target ≥ ${result.limited.target}).`,
     "",
   ].join("\n");
   writeFileSync(path.join(dir, "deliveries.md"), md);

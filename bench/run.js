@@ -48,6 +48,17 @@ if (deliveries) {
       deliveries.deliveries === deliveries.expectedDeliveries && deliveries.duplicates === 0,
     ),
   );
+  const limited = deliveries.limited;
+  if (limited?.rounds) {
+    rows.push(
+      row(
+        `unlimited targets beside one at ${limited.limitPerSecond}/s (median of ${limited.rounds.length})`,
+        String(limited.ratio),
+        `>= ${limited.target} of without it`,
+        limited.ratio >= limited.target,
+      ),
+    );
+  }
   const paced = deliveries.paced;
   if (paced) {
     rows.push(
