@@ -6,11 +6,12 @@ import { WorkerLiveness } from "./worker-liveness.js";
 
 /**
  * Workers of the paced runner. Each idle worker is woken by every job added anywhere and then reads the queue past
- * the other tasks' jobs; a few workers, each running one of a limited target's queues at a time, keep up with the
- * limits. Measured with one target at 20/s beside four unlimited ones: their deliveries/s 0.57 of those without
- * the limited target at 24 paced workers, 0.65 at 8.
+ * the other tasks' jobs, so idle paced workers cost the others; a few workers, each running one of a limited target's
+ * queues at a time, keep up with the limits. Measured with one target at 20/s (4 queues) beside four unlimited ones,
+ * their deliveries/s with / without the limited target (median of 3 alternating rounds, two sessions each): 8 workers
+ * 0.72 and 0.75, 4 workers 0.80 and 0.84, 2 workers 0.73 with the limited target below its limit (13–15/s).
  */
-const PACED_CONCURRENCY = 8;
+const PACED_CONCURRENCY = 4;
 
 /**
  * The job queue (graphile-worker on the same PostgreSQL). Jobs are added inside
