@@ -1,5 +1,6 @@
 import type { CollaborativeAuthorizationStandInDecision as StandInDecision } from "../entities/collaborative-authorization-endpoint.js";
 import type { Environment } from "../entities/enums.js";
+import { tenantKey } from "./tenant-scope.js";
 
 /** Activations and deactivations commit a NOTIFY on this channel; the payload is the tenant (`organization:environment`). */
 export const COLLAB_ENDPOINT_CHANGED_CHANNEL = "keyway_collab_endpoint_changed";
@@ -16,8 +17,6 @@ export interface ActiveEndpoint {
 }
 
 type Tenant = { organizationId: string; environment: Environment };
-
-export const tenantKey = ({ organizationId, environment }: Tenant) => `${organizationId}:${environment}`;
 
 /**
  * Each environment's ACTIVE collaborative-authorization endpoint (or that there is none), per process. A decision
@@ -53,7 +52,6 @@ export class ActiveEndpointCache {
   }
 
   invalidateAll(): void {
-    this.epoch++;
-    this.entries.clear();
+    this.invalidate(undefined);
   }
 }

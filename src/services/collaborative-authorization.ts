@@ -20,10 +20,10 @@ import { encodeId } from "../db/ids.js";
 import { InvalidState, NotAvailableInLive, NotFound } from "./domain-errors.js";
 import { answeredWith2xx, type OutboundHttp, type OutboundResponse } from "./outbound-http.js";
 import { cleanName } from "./names.js";
-import { ActiveEndpointCache, COLLAB_ENDPOINT_CHANGED_CHANNEL, tenantKey, type ActiveEndpoint } from "./active-endpoints.js";
+import { ActiveEndpointCache, COLLAB_ENDPOINT_CHANGED_CHANNEL, type ActiveEndpoint } from "./active-endpoints.js";
 import { assertMayCreate } from "./plans.js";
 import type { SigningKeyService } from "./signing-keys.js";
-import type { TenantScope } from "./tenant-scope.js";
+import { tenantKey, type TenantScope } from "./tenant-scope.js";
 import type { Transaction, Transactions } from "./transaction.js";
 import { signatureHeaders } from "./webhook-signature.js";
 

@@ -12,7 +12,7 @@ import { decodeId } from "../db/ids.js";
 import type { NotificationTargetService } from "./notification-targets.js";
 import { answeredWith2xx, type OutboundHttp, type OutboundResponse } from "./outbound-http.js";
 import type { SigningKeyService } from "./signing-keys.js";
-import type { TenantScope } from "./tenant-scope.js";
+import { tenantKey, type TenantScope } from "./tenant-scope.js";
 import type { Transaction, Transactions } from "./transaction.js";
 import { RETRY_AFTER_STATUSES, retryAfterMs } from "./retry-after.js";
 import { signatureHeaders } from "./webhook-signature.js";
@@ -291,7 +291,7 @@ export class DeliveryService {
     const sends = rows.filter((send): send is Send => send.id !== null);
     if (sends.length === 0) return;
     const event = { organization_id: row.organization_id, environment: row.environment, event_id: eventId, name: row.name, data: row.data };
-    const successes = this.successRecorder(scope, row);
+    const successes = this.successRecorder(scope);
     await Promise.all(
       sends.map(({ id, ...send }) =>
         this.send(scope, { deliveryId: id, step: send.step }, { ...event, ...send, created_at: row.created_at }, successes),
@@ -304,8 +304,8 @@ export class DeliveryService {
    * event; 10,000 events × 5 receivers, alternating builds: 1,750–1,984 → 2,009–2,446 deliveries/s). A batch holds
    * one tenant's rows only, so its statement stays tenant-scoped.
    */
-  private successRecorder(scope: TenantScope, tenant: { organization_id: string; environment: Environment }): SuccessRecorder {
-    const key = `${tenant.organization_id}:${tenant.environment}`;
+  private successRecorder(scope: TenantScope): SuccessRecorder {
+    const key = tenantKey(scope.ctx);
     let recorder = this.successRecorders.get(key);
     if (!recorder) {
       const created = new SuccessRecorder(

@@ -6,6 +6,10 @@ import { assertTenantScoped } from "../db/tenant-tables.js";
 import type { TenantScoped } from "../entities/tenant-scoped.js";
 
 type TenantEntity = TenantScoped & ObjectLiteral & { id: string };
+
+/** A tenant as one string (`organization:environment`): the key of per-tenant state a process keeps, and a NOTIFY payload. */
+export const tenantKey = ({ organizationId, environment }: Pick<TenantContext, "organizationId" | "environment">) =>
+  `${organizationId}:${environment}`;
 type EntityClass<T> = new () => T;
 
 /**
