@@ -82,11 +82,11 @@ async function targetEvents(id: string, filter: Record<string, unknown> | null =
   return node.webhookNotificationTargetEvents.edges.map((edge: any) => edge.node);
 }
 
-/** Adds a target and waits until its activation made it ACTIVE. */
-async function activeTarget(overrides: Record<string, unknown> = {}) {
-  const { path, payload } = await addTarget(server.admin, overrides);
+/** Adds a target (with the admin key unless another client is given) and waits until its activation made it ACTIVE. */
+async function activeTarget(overrides: Record<string, unknown> = {}, client = server.admin) {
+  const { path, payload } = await addTarget(client, overrides);
   expect(payload.__typename).toBe("WebhookNotificationTarget");
-  await waitFor(async () => (await target(payload.id)).status === "ACTIVE", undefined, "activation");
+  await waitFor(async () => (await target(payload.id, client)).status === "ACTIVE", undefined, "activation");
   return { path, id: payload.id as string, secret: payload.signingKeys[0].secret as string };
 }
 
@@ -210,9 +210,7 @@ describe("deliveries", () => {
     const tenants = await Promise.all(
       orgs.map(async (org) => {
         const client = server.client(org.testKey);
-        const { path, payload } = await addTarget(client);
-        await waitFor(async () => (await target(payload.id, client)).status === "ACTIVE", undefined, "activation");
-        return { client, path, id: payload.id as string };
+        return { client, ...(await activeTarget({}, client)) };
       }),
     );
     await Promise.all(tenants.flatMap(({ client }) => Array.from({ length: 10 }, () => createKey(client))));
@@ -432,11 +430,10 @@ describe("events", () => {
         return jobs;
       });
     expect(await fanOutJobs(NotificationEventName.API_KEY_CREATED)).toBe(0);
-    const { payload } = await addTarget(client);
-    await waitFor(async () => (await target(payload.id, client)).status === "ACTIVE", undefined, "activation");
+    const { id } = await activeTarget({}, client);
     expect(await fanOutJobs(NotificationEventName.API_KEY_CREATED)).toBe(1);
     expect(await fanOutJobs(NotificationEventName.API_KEY_REVOKED)).toBe(0);
-    await client.request(mutation("deactivateNotificationTarget"), { input: { targetId: payload.id } });
+    await client.request(mutation("deactivateNotificationTarget"), { input: { targetId: id } });
     expect(await fanOutJobs(NotificationEventName.API_KEY_CREATED)).toBe(0);
     expect(await fanOutJobs(NotificationEventName.NOTIFICATION_ACTIVATION)).toBe(1);
     // The events themselves are all kept: the events list, replays and recoveries read them.
