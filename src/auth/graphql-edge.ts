@@ -10,8 +10,13 @@ import { actingAs, type RequestContext, type TenantContext } from "./request-con
 /** The request's TenantContext; UNAUTHENTICATED when it carries no credentials. */
 export function tenantContext(ctx: RequestContext): TenantContext {
   if (!ctx.principal) throw unauthenticated("Authentication required");
-  return actingAs(ctx, ctx.principal);
+  let tenant = tenantContexts.get(ctx);
+  if (tenant?.principal !== ctx.principal) tenantContexts.set(ctx, (tenant = actingAs(ctx, ctx.principal)));
+  return tenant;
 }
+
+/** Each request's TenantContext, built on the first resolver that asks: a list page asks once per row and field. */
+const tenantContexts = new WeakMap<RequestContext, TenantContext>();
 
 export function unauthenticated(message: string, reason?: string): GraphQLError {
   return new GraphQLError(message, {

@@ -64,7 +64,22 @@ export interface TenantContext extends RequestContext, Principal {
 
 /** The context of `principal` acting on behalf of the request `ctx` (sign-up, login: the principal is known only then). */
 export function actingAs(ctx: RequestContext, principal: Principal): TenantContext {
-  return { ...ctx, ...principal, principal };
+  // Field by field, in one order, rather than spread: Apollo hands resolvers a copy of the context
+  // made with property descriptors, and spreading that copy took the runtime's slow path
+  // (4 % of a `{ viewer { environment } }` request's CPU); every TenantContext also shares one shape.
+  return {
+    requestId: ctx.requestId,
+    ip: ctx.ip,
+    requestedEnvironment: ctx.requestedEnvironment,
+    sessionCookie: ctx.sessionCookie,
+    principal,
+    organizationId: principal.organizationId,
+    environment: principal.environment,
+    actor: principal.actor,
+    permissions: principal.permissions,
+    keyControls: principal.keyControls,
+    twoFactorSetupRequired: principal.twoFactorSetupRequired,
+  };
 }
 
 /** Keyway's own work before any tenant is chosen: a job's run, a sweep over every tenant, the operator CLI. */

@@ -12,6 +12,14 @@ import { Viewer } from "../schema/viewer.js";
 import { loadersFor } from "./loaders.js";
 import { loadNode } from "./node-registry.js";
 
+/** A cached API key hands every request the same permission set: its sorted list is made once, not per `viewer`. */
+const sortedLists = new WeakMap<ReadonlySet<string>, readonly string[]>();
+function sortedPermissions(permissions: ReadonlySet<string>): string[] {
+  let sorted = sortedLists.get(permissions);
+  if (!sorted) sortedLists.set(permissions, (sorted = Object.freeze([...permissions].sort())));
+  return sorted as string[];
+}
+
 @Resolver()
 export class SystemResolver {
   constructor(private readonly services: Services) {}
@@ -28,7 +36,7 @@ export class SystemResolver {
     return Object.assign(new Viewer(), {
       environment,
       role: actor.role ?? "SYSTEM",
-      permissions: [...permissions].sort(),
+      permissions: sortedPermissions(permissions),
     });
   }
 
