@@ -18,6 +18,7 @@ import { clientAddress, graphqlEndpoint, sendJsonError } from "./http/graphql-en
 import { formatErrors, isUnexpected, logUnexpected, MaskedError, maskedErrorLog, requestIdOf } from "./http/masking.js";
 import { introspectionForAuthenticated, queryLimits, sourceLimits } from "./http/limits.js";
 import { pathOf, recordOperation, requestTracker, trackOperation } from "./http/request-log.js";
+import { requestHooks } from "./http/request-hooks.js";
 
 export interface RunningServer {
   url: string;
@@ -36,17 +37,24 @@ export async function startServer(app: App, port = app.services.config.port, hos
   const cookieWriter = sessionCookieWriter(config.trustProxy);
   const httpServer = createServer();
 
+  const errorLog = maskedErrorLog(logger);
   const apollo = new ApolloServer<HttpRequestContext>({
     gateway: localGateway(await createSchema(app.services)),
     plugins: [
-      recordOperation,
-      queryLimits(config.limits),
-      twoFactorGate,
-      ...(config.introspection === "authenticated" ? [introspectionForAuthenticated()] : []),
+      requestHooks({
+        didResolveOperation: [
+          recordOperation,
+          queryLimits(config.limits),
+          twoFactorGate,
+          ...(config.introspection === "authenticated" ? [introspectionForAuthenticated()] : []),
+        ],
+        didEncounterErrors: [errorLog.didEncounterErrors],
+        willSendResponse: [errorLog.willSendResponse],
+      }),
+      errorLog.plugin,
       ApolloServerPluginDrainHttpServer({ httpServer }),
       ApolloServerPluginCacheControlDisabled(),
       ApolloServerPluginLandingPageDisabled(),
-      maskedErrorLog(logger),
     ],
     persistedQueries: false,
     // main.ts owns SIGTERM/SIGINT; Apollo's own handler raced it and shutdown hung until the 20 s force-exit.
@@ -64,15 +72,16 @@ export async function startServer(app: App, port = app.services.config.port, hos
     checkQuery: sourceLimits(config.limits),
     context: async (req, res) => {
       let ctx: HttpRequestContext;
+      const requestId = requestIdOf(res) || undefined;
       try {
-        ctx = await authenticator.contextFor(req.headers, clientIp(req), cookieWriter(req, res));
+        ctx = await authenticator.contextFor(req.headers, clientIp(req), cookieWriter(req, res), requestId);
       } catch (error) {
         // Apollo answers a failed context itself, without plugins: log and mask here.
         if (!isUnexpected(error)) throw error;
         logUnexpected(logger, error, requestIdOf(res));
         throw new MaskedError(requestIdOf(res));
       }
-      res.setHeader("x-request-id", ctx.requestId);
+      if (ctx.requestId !== requestId) res.setHeader("x-request-id", ctx.requestId);
       trackOperation(ctx, res);
       return ctx;
     },

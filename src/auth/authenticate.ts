@@ -59,9 +59,16 @@ export class Authenticator {
     this.attemptLimits = limits;
   }
 
-  /** `cookies` writes the response's Set-Cookie headers; without it the session cookie is read but never set. */
-  async contextFor(headers: IncomingHttpHeaders, ip: string, cookies?: CookieWriter): Promise<HttpRequestContext> {
-    const requestId = randomUUID();
+  /**
+   * `cookies` writes the response's Set-Cookie headers; without it the session cookie is read but never set.
+   * `requestId` is the id the response already carries, if any.
+   */
+  async contextFor(
+    headers: IncomingHttpHeaders,
+    ip: string,
+    cookies?: CookieWriter,
+    requestId: string = randomUUID(),
+  ): Promise<HttpRequestContext> {
     const requested = environmentFrom(headers);
     const credential = credentialFrom(headers);
     const sessionCookie = cookies ? sessionCookieControl(cookies) : NO_COOKIES;

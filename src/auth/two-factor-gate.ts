@@ -1,6 +1,5 @@
-import type { ApolloServerPlugin } from "@apollo/server";
 import { GraphQLError, Kind, type DocumentNode, type OperationDefinitionNode, type SelectionSetNode } from "graphql";
-import type { HttpRequestContext } from "./request-context.js";
+import type { OperationHook } from "../http/request-hooks.js";
 
 /**
  * What a session may do while its organization requires two-factor sign-in and the user has not
@@ -45,17 +44,10 @@ function rootFields(operation: OperationDefinitionNode, document: DocumentNode):
  * asks for any other root field. Fields below `viewer` that need a permission are refused by the
  * auth checker, which asks `allowedDuringTwoFactorSetup`.
  */
-export const twoFactorGate: ApolloServerPlugin<HttpRequestContext> = {
-  async requestDidStart() {
-    return {
-      async didResolveOperation({ contextValue, operation, document }) {
-        if (!contextValue.principal?.twoFactorSetupRequired || !operation) return;
-        const names = rootFields(operation, document);
-        if (names.some((name) => !TWO_FACTOR_SETUP_FIELDS.has(name) && name !== "__schema" && name !== "__type"))
-          throw twoFactorSetupRequired();
-      },
-    };
-  },
+export const twoFactorGate: OperationHook = ({ contextValue, operation, document }) => {
+  if (!contextValue.principal?.twoFactorSetupRequired || !operation) return;
+  const names = rootFields(operation, document);
+  if (names.some((name) => !TWO_FACTOR_SETUP_FIELDS.has(name) && name !== "__schema" && name !== "__type")) throw twoFactorSetupRequired();
 };
 
 /** For the auth checker: during set-up only the two set-up mutations pass a permission check (fields that need only a credential, like viewer, pass). */

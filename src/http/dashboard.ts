@@ -115,12 +115,18 @@ export function dashboardRouter(config: Pick<Config, "dashboard" | "signupEnable
  */
 export function sessionCookieWriter(trust: Config["trustProxy"]): (req: IncomingMessage, res: ServerResponse) => CookieWriter {
   const trusted = proxyTrust(trust);
-  return (req, res) => {
+  const isSecure = (req: IncomingMessage): boolean => {
     const forwarded = String(req.headers["x-forwarded-proto"] ?? "")
       .split(",")[0]
       .trim()
       .toLowerCase();
-    const secure = (req.socket as TLSSocket).encrypted === true || (forwarded === "https" && trusted(req.socket.remoteAddress ?? "", 0));
-    return { secure, appendSetCookie: (cookie) => res.appendHeader("set-cookie", cookie) };
+    return (req.socket as TLSSocket).encrypted === true || (forwarded === "https" && trusted(req.socket.remoteAddress ?? "", 0));
   };
+  // Read when a cookie is written, which most requests (API keys) never do.
+  return (req, res) => ({
+    get secure() {
+      return isSecure(req);
+    },
+    appendSetCookie: (cookie) => res.appendHeader("set-cookie", cookie),
+  });
 }

@@ -50,6 +50,8 @@ export function proxyTrust(trust: Config["trustProxy"]): (address: string, hop: 
 
 /** The client's address: the socket's, or with KEYWAY_TRUST_PROXY the one the trusted proxies forwarded. */
 export function clientAddress(trust: Config["trustProxy"]): (req: IncomingMessage) => string {
+  // Trusting no proxy, the answer is the socket's address: X-Forwarded-For is not worth parsing.
+  if (trust === false) return (req) => req.socket.remoteAddress ?? "";
   const trusted = proxyTrust(trust);
   return (req) => proxyAddr(req, trusted);
 }

@@ -1,9 +1,8 @@
-import type { ApolloServerPlugin } from "@apollo/server";
 import { BREAK, DocumentNode, GraphQLError, Lexer, Source, TokenKind, visit } from "graphql";
-import { HttpRequestContext } from "../auth/request-context.js";
 import { unauthenticated } from "../auth/graphql-edge.js";
 import type { Config } from "../config.js";
 import { measureOperation, OperationMeasure } from "../schema/query-cost.js";
+import type { OperationHook } from "./request-hooks.js";
 
 /** Brackets nested deeper than this cannot be a query within the depth limit plus its input literals. */
 const MAX_NESTING = 64;
@@ -96,27 +95,21 @@ function checkMeasure(measure: OperationMeasure, limits: Config["limits"]): void
  * executes (the size of the text is checked before parsing, by sourceLimits). Measures of operations without variables are
  * kept with their document, which Apollo reuses for the same query text.
  */
-export function queryLimits(limits: Config["limits"]): ApolloServerPlugin<HttpRequestContext> {
+export function queryLimits(limits: Config["limits"]): OperationHook {
   const measured = new WeakMap<object, Map<string | null, OperationMeasure | null>>();
-  return {
-    async requestDidStart() {
-      return {
-        async didResolveOperation({ schema, document, operation, operationName, request }) {
-          if (!operation) return;
-          const cacheable = !operation.variableDefinitions?.length;
-          let byName = cacheable ? measured.get(document) : undefined;
-          let measure = byName?.get(operationName);
-          if (measure === undefined) {
-            measure = measureOperation(schema, document, operation, request.variables);
-            if (cacheable) {
-              if (!byName) measured.set(document, (byName = new Map<string | null, OperationMeasure | null>()));
-              byName.set(operationName, measure);
-            }
-          }
-          if (measure) checkMeasure(measure, limits);
-        },
-      };
-    },
+  return ({ schema, document, operation, operationName, request }) => {
+    if (!operation) return;
+    const cacheable = !operation.variableDefinitions?.length;
+    let byName = cacheable ? measured.get(document) : undefined;
+    let measure = byName?.get(operationName);
+    if (measure === undefined) {
+      measure = measureOperation(schema, document, operation, request.variables);
+      if (cacheable) {
+        if (!byName) measured.set(document, (byName = new Map<string | null, OperationMeasure | null>()));
+        byName.set(operationName, measure);
+      }
+    }
+    if (measure) checkMeasure(measure, limits);
   };
 }
 
@@ -139,18 +132,12 @@ function introspects(document: DocumentNode): boolean {
  * KEYWAY_INTROSPECTION=authenticated: the schema is described to callers with a credential only
  * (401 otherwise). "none" is Apollo's own `introspection: false`; "all" needs nothing.
  */
-export function introspectionForAuthenticated(): ApolloServerPlugin<HttpRequestContext> {
+export function introspectionForAuthenticated(): OperationHook {
   const asks = new WeakMap<DocumentNode, boolean>();
-  return {
-    async requestDidStart() {
-      return {
-        async didResolveOperation({ contextValue, document }) {
-          if (contextValue.principal) return;
-          let introspection = asks.get(document);
-          if (introspection === undefined) asks.set(document, (introspection = introspects(document)));
-          if (introspection) throw unauthenticated("Introspection needs a credential (an API key or a session)");
-        },
-      };
-    },
+  return ({ contextValue, document }) => {
+    if (contextValue.principal) return;
+    let introspection = asks.get(document);
+    if (introspection === undefined) asks.set(document, (introspection = introspects(document)));
+    if (introspection) throw unauthenticated("Introspection needs a credential (an API key or a session)");
   };
 }

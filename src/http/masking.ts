@@ -4,6 +4,7 @@ import { unwrapResolverError } from "@apollo/server/errors";
 import { GraphQLError, GraphQLFormattedError } from "graphql";
 import type { Logger } from "pino";
 import type { HttpRequestContext } from "../auth/request-context.js";
+import type { ErrorsHook, ResponseHook } from "./request-hooks.js";
 
 export const MASKED_MESSAGE = "Internal server error";
 
@@ -93,30 +94,35 @@ export function withRequestId(body: string, requestId: string): string {
   }
 }
 
-/** Logs each unexpected error with the request id and gives the client that id to quote. */
-export function maskedErrorLog(logger: Logger): ApolloServerPlugin<HttpRequestContext> {
+/**
+ * Logs each unexpected error with the request id and gives the client that id to quote: the
+ * plugin for failures of Apollo's own pipeline, the hooks (src/http/request-hooks.ts) for the rest.
+ */
+export function maskedErrorLog(logger: Logger): {
+  plugin: ApolloServerPlugin<HttpRequestContext>;
+  didEncounterErrors: ErrorsHook;
+  willSendResponse: ResponseHook;
+} {
   return {
-    // Apollo's pipeline threw: it answers a plain "Internal server error" 500 and skips the hooks below.
-    async unexpectedErrorProcessingRequest({ requestContext, error }) {
-      const { requestId } = requestContext.contextValue;
-      logUnexpected(logger, error, requestId);
+    plugin: {
+      // Apollo's pipeline threw: it answers a plain "Internal server error" 500 and skips the hooks below.
+      async unexpectedErrorProcessingRequest({ requestContext, error }) {
+        const { requestId } = requestContext.contextValue;
+        logUnexpected(logger, error, requestId);
+      },
     },
-    async requestDidStart() {
-      return {
-        async didEncounterErrors({ contextValue, errors }) {
-          for (const error of errors) {
-            if (isUnexpected(error) && !(error instanceof MaskedError)) logUnexpected(logger, error, contextValue.requestId, error.path);
-          }
-        },
-        async willSendResponse({ contextValue, response }) {
-          if (response.body.kind !== "single") return;
-          for (const error of response.body.singleResult.errors ?? []) {
-            if (error.extensions?.code === "INTERNAL_SERVER_ERROR") {
-              (error.extensions as Record<string, unknown>).requestId = contextValue.requestId;
-            }
-          }
-        },
-      };
+    didEncounterErrors: ({ contextValue, errors }) => {
+      for (const error of errors) {
+        if (isUnexpected(error) && !(error instanceof MaskedError)) logUnexpected(logger, error, contextValue.requestId, error.path);
+      }
+    },
+    willSendResponse: ({ contextValue, response }) => {
+      if (response.body.kind !== "single") return;
+      for (const error of response.body.singleResult.errors ?? []) {
+        if (error.extensions?.code === "INTERNAL_SERVER_ERROR") {
+          (error.extensions as Record<string, unknown>).requestId = contextValue.requestId;
+        }
+      }
     },
   };
 }

@@ -1,8 +1,8 @@
 import { randomUUID } from "node:crypto";
-import type { ApolloServerPlugin } from "@apollo/server";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Services } from "../services/registry.js";
 import type { HttpRequestContext } from "../auth/request-context.js";
+import type { OperationHook } from "./request-hooks.js";
 
 /** The operation Apollo resolved for the current request; "anonymous" for an unnamed one. */
 interface Operation {
@@ -26,17 +26,11 @@ export function trackOperation(ctx: HttpRequestContext, res: ServerResponse): vo
 }
 
 /** Records the operation Apollo resolved, for the request log line and the metrics. */
-export const recordOperation: ApolloServerPlugin<HttpRequestContext> = {
-  async requestDidStart() {
-    return {
-      async didResolveOperation({ contextValue, operation, operationName }) {
-        const current = operationOf.get(contextValue.requestId);
-        if (!current) return;
-        current.name = operationName ?? "anonymous";
-        current.type = operation?.operation;
-      },
-    };
-  },
+export const recordOperation: OperationHook = ({ contextValue, operation, operationName }) => {
+  const current = operationOf.get(contextValue.requestId);
+  if (!current) return;
+  current.name = operationName ?? "anonymous";
+  current.type = operation?.operation;
 };
 
 /** Probes are frequent and say nothing new; they log at debug. Scrapes are not logged at all. */
@@ -69,8 +63,10 @@ export function requestTracker(services: Services): (req: IncomingMessage, res: 
     const started = process.hrtime.bigint();
     const method = req.method;
     res.setHeader("x-request-id", randomUUID());
-    res.on("close", () => operationOf.delete(String(res.getHeader("x-request-id"))));
-    res.on("finish", () => {
+    // One listener: a response emits "close" once it is done, after "finish" when it was sent whole.
+    res.on("close", () => {
+      operationOf.delete(String(res.getHeader("x-request-id")));
+      if (!res.writableFinished) return;
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       const graphql = path === "/graphql" && !String(res.getHeader("content-type") ?? "").startsWith("text/html");
       if (graphql) {
@@ -79,6 +75,7 @@ export function requestTracker(services: Services): (req: IncomingMessage, res: 
         metrics.observeGraphqlRequest(operation.name, operation.type, res.statusCode, seconds);
       }
       const level = res.statusCode >= 500 ? "error" : PROBES.has(path) ? "debug" : "info";
+      if (!logger.isLevelEnabled(level)) return;
       logger[level](
         {
           requestId: res.getHeader("x-request-id"),
