@@ -24,6 +24,7 @@ import { ApiKeyService } from "./services/api-keys.js";
 import { AuditLogService } from "./services/audit-log.js";
 import { CollaborativeAuthorizationService } from "./services/collaborative-authorization.js";
 import { DeliveryService } from "./services/deliveries.js";
+import { PacedQueue } from "./services/paced-queue.js";
 import { NotificationEventRecoveryService } from "./services/event-recovery.js";
 import { NotificationEventService } from "./services/notification-events.js";
 import { NotificationTargetService } from "./services/notification-targets.js";
@@ -92,6 +93,7 @@ export class App {
     const notificationTargets = new NotificationTargetService(config, transactions, outboundHttp, signingKeys);
     const metrics = new Metrics(apiKeyAuthenticator, dataSource);
     const organizations = new OrganizationService(transactions.untenanted);
+    const pacedQueue = new PacedQueue(transactions, logger);
     const twoFactor = new TwoFactorService(transactions, secretBox, attemptLimits, organizations, config.dashboard.title, options.clock);
     const services: Services = {
       config,
@@ -117,7 +119,8 @@ export class App {
       collaborativeAuthorization: new CollaborativeAuthorizationService(config, transactions, outboundHttp, signingKeys),
       notificationTargets,
       notificationEvents: new NotificationEventService(config, transactions, new EventPartitions(dataSource)),
-      deliveries: new DeliveryService(config, transactions, outboundHttp, signingKeys, notificationTargets, logger, metrics),
+      deliveries: new DeliveryService(config, transactions, outboundHttp, signingKeys, notificationTargets, logger, metrics, pacedQueue),
+      pacedQueue,
       eventRecovery: new NotificationEventRecoveryService(transactions),
     };
     services.authenticator.useTokenAuthenticator(
@@ -194,6 +197,8 @@ export class App {
       createPacedTaskList(this.services),
     );
     this.stops.unshift(() => worker.stop());
+    await this.services.pacedQueue.start();
+    this.stops.unshift(() => this.services.pacedQueue.stop());
     // Starts the self-rescheduling sweep unless another process already has.
     await worker.runner.addJob(TASKS.sweepKeyExpiry, {}, { jobKey: TASKS.sweepKeyExpiry, jobKeyMode: "preserve_run_at" });
     await this.services.notificationEvents.scheduleRetentionSweep(systemRequestContext());

@@ -12,7 +12,12 @@ it("moves existing events, deliveries and attempts into the day partitions, keep
     return dataSource;
   };
   try {
-    const before = await open(MIGRATIONS.slice(0, -1));
+    const before = await open(
+      MIGRATIONS.slice(
+        0,
+        MIGRATIONS.findIndex((migration) => migration.name === "EventPartitions1763900009000"),
+      ),
+    );
     const [org] = await before.query("INSERT INTO organizations (name) VALUES ('old') RETURNING id");
     const [target] = await before.query(
       `INSERT INTO notification_targets (organization_id, environment, name, uri, subscriptions, status)

@@ -2,7 +2,7 @@ import type { TaskList } from "graphile-worker";
 import { systemRequestContext } from "../auth/request-context.js";
 import type { Services } from "../services/registry.js";
 import { keyExpiryTask } from "./key-expiry.js";
-import type { AttemptJob } from "../services/deliveries.js";
+import type { AttemptJob } from "../services/attempt-jobs.js";
 import { TASKS } from "./task-names.js";
 
 /** The tasks of the paced runner (no local queue, so a named queue runs one job at a time). */

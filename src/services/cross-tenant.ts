@@ -19,6 +19,8 @@ export type CrossTenantReason =
   | "job worker: the event to fan out"
   /** A job carries only a delivery id; the delivery names its tenant. */
   | "job worker: the delivery to attempt"
+  /** Rate-limited targets of every tenant whose deliveries wait to be queued; each is then fed in its own tenant's scope. */
+  | "paced queue: targets with deliveries waiting"
   /** Expired events of every tenant. */
   | "retention sweep of expired events"
   /** Keys of every tenant expiring or expired; each is then handled in its own tenant's transaction. */

@@ -1,12 +1,11 @@
 import type { Logger } from "pino";
 import { systemContext, type RequestContext } from "../auth/request-context.js";
 import type { Config } from "../config.js";
-import { ENVIRONMENT, ORGANIZATION, Sql, sql, tenantMatch } from "../db/sql.js";
+import { ENVIRONMENT, ORGANIZATION, sql, tenantMatch } from "../db/sql.js";
 import { DeliveryAttemptStatus } from "../entities/delivery-attempt.js";
 import { Environment, NotificationEventName } from "../entities/enums.js";
 import { NotificationEvent } from "../entities/notification-event.js";
 import { NotificationTarget, NotificationTargetStatus } from "../entities/notification-target.js";
-import { TASKS } from "../jobs/task-names.js";
 import type { Metrics } from "../metrics.js";
 import { decodeId } from "../db/ids.js";
 import type { NotificationTargetService } from "./notification-targets.js";
@@ -14,57 +13,10 @@ import { answeredWith2xx, type OutboundHttp, type OutboundResponse } from "./out
 import type { SigningKeyService } from "./signing-keys.js";
 import { tenantKey, type TenantScope } from "./tenant-scope.js";
 import type { Transaction, Transactions } from "./transaction.js";
+import { addAttemptJobs, queueAttempts, type AttemptJob } from "./attempt-jobs.js";
+import type { PacedQueue } from "./paced-queue.js";
 import { RETRY_AFTER_STATUSES, retryAfterMs } from "./retry-after.js";
 import { signatureHeaders } from "./webhook-signature.js";
-
-/** The attempt job's payload: which delivery, and which scheduled attempt of it. */
-export interface AttemptJob {
-  deliveryId: string;
-  step: number;
-}
-
-/**
- * SQL queuing attempt jobs for the rows of `source` (columns id, step, target_id, per_second) in one
- * add_jobs call: one NOTIFY to the workers instead of one per job. No job key: a job that is no
- * longer the delivery's current step finds out itself and does nothing. Deliveries to a target with
- * a rate limit go to the paced task, in one of the target's named queues: one per 5 deliveries/s of
- * its limit (at most 32), so a limited target keeps up with its limit even when each job is slow,
- * while holding only that many workers. Paced jobs have priority -1, first in the order the workers read the queue:
- * a paced worker finds them without reading past the other tasks' backlog, and the main workers' batched claims
- * read past at most the limited targets' waiting jobs.
- */
-const addAttemptJobs = (source: string, runAt: Sql) =>
-  sql`SELECT graphile_worker.add_jobs(array_agg(ROW(
-     CASE WHEN per_second IS NOT NULL THEN ${Sql.raw(`'${TASKS.attemptPacedDelivery}'`)} ELSE ${Sql.raw(`'${TASKS.attemptDelivery}'`)} END,
-     json_build_object('deliveryId', id, 'step', step),
-     CASE WHEN per_second IS NOT NULL
-          THEN 'keyway-target:' || target_id || ':' || floor(random() * least(32, ceil(per_second / 5.0)))::int END,
-     ${runAt}, NULL, NULL, CASE WHEN per_second IS NOT NULL THEN -1 END, NULL)::graphile_worker.job_spec))
-   FROM ${Sql.raw(source)} HAVING count(*) > 0`;
-
-/**
- * Queues one attempt job per delivery, in the caller's transaction, in the order given: each job
- * runs a microsecond after the one before, so they start in that order (strictly so for a target
- * limited to at most 5/s, which has one queue).
- */
-export async function queueAttempts(
-  tx: Transaction,
-  deliveries: Array<{ id: string; step: number }>,
-  runAt: Date | null = null,
-): Promise<void> {
-  if (deliveries.length === 0) return;
-  const ids = deliveries.map((d) => d.id);
-  const steps = deliveries.map((d) => d.step);
-  await tx.scope.rows(
-    sql`WITH d AS (
-       SELECT u.id, u.step, u.ord, nd.target_id, t.max_deliveries_per_second AS per_second
-         FROM unnest(${ids}::uuid[], ${steps}::int[]) WITH ORDINALITY AS u(id, step, ord)
-         JOIN notification_deliveries nd ON nd.id = u.id AND ${tenantMatch("nd")}
-         JOIN notification_targets t ON t.id = nd.target_id AND t.organization_id = nd.organization_id AND t.environment = nd.environment
-        ORDER BY u.ord)
-     ${addAttemptJobs("d", sql`coalesce(${runAt}::timestamptz, now()) + (d.ord - 1) * interval '1 microsecond'`)}`,
-  );
-}
 
 /**
  * Reserves the next send slot of a paced target: the slot is the later of now and the target's
@@ -227,6 +179,7 @@ export class DeliveryService {
     private readonly targets: NotificationTargetService,
     private readonly logger: Logger,
     private readonly metrics: Metrics,
+    private readonly pacedQueue: PacedQueue,
   ) {}
 
   /**
@@ -260,7 +213,10 @@ export class DeliveryService {
     const target = sql`${activationTarget}::uuid`;
     const inline = sql`${this.config.webhooks.inlineFirstAttempts && activationTarget === null}::boolean`;
     const scope = this.transactions.scope({ organizationId: row.organization_id, environment: row.environment });
-    type Send = Omit<DeliveryRow, "organization_id" | "environment" | "event_id" | "name" | "data" | "created_at"> & { id: string };
+    type Send = Omit<DeliveryRow, "organization_id" | "environment" | "event_id" | "name" | "data" | "created_at"> & {
+      id: string;
+      awaiting_queue: boolean;
+    };
     // One row of nulls when nothing is sent here (the LEFT JOIN below).
     const rows = await scope.rows<Send | { [column in keyof Send]: null }>(
       sql`WITH recipients AS (
@@ -271,29 +227,35 @@ export class DeliveryService {
             AND CASE WHEN ${target} IS NULL THEN t.status = 'ACTIVE' AND t.subscriptions @> ARRAY[${row.name}::notification_event_name]
                      ELSE t.id = ${target} AND t.status = 'PENDING_VERIFICATION' END),
        created AS (
-         INSERT INTO notification_deliveries (organization_id, environment, event_id, event_created_at, target_id, step, next_attempt_at)
-         SELECT ${ORGANIZATION}::uuid, ${ENVIRONMENT}::environment, ${eventId}::uuid, ${row.created_at_text}::timestamptz, id, 1, now() FROM recipients
-         ON CONFLICT (event_id, target_id, event_created_at) DO NOTHING RETURNING id, step, target_id),
+         INSERT INTO notification_deliveries (organization_id, environment, event_id, event_created_at, target_id, step, next_attempt_at,
+                                              awaiting_queue)
+         SELECT ${ORGANIZATION}::uuid, ${ENVIRONMENT}::environment, ${eventId}::uuid, ${row.created_at_text}::timestamptz, id, 1, now(),
+                ${target} IS NULL AND per_second IS NOT NULL
+           FROM recipients
+         ON CONFLICT (event_id, target_id, event_created_at) DO NOTHING RETURNING id, step, target_id, awaiting_queue),
        unattempted AS (
-         SELECT d.id, d.step, d.target_id FROM notification_deliveries d
+         SELECT d.id, d.step, d.target_id, d.awaiting_queue FROM notification_deliveries d
           WHERE d.event_id = ${eventId}::uuid AND d.event_created_at = ${row.created_at_text}::timestamptz AND ${tenantMatch("d")}
             AND d.step = 1 AND d.attempt_count = 0),
        pending AS (
-         SELECT p.id, p.step, p.target_id, r.per_second, r.inline, r.uri, r.status, r.removed_at, r.updated_at
+         SELECT p.id, p.step, p.target_id, p.awaiting_queue, r.per_second, r.inline, r.uri, r.status, r.removed_at, r.updated_at
            FROM (SELECT * FROM created UNION ALL SELECT * FROM unattempted) p JOIN recipients r ON r.id = p.target_id),
-       queued AS (SELECT id, step, target_id, per_second FROM pending WHERE NOT inline),
+       queued AS (SELECT id, step, target_id, per_second FROM pending WHERE NOT inline AND NOT awaiting_queue),
        jobs AS (${addAttemptJobs("queued", sql`now()`)})
        -- The jobs' count on the left: read whether or not any delivery is sent here, so the jobs are always added.
-       SELECT p.id, p.step, p.target_id, p.uri, p.status, p.removed_at, p.updated_at, p.per_second AS max_deliveries_per_second
-         FROM (SELECT count(*) FROM jobs) AS queued_jobs LEFT JOIN pending p ON p.inline`,
+       SELECT p.id, p.step, p.target_id, p.uri, p.status, p.removed_at, p.updated_at, p.per_second AS max_deliveries_per_second,
+              p.awaiting_queue
+         FROM (SELECT count(*) FROM jobs) AS queued_jobs LEFT JOIN pending p ON p.inline OR p.awaiting_queue`,
       "keyway_fan_out",
     );
-    const sends = rows.filter((send): send is Send => send.id !== null);
+    // A limited target's first attempts wait for the paced queue, which this process now feeds.
+    for (const waiting of rows) if (waiting.awaiting_queue) this.pacedQueue.wake(scope, waiting.target_id);
+    const sends = rows.filter((send): send is Send => send.id !== null && !send.awaiting_queue);
     if (sends.length === 0) return;
     const event = { organization_id: row.organization_id, environment: row.environment, event_id: eventId, name: row.name, data: row.data };
     const successes = this.successRecorder(scope);
     await Promise.all(
-      sends.map(({ id, ...send }) =>
+      sends.map(({ id, awaiting_queue: _waiting, ...send }) =>
         this.send(scope, { deliveryId: id, step: send.step }, { ...event, ...send, created_at: row.created_at }, successes),
       ),
     );

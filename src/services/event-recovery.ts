@@ -3,7 +3,7 @@ import type { TenantContext } from "../auth/request-context.js";
 import { ENVIRONMENT, ORGANIZATION, sql, tenantMatch } from "../db/sql.js";
 import { NotificationEventRecovery } from "../entities/notification-event-recovery.js";
 import { NotificationTarget, NotificationTargetStatus } from "../entities/notification-target.js";
-import { queueAttempts } from "./deliveries.js";
+import { queueAttempts } from "./attempt-jobs.js";
 import { InvalidInput, InvalidState, LimitExceeded, NotFound } from "./domain-errors.js";
 import type { TenantScope } from "./tenant-scope.js";
 import type { Transactions } from "./transaction.js";

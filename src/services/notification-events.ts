@@ -8,7 +8,7 @@ import { NotificationTarget, NotificationTargetStatus } from "../entities/notifi
 import { TASKS } from "../jobs/task-names.js";
 import type { EventPartitions } from "../db/event-partitions.js";
 import { paginate, type PageArgs } from "../db/pagination.js";
-import { queueAttempts } from "./deliveries.js";
+import { queueAttempts } from "./attempt-jobs.js";
 import { InvalidState, NotFound } from "./domain-errors.js";
 import { TimestampFilter, whereTimestamp } from "./notification-targets.js";
 import type { Transactions } from "./transaction.js";

@@ -11,6 +11,7 @@ import type { ApiKeyService } from "./api-keys.js";
 import type { AuditLogService } from "./audit-log.js";
 import type { CollaborativeAuthorizationService } from "./collaborative-authorization.js";
 import type { DeliveryService } from "./deliveries.js";
+import type { PacedQueue } from "./paced-queue.js";
 import type { NotificationEventRecoveryService } from "./event-recovery.js";
 import type { NotificationEventService } from "./notification-events.js";
 import type { NotificationTargetService } from "./notification-targets.js";
@@ -51,5 +52,7 @@ export interface Services {
   notificationTargets: NotificationTargetService;
   notificationEvents: NotificationEventService;
   deliveries: DeliveryService;
+  /** Rate-limited targets' first attempts, queued at their pace (started with the job worker). */
+  pacedQueue: PacedQueue;
   eventRecovery: NotificationEventRecoveryService;
 }

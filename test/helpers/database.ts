@@ -33,7 +33,7 @@ async function withClient<T>(url: string, use: (client: Client) => Promise<T>): 
 }
 
 /**
- * Waits until no job is queued or running but the recurring sweeps: every effect of what came before
+ * Waits until no job is queued or running but the recurring sweeps, and no delivery waits for the paced queue: every effect of what came before
  * (deliveries, retries) is then visible. The job queue is internal and the API does not show it, so this
  * reads graphile-worker's view directly.
  */
@@ -41,9 +41,11 @@ export async function queueDrained(databaseUrl: string): Promise<void> {
   await waitFor(
     () =>
       withClient(databaseUrl, async (client) => {
-        const { rows } = await client.query("SELECT count(*)::int AS count FROM graphile_worker.jobs WHERE task_identifier <> ALL($1)", [
-          [TASKS.expireEvents, TASKS.sweepKeyExpiry],
-        ]);
+        const { rows } = await client.query(
+          `SELECT (SELECT count(*) FROM graphile_worker.jobs WHERE task_identifier <> ALL($1))::int
+                + (SELECT count(*) FROM notification_deliveries WHERE awaiting_queue)::int AS count`,
+          [[TASKS.expireEvents, TASKS.sweepKeyExpiry]],
+        );
         return rows[0].count === 0;
       }),
     30_000,

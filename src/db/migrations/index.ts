@@ -9,6 +9,7 @@ import { ApiKeyControls1763900006000 } from "./1763900006000-api-key-controls.js
 import { TwoFactor1763900007000 } from "./1763900007000-two-factor.js";
 import { DeliveryControls1763900008000 } from "./1763900008000-delivery-controls.js";
 import { EventPartitions1763900009000 } from "./1763900009000-event-partitions.js";
+import { PacedQueue1763900010000 } from "./1763900010000-paced-queue.js";
 
 /** In order. Each capability adds its own file; never edit one that has shipped. */
 export const MIGRATIONS = [
@@ -23,4 +24,5 @@ export const MIGRATIONS = [
   TwoFactor1763900007000,
   DeliveryControls1763900008000,
   EventPartitions1763900009000,
+  PacedQueue1763900010000,
 ];

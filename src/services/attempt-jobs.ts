@@ -1,0 +1,52 @@
+import { Sql, sql, tenantMatch } from "../db/sql.js";
+import { TASKS } from "../jobs/task-names.js";
+import type { Transaction } from "./transaction.js";
+
+/** The attempt job's payload: which delivery, and which scheduled attempt of it. */
+export interface AttemptJob {
+  deliveryId: string;
+  step: number;
+}
+
+/**
+ * SQL queuing attempt jobs for the rows of `source` (columns id, step, target_id, per_second) in one
+ * add_jobs call: one NOTIFY to the workers instead of one per job. No job key: a job that is no
+ * longer the delivery's current step finds out itself and does nothing. Deliveries to a target with
+ * a rate limit go to the paced task, in one of the target's named queues: one per 5 deliveries/s of
+ * its limit (at most 32), so a limited target keeps up with its limit even when each job is slow,
+ * while holding only that many workers. Paced jobs have priority -1, first in the order the workers read the queue:
+ * a paced worker finds them without reading past the other tasks' backlog, and the main workers' batched claims
+ * read past at most the limited targets' waiting jobs.
+ */
+export const addAttemptJobs = (source: string, runAt: Sql) =>
+  sql`SELECT graphile_worker.add_jobs(array_agg(ROW(
+     CASE WHEN per_second IS NOT NULL THEN ${Sql.raw(`'${TASKS.attemptPacedDelivery}'`)} ELSE ${Sql.raw(`'${TASKS.attemptDelivery}'`)} END,
+     json_build_object('deliveryId', id, 'step', step),
+     CASE WHEN per_second IS NOT NULL
+          THEN 'keyway-target:' || target_id || ':' || floor(random() * least(32, ceil(per_second / 5.0)))::int END,
+     ${runAt}, NULL, NULL, CASE WHEN per_second IS NOT NULL THEN -1 END, NULL)::graphile_worker.job_spec))
+   FROM ${Sql.raw(source)} HAVING count(*) > 0`;
+
+/**
+ * Queues one attempt job per delivery, in the caller's transaction, in the order given: each job
+ * runs a microsecond after the one before, so they start in that order (strictly so for a target
+ * limited to at most 5/s, which has one queue).
+ */
+export async function queueAttempts(
+  tx: Transaction,
+  deliveries: Array<{ id: string; step: number }>,
+  runAt: Date | null = null,
+): Promise<void> {
+  if (deliveries.length === 0) return;
+  const ids = deliveries.map((d) => d.id);
+  const steps = deliveries.map((d) => d.step);
+  await tx.scope.rows(
+    sql`WITH d AS (
+       SELECT u.id, u.step, u.ord, nd.target_id, t.max_deliveries_per_second AS per_second
+         FROM unnest(${ids}::uuid[], ${steps}::int[]) WITH ORDINALITY AS u(id, step, ord)
+         JOIN notification_deliveries nd ON nd.id = u.id AND ${tenantMatch("nd")}
+         JOIN notification_targets t ON t.id = nd.target_id AND t.organization_id = nd.organization_id AND t.environment = nd.environment
+        ORDER BY u.ord)
+     ${addAttemptJobs("d", sql`coalesce(${runAt}::timestamptz, now()) + (d.ord - 1) * interval '1 microsecond'`)}`,
+  );
+}

@@ -1,0 +1,166 @@
+import type { Logger } from "pino";
+import { sql, tenantMatch } from "../db/sql.js";
+import type { Environment } from "../entities/enums.js";
+import { addAttemptJobs } from "./attempt-jobs.js";
+import type { TenantScope } from "./tenant-scope.js";
+import type { Transactions } from "./transaction.js";
+
+/** A waiting target is fed this often, up to QUEUED_SECONDS of its limit queued. */
+const FEED_INTERVAL_MS = 500;
+/**
+ * How many seconds of a target's limit may be queued at once. With one second fed once a second, the target
+ * received 14.5/s of its 20 (the queue ran dry between feeds); topped up twice a second, it stays fed.
+ */
+const QUEUED_SECONDS = 1;
+/** A target whose limit was removed while deliveries waited is fed this many at a time. */
+const UNLIMITED_BATCH = 1000;
+/** How often each process looks for waiting deliveries nobody is feeding (their process stopped or crashed). */
+const SWEEP_INTERVAL_MS = 30_000;
+
+/**
+ * One feed of a target: moves its oldest waiting deliveries into the job queue (their flag cleared and their jobs
+ * added in one statement, so a crash leaves each either waiting or queued), as many as `seconds` of the target's
+ * limit less those of the previous feeds that have not started yet (`queued`): the job queue holds about that many
+ * of the target's deliveries, however far behind the target is. Returns the ids still queued and whether
+ * more wait.
+ */
+const feedStatement = (targetId: string, queued: string[], seconds: number) => sql`
+  WITH target AS (
+    SELECT max_deliveries_per_second AS per_second FROM notification_targets
+     WHERE id = ${targetId} AND ${tenantMatch("notification_targets")}),
+  still AS (
+    SELECT q.id FROM notification_deliveries q
+     WHERE q.id = ANY(${queued}::uuid[]) AND ${tenantMatch("q")} AND q.step = 1 AND q.attempt_count = 0),
+  picked AS (
+    SELECT w.id, w.event_created_at FROM notification_deliveries w
+     WHERE w.target_id = ${targetId} AND w.awaiting_queue AND ${tenantMatch("w")}
+     ORDER BY w.event_created_at, w.id
+     LIMIT greatest(0, coalesce((SELECT ceil(per_second * ${seconds}::float8)::int FROM target), ${UNLIMITED_BATCH}) - (SELECT count(*) FROM still))
+       FOR UPDATE SKIP LOCKED),
+  moved AS (
+    UPDATE notification_deliveries d SET awaiting_queue = false FROM picked p
+     WHERE d.id = p.id AND d.event_created_at = p.event_created_at AND ${tenantMatch("d")}
+    RETURNING d.id, d.step, d.target_id, (SELECT per_second FROM target) AS per_second),
+  jobs AS (${addAttemptJobs("moved", sql`now()`)})
+  SELECT (SELECT count(*) FROM jobs)::int AS calls,
+         array(SELECT id FROM still UNION ALL SELECT id FROM moved)::text[] AS queued,
+         EXISTS (SELECT 1 FROM notification_deliveries m
+                  WHERE m.target_id = ${targetId} AND m.awaiting_queue AND ${tenantMatch("m")}
+                    AND m.id NOT IN (SELECT id FROM picked)) AS more`;
+
+interface Feeding {
+  scope: TenantScope;
+  /** Woken while feeding: look again before stopping. */
+  again: boolean;
+}
+
+/**
+ * Deliveries to rate-limited targets, queued at the targets' pace. The fan-out marks a limited target's first
+ * attempts as waiting (notification_deliveries.awaiting_queue) instead of adding one job each, and wakes this
+ * process's feeder of that target, which keeps up to a second's worth of them in the job queue while any wait.
+ * A backlog of thousands of a slow target's deliveries so stays in its own partial index, not in the job queue,
+ * where every fan-out's job insert met it (graphile-worker's locks on the target's named queues, each insert's
+ * NOTIFY) and every claim read past it. Feeds of one target from several processes take different rows (SKIP
+ * LOCKED); the send slots keep the limit whoever sends. Every SWEEP_INTERVAL_MS, and at start, each process wakes
+ * the feeders of targets with deliveries waiting, so none is left behind by a process that stopped.
+ */
+export class PacedQueue {
+  private readonly feeding = new Map<string, Feeding>();
+  /** Per target, the deliveries this process queued that had not started at its last feed: a new feeder counts them too. */
+  private readonly queuedOf = new Map<string, string[]>();
+  private readonly loops = new Set<Promise<void>>();
+  private readonly sleeps = new Set<() => void>();
+  private sweepTimer: NodeJS.Timeout | null = null;
+  private stopped = false;
+
+  constructor(
+    private readonly transactions: Transactions,
+    private readonly logger: Logger,
+    private readonly intervalMs = FEED_INTERVAL_MS,
+  ) {}
+
+  /** Deliveries to `targetId` wait to be queued: feed them from this process, now, unless it already does. */
+  wake(scope: TenantScope, targetId: string): void {
+    if (this.stopped) return;
+    const running = this.feeding.get(targetId);
+    if (running) {
+      running.again = true;
+      return;
+    }
+    const feeding: Feeding = { scope, again: false };
+    this.feeding.set(targetId, feeding);
+    const loop = this.feed(feeding, targetId).catch((error: unknown) => {
+      // Left waiting: the next wake or sweep feeds them.
+      if (this.feeding.get(targetId) === feeding) this.feeding.delete(targetId);
+      if (!this.stopped) this.logger.warn({ err: error, targetId }, "feeding a rate-limited target's deliveries failed");
+    });
+    this.loops.add(loop);
+    void loop.finally(() => this.loops.delete(loop));
+  }
+
+  private async feed(feeding: Feeding, targetId: string): Promise<void> {
+    let queued = this.queuedOf.get(targetId) ?? [];
+    while (!this.stopped) {
+      feeding.again = false;
+      const [fed] = await feeding.scope.rows<{ queued: string[]; more: boolean }>(
+        feedStatement(targetId, queued, QUEUED_SECONDS),
+        "keyway_feed_paced_target",
+      );
+      queued = fed.queued;
+      if (queued.length > 0) this.queuedOf.set(targetId, queued);
+      else this.queuedOf.delete(targetId);
+      // Decided and left in the same turn of the event loop: a wake after this starts a new feeder.
+      if (!fed.more && !feeding.again) {
+        this.feeding.delete(targetId);
+        return;
+      }
+      await this.sleep(this.intervalMs);
+    }
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.sleeps.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.sleeps.add(done);
+    });
+  }
+
+  /** Wakes the feeders of every target with deliveries waiting, now and every SWEEP_INTERVAL_MS. */
+  async start(): Promise<void> {
+    await this.sweep();
+    const schedule = () => {
+      this.sweepTimer = setTimeout(() => {
+        this.sweep()
+          .catch((error: unknown) => this.logger.warn({ err: error }, "looking for waiting rate-limited deliveries failed"))
+          .finally(() => {
+            if (!this.stopped) schedule();
+          });
+      }, SWEEP_INTERVAL_MS);
+      this.sweepTimer.unref();
+    };
+    schedule();
+  }
+
+  private async sweep(): Promise<void> {
+    const waiting = await this.transactions.crossTenant.rows<{ organization_id: string; environment: Environment; target_id: string }>(
+      "paced queue: targets with deliveries waiting",
+      sql`SELECT DISTINCT organization_id, environment, target_id FROM notification_deliveries WHERE awaiting_queue`,
+    );
+    for (const row of waiting) {
+      this.wake(this.transactions.scope({ organizationId: row.organization_id, environment: row.environment }), row.target_id);
+    }
+  }
+
+  /** Stops feeding; what waits stays waiting, for this process's next start or another process. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.sweepTimer) clearTimeout(this.sweepTimer);
+    for (const wake of [...this.sleeps]) wake();
+    await Promise.allSettled([...this.loops]);
+  }
+}
