@@ -118,10 +118,10 @@ export class App {
       metrics,
       collaborativeAuthorization: new CollaborativeAuthorizationService(config, transactions, outboundHttp, signingKeys),
       notificationTargets,
-      notificationEvents: new NotificationEventService(config, transactions, new EventPartitions(dataSource)),
+      notificationEvents: new NotificationEventService(config, transactions, new EventPartitions(dataSource), pacedQueue),
       deliveries: new DeliveryService(config, transactions, outboundHttp, signingKeys, notificationTargets, logger, metrics, pacedQueue),
       pacedQueue,
-      eventRecovery: new NotificationEventRecoveryService(transactions),
+      eventRecovery: new NotificationEventRecoveryService(transactions, pacedQueue),
     };
     services.authenticator.useTokenAuthenticator(
       new JwtAuthenticator(transactions, sessionTokens, apiKeyAuthenticator, config.session, secretBox),

@@ -30,23 +30,32 @@ export const addAttemptJobs = (source: string, runAt: Sql) =>
 /**
  * Queues one attempt job per delivery, in the caller's transaction, in the order given: each job
  * runs a microsecond after the one before, so they start in that order (strictly so for a target
- * limited to at most 5/s, which has one queue).
+ * limited to at most 5/s, which has one queue). Deliveries to rate-limited targets due now (replays,
+ * recoveries) wait for the paced queue instead; the caller wakes it for the targets returned, once committed.
  */
 export async function queueAttempts(
   tx: Transaction,
   deliveries: Array<{ id: string; step: number }>,
   runAt: Date | null = null,
-): Promise<void> {
-  if (deliveries.length === 0) return;
+): Promise<string[]> {
+  if (deliveries.length === 0) return [];
   const ids = deliveries.map((d) => d.id);
   const steps = deliveries.map((d) => d.step);
-  await tx.scope.rows(
+  const rows = await tx.scope.rows<{ target_id: string | null }>(
     sql`WITH d AS (
-       SELECT u.id, u.step, u.ord, nd.target_id, t.max_deliveries_per_second AS per_second
+       SELECT u.id, u.step, u.ord, nd.target_id, t.max_deliveries_per_second AS per_second,
+              t.max_deliveries_per_second IS NOT NULL AND ${runAt}::timestamptz IS NULL AS paced_now
          FROM unnest(${ids}::uuid[], ${steps}::int[]) WITH ORDINALITY AS u(id, step, ord)
          JOIN notification_deliveries nd ON nd.id = u.id AND ${tenantMatch("nd")}
          JOIN notification_targets t ON t.id = nd.target_id AND t.organization_id = nd.organization_id AND t.environment = nd.environment
-        ORDER BY u.ord)
-     ${addAttemptJobs("d", sql`coalesce(${runAt}::timestamptz, now()) + (d.ord - 1) * interval '1 microsecond'`)}`,
+        ORDER BY u.ord),
+     waiting AS (
+       UPDATE notification_deliveries w SET awaiting_queue = true FROM d
+        WHERE w.id = d.id AND ${tenantMatch("w")} AND d.paced_now RETURNING w.target_id),
+     queued AS (SELECT * FROM d WHERE NOT d.paced_now),
+     jobs AS (${addAttemptJobs("queued", sql`coalesce(${runAt}::timestamptz, now()) + (queued.ord - 1) * interval '1 microsecond'`)})
+     -- The jobs' count on the left, so that they are added whether or not any delivery waits.
+     SELECT DISTINCT waiting.target_id FROM (SELECT count(*) FROM jobs) AS queued_jobs LEFT JOIN waiting ON true`,
   );
+  return rows.flatMap((row) => (row.target_id === null ? [] : [row.target_id]));
 }

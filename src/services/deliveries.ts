@@ -13,7 +13,7 @@ import { answeredWith2xx, type OutboundHttp, type OutboundResponse } from "./out
 import type { SigningKeyService } from "./signing-keys.js";
 import { tenantKey, type TenantScope } from "./tenant-scope.js";
 import type { Transaction, Transactions } from "./transaction.js";
-import { addAttemptJobs, queueAttempts, type AttemptJob } from "./attempt-jobs.js";
+import { addAttemptJobs, type AttemptJob } from "./attempt-jobs.js";
 import type { PacedQueue } from "./paced-queue.js";
 import { RETRY_AFTER_STATUSES, retryAfterMs } from "./retry-after.js";
 import { signatureHeaders } from "./webhook-signature.js";
@@ -249,7 +249,7 @@ export class DeliveryService {
       "keyway_fan_out",
     );
     // A limited target's first attempts wait for the paced queue, which this process now feeds.
-    for (const waiting of rows) if (waiting.awaiting_queue) this.pacedQueue.wake(scope, waiting.target_id);
+    for (const waiting of rows) if (waiting.awaiting_queue) this.pacedQueue.wake(scope.ctx, waiting.target_id);
     const sends = rows.filter((send): send is Send => send.id !== null && !send.awaiting_queue);
     if (sends.length === 0) return;
     const event = { organization_id: row.organization_id, environment: row.environment, event_id: eventId, name: row.name, data: row.data };
@@ -315,7 +315,9 @@ export class DeliveryService {
     if (row.max_deliveries_per_second !== null) {
       // Queued before the target got its limit: move to the target's queue, where sends are paced.
       if (!paced)
-        return this.transactions.run(this.systemContextOf(row), (tx) => queueAttempts(tx, [{ id: job.deliveryId, step: job.step }]));
+        return this.transactions.run(this.systemContextOf(row), (tx) =>
+          this.pacedQueue.queueAttempts(tx, [{ id: job.deliveryId, step: job.step }]),
+        );
     }
 
     return this.send(scope, job, row);
@@ -376,7 +378,7 @@ export class DeliveryService {
         sql`UPDATE notification_deliveries SET schedule_index = ${nextIndex}, next_attempt_at = ${runAt}
              WHERE id = ${job.deliveryId} AND ${tenantMatch("notification_deliveries")}`,
       );
-      await queueAttempts(tx, [{ id: job.deliveryId, step: recorded.step }], runAt);
+      await this.pacedQueue.queueAttempts(tx, [{ id: job.deliveryId, step: recorded.step }], runAt);
     });
   }
 

@@ -3,7 +3,7 @@ import type { TenantContext } from "../auth/request-context.js";
 import { ENVIRONMENT, ORGANIZATION, sql, tenantMatch } from "../db/sql.js";
 import { NotificationEventRecovery } from "../entities/notification-event-recovery.js";
 import { NotificationTarget, NotificationTargetStatus } from "../entities/notification-target.js";
-import { queueAttempts } from "./attempt-jobs.js";
+import type { PacedQueue } from "./paced-queue.js";
 import { InvalidInput, InvalidState, LimitExceeded, NotFound } from "./domain-errors.js";
 import type { TenantScope } from "./tenant-scope.js";
 import type { Transactions } from "./transaction.js";
@@ -34,7 +34,10 @@ const undelivered = (targetId: string, range: Range) => sql`
  * (same event ids, so the same webhook-id; the target's rate limit applies), as one audited action.
  */
 export class NotificationEventRecoveryService {
-  constructor(private readonly transactions: Transactions) {}
+  constructor(
+    private readonly transactions: Transactions,
+    private readonly pacedQueue: PacedQueue,
+  ) {}
 
   /** How many events a recovery of this range would send now. */
   async count(ctx: TenantContext, targetId: string, since: Date, until: Date | null | undefined): Promise<number> {
@@ -68,7 +71,7 @@ export class NotificationEventRecoveryService {
            RETURNING id, step, event_id)
          SELECT u.id, u.step, e.ord FROM upserted u JOIN events e ON e.id = u.event_id ORDER BY e.ord`,
       );
-      await queueAttempts(tx, rows);
+      await this.pacedQueue.queueAttempts(tx, rows);
       const recovery = await tx.scope.save(
         tx.scope.create(NotificationEventRecovery, { targetId, since: range.since, until: range.until, eventCount: rows.length }),
       );

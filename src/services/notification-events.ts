@@ -8,7 +8,7 @@ import { NotificationTarget, NotificationTargetStatus } from "../entities/notifi
 import { TASKS } from "../jobs/task-names.js";
 import type { EventPartitions } from "../db/event-partitions.js";
 import { paginate, type PageArgs } from "../db/pagination.js";
-import { queueAttempts } from "./attempt-jobs.js";
+import type { PacedQueue } from "./paced-queue.js";
 import { InvalidState, NotFound } from "./domain-errors.js";
 import { TimestampFilter, whereTimestamp } from "./notification-targets.js";
 import type { Transactions } from "./transaction.js";
@@ -24,6 +24,7 @@ export class NotificationEventService {
     private readonly config: Config,
     private readonly transactions: Transactions,
     private readonly partitions: EventPartitions,
+    private readonly pacedQueue: PacedQueue,
   ) {}
 
   findById(ctx: TenantContext, id: string): Promise<NotificationEvent | null> {
@@ -83,7 +84,7 @@ export class NotificationEventService {
               SET step = notification_deliveries.step + 1, schedule_index = 0, next_attempt_at = now()
             RETURNING id, step`,
       );
-      await queueAttempts(tx, deliveries);
+      await this.pacedQueue.queueAttempts(tx, deliveries);
       await tx.audit("notification_event.replay", event.nodeId);
       return event;
     });

@@ -1,9 +1,9 @@
 import type { Logger } from "pino";
 import { sql, tenantMatch } from "../db/sql.js";
 import type { Environment } from "../entities/enums.js";
-import { addAttemptJobs } from "./attempt-jobs.js";
+import { addAttemptJobs, queueAttempts } from "./attempt-jobs.js";
 import type { TenantScope } from "./tenant-scope.js";
-import type { Transactions } from "./transaction.js";
+import type { Transaction, Transactions } from "./transaction.js";
 
 /** A waiting target is fed this often, up to QUEUED_SECONDS of its limit queued. */
 const FEED_INTERVAL_MS = 500;
@@ -20,7 +20,7 @@ const SWEEP_INTERVAL_MS = 30_000;
 /**
  * One feed of a target: moves its oldest waiting deliveries into the job queue (their flag cleared and their jobs
  * added in one statement, so a crash leaves each either waiting or queued), as many as `seconds` of the target's
- * limit less those of the previous feeds that have not started yet (`queued`): the job queue holds about that many
+ * limit less those of the previous feeds not yet attempted (`queued`: due, and no attempt recorded since): the job queue holds about that many
  * of the target's deliveries, however far behind the target is. Returns the ids still queued and whether
  * more wait.
  */
@@ -30,7 +30,7 @@ const feedStatement = (targetId: string, queued: string[], seconds: number) => s
      WHERE id = ${targetId} AND ${tenantMatch("notification_targets")}),
   still AS (
     SELECT q.id FROM notification_deliveries q
-     WHERE q.id = ANY(${queued}::uuid[]) AND ${tenantMatch("q")} AND q.step = 1 AND q.attempt_count = 0),
+     WHERE q.id = ANY(${queued}::uuid[]) AND ${tenantMatch("q")} AND q.next_attempt_at <= now()),
   picked AS (
     SELECT w.id, w.event_created_at FROM notification_deliveries w
      WHERE w.target_id = ${targetId} AND w.awaiting_queue AND ${tenantMatch("w")}
@@ -79,15 +79,24 @@ export class PacedQueue {
     private readonly intervalMs = FEED_INTERVAL_MS,
   ) {}
 
+  /**
+   * Queues attempts in the caller's transaction (queueAttempts); those due now to rate-limited targets wait
+   * instead, and this process feeds their targets once the transaction has committed.
+   */
+  async queueAttempts(tx: Transaction, deliveries: Array<{ id: string; step: number }>, runAt: Date | null = null): Promise<void> {
+    const waiting = await queueAttempts(tx, deliveries, runAt);
+    if (waiting.length > 0) tx.afterCommit(() => waiting.forEach((targetId) => this.wake(tx.ctx, targetId)));
+  }
+
   /** Deliveries to `targetId` wait to be queued: feed them from this process, now, unless it already does. */
-  wake(scope: TenantScope, targetId: string): void {
+  wake(tenant: TenantScope["ctx"], targetId: string): void {
     if (this.stopped) return;
     const running = this.feeding.get(targetId);
     if (running) {
       running.again = true;
       return;
     }
-    const feeding: Feeding = { scope, again: false };
+    const feeding: Feeding = { scope: this.transactions.scope(tenant), again: false };
     this.feeding.set(targetId, feeding);
     const loop = this.feed(feeding, targetId).catch((error: unknown) => {
       // Left waiting: the next wake or sweep feeds them.
@@ -152,7 +161,7 @@ export class PacedQueue {
       sql`SELECT DISTINCT organization_id, environment, target_id FROM notification_deliveries WHERE awaiting_queue`,
     );
     for (const row of waiting) {
-      this.wake(this.transactions.scope({ organizationId: row.organization_id, environment: row.environment }), row.target_id);
+      this.wake({ organizationId: row.organization_id, environment: row.environment }, row.target_id);
     }
   }
 
