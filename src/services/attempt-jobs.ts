@@ -16,7 +16,7 @@ export interface AttemptJob {
  * its limit (at most 32), so a limited target keeps up with its limit even when each job is slow,
  * while holding only that many workers. Paced jobs have priority -1, first in the order the workers read the queue:
  * a paced worker finds them without reading past the other tasks' backlog, and the main workers' batched claims
- * read past at most the limited targets' waiting jobs.
+ * read past at most the few paced jobs queued (a limited target's backlog waits in the paced queue, paced-queue.ts).
  */
 export const addAttemptJobs = (source: string, runAt: Sql) =>
   sql`SELECT graphile_worker.add_jobs(array_agg(ROW(

@@ -186,7 +186,8 @@ export class DeliveryService {
    * One delivery per recipient; run twice (a crash before the job completed), it adds nothing. The first attempts
    * to unlimited targets that are not failing are sent here, concurrently (`webhooks.inlineFirstAttempts`): that
    * spares a queued job, its claim and completion, and the delivery's read, per delivery. Every other first attempt
-   * (rate-limited or failing targets, activations) is queued, so a slow target does not hold the event's other targets.
+   * is queued (failing targets, activations) or waits for the paced queue (rate-limited targets), so a slow target
+   * does not hold the event's other targets.
    * A re-run sends the first attempts that were never recorded, with the same webhook-id.
    */
   async fanOut(_ctx: RequestContext, eventId: string): Promise<void> {
