@@ -128,6 +128,8 @@ export class App {
     );
     services.authenticator.useAttemptLimits(attemptLimits);
     stops.unshift(async () => outboundHttp.close());
+    // Any process may feed the paced queue (a replay commits there), with or without the job worker.
+    stops.unshift(() => pacedQueue.stop());
     const app = new App(services, databaseUrl);
     app.stops = stops;
     return app;
@@ -198,7 +200,6 @@ export class App {
     );
     this.stops.unshift(() => worker.stop());
     await this.services.pacedQueue.start();
-    this.stops.unshift(() => this.services.pacedQueue.stop());
     // Starts the self-rescheduling sweep unless another process already has.
     await worker.runner.addJob(TASKS.sweepKeyExpiry, {}, { jobKey: TASKS.sweepKeyExpiry, jobKeyMode: "preserve_run_at" });
     await this.services.notificationEvents.scheduleRetentionSweep(systemRequestContext());

@@ -115,18 +115,27 @@ export function dashboardRouter(config: Pick<Config, "dashboard" | "signupEnable
  */
 export function sessionCookieWriter(trust: Config["trustProxy"]): (req: IncomingMessage, res: ServerResponse) => CookieWriter {
   const trusted = proxyTrust(trust);
-  const isSecure = (req: IncomingMessage): boolean => {
+  return (req, res) => new ResponseCookies(req, res, trusted);
+}
+
+/** A response's cookie writer. `secure` is worked out when a cookie is written, which most requests (API keys) never do. */
+class ResponseCookies implements CookieWriter {
+  constructor(
+    private readonly req: IncomingMessage,
+    private readonly res: ServerResponse,
+    private readonly trusted: (address: string, hop: number) => boolean,
+  ) {}
+
+  get secure(): boolean {
+    const { req } = this;
     const forwarded = String(req.headers["x-forwarded-proto"] ?? "")
       .split(",")[0]
       .trim()
       .toLowerCase();
-    return (req.socket as TLSSocket).encrypted === true || (forwarded === "https" && trusted(req.socket.remoteAddress ?? "", 0));
-  };
-  // Read when a cookie is written, which most requests (API keys) never do.
-  return (req, res) => ({
-    get secure() {
-      return isSecure(req);
-    },
-    appendSetCookie: (cookie) => res.appendHeader("set-cookie", cookie),
-  });
+    return (req.socket as TLSSocket).encrypted === true || (forwarded === "https" && this.trusted(req.socket.remoteAddress ?? "", 0));
+  }
+
+  appendSetCookie(cookie: string): void {
+    this.res.appendHeader("set-cookie", cookie);
+  }
 }
