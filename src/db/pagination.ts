@@ -45,13 +45,17 @@ const pageTemplates = new Map<string, string>();
 
 /**
  * What determines a single-table page's SQL apart from parameter values: entity, alias,
- * where conditions, order and limit. Null when TypeORM must build it each time (bracketed
- * conditions, a custom select).
+ * columns read, where conditions, order and limit. Null when TypeORM must build it each time
+ * (bracketed conditions, a select of expressions).
  */
 function shapeOf<T extends ObjectLiteral>(query: SelectQueryBuilder<T>): string | null {
   const { selects, wheres, orderBys, limit, mainAlias } = query.expressionMap;
-  if (selects.length !== 1 || selects[0].selection !== query.alias) return null;
-  let shape = `${mainAlias!.metadata.name} ${query.alias} ${limit}`;
+  // The whole row, or columns of it by property (`alias.property`).
+  const selection = selects.map((select) => select.selection);
+  const whole = selection.length === 1 && selection[0] === query.alias;
+  if (!whole && !selection.every((column) => column.startsWith(`${query.alias}.`) && selects.every((select) => !select.aliasName)))
+    return null;
+  let shape = `${mainAlias!.metadata.name} ${query.alias} ${limit} ${selection.join(",")}`;
   for (const where of wheres) {
     if (typeof where.condition !== "string") return null;
     shape += `|${where.type} ${where.condition}`;

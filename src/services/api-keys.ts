@@ -273,8 +273,10 @@ export class ApiKeyService {
     return this.transactions.scope(ctx).findManyById(ApiKey, ids);
   }
 
-  list(ctx: TenantContext, args: PageArgs, filter: ApiKeyFilter | null | undefined) {
+  /** `columns`: the properties to read (the others are left unset), or null for all of them. */
+  list(ctx: TenantContext, args: PageArgs, filter: ApiKeyFilter | null | undefined, columns: ReadonlyArray<keyof ApiKey> | null = null) {
     const query = this.transactions.scope(ctx).query(ApiKey, "k").andWhere("k.deletedAt IS NULL");
+    if (columns) query.select(columns.map((column) => `k.${column}`));
     if (filter?.search) {
       const pattern = `%${filter.search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
       query.andWhere(new Brackets((q) => q.where("k.name ILIKE :pattern").orWhere("k.description ILIKE :pattern")), { pattern });
