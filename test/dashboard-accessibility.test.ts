@@ -1,5 +1,6 @@
 import type { Browser } from "playwright-core";
 import { keyRow, launchBrowser, newDashboardPage, screenshot, seriousViolations, signIn, switchEnvironment } from "./helpers/dashboard";
+import { activeTarget } from "./helpers/delivery-controls";
 import { Receiver } from "./helpers/receiver";
 import { waitFor } from "./helpers/wait";
 import { startTestServer, TestServer } from "./helpers/server";
@@ -17,11 +18,8 @@ beforeAll(async () => {
   server = await startTestServer();
   browser = await launchBrowser();
   receiver = await Receiver.start();
-  const added = await server.admin.request<any>(
-    `mutation($input: AddWebhookNotificationTargetInput!) { addWebhookNotificationTarget(input: $input) { ... on WebhookNotificationTarget { id } } }`,
-    { input: { name: "Backend", uri: receiver.target("a11y"), subscriptions: ["API_KEY_CREATED"] } },
-  );
-  targetId = added.addWebhookNotificationTarget.id;
+  // ACTIVE before the keys are created: events go to the targets ACTIVE when they commit.
+  targetId = await activeTarget(server.admin, receiver, "a11y", { name: "Backend" });
   for (const name of ["prod-main-app", "staging-api", "crm-integration"]) {
     await server.admin.request(`mutation($input: CreateSecretAPIKeyInput!) { createSecretAPIKey(input: $input) { __typename } }`, {
       input: { secretKey: { name, description: `The ${name} integration` } },
