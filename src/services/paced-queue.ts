@@ -20,9 +20,9 @@ const SWEEP_INTERVAL_MS = 30_000;
 /**
  * One feed of a target: moves its oldest waiting deliveries into the job queue (their flag cleared and their jobs
  * added in one statement, so a crash leaves each either waiting or queued), as many as `seconds` of the target's
- * limit less those of the previous feeds not yet attempted (`queued`: due, and no attempt recorded since): the job queue holds about that many
- * of the target's deliveries, however far behind the target is. Returns the ids still queued and whether
- * more wait.
+ * limit less those of the previous feeds not yet attempted (`queued`: due, and no attempt recorded since), so the
+ * job queue holds about that many of the target's deliveries however far behind the target is. Returns the ids
+ * still queued and whether more wait; `calls` is read so that the jobs are added.
  */
 const feedStatement = (targetId: string, queued: string[], seconds: number) => sql`
   WITH target AS (
@@ -56,8 +56,9 @@ interface Feeding {
 
 /**
  * Deliveries to rate-limited targets, queued at the targets' pace. The fan-out marks a limited target's first
- * attempts as waiting (notification_deliveries.awaiting_queue) instead of adding one job each, and wakes this
- * process's feeder of that target, which keeps up to a second's worth of them in the job queue while any wait.
+ * attempts as waiting (notification_deliveries.awaiting_queue) instead of adding one job each, as do replays and
+ * recoveries (queueAttempts below), and wakes this process's feeder of that target, which keeps up to a second's
+ * worth of them in the job queue while any wait.
  * A backlog of thousands of a slow target's deliveries so stays in its own partial index, not in the job queue,
  * where every fan-out's job insert met it (graphile-worker's locks on the target's named queues, each insert's
  * NOTIFY) and every claim read past it. Feeds of one target from several processes take different rows (SKIP
