@@ -53,8 +53,7 @@ function shapeOf<T extends ObjectLiteral>(query: SelectQueryBuilder<T>): string 
   // The whole row, or columns of it by property (`alias.property`).
   const selection = selects.map((select) => select.selection);
   const whole = selection.length === 1 && selection[0] === query.alias;
-  if (!whole && !selection.every((column) => column.startsWith(`${query.alias}.`) && selects.every((select) => !select.aliasName)))
-    return null;
+  if (!whole && !selects.every((select) => !select.aliasName && select.selection.startsWith(`${query.alias}.`))) return null;
   let shape = `${mainAlias!.metadata.name} ${query.alias} ${limit} ${selection.join(",")}`;
   for (const where of wheres) {
     if (typeof where.condition !== "string") return null;

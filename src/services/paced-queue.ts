@@ -77,7 +77,6 @@ export class PacedQueue {
   constructor(
     private readonly transactions: Transactions,
     private readonly logger: Logger,
-    private readonly intervalMs = FEED_INTERVAL_MS,
   ) {}
 
   /**
@@ -124,7 +123,7 @@ export class PacedQueue {
         this.feeding.delete(targetId);
         return;
       }
-      await this.sleep(this.intervalMs);
+      await this.sleep(FEED_INTERVAL_MS);
     }
   }
 
@@ -143,17 +142,9 @@ export class PacedQueue {
   /** Wakes the feeders of every target with deliveries waiting, now and every SWEEP_INTERVAL_MS. */
   async start(): Promise<void> {
     await this.sweep();
-    const schedule = () => {
-      this.sweepTimer = setTimeout(() => {
-        this.sweep()
-          .catch((error: unknown) => this.logger.warn({ err: error }, "looking for waiting rate-limited deliveries failed"))
-          .finally(() => {
-            if (!this.stopped) schedule();
-          });
-      }, SWEEP_INTERVAL_MS);
-      this.sweepTimer.unref();
-    };
-    schedule();
+    this.sweepTimer = setInterval(() => {
+      this.sweep().catch((error: unknown) => this.logger.warn({ err: error }, "looking for waiting rate-limited deliveries failed"));
+    }, SWEEP_INTERVAL_MS).unref();
   }
 
   private async sweep(): Promise<void> {
@@ -169,7 +160,7 @@ export class PacedQueue {
   /** Stops feeding; what waits stays waiting, for this process's next start or another process. */
   async stop(): Promise<void> {
     this.stopped = true;
-    if (this.sweepTimer) clearTimeout(this.sweepTimer);
+    if (this.sweepTimer) clearInterval(this.sweepTimer);
     for (const wake of [...this.sleeps]) wake();
     await Promise.allSettled([...this.loops]);
   }
