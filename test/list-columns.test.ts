@@ -1,6 +1,6 @@
 import type { GraphQLClient } from "graphql-request";
 import { UserRole } from "../src/entities/enums";
-import { SEED_ENV } from "./helpers/seed";
+import { CREATE_KEY, KEY_ACTION, mutate, SEED_ENV } from "./helpers/seed";
 import { startTestServer, TestServer } from "./helpers/server";
 import { createUser } from "./helpers/users";
 
@@ -57,12 +57,7 @@ async function whole(): Promise<any[]> {
 beforeAll(async () => {
   server = await startTestServer(SEED_ENV);
   const create = (secretKey: Record<string, unknown>) =>
-    server.admin.request<any>(
-      `mutation($input: CreateSecretAPIKeyInput!) { createSecretAPIKey(input: $input) { ... on APIKey { id key } } }`,
-      {
-        input: { secretKey },
-      },
-    );
+    mutate(server, server.adminKey, "createSecretAPIKey", CREATE_KEY, { input: { secretKey } });
   await create({
     name: "restricted",
     description: "every control",
@@ -74,12 +69,11 @@ beforeAll(async () => {
     expiresAt: new Date(Date.now() + 86_400_000).toISOString(),
   });
   const used = await create({ name: "used" });
-  await server.client(used.createSecretAPIKey.key).request("{ viewer { environment } }");
-  const action = (field: string, id: string) =>
-    server.admin.request(`mutation($id: ID!) { ${field}(input: { apiKeyId: $id }) { __typename } }`, { id });
-  await action("deactivateAPIKey", (await create({ name: "deactivated" })).createSecretAPIKey.id);
-  await action("revokeAPIKey", (await create({ name: "revoked" })).createSecretAPIKey.id);
-  await action("rotateAPIKey", (await create({ name: "rotated", role: "ADMIN" })).createSecretAPIKey.id);
+  await server.client(used.key).request("{ viewer { environment } }");
+  const action = async (field: string, id: string) => mutate(server, server.adminKey, field, KEY_ACTION(field), { id });
+  await action("deactivateAPIKey", (await create({ name: "deactivated" })).id);
+  await action("revokeAPIKey", (await create({ name: "revoked" })).id);
+  await action("rotateAPIKey", (await create({ name: "rotated", role: "ADMIN" })).id);
   // Read by a user session: an API key reading the list would change its own usage between two reads.
   reader = server.client((await createUser(server, UserRole.ADMIN)).token);
   // The used key's count reaches the table within a second.

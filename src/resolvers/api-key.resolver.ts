@@ -125,8 +125,8 @@ export class ApiKeyResolver {
 /**
  * What an APIKey field reads beyond a column of its own name (getters and field resolvers above).
  * A field that is neither makes the list read every column, so a field added without an entry here
- * costs speed, never correctness; test/list-columns.test.ts compares every field read alone with the
- * same field read beside all the others.
+ * costs speed, never correctness; test/list-columns.test.ts compares every field read alone in a list
+ * with the same key read whole by node(id).
  */
 const API_KEY_FIELD_READS: Readonly<Record<string, readonly (keyof ApiKey)[]>> = {
   __typename: [],
