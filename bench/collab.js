@@ -8,7 +8,7 @@ const { mkdirSync, writeFileSync } = require("node:fs");
 const os = require("node:os");
 const path = require("node:path");
 const autocannon = require("autocannon");
-const { ROOT, startDatabase, startKeyway, graphql, residentMb } = require("./lib/server.js");
+const { ROOT, startDatabase, startKeyway, graphql, sequentialClient, residentMb } = require("./lib/server.js");
 
 const WARMUP = 100;
 const SEQUENTIAL = 1000;
@@ -54,9 +54,9 @@ function startEndpoint() {
   );
 }
 
-async function simulateOnce(url, key) {
+async function simulateOnce(client) {
   const started = performance.now();
-  const data = await graphql(url, key, SIMULATE, INPUT);
+  const data = await client.request(SIMULATE, INPUT);
   const elapsed = performance.now() - started;
   const result = data.simulateCollaborativeAuthorization;
   if (result.__typename !== "CollaborativeAuthorizationRequest" || result.decidedBy !== "ENDPOINT") {
@@ -123,13 +123,16 @@ async function main() {
     );
     if (activated.activateCollaborativeAuthorizationEndpoint.status !== "ACTIVE") throw new Error("endpoint did not activate");
 
-    for (let i = 0; i < WARMUP; i++) await simulateOnce(keyway.url, keyway.key);
+    const client = sequentialClient(keyway.url, keyway.key);
+    cleanups.push(async () => client.close());
+    for (let i = 0; i < WARMUP; i++) await simulateOnce(client);
 
-    // One at a time: the client's round trip minus the endpoint's own time is what Keyway adds.
+    // One at a time, over one kept-alive connection: the client's round trip minus the endpoint's own time is what
+    // Keyway adds.
     const overheads = [];
     const latencies = [];
     for (let i = 0; i < SEQUENTIAL; i++) {
-      const { id, elapsed } = await simulateOnce(keyway.url, keyway.key);
+      const { id, elapsed } = await simulateOnce(client);
       latencies.push(elapsed);
       overheads.push(elapsed - (endpoint.ownTimeMs.get(id) ?? 0));
     }
@@ -137,7 +140,7 @@ async function main() {
     const baseline = [];
     for (let i = 0; i < SEQUENTIAL; i++) {
       const started = performance.now();
-      await graphql(keyway.url, keyway.key, "{ viewer { environment } }");
+      await client.request("{ viewer { environment } }");
       baseline.push(performance.now() - started);
     }
     baseline.sort((a, b) => a - b);
