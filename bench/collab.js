@@ -8,7 +8,7 @@ const { mkdirSync, writeFileSync } = require("node:fs");
 const os = require("node:os");
 const path = require("node:path");
 const autocannon = require("autocannon");
-const { ROOT, startDatabase, startKeyway, graphql, sequentialClient, residentMb } = require("./lib/server.js");
+const { ROOT, startDatabase, startKeyway, graphql, sequentialClient, residentMb, cpuSeconds } = require("./lib/server.js");
 
 const WARMUP = 100;
 const SEQUENTIAL = 1000;
@@ -153,6 +153,7 @@ async function main() {
     let completed = 0;
     let wrong = 0;
     const started = performance.now();
+    const cpuBefore = cpuSeconds(keyway.process.pid);
     const load = await autocannon({
       url: keyway.url,
       connections: CONCURRENCY,
@@ -174,13 +175,20 @@ async function main() {
       throw new Error(`throughput: ${wrong} answers not decided by the endpoint, ${load.errors} errors, ${load.non2xx} non-2xx`);
     }
     const seconds = (performance.now() - started) / 1000;
+    const cpuMicroseconds = Math.round(((cpuSeconds(keyway.process.pid) - cpuBefore) * 1e6) / (completed + wrong));
     const rssMb = Math.round(residentMb(keyway.process.pid)?.peak ?? NaN);
 
     const result = {
       benchmark: "collab",
       date: new Date().toISOString(),
       machine: { cpus: os.cpus().length, node: process.version },
-      throughput: { concurrency: CONCURRENCY, seconds: round(seconds), requests: completed, perSecond: round(completed / seconds) },
+      throughput: {
+        concurrency: CONCURRENCY,
+        seconds: round(seconds),
+        requests: completed,
+        perSecond: round(completed / seconds),
+        cpuMicroseconds,
+      },
       overheadMs: {
         requests: SEQUENTIAL,
         p50: round(percentile(overheads, 50)),
@@ -208,6 +216,7 @@ async function main() {
       "| measure | value |",
       "| --- | --- |",
       `| simulated authorizations / s (${CONCURRENCY} connections, autocannon, ${result.throughput.seconds} s) | ${result.throughput.perSecond} |`,
+      `| Keyway's CPU per simulated authorization under that load (µs, user + system) | ${cpuMicroseconds} |`,
       `| overhead p50 / p95 / p99 / max (ms, ${SEQUENTIAL} sequential) | ${result.overheadMs.p50} / ${result.overheadMs.p95} / ${result.overheadMs.p99} / ${result.overheadMs.max} |`,
       `| client latency p50 / p99 (ms) | ${result.clientLatencyMs.p50} / ${result.clientLatencyMs.p99} |`,
       `| baseline: \`{ viewer { environment } }\` p50 / p99 (ms) | ${result.baselineQueryMs.p50} / ${result.baselineQueryMs.p99} |`,

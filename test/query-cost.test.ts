@@ -127,6 +127,27 @@ describe("the cost limit refuses work", () => {
     await expectAdmitted(`query($n: Int) { organizations { ${aliases("$n")} } }`, { n: 5 });
   });
 
+  it("measures an operation sent again by the page sizes it is sent with, whatever its other variables", async () => {
+    const aliases = Array.from({ length: 30 }, (_, i) => `k${i}: apiKeys(first: $n, after: $after) { edges { node { id } } }`);
+    const query = `query($n: Int, $after: String) { organizations { ${aliases.join("\n")} } }`;
+    const cost = await expectCostRefused(query, { n: 100, after: null });
+    await expectAdmitted(query, { n: 5, after: null });
+    // A cursor does not change the measure; the page size does, each time it changes.
+    expect(await expectCostRefused(query, { n: 100, after: "not-a-cursor" })).toBe(cost);
+    await expectAdmitted(query, { n: 5 });
+    // Variables that do not coerce are refused by execution, and leave nothing behind: the same page size with a
+    // valid cursor is measured, not let through.
+    const invalid = await post(`query($n: Int, $after: String) { organizations { ${aliases.join("\n")} } } # again`, {
+      n: 100,
+      after: 5,
+    });
+    expect(invalid.status).toBe(400);
+    expect(invalid.body.errors?.[0].extensions?.code).toBe("BAD_USER_INPUT");
+    expect(await expectCostRefused(`query($n: Int, $after: String) { organizations { ${aliases.join("\n")} } } # again`, { n: 100 })).toBe(
+      cost,
+    );
+  });
+
   it("refuses fragment-hidden and @include-hidden nesting by what executes", async () => {
     const fragments = `fragment Attempts on WebhookNotificationTarget { deliveryAttempts(first: $inner) { edges { node { id } } } }`;
     const query = `query($inner: Int!, $deep: Boolean!) { organizations { webhookNotificationTargets(first: 100) { edges { node {

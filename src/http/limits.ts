@@ -1,7 +1,7 @@
 import { BREAK, DocumentNode, GraphQLError, Lexer, Source, TokenKind, visit } from "graphql";
 import { unauthenticated } from "../auth/graphql-edge.js";
 import type { Config } from "../config.js";
-import { measureOperation, OperationMeasure } from "../schema/query-cost.js";
+import { measureOperation, OperationMeasure, variablesThatCount } from "../schema/query-cost.js";
 import type { OperationHook } from "./request-hooks.js";
 
 /** Brackets nested deeper than this cannot be a query within the depth limit plus its input literals. */
@@ -89,25 +89,47 @@ function checkMeasure(measure: OperationMeasure, limits: Config["limits"]): void
   }
 }
 
+/** Measures kept per document and operation for other values of the variables that count; past this, measured each time. */
+const MEASURES_PER_OPERATION = 32;
+
+interface DocumentMeasures {
+  /** variablesThatCount(document), read once per document. */
+  counted: string[];
+  /** By operation name, then by the values of the counted variables. */
+  byOperation: Map<string | null, Map<string, OperationMeasure>>;
+}
+
+/** The counted variables' values as sent: absent and null differ (a default applies only to the absent). */
+function valuesKey(counted: readonly string[], variables: Record<string, unknown> | undefined): string {
+  let key = "";
+  for (const name of counted) key += (variables && name in variables ? JSON.stringify(variables[name]) : "") + "\u0000";
+  return key;
+}
+
 /**
  * Keyway's query limits, refused with 400 GRAPHQL_VALIDATION_FAILED and the numbers: depth, aliases
  * and cost of the operation with its coerced variables (schema/query-cost.ts), before anything
- * executes (the size of the text is checked before parsing, by sourceLimits). Measures of operations without variables are
- * kept with their document, which Apollo reuses for the same query text.
+ * executes (the size of the text is checked before parsing, by sourceLimits). Measures are kept with
+ * their document, which Apollo reuses for the same query text, by the values of the only variables
+ * that can change them (page sizes, @skip/@include): a mutation's input or a cursor does not, so an
+ * operation a client sends again with new inputs is not walked again (the measure with its variables'
+ * coercion was about 4 % of a simulated authorization's CPU).
  */
 export function queryLimits(limits: Config["limits"]): OperationHook {
-  const measured = new WeakMap<object, Map<string | null, OperationMeasure | null>>();
+  const measured = new WeakMap<object, DocumentMeasures>();
   return ({ schema, document, operation, operationName, request }) => {
     if (!operation) return;
-    const cacheable = !operation.variableDefinitions?.length;
-    let byName = cacheable ? measured.get(document) : undefined;
-    let measure = byName?.get(operationName);
+    let kept = measured.get(document);
+    if (!kept) measured.set(document, (kept = { counted: variablesThatCount(document), byOperation: new Map() }));
+    let byValues = kept.byOperation.get(operationName);
+    if (!byValues) kept.byOperation.set(operationName, (byValues = new Map<string, OperationMeasure>()));
+    const key = valuesKey(kept.counted, request.variables);
+    let measure: OperationMeasure | null | undefined = byValues.get(key);
     if (measure === undefined) {
       measure = measureOperation(schema, document, operation, request.variables);
-      if (cacheable) {
-        if (!byName) measured.set(document, (byName = new Map<string | null, OperationMeasure | null>()));
-        byName.set(operationName, measure);
-      }
+      // null (variables that do not coerce: execution refuses them) is never kept, or the same values with valid
+      // other variables would pass unmeasured.
+      if (measure !== null && byValues.size < MEASURES_PER_OPERATION) byValues.set(key, measure);
     }
     if (measure) checkMeasure(measure, limits);
   };

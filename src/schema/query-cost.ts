@@ -21,6 +21,8 @@ import {
   Kind,
   OperationDefinitionNode,
   SelectionSetNode,
+  ValueNode,
+  visit,
 } from "graphql";
 import { PAGE_SIZE_DEFAULT, PAGE_SIZE_MAX } from "../limits.js";
 
@@ -98,6 +100,30 @@ export function measureOperation(
     if (!(error instanceof Truncated)) throw error;
     return { cost: Number.POSITIVE_INFINITY, depth: walk.depth, aliases: walk.aliases, truncated: true };
   }
+}
+
+/**
+ * The variables whose values can change an operation's measure: those in a directive's arguments
+ * (@skip, @include) and those given as a page size (`first`, `last`), anywhere in the document.
+ * Any other variable (a mutation's input, a filter, a cursor) leaves the measure as it is.
+ */
+export function variablesThatCount(document: DocumentNode): string[] {
+  const names = new Set<string>();
+  const collect = (value: ValueNode) =>
+    visit(value, {
+      Variable(node) {
+        names.add(node.name.value);
+      },
+    });
+  visit(document, {
+    Directive(node) {
+      for (const argument of node.arguments ?? []) collect(argument.value);
+    },
+    Argument(node) {
+      if (node.name.value === "first" || node.name.value === "last") collect(node.value);
+    },
+  });
+  return [...names].sort();
 }
 
 function included(walk: Walk, node: { readonly directives?: readonly DirectiveNode[] }): boolean {
