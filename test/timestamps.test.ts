@@ -1,6 +1,7 @@
 import { Client, types } from "pg";
 import { adminUrl } from "./helpers/database";
 import { parseTimestamptz } from "../src/db/timestamps";
+import { isoString } from "../src/schema/scalars";
 
 /**
  * Keyway reads timestamptz by position (src/db/timestamps.ts) and leaves what it does not expect to pg's own
@@ -65,4 +66,30 @@ it("reads the milliseconds of the fast path and keeps instants apart", () => {
   expect(parseTimestamptz("1900-01-01 00:19:32+00:19:32")).toEqual(new Date("1900-01-01T00:00:00.000Z"));
   expect(comparable(parseTimestamptz("0044-03-15 12:00:00+00 BC"))).toBe(comparable(pgParser("0044-03-15 12:00:00+00 BC")));
   expect(parseTimestamptz("infinity")).toBe(pgParser("infinity"));
+});
+
+it("writes every DateTime as toISOString does, from the first millisecond of year 1000 to the last of 9999 and beyond", () => {
+  const instants = [
+    Date.UTC(1000, 0, 1),
+    Date.UTC(9999, 11, 31, 23, 59, 59, 999),
+    Date.UTC(999, 11, 31, 23, 59, 59, 999),
+    Date.UTC(10000, 0, 1),
+    Date.UTC(-44, 2, 15, 12),
+    0,
+    Date.parse("2026-11-23T21:28:31.007Z"),
+    Date.parse("2026-11-23T21:28:31.070Z"),
+    Date.parse("2026-11-23T21:28:31.700Z"),
+  ];
+  // And 10,000 instants spread over years 1000–9999 (a fixed sequence, so a failure can be replayed).
+  let seed = 20261201;
+  const from = Date.UTC(1000, 0, 1);
+  const span = Date.UTC(10000, 0, 1) - from;
+  for (let i = 0; i < 10_000; i++) {
+    seed = (seed * 1103515245 + 12345) % 2 ** 31;
+    instants.push(from + Math.floor((seed / 2 ** 31) * span));
+  }
+  const mismatches = instants.map((t) => new Date(t)).filter((date) => isoString(date) !== date.toISOString());
+  expect(mismatches).toEqual([]);
+  expect(isoString(new Date(Date.UTC(10000, 0, 1)))).toBe("+010000-01-01T00:00:00.000Z");
+  expect(() => isoString(new Date(NaN))).toThrow(RangeError);
 });
