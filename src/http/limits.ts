@@ -89,19 +89,19 @@ function checkMeasure(measure: OperationMeasure, limits: Config["limits"]): void
   }
 }
 
-/** Measures kept per document and operation for other values of the variables that count; past this, measured each time. */
-const MEASURES_PER_OPERATION = 32;
+/** Measures kept per document for other operations and values of the variables that count; past this, measured each time. */
+const MEASURES_PER_DOCUMENT = 32;
 
 interface DocumentMeasures {
   /** variablesThatCount(document), read once per document. */
   counted: string[];
-  /** By operation name, then by the values of the counted variables. */
-  byOperation: Map<string | null, Map<string, OperationMeasure>>;
+  /** By operation name and the values of the counted variables (measureKey). */
+  measures: Map<string, OperationMeasure>;
 }
 
-/** The counted variables' values as sent: absent and null differ (a default applies only to the absent). */
-function valuesKey(counted: readonly string[], variables: Record<string, unknown> | undefined): string {
-  let key = "";
+/** The operation's name and the counted variables' values as sent: absent and null differ (a default applies only to the absent). */
+function measureKey(operationName: string | null, counted: readonly string[], variables: Record<string, unknown> | undefined): string {
+  let key = `${operationName ?? ""}\u0000`;
   for (const name of counted) key += (variables && name in variables ? JSON.stringify(variables[name]) : "") + "\u0000";
   return key;
 }
@@ -120,16 +120,14 @@ export function queryLimits(limits: Config["limits"]): OperationHook {
   return ({ schema, document, operation, operationName, request }) => {
     if (!operation) return;
     let kept = measured.get(document);
-    if (!kept) measured.set(document, (kept = { counted: variablesThatCount(document), byOperation: new Map() }));
-    let byValues = kept.byOperation.get(operationName);
-    if (!byValues) kept.byOperation.set(operationName, (byValues = new Map<string, OperationMeasure>()));
-    const key = valuesKey(kept.counted, request.variables);
-    let measure: OperationMeasure | null | undefined = byValues.get(key);
+    if (!kept) measured.set(document, (kept = { counted: variablesThatCount(document), measures: new Map() }));
+    const key = measureKey(operationName, kept.counted, request.variables);
+    let measure: OperationMeasure | null | undefined = kept.measures.get(key);
     if (measure === undefined) {
       measure = measureOperation(schema, document, operation, request.variables);
       // null (variables that do not coerce: execution refuses them) is never kept, or the same values with valid
       // other variables would pass unmeasured.
-      if (measure !== null && byValues.size < MEASURES_PER_OPERATION) byValues.set(key, measure);
+      if (measure !== null && kept.measures.size < MEASURES_PER_DOCUMENT) kept.measures.set(key, measure);
     }
     if (measure) checkMeasure(measure, limits);
   };
