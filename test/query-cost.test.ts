@@ -137,15 +137,11 @@ describe("the cost limit refuses work", () => {
     await expectAdmitted(query, { n: 5 });
     // Variables that do not coerce are refused by execution, and leave nothing behind: the same page size with a
     // valid cursor is measured, not let through.
-    const invalid = await post(`query($n: Int, $after: String) { organizations { ${aliases.join("\n")} } } # again`, {
-      n: 100,
-      after: 5,
-    });
+    const again = `${query} # another document`;
+    const invalid = await post(again, { n: 100, after: 5 });
     expect(invalid.status).toBe(400);
     expect(invalid.body.errors?.[0].extensions?.code).toBe("BAD_USER_INPUT");
-    expect(await expectCostRefused(`query($n: Int, $after: String) { organizations { ${aliases.join("\n")} } } # again`, { n: 100 })).toBe(
-      cost,
-    );
+    expect(await expectCostRefused(again, { n: 100 })).toBe(cost);
   });
 
   it("refuses fragment-hidden and @include-hidden nesting by what executes", async () => {

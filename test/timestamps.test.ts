@@ -85,8 +85,8 @@ it("writes every DateTime as toISOString does, from the first millisecond of yea
   const from = Date.UTC(1000, 0, 1);
   const span = Date.UTC(10000, 0, 1) - from;
   for (let i = 0; i < 10_000; i++) {
-    seed = (seed * 1103515245 + 12345) % 2 ** 31;
-    instants.push(from + Math.floor((seed / 2 ** 31) * span));
+    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+    instants.push(from + Math.floor((seed / 2 ** 32) * span));
   }
   const mismatches = instants.map((t) => new Date(t)).filter((date) => isoString(date) !== date.toISOString());
   expect(mismatches).toEqual([]);
