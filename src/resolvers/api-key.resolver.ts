@@ -146,7 +146,7 @@ const API_KEY_ALWAYS: readonly (keyof ApiKey)[] = ["id", "organizationId", "envi
 @Resolver(() => Organization)
 export class OrganizationApiKeysResolver {
   /** Per field node of a query document (Apollo reuses the parsed document of a query it has seen). */
-  private readonly columnsByNode = new WeakMap<FieldNode, string[] | null>();
+  private readonly columnsByNode = new WeakMap<FieldNode, Array<keyof ApiKey> | null>();
 
   constructor(private readonly services: Services) {}
 
@@ -167,10 +167,11 @@ export class OrganizationApiKeysResolver {
    */
   private columns(info: GraphQLResolveInfo): Array<keyof ApiKey> | null {
     const node = info.fieldNodes.length === 1 ? info.fieldNodes[0] : null;
-    if (node && this.columnsByNode.has(node)) return this.columnsByNode.get(node) as Array<keyof ApiKey> | null;
+    const kept = node ? this.columnsByNode.get(node) : undefined;
+    if (kept !== undefined) return kept;
     const metadata = this.services.dataSource.getMetadata(ApiKey);
-    const columns = columnsFor(metadata, selectedNodeFields(info), API_KEY_FIELD_READS, API_KEY_ALWAYS);
+    const columns = columnsFor(metadata, selectedNodeFields(info), API_KEY_FIELD_READS, API_KEY_ALWAYS) as Array<keyof ApiKey> | null;
     if (node) this.columnsByNode.set(node, columns);
-    return columns as Array<keyof ApiKey> | null;
+    return columns;
   }
 }
