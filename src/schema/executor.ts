@@ -10,6 +10,7 @@ import {
   printSchema,
 } from "graphql";
 import { compileQuery, CompiledQuery, isCompiledQuery } from "graphql-jit";
+import { useGatewayRequestContext } from "./gateway-request-context.js";
 
 /**
  * One query document as Apollo hands it over (it reuses the parsed document of a query it
@@ -78,9 +79,12 @@ export function compilingExecutor(schema: GraphQLSchema): GatewayExecutor {
 
 /**
  * Apollo Server accepts a custom executor only through its gateway interface: this one
- * serves a fixed local schema and never changes it.
+ * serves a fixed local schema and never changes it. The request context Apollo copies for a
+ * gateway is built by `gatewayRequestContext` (gateway-request-context.ts: Apollo's kept every
+ * request alive until a full collection).
  */
 export function localGateway(schema: GraphQLSchema): GatewayInterface {
+  useGatewayRequestContext();
   return {
     onSchemaLoadOrUpdate(callback) {
       callback({ apiSchema: schema, coreSupergraphSdl: printSchema(schema) });
