@@ -1,5 +1,5 @@
 import { GraphQLError } from "graphql";
-import { actingAs, type RequestContext, type TenantContext } from "./request-context.js";
+import { actingAs, requestSlot, type RequestContext, type TenantContext } from "./request-context.js";
 
 /*
  * Authentication's side of the GraphQL edge: the errors it refuses a request with (HTTP status
@@ -10,13 +10,12 @@ import { actingAs, type RequestContext, type TenantContext } from "./request-con
 /** The request's TenantContext; UNAUTHENTICATED when it carries no credentials. */
 export function tenantContext(ctx: RequestContext): TenantContext {
   if (!ctx.principal) throw unauthenticated("Authentication required");
-  let tenant = tenantContexts.get(ctx);
-  if (tenant?.principal !== ctx.principal) tenantContexts.set(ctx, (tenant = actingAs(ctx, ctx.principal)));
-  return tenant;
+  const tenant = tenantContexts.get(ctx);
+  return tenant?.principal === ctx.principal ? tenant : tenantContexts.set(ctx, actingAs(ctx, ctx.principal));
 }
 
 /** Each request's TenantContext, built on the first resolver that asks: a list page asks once per row and field. */
-const tenantContexts = new WeakMap<RequestContext, TenantContext>();
+const tenantContexts = requestSlot<TenantContext>("tenantContext");
 
 export function unauthenticated(message: string, reason?: string): GraphQLError {
   return new GraphQLError(message, {

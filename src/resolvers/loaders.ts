@@ -1,5 +1,5 @@
 import DataLoader from "dataloader";
-import type { RequestContext } from "../auth/request-context.js";
+import { requestSlot, type RequestContext } from "../auth/request-context.js";
 import { tenantContext } from "../auth/graphql-edge.js";
 import type { Services } from "../services/registry.js";
 import type { ApiKey } from "../entities/api-key.js";
@@ -24,7 +24,7 @@ export interface Loaders {
   apiKeyUsage: DataLoader<{ keyId: string; days: number }, DailyUsage[], string>;
 }
 
-const perRequest = new WeakMap<RequestContext, Loaders>();
+const perRequest = requestSlot<Loaders>("loaders");
 
 export function loadersFor(ctx: RequestContext, services: Services): Loaders {
   let loaders = perRequest.get(ctx);
