@@ -8,8 +8,7 @@ const { readFileSync, readdirSync, mkdtempSync } = require("node:fs");
 const os = require("node:os");
 const path = require("node:path");
 const autocannon = require("autocannon");
-const { Client } = require("pg");
-const { startDatabase, startKeyway, startScript, residentMb, cpuSeconds } = require("./lib/server");
+const { startDatabase, startKeyway, startScript, seedListKeys, residentMb, cpuSeconds } = require("./lib/server");
 
 const SCENARIO = process.argv[2] ?? "list";
 const REQUESTS = Number(process.env.PROFILE_REQUESTS ?? 20_000);
@@ -93,17 +92,7 @@ async function main() {
   if (profileDir) process.env.KEYWAY_PROFILE_DIR = profileDir; // read by startKeyway
   const keyway = await startKeyway(db.url);
   try {
-    const client = new Client({ connectionString: db.url });
-    await client.connect();
-    const { rows } = await client.query("SELECT organization_id FROM api_keys LIMIT 1");
-    await client.query(
-      `INSERT INTO api_keys (organization_id, environment, name, role, key_hash, prefix, last4, created_at, created_by_type)
-       SELECT $1::uuid, 'TEST', 'seeded key ' || i, 'READONLY', sha256(('p:' || i)::bytea), 'kw_test_seed', '0000',
-              now() - i * interval '1 second', 'SYSTEM' FROM generate_series(1, 10000) AS i`,
-      [rows[0].organization_id],
-    );
-    await client.query("ANALYZE api_keys");
-    await client.end();
+    const organizationId = await seedListKeys(db.url);
     const headers = { authorization: `Bearer ${keyway.key}` };
     const measured = await cpuPerRequest(keyway.process.pid, keyway.url, { query: QUERY }, headers);
     const unit = "µs of CPU";
@@ -116,7 +105,7 @@ async function main() {
     const ceiling =
       SCENARIO === "viewer"
         ? await startScript("baselines/apollo-hello.js", {})
-        : await startScript("baselines/pg-list.js", { DATABASE_URL: db.url, ORGANIZATION_ID: rows[0].organization_id });
+        : await startScript("baselines/pg-list.js", { DATABASE_URL: db.url, ORGANIZATION_ID: organizationId });
     try {
       const bare = await cpuPerRequest(ceiling.process.pid, ceiling.url, SCENARIO === "viewer" ? { query: "{ hello }" } : {}, {});
       console.log(

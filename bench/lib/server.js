@@ -187,4 +187,27 @@ function sequentialClient(url, key) {
   return { request, close: () => agent.destroy() };
 }
 
-module.exports = { ROOT, startDatabase, startKeyway, startScript, graphql, sequentialClient, canPin, residentMb, cpuSeconds };
+/**
+ * Adds `count` READONLY keys to the TEST slice of the organization of the first key (the bootstrap key's, in a fresh
+ * Keyway), one second apart, for a list to page through; resolves with that organization's id.
+ */
+async function seedListKeys(databaseUrl, count = 10_000) {
+  const { Client } = require("pg");
+  const client = new Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    const { rows } = await client.query("SELECT organization_id FROM api_keys LIMIT 1");
+    await client.query(
+      `INSERT INTO api_keys (organization_id, environment, name, role, key_hash, prefix, last4, created_at, created_by_type)
+       SELECT $1::uuid, 'TEST', 'seeded key ' || i, 'READONLY', sha256(('p:' || i)::bytea), 'kw_test_seed', '0000',
+              now() - i * interval '1 second', 'SYSTEM' FROM generate_series(1, $2::int) AS i`,
+      [rows[0].organization_id, count],
+    );
+    await client.query("ANALYZE api_keys");
+    return rows[0].organization_id;
+  } finally {
+    await client.end();
+  }
+}
+
+module.exports = { ROOT, startDatabase, seedListKeys, startKeyway, startScript, graphql, sequentialClient, canPin, residentMb, cpuSeconds };
