@@ -24,9 +24,10 @@ async function startDatabase() {
 /**
  * [command, args] running node with `args`, pinned with taskset to `cpu` when one is given:
  * the key benchmarks put each server on one core and the load generator on the other.
+ * `wrapper` runs node under another program (bench/instructions.js: valgrind).
  */
-function nodeCommand(args, cpu = null) {
-  const command = [...(cpu === null ? [] : ["taskset", "-c", String(cpu)]), process.execPath, ...args];
+function nodeCommand(args, cpu = null, wrapper = []) {
+  const command = [...(cpu === null ? [] : ["taskset", "-c", String(cpu)]), ...wrapper, process.execPath, ...args];
   return [command[0], command.slice(1)];
 }
 
@@ -62,7 +63,7 @@ function cpuSeconds(pid) {
 }
 
 /** Spawns Keyway as `npm start` runs it (same node flags); resolves once it listens, with the bootstrap key. */
-function startKeyway(databaseUrl, env = {}, { cpu = null } = {}) {
+function startKeyway(databaseUrl, env = {}, { cpu = null, wrapper = [] } = {}) {
   return new Promise((resolve, reject) => {
     const child = spawn(
       ...nodeCommand(
@@ -73,6 +74,7 @@ function startKeyway(databaseUrl, env = {}, { cpu = null } = {}) {
           "serve",
         ],
         cpu,
+        wrapper,
       ),
       {
         env: {
@@ -115,9 +117,9 @@ function startKeyway(databaseUrl, env = {}, { cpu = null } = {}) {
 }
 
 /** Starts a bench script (a baseline or peer server) that prints "listening on <url>". */
-function startScript(script, env, cpu = null) {
+function startScript(script, env, cpu = null, wrapper = []) {
   return new Promise((resolve, reject) => {
-    const child = spawn(...nodeCommand([path.join(__dirname, "..", script)], cpu), {
+    const child = spawn(...nodeCommand([path.join(__dirname, "..", script)], cpu, wrapper), {
       env: { ...process.env, ...env },
       stdio: ["ignore", "pipe", "inherit"],
     });
