@@ -1,7 +1,7 @@
 import { HeaderMap } from "@apollo/server";
 import type { GraphQLRequestContext } from "@apollo/server";
 import { localGateway } from "../src/schema/executor";
-import { gatewayRequestContext, useGatewayRequestContext } from "../src/schema/gateway-request-context";
+import { apolloBuilderModule, gatewayRequestContext, useGatewayRequestContext } from "../src/schema/gateway-request-context";
 import { buildSchema } from "graphql";
 
 // Keyway builds the context Apollo hands its gateway executor (schema/gateway-request-context.ts, for
@@ -60,11 +60,7 @@ function observed(build: typeof gatewayRequestContext, request: Record<string, u
 test("Apollo keeps a gateway context builder where Keyway replaces it, and uses Keyway's once the gateway is made", () => {
   expect(apolloBuilder).not.toBeNull();
   localGateway(buildSchema("type Query { a: Int }"));
-  // eslint-disable-next-line @typescript-eslint/no-require-imports -- Apollo's internal module, found as the seam finds it.
-  const internal = require(require.resolve("@apollo/server").replace(/index\.js$/, "utils/makeGatewayGraphQLRequestContext.js")) as {
-    makeGatewayGraphQLRequestContext: unknown;
-  };
-  expect(internal.makeGatewayGraphQLRequestContext).toBe(gatewayRequestContext);
+  expect(apolloBuilderModule()?.makeGatewayGraphQLRequestContext).toBe(gatewayRequestContext);
 });
 
 test.each([

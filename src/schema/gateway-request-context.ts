@@ -113,7 +113,7 @@ export const gatewayRequestContext: Builder = (requestContext, server, internals
 };
 
 /** Apollo Server's module that builds the gateway request context, where the installed version keeps it. */
-function apolloBuilderModule(): { makeGatewayGraphQLRequestContext: Builder } | null {
+export function apolloBuilderModule(): { makeGatewayGraphQLRequestContext: Builder } | null {
   try {
     const require = createRequire(__filename);
     const file = path.join(path.dirname(require.resolve("@apollo/server")), "utils", "makeGatewayGraphQLRequestContext.js");
