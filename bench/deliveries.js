@@ -45,6 +45,7 @@ async function startReceiver() {
   const receipts = new Map(); // webhook-id → [receipt time per target]
   const byPath = new Map(); // target path → deliveries received
   let count = 0;
+  let connections = 0;
   let onCount = () => {};
   const server = createServer((req, res) => {
     req.resume();
@@ -59,7 +60,11 @@ async function startReceiver() {
       res.writeHead(200).end("ok");
     });
   });
-  server.keepAliveTimeout = 1000;
+  // Node's own keep-alive (5 s), as an ordinary receiver has: a server that announces `Keep-Alive: timeout=1` is one
+  // Node's agent will not reuse a connection to (it keeps a socket until a second before the announced timeout), so
+  // every delivery would open a connection of its own.
+  // Connections Keyway opened to the receivers: with keep-alive, far fewer than deliveries.
+  server.on("connection", () => connections++);
   await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
   return {
     url: `http://127.0.0.1:${server.address().port}`,
@@ -67,6 +72,9 @@ async function startReceiver() {
     byPath,
     get count() {
       return count;
+    },
+    get connections() {
+      return connections;
     },
     whenCount(n) {
       return new Promise((resolve) => {
@@ -174,6 +182,7 @@ async function limitedScenario({ client, receiver, org, keyway, ids }) {
  */
 async function phase({ client, receiver, org, events, batch, eventsPerSecond, deadline }) {
   const before = receiver.count;
+  const connectionsBefore = receiver.connections;
   const allReceived = receiver.whenCount(before + events * TARGETS);
   const committedAt = new Map();
   const first = performance.timeOrigin + performance.now();
@@ -208,6 +217,7 @@ async function phase({ client, receiver, org, events, batch, eventsPerSecond, de
   return {
     complete: deliveries >= events * TARGETS,
     deliveries,
+    connections: receiver.connections - connectionsBefore,
     duplicates,
     emitSeconds: +((emitted - first) / 1000).toFixed(2),
     totalSeconds: +((last - first) / 1000).toFixed(2),
@@ -284,12 +294,14 @@ async function main() {
       emitSeconds: burst.emitSeconds,
       totalSeconds: burst.totalSeconds,
       deliveriesPerSecond: burst.deliveriesPerSecond,
+      connectionsOpened: burst.connections,
       p50CommitToReceiptMs: burst.p50,
       p99CommitToReceiptMs: burst.p99,
       paced: {
         events: PACED_EVENTS,
         offeredDeliveriesPerSecond: PACED_EVENTS_PER_SECOND * TARGETS,
         deliveries: paced.deliveries,
+        connectionsOpened: paced.connections,
         p50CommitToReceiptMs: paced.p50,
         p99CommitToReceiptMs: paced.p99,
       },
@@ -318,8 +330,9 @@ async function main() {
     `| ${result.deliveriesPerSecond} | ${result.p50CommitToReceiptMs} ms | ${result.p99CommitToReceiptMs} ms | ${result.emitSeconds} s | ${result.totalSeconds} s | ${result.duplicates} |`,
     "",
     "These latencies include the wait in the backlog: events are committed faster than they can be delivered, so later ones wait for the ones before them.",
+    `Keyway opened ${result.connectionsOpened} connections to the receivers for these ${result.deliveries} deliveries (kept alive and reused).`,
     "",
-    `Paced: ${result.paced.events} more events at ${PACED_EVENTS_PER_SECOND} events/s (${result.paced.offeredDeliveriesPerSecond} deliveries/s offered): p50 ${result.paced.p50CommitToReceiptMs} ms, p99 ${result.paced.p99CommitToReceiptMs} ms from commit to receipt (${result.paced.deliveries} deliveries).`,
+    `Paced: ${result.paced.events} more events at ${PACED_EVENTS_PER_SECOND} events/s (${result.paced.offeredDeliveriesPerSecond} deliveries/s offered): p50 ${result.paced.p50CommitToReceiptMs} ms, p99 ${result.paced.p99CommitToReceiptMs} ms from commit to receipt (${result.paced.deliveries} deliveries, ${result.paced.connectionsOpened} connections opened).`,
     "",
     `One target limited to ${result.limited.limitPerSecond}/s, in ${result.limited.rounds.length} alternating rounds: ${result.limited.events} events to the four unlimited targets alone, then ${result.limited.events} that the limited one receives too (its backlog let through between rounds).`,
     "",

@@ -1,5 +1,5 @@
 import { createServer, IncomingMessage, Server, ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { AddressInfo, Socket } from "node:net";
 
 export interface ReceivedRequest {
   path: string;
@@ -8,6 +8,8 @@ export interface ReceivedRequest {
   /** The body parsed as JSON, or null when it is not JSON. */
   json: any;
   receivedAt: number;
+  /** Which TCP connection it came on: 1 for the receiver's first, 2 for its second… */
+  connection: number;
   /** The status this receiver answered, or null while it holds the request (or never answered it). */
   answered: number | null;
 }
@@ -29,12 +31,15 @@ export class Receiver {
   otherwise: Behaviour = 200;
   private queued = new Map<string, Behaviour[]>();
   private held: ServerResponse[] = [];
+  private connections = new WeakMap<Socket, number>();
   private server!: Server;
   url!: string;
 
   static async start(): Promise<Receiver> {
     const receiver = new Receiver();
     receiver.server = createServer((req, res) => receiver.handle(req, res));
+    let opened = 0;
+    receiver.server.on("connection", (socket: Socket) => receiver.connections.set(socket, ++opened));
     await new Promise<void>((resolve) => receiver.server.listen(0, "127.0.0.1", resolve));
     receiver.url = `http://127.0.0.1:${(receiver.server.address() as AddressInfo).port}`;
     return receiver;
@@ -75,6 +80,7 @@ export class Receiver {
         body,
         json,
         receivedAt: Date.now(),
+        connection: this.connections.get(req.socket) ?? 0,
         answered: null,
       };
       this.requests.push(request);
