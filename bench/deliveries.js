@@ -60,10 +60,9 @@ async function startReceiver() {
       res.writeHead(200).end("ok");
     });
   });
-  // Node's own keep-alive (5 s), as an ordinary receiver has: a server that announces `Keep-Alive: timeout=1` is one
-  // Node's agent will not reuse a connection to (it keeps a socket until a second before the announced timeout), so
-  // every delivery would open a connection of its own.
-  // Connections Keyway opened to the receivers: with keep-alive, far fewer than deliveries.
+  // The server keeps Node's own keep-alive (5 s), as an ordinary receiver does. A server that announces
+  // `Keep-Alive: timeout=1` is one Node's agent never reuses a connection to (it keeps a socket until a second before
+  // the announced timeout), so every delivery would open a connection of its own. The count shows which it is.
   server.on("connection", () => connections++);
   await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
   return {
