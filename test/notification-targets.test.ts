@@ -13,6 +13,8 @@ let server: TestServer;
 let receiver: Receiver;
 /** The test DNS: names resolve through this table, never the network. */
 const dns = new Map<string, string>();
+/** Names answered once from `dns`, then with this address from then on (an answer that changes once the URL is saved). */
+const rebinds = new Map<string, string>();
 
 beforeAll(async () => {
   receiver = await Receiver.start();
@@ -29,6 +31,11 @@ beforeAll(async () => {
       dnsLookup: async (hostname) => {
         const address = dns.get(hostname);
         if (!address) throw new Error(`ENOTFOUND ${hostname}`);
+        const next = rebinds.get(hostname);
+        if (next !== undefined) {
+          dns.set(hostname, next);
+          rebinds.delete(hostname);
+        }
         return [{ address, family: address.includes(":") ? 6 : 4 }];
       },
     },
@@ -536,13 +543,14 @@ describe("URL rules (SSRF)", () => {
   });
 
   it("checks the resolved address again at connect time (DNS rebinding)", async () => {
+    // Public when the URL is saved, loopback from the next lookup on: the activation attempt may run at once.
     dns.set("rebinding.example.com", "93.184.216.34");
+    rebinds.set("rebinding.example.com", "127.0.0.1");
     const live = server.client(await server.issueKey(APIKeyRole.ADMIN, Environment.LIVE));
     const added = await live.request<any>(ADD, {
       input: { name: "rebinding", uri: "https://rebinding.example.com/hook", subscriptions: ["API_KEY_CREATED"] },
     });
     expect(added.addWebhookNotificationTarget.status).toBe("PENDING_VERIFICATION");
-    dns.set("rebinding.example.com", "127.0.0.1");
     const failed = await waitFor(
       async () => {
         const node = await target(added.addWebhookNotificationTarget.id, live);
