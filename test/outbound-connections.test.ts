@@ -1,5 +1,5 @@
 import { activeTarget, deliveredIds, keyCreatedEvent } from "./helpers/delivery-controls";
-import { isDecisionRequest, Receiver } from "./helpers/receiver";
+import { approvingEndpoint, isDecisionRequest, Receiver } from "./helpers/receiver";
 import { startTestServer, TestServer } from "./helpers/server";
 import { waitFor } from "./helpers/wait";
 
@@ -11,9 +11,7 @@ let server: TestServer;
 let receiver: Receiver;
 
 beforeAll(async () => {
-  receiver = await Receiver.start();
-  receiver.otherwise = (request) =>
-    isDecisionRequest(request) ? { status: 200, body: JSON.stringify({ responseCode: "APPROVED" }) } : { status: 200, body: "ok" };
+  receiver = await approvingEndpoint();
   server = await startTestServer();
 });
 afterAll(async () => {
