@@ -111,7 +111,29 @@ export function dashboardFixture(): { readonly server: TestServer; readonly brow
 }
 
 /** What axe finds on the page that is serious or critical. */
+// Resolves once no animation or CSS transition has run for three frames in a row. A dialog fades
+// in; checked mid-fade, its text is partly transparent and fails colour contrast it has once shown.
+// Three frames, because a transition starts a frame after the element mounts.
+export async function animationsSettled(page: Page): Promise<void> {
+  await page.evaluate(
+    () =>
+      new Promise<void>((resolve, reject) => {
+        let quiet = 0;
+        const deadline = performance.now() + 5000;
+        const tick = () => {
+          const running = document.getAnimations().some((animation) => animation.playState === "running" || animation.pending);
+          quiet = running ? 0 : quiet + 1;
+          if (quiet >= 3) resolve();
+          else if (performance.now() > deadline) reject(new Error("animations still running after 5 s"));
+          else requestAnimationFrame(tick);
+        };
+        requestAnimationFrame(tick);
+      }),
+  );
+}
+
 export async function seriousViolations(page: Page): Promise<Array<{ id: string; impact: string | null | undefined; nodes: string[] }>> {
+  await animationsSettled(page);
   const results = await new AxeBuilder({ page }).analyze();
   return results.violations
     .filter((violation) => violation.impact === "serious" || violation.impact === "critical")
