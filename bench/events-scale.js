@@ -13,7 +13,7 @@ const path = require("node:path");
 const { ROOT, startDatabase, startKeyway } = require("./lib/server.js");
 const { Client } = require(path.join(ROOT, "node_modules/pg"));
 const { DataSource } = require(path.join(ROOT, "node_modules/typeorm"));
-const { dropExpiredEventDays } = require(path.join(ROOT, "dist/src/db/event-partitions.js"));
+const { dropExpiredEventDays, eventPartitionSpan } = require(path.join(ROOT, "dist/src/db/event-partitions.js"));
 
 const SMALL = 10_000;
 const LARGE = Number(process.env.BENCH_EVENTS_LARGE || 10_000_000);
@@ -26,9 +26,16 @@ const OLD_SWEEP_ROWS = 100_000;
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 const round = (value, digits = 2) => Number(value.toFixed(digits));
 
-const LIST_EVENTS = `SELECT e.id, e.name, e.data, e.created_at, e.expires_at, e.organization_id, e.environment
-  FROM notification_events e WHERE e.organization_id = $1 AND e.environment = 'TEST'
-  ORDER BY e.created_at DESC, e.id DESC LIMIT 21`;
+// The event list as Keyway sends it (src/db/pagination.ts, PartitionSpan): the daily partitions'
+// span and the rest of the table apart, each in order, then together.
+const listEvents = ({ from, to }) => {
+  const page = (condition) => `(SELECT e.id, e.name, e.data, e.created_at, e.expires_at, e.organization_id, e.environment
+    FROM notification_events e WHERE e.organization_id = $1 AND e.environment = 'TEST' AND ${condition}
+    ORDER BY e.created_at DESC, e.id DESC LIMIT 21)`;
+  const [a, b] = [`'${from.toISOString()}'`, `'${to.toISOString()}'`];
+  return `SELECT * FROM (${page(`e.created_at >= ${a} AND e.created_at < ${b}`)} UNION ALL ${page(`(e.created_at < ${a} OR e.created_at >= ${b})`)}) AS page
+    ORDER BY created_at DESC, id DESC LIMIT 21`;
+};
 const LIST_TARGET_EVENTS = `SELECT d.id, d.event_id, d.target_id, d.created_at, d.step, d.schedule_index, d.attempt_count,
        d.succeeded_at, d.next_attempt_at, d.organization_id, d.environment
   FROM notification_deliveries d WHERE d.organization_id = $1 AND d.environment = 'TEST' AND d.target_id = $2
@@ -81,8 +88,8 @@ async function load(client, org, target, perDay, offset) {
   await client.query("VACUUM ANALYZE notification_deliveries");
 }
 
-async function lists(client, org, target) {
-  return { events: await dbTime(client, LIST_EVENTS, [org]), targetEvents: await dbTime(client, LIST_TARGET_EVENTS, [org, target]) };
+async function lists(client, org, target, span) {
+  return { events: await dbTime(client, listEvents(span), [org]), targetEvents: await dbTime(client, LIST_TARGET_EVENTS, [org, target]) };
 }
 
 /**
@@ -179,9 +186,12 @@ async function main() {
         [org],
       );
       await client.query("SELECT keyway_create_event_partitions($1::date, $2::date)", [dayStart(31), dayStart(0)]);
+      const dataSource = new DataSource({ type: "postgres", url: db.url });
+      await dataSource.initialize();
+      const span = await eventPartitionSpan(dataSource);
 
       await load(client, org, target, SMALL / DAYS, 0);
-      const small = await lists(client, org, target);
+      const small = await lists(client, org, target, span);
       console.log(`${SMALL} events: events ${small.events.ms} ms, target events ${small.targetEvents.ms} ms`);
 
       const loadStarted = performance.now();
@@ -190,7 +200,7 @@ async function main() {
       const {
         rows: [{ count }],
       } = await client.query("SELECT count(*)::int AS count FROM notification_events");
-      const large = await lists(client, org, target);
+      const large = await lists(client, org, target, span);
       console.log(`${count} events (loaded in ${loadSeconds} s): events ${large.events.ms} ms, target events ${large.targetEvents.ms} ms`);
 
       const oldest = `notification_events_p${dayStart(31).toISOString().slice(0, 10).replaceAll("-", "")}`;
@@ -199,8 +209,6 @@ async function main() {
       } = await client.query(`SELECT count(*)::int AS day FROM ${oldest}`);
 
       // The retention's own code drops the expired day while the delivery loop runs.
-      const dataSource = new DataSource({ type: "postgres", url: db.url });
-      await dataSource.initialize();
       const loop = deliveryLoop(db.url, org, target);
       await new Promise((resolve) => setTimeout(resolve, 3000));
       const dropStarted = performance.now();

@@ -115,3 +115,66 @@ it("drops an expired day whole, with its deliveries and attempts, while deliveri
     .map((request) => JSON.parse(request.body).data.id);
   expect(bodies).toEqual([before.id, after.id]);
 });
+
+describe("the event list over the daily partitions", () => {
+  const LIST = `query($first: Int!, $after: String) { organizations { notificationEvents(first: $first, after: $after) {
+    edges { cursor node { id createdAt } } pageInfo { hasNextPage } } } }`;
+
+  /** Index scans of a day's list index, as the statistics collector last reported them. */
+  async function listScans(partition: string): Promise<number> {
+    const [row] = await sql<{ scans: string }>(
+      "SELECT idx_scan AS scans FROM pg_stat_user_indexes WHERE relname = $1 AND indexrelname LIKE '%organization_id%'",
+      [partition],
+    );
+    return Number(row.scans);
+  }
+
+  it("reads the newest days first and stops at the page's end, and still lists a row of the DEFAULT partition in its place", async () => {
+    const organization = await server.otherOrganization();
+    const client = server.client(organization.testKey);
+    // Three older days (partitions of their own, next to today's) and today: 25 events today, one
+    // on each older day, and one a year ahead, which only the DEFAULT partition can hold.
+    await sql("SELECT keyway_create_event_partitions($1::date, $2::date)", [day(-3), day(-1)]);
+    const insert = (createdAt: string) =>
+      sql(
+        `INSERT INTO notification_events (organization_id, environment, name, data, created_at, expires_at)
+         VALUES ($1, 'TEST', 'API_KEY_CREATED', '{}', $2::timestamptz, $2::timestamptz + interval '30 days') RETURNING id`,
+        [organization.id, createdAt],
+      );
+    const today = Date.now();
+    for (let i = 0; i < 25; i++) await insert(new Date(today - i * 1000).toISOString());
+    for (const offset of [-1, -2, -3]) await insert(`${day(offset)}T12:00:00Z`);
+    const [{ id: ahead }] = await insert(new Date(today + 365 * DAY_MS).toISOString());
+    expect(await sql("SELECT 1 FROM notification_events_default WHERE id = $1", [ahead])).toHaveLength(1);
+    // The sweep (every 200 ms here) rereads the partitions' span after creating the days ahead.
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+
+    const older = `notification_events${suffix(day(-2))}`;
+    const newest = `notification_events${suffix(day(0))}`;
+    const olderBefore = await listScans(older);
+    const newestBefore = await listScans(newest);
+    const first = (await client.request<any>(LIST, { first: 20 })).organizations[0].notificationEvents;
+    expect(first.edges).toHaveLength(20);
+    expect(first.edges[0].node.id).toBe(encodeId("NotificationEvent", ahead));
+    const times = first.edges.map((edge: any) => Date.parse(edge.node.createdAt));
+    expect(times).toEqual([...times].sort((a, b) => b - a));
+    // The statistics arrive within seconds of the statement; the newest day's scan shows they have.
+    await waitFor(async () => (await listScans(newest)) > newestBefore, 20_000, "the list's statistics");
+    expect(await listScans(older)).toBe(olderBefore);
+
+    // Every row, in order, page after page, none twice.
+    const ids: string[] = first.edges.map((edge: any) => edge.node.id);
+    let page = first;
+    while (page.pageInfo.hasNextPage) {
+      page = (await client.request<any>(LIST, { first: 20, after: page.edges[page.edges.length - 1].cursor })).organizations[0]
+        .notificationEvents;
+      ids.push(...page.edges.map((edge: any) => edge.node.id));
+    }
+    const all = await sql<{ id: string }>(
+      "SELECT id FROM notification_events WHERE organization_id = $1 AND environment = 'TEST' ORDER BY created_at DESC, id DESC",
+      [organization.id],
+    );
+    expect(all.length).toBeGreaterThanOrEqual(29);
+    expect(ids).toEqual(all.map((row) => encodeId("NotificationEvent", row.id)));
+  });
+});

@@ -12,7 +12,9 @@ export function createDataSource(url: string, poolSize = 20): DataSource {
     migrationsTableName: "keyway_migrations",
     synchronize: false,
     uuidExtension: "pgcrypto",
-    extra: { max: poolSize, application_name: "keyway", types: typeParsers },
+    // A connection lives at most an hour: its named statements (one per list shape, and per day for
+    // the event list, whose SQL carries the partitions' span) go with it.
+    extra: { max: poolSize, application_name: "keyway", types: typeParsers, maxLifetimeSeconds: 3600 },
   });
 }
 

@@ -1,4 +1,5 @@
 import type { DataSource } from "typeorm";
+import type { PartitionSpan } from "./pagination.js";
 
 /**
  * The day partitions of notification_events, notification_deliveries and delivery_attempts
@@ -49,6 +50,22 @@ export async function eventPartitionDays(dataSource: DataSource): Promise<string
     return `${digits.slice(0, 4)}-${digits.slice(4, 6)}-${digits.slice(6)}`;
   });
 }
+
+/**
+ * The time the daily partitions cover without a gap, [start of the first day, end of the last),
+ * the newest run of consecutive days; null when there is none. Lists read this span apart from
+ * the rest of the table (see PartitionSpan).
+ */
+export async function eventPartitionSpan(dataSource: DataSource): Promise<PartitionSpan | null> {
+  const days = await eventPartitionDays(dataSource);
+  if (days.length === 0) return null;
+  let first = days.length - 1;
+  while (first > 0 && Date.parse(days[first]) - Date.parse(days[first - 1]) === DAY_MS) first--;
+  return { from: new Date(`${days[first]}T00:00:00Z`), to: new Date(Date.parse(days[days.length - 1]) + DAY_MS) };
+}
+
+/** How long a process keeps the span it read: another process's drop or creation is seen this late at most. */
+const SPAN_TTL_MS = 60_000;
 
 /**
  * Drops the days whose events have all expired (the latest expires_at, read from the expiry index,
@@ -118,14 +135,35 @@ export async function deleteExpiredEventRows(dataSource: DataSource, retentionDa
  * rows of every tenant, so the events service reaches it by name, never the data source.
  */
 export class EventPartitions {
+  private cachedSpan: { read: number; span: Promise<PartitionSpan | null> } | null = null;
+
   constructor(private readonly dataSource: DataSource) {}
 
-  createAhead(now = Date.now()): Promise<number> {
-    return createEventPartitions(this.dataSource, now);
+  /**
+   * The daily partitions' span, read at most once a minute. A stale span costs speed, never rows:
+   * a list reads the span and the rest of the table apart, so every row is in exactly one of them.
+   */
+  span(now = Date.now()): Promise<PartitionSpan | null> {
+    if (this.cachedSpan === null || now - this.cachedSpan.read > SPAN_TTL_MS) {
+      const span = eventPartitionSpan(this.dataSource);
+      this.cachedSpan = { read: now, span };
+      span.catch(() => {
+        if (this.cachedSpan?.span === span) this.cachedSpan = null;
+      });
+    }
+    return this.cachedSpan.span;
   }
 
-  dropExpiredDays(now = Date.now()): Promise<string[]> {
-    return dropExpiredEventDays(this.dataSource, now);
+  async createAhead(now = Date.now()): Promise<number> {
+    const created = await createEventPartitions(this.dataSource, now);
+    this.cachedSpan = null;
+    return created;
+  }
+
+  async dropExpiredDays(now = Date.now()): Promise<string[]> {
+    const dropped = await dropExpiredEventDays(this.dataSource, now);
+    this.cachedSpan = null;
+    return dropped;
   }
 
   deleteExpiredRows(retentionDays: number): Promise<number> {

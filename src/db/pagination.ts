@@ -27,13 +27,33 @@ export interface Page<T> {
   totalCount: () => Promise<number>;
 }
 
+/**
+ * The time [from, to) that a table's daily range partitions on `created_at` cover without a gap.
+ * A table with a DEFAULT partition as well is never read partition after partition: PostgreSQL
+ * merges the first rows of every partition (a Merge Append), since the DEFAULT one may hold any
+ * time. A page over such a table reads the span (its bounds written into the SQL, so that the
+ * planner leaves the DEFAULT partition out and reads the days newest first, stopping at the page's
+ * end: an ordered Append) and, apart, the rows outside the span (the DEFAULT partition, usually
+ * empty), and keeps the first rows of the two. The two conditions split the table whatever the
+ * span, so a stale span is slower, never wrong.
+ */
+export interface PartitionSpan {
+  from: Date;
+  to: Date;
+}
+
 /** Statement names by SQL text; a list has a handful of shapes (with or without each filter). */
 const statementNames = new Map<string, string>();
 const MAX_STATEMENTS = 256;
 
-function statementName(sql: string): string | undefined {
+/**
+ * The name of a page's statement. Full, the map forgets its oldest text (the event list's SQL of
+ * a past day, say): a connection keeps what it prepared until it closes, within the hour.
+ */
+function statementName(sql: string): string {
   let name = statementNames.get(sql);
-  if (name === undefined && statementNames.size < MAX_STATEMENTS) {
+  if (name === undefined) {
+    if (statementNames.size >= MAX_STATEMENTS) statementNames.delete(statementNames.keys().next().value!);
     name = `keyway_page_${createHash("sha1").update(sql).digest("hex").slice(0, 20)}`;
     statementNames.set(sql, name);
   }
@@ -70,19 +90,40 @@ function shapeOf<T extends ObjectLiteral>(query: SelectQueryBuilder<T>): string 
  * become entities without TypeORM's relation-aware transformer (which cost as much as the
  * query). Joined pages need that transformer.
  */
-async function pageRows<T extends ObjectLiteral>(query: SelectQueryBuilder<T>): Promise<T[]> {
+async function pageRows<T extends ObjectLiteral>(query: SelectQueryBuilder<T>, span: PartitionSpan | null): Promise<T[]> {
   const inTransaction = (query as unknown as { queryRunner?: QueryRunner }).queryRunner !== undefined;
   if (inTransaction || query.expressionMap.joinAttributes.length > 0) return query.getMany();
   const shape = shapeOf(query);
-  let template = shape === null ? undefined : pageTemplates.get(shape);
+  const key = shape === null || span === null ? shape : `${shape}|span ${span.from.toISOString()} ${span.to.toISOString()}`;
+  let template = key === null ? undefined : pageTemplates.get(key);
   if (template === undefined) {
-    template = query.getQuery();
-    if (shape !== null && pageTemplates.size < MAX_STATEMENTS) pageTemplates.set(shape, template);
+    template = span === null ? query.getQuery() : spanTemplate(query, span);
+    if (key !== null) {
+      // A span is another template: the last span's ones give way, so the map holds one span per shape.
+      if (shape !== null && span !== null)
+        for (const old of pageTemplates.keys()) if (old.startsWith(`${shape}|span `)) pageTemplates.delete(old);
+      if (pageTemplates.size < MAX_STATEMENTS) pageTemplates.set(key, template);
+    }
   }
   const driver = query.connection.driver as PostgresDriver;
   const [text, values] = driver.escapeQueryWithParameters(template, query.getParameters());
   const { fields, rows } = await (driver.master as Pool).query<unknown[]>({ name: statementName(text), text, values, rowMode: "array" });
   return hydrate<T>(query.expressionMap.mainAlias!.metadata, query.alias, fields, rows);
+}
+
+/** The page as the span's rows and the rest's, each ordered and limited, then together (see PartitionSpan). */
+function spanTemplate<T extends ObjectLiteral>(query: SelectQueryBuilder<T>, span: PartitionSpan): string {
+  const alias = query.alias;
+  const from = `'${span.from.toISOString()}'`;
+  const to = `'${span.to.toISOString()}'`;
+  const inside = query.clone().andWhere(`${alias}.createdAt >= ${from} AND ${alias}.createdAt < ${to}`).getQuery();
+  const outside = query.clone().andWhere(`(${alias}.createdAt < ${from} OR ${alias}.createdAt >= ${to})`).getQuery();
+  const metadata = query.expressionMap.mainAlias!.metadata;
+  const order = Object.values(query.expressionMap.orderBys)[0];
+  const direction = typeof order === "string" ? order : order.order;
+  const column = (property: string) => `"${alias}_${metadata.findColumnWithPropertyName(property)!.databaseName}"`;
+  return `SELECT * FROM ((${inside}) UNION ALL (${outside})) AS "page"
+    ORDER BY "page".${column("createdAt")} ${direction}, "page".${column("id")} ${direction} LIMIT ${query.expressionMap.limit}`;
 }
 
 function encodeCursor(id: string): string {
@@ -104,7 +145,11 @@ export class InvalidPageRequest extends Error {}
  * costs what page 1 does. The cursor names a row; the next page starts strictly
  * after that row's (created_at, id), matched by an index ordered exactly so.
  */
-export async function paginate<T extends ObjectLiteral & { id: string }>(query: SelectQueryBuilder<T>, args: PageArgs): Promise<Page<T>> {
+export async function paginate<T extends ObjectLiteral & { id: string }>(
+  query: SelectQueryBuilder<T>,
+  args: PageArgs,
+  span: PartitionSpan | null = null,
+): Promise<Page<T>> {
   if (args.first != null && args.last != null) throw new InvalidPageRequest("Pass either first or last, not both");
   for (const [name, value] of [
     ["first", args.first],
@@ -136,7 +181,7 @@ export async function paginate<T extends ObjectLiteral & { id: string }>(query: 
     .orderBy(`${alias}.createdAt`, direction)
     .addOrderBy(`${alias}.id`, direction)
     .limit(size + 1);
-  const rows = await pageRows(query);
+  const rows = await pageRows(query, span);
 
   const more = rows.length > size;
   const page = more ? rows.slice(0, size) : rows;

@@ -35,11 +35,12 @@ export class NotificationEventService {
     return this.transactions.scope(ctx).findManyById(NotificationEvent, ids);
   }
 
-  list(ctx: TenantContext, args: PageArgs, filter: NotificationEventFilter | null | undefined) {
+  async list(ctx: TenantContext, args: PageArgs, filter: NotificationEventFilter | null | undefined) {
     const query = this.transactions.scope(ctx).query(NotificationEvent, "e");
     if (filter?.name?.length) query.andWhere("e.name IN (:...names)", { names: filter.name });
     whereTimestamp(query, "e.createdAt", filter?.createdAt, "createdAt");
-    return paginate(query, args);
+    // The daily partitions read newest first, so a page stops at the newest days (PartitionSpan).
+    return paginate(query, args, await this.partitions.span());
   }
 
   /**
