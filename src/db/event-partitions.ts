@@ -61,7 +61,7 @@ export async function eventPartitionSpan(dataSource: DataSource): Promise<Partit
   if (days.length === 0) return null;
   let first = days.length - 1;
   while (first > 0 && Date.parse(days[first]) - Date.parse(days[first - 1]) === DAY_MS) first--;
-  return { from: new Date(`${days[first]}T00:00:00Z`), to: new Date(Date.parse(days[days.length - 1]) + DAY_MS) };
+  return { from: new Date(Date.parse(days[first])), to: new Date(Date.parse(days[days.length - 1]) + DAY_MS) };
 }
 
 /** How long a process keeps the span it read: another process's drop or creation is seen this late at most. */

@@ -60,8 +60,11 @@ function statementName(sql: string): string {
   return name;
 }
 
-/** Page SQL by shape: TypeORM builds each shape's select list and column names once. */
-const pageTemplates = new Map<string, string>();
+/**
+ * Page SQL by shape: TypeORM builds each shape's select list and column names once. A page read
+ * with a partition span keeps the template of the last span it was built for.
+ */
+const pageTemplates = new Map<string, { span: string; template: string }>();
 
 /**
  * What determines a single-table page's SQL apart from parameter values: entity, alias,
@@ -93,22 +96,24 @@ function shapeOf<T extends ObjectLiteral>(query: SelectQueryBuilder<T>): string 
 async function pageRows<T extends ObjectLiteral>(query: SelectQueryBuilder<T>, span: PartitionSpan | null): Promise<T[]> {
   const inTransaction = (query as unknown as { queryRunner?: QueryRunner }).queryRunner !== undefined;
   if (inTransaction || query.expressionMap.joinAttributes.length > 0) return query.getMany();
-  const shape = shapeOf(query);
-  const key = shape === null || span === null ? shape : `${shape}|span ${span.from.toISOString()} ${span.to.toISOString()}`;
-  let template = key === null ? undefined : pageTemplates.get(key);
-  if (template === undefined) {
-    template = span === null ? query.getQuery() : spanTemplate(query, span);
-    if (key !== null) {
-      // A span is another template: the last span's ones give way, so the map holds one span per shape.
-      if (shape !== null && span !== null)
-        for (const old of pageTemplates.keys()) if (old.startsWith(`${shape}|span `)) pageTemplates.delete(old);
-      if (pageTemplates.size < MAX_STATEMENTS) pageTemplates.set(key, template);
-    }
-  }
+  const template = pageTemplate(query, span);
   const driver = query.connection.driver as PostgresDriver;
   const [text, values] = driver.escapeQueryWithParameters(template, query.getParameters());
   const { fields, rows } = await (driver.master as Pool).query<unknown[]>({ name: statementName(text), text, values, rowMode: "array" });
   return hydrate<T>(query.expressionMap.mainAlias!.metadata, query.alias, fields, rows);
+}
+
+/** The page's SQL with TypeORM's named parameters: built once per shape (and span), kept in pageTemplates. */
+function pageTemplate<T extends ObjectLiteral>(query: SelectQueryBuilder<T>, span: PartitionSpan | null): string {
+  const build = () => (span === null ? query.getQuery() : spanTemplate(query, span));
+  const shape = shapeOf(query);
+  if (shape === null) return build();
+  const spanKey = span === null ? "" : `${span.from.toISOString()} ${span.to.toISOString()}`;
+  const cached = pageTemplates.get(shape);
+  if (cached?.span === spanKey) return cached.template;
+  const template = build();
+  if (cached !== undefined || pageTemplates.size < MAX_STATEMENTS) pageTemplates.set(shape, { span: spanKey, template });
+  return template;
 }
 
 /** The page as the span's rows and the rest's, each ordered and limited, then together (see PartitionSpan). */

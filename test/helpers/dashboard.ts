@@ -110,11 +110,12 @@ export function dashboardFixture(): { readonly server: TestServer; readonly brow
   return fixture;
 }
 
-/** What axe finds on the page that is serious or critical. */
-// Resolves once no animation or CSS transition has run for three frames in a row. A dialog fades
-// in; checked mid-fade, its text is partly transparent and fails colour contrast it has once shown.
-// Three frames, because a transition starts a frame after the element mounts.
-export async function animationsSettled(page: Page): Promise<void> {
+/**
+ * Resolves once no animation or CSS transition has run for three frames in a row (a transition
+ * starts a frame after its element mounts). A dialog fades in: checked mid-fade, its text is partly
+ * transparent and fails a colour-contrast check it passes once shown.
+ */
+async function animationsSettled(page: Page): Promise<void> {
   await page.evaluate(
     () =>
       new Promise<void>((resolve, reject) => {
@@ -132,6 +133,7 @@ export async function animationsSettled(page: Page): Promise<void> {
   );
 }
 
+/** What axe finds on the page that is serious or critical, once its animations have settled. */
 export async function seriousViolations(page: Page): Promise<Array<{ id: string; impact: string | null | undefined; nodes: string[] }>> {
   await animationsSettled(page);
   const results = await new AxeBuilder({ page }).analyze();
