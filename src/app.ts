@@ -90,7 +90,8 @@ export class App {
     const attemptLimits = new AttemptLimits(dataSource, config);
     const outboundHttp = new OutboundHttp(config.allowPrivateUrls, options.dnsLookup);
     const signingKeys = new SigningKeyService(transactions, secretBox);
-    const notificationTargets = new NotificationTargetService(config, transactions, outboundHttp, signingKeys);
+    const eventPartitions = new EventPartitions(dataSource);
+    const notificationTargets = new NotificationTargetService(config, transactions, outboundHttp, signingKeys, eventPartitions);
     const metrics = new Metrics(apiKeyAuthenticator, dataSource);
     const organizations = new OrganizationService(transactions.untenanted);
     const pacedQueue = new PacedQueue(transactions, logger);
@@ -118,7 +119,7 @@ export class App {
       metrics,
       collaborativeAuthorization: new CollaborativeAuthorizationService(config, transactions, outboundHttp, signingKeys),
       notificationTargets,
-      notificationEvents: new NotificationEventService(config, transactions, new EventPartitions(dataSource), pacedQueue),
+      notificationEvents: new NotificationEventService(config, transactions, eventPartitions, pacedQueue),
       deliveries: new DeliveryService(config, transactions, outboundHttp, signingKeys, notificationTargets, logger, metrics, pacedQueue),
       pacedQueue,
       eventRecovery: new NotificationEventRecoveryService(transactions, pacedQueue),

@@ -116,51 +116,65 @@ it("drops an expired day whole, with its deliveries and attempts, while deliveri
   expect(bodies).toEqual([before.id, after.id]);
 });
 
+/** Index scans of a day's partition of a list index, as the statistics collector last reported them. */
+async function listScans(partition: string, index: string): Promise<number> {
+  const [row] = await sql<{ scans: string }>(
+    `SELECT s.idx_scan AS scans FROM pg_stat_user_indexes s JOIN pg_inherits i ON i.inhrelid = s.indexrelid
+      WHERE s.relname = $1 AND i.inhparent = $2::regclass`,
+    [partition, index],
+  );
+  return Number(row.scans);
+}
+
+/** An event of the organization at `createdAt` (any day: a day without its partition lands in the DEFAULT one). */
+async function insertEvent(organizationId: string, createdAt: string): Promise<{ id: string; created_at: Date }> {
+  const [event] = await sql(
+    `INSERT INTO notification_events (organization_id, environment, name, data, created_at, expires_at)
+     VALUES ($1, 'TEST', 'API_KEY_CREATED', '{}', $2::timestamptz, $2::timestamptz + interval '30 days') RETURNING id, created_at`,
+    [organizationId, createdAt],
+  );
+  return event;
+}
+
+/**
+ * Three older days (partitions of their own, next to today's) and today: 25 events today, one on
+ * each older day, and one a year ahead, which only the DEFAULT partition can hold; oldest last.
+ */
+function eventTimes(): string[] {
+  const today = Date.now();
+  return [
+    new Date(today + 365 * DAY_MS).toISOString(),
+    ...Array.from({ length: 25 }, (_, i) => new Date(today - i * 1000).toISOString()),
+    ...[-1, -2, -3].map((offset) => `${day(offset)}T12:00:00Z`),
+  ];
+}
+
 describe("the event list over the daily partitions", () => {
   const LIST = `query($first: Int!, $after: String) { organizations { notificationEvents(first: $first, after: $after) {
     edges { cursor node { id createdAt } } pageInfo { hasNextPage } } } }`;
-
-  /** Index scans of a day's list index, as the statistics collector last reported them. */
-  async function listScans(partition: string): Promise<number> {
-    const [row] = await sql<{ scans: string }>(
-      "SELECT idx_scan AS scans FROM pg_stat_user_indexes WHERE relname = $1 AND indexrelname LIKE '%organization_id%'",
-      [partition],
-    );
-    return Number(row.scans);
-  }
-
   it("reads the newest days first and stops at the page's end, and still lists a row of the DEFAULT partition in its place", async () => {
     const organization = await server.otherOrganization();
     const client = server.client(organization.testKey);
-    // Three older days (partitions of their own, next to today's) and today: 25 events today, one
-    // on each older day, and one a year ahead, which only the DEFAULT partition can hold.
     await sql("SELECT keyway_create_event_partitions($1::date, $2::date)", [day(-3), day(-1)]);
-    const insert = (createdAt: string) =>
-      sql(
-        `INSERT INTO notification_events (organization_id, environment, name, data, created_at, expires_at)
-         VALUES ($1, 'TEST', 'API_KEY_CREATED', '{}', $2::timestamptz, $2::timestamptz + interval '30 days') RETURNING id`,
-        [organization.id, createdAt],
-      );
-    const today = Date.now();
-    for (let i = 0; i < 25; i++) await insert(new Date(today - i * 1000).toISOString());
-    for (const offset of [-1, -2, -3]) await insert(`${day(offset)}T12:00:00Z`);
-    const [{ id: ahead }] = await insert(new Date(today + 365 * DAY_MS).toISOString());
+    const [aheadTime, ...times] = eventTimes();
+    const ahead = (await insertEvent(organization.id, aheadTime)).id;
+    for (const createdAt of times) await insertEvent(organization.id, createdAt);
     expect(await sql("SELECT 1 FROM notification_events_default WHERE id = $1", [ahead])).toHaveLength(1);
     // The sweep (every 200 ms here) rereads the partitions' span after creating the days ahead.
     await new Promise((resolve) => setTimeout(resolve, 1000));
 
     const older = `notification_events${suffix(day(-2))}`;
     const newest = `notification_events${suffix(day(0))}`;
-    const olderBefore = await listScans(older);
-    const newestBefore = await listScans(newest);
+    const olderBefore = await listScans(older, "notification_events_list_idx");
+    const newestBefore = await listScans(newest, "notification_events_list_idx");
     const first = (await client.request<any>(LIST, { first: 20 })).organizations[0].notificationEvents;
     expect(first.edges).toHaveLength(20);
     expect(first.edges[0].node.id).toBe(encodeId("NotificationEvent", ahead));
-    const times = first.edges.map((edge: any) => Date.parse(edge.node.createdAt));
-    expect(times).toEqual([...times].sort((a, b) => b - a));
+    const listed = first.edges.map((edge: any) => Date.parse(edge.node.createdAt));
+    expect(listed).toEqual([...listed].sort((a, b) => b - a));
     // The statistics arrive within seconds of the statement; the newest day's scan shows they have.
-    await waitFor(async () => (await listScans(newest)) > newestBefore, 20_000, "the list's statistics");
-    expect(await listScans(older)).toBe(olderBefore);
+    await waitFor(async () => (await listScans(newest, "notification_events_list_idx")) > newestBefore, 20_000, "the list's statistics");
+    expect(await listScans(older, "notification_events_list_idx")).toBe(olderBefore);
 
     // Every row, in order, page after page, none twice.
     const ids: string[] = first.edges.map((edge: any) => edge.node.id);
@@ -175,6 +189,63 @@ describe("the event list over the daily partitions", () => {
       [organization.id],
     );
     expect(all.length).toBeGreaterThanOrEqual(29);
+    expect(ids).toEqual(all.map((row) => encodeId("NotificationEvent", row.id)));
+  });
+});
+
+describe("a target's events over the daily partitions", () => {
+  const LIST = `query($id: ID!, $first: Int!, $after: String) { node(id: $id) { ... on WebhookNotificationTarget {
+    webhookNotificationTargetEvents(first: $first, after: $after) { edges { cursor node { event { id createdAt } } } pageInfo { hasNextPage } } } } }`;
+
+  it("lists them newest event first, reading the newest days first, with a row of the DEFAULT partition in its place", async () => {
+    const organization = await server.otherOrganization();
+    const client = server.client(organization.testKey);
+    await sql("SELECT keyway_create_event_partitions($1::date, $2::date)", [day(-3), day(-1)]);
+    const [{ id: target }] = await sql(
+      `INSERT INTO notification_targets (organization_id, environment, name, uri, subscriptions, status)
+       VALUES ($1, 'TEST', 'partitioned', 'https://example.com/hook', '{API_KEY_CREATED}', 'ACTIVE') RETURNING id`,
+      [organization.id],
+    );
+    // Each event's delivery is written in the order below: the older days' last, as a recovery
+    // sends old events to a target after the new ones. The list follows the events' times.
+    const events = [];
+    for (const createdAt of eventTimes()) events.push(await insertEvent(organization.id, createdAt));
+    for (const event of events) {
+      await sql(
+        `INSERT INTO notification_deliveries (organization_id, environment, event_id, event_created_at, target_id, step)
+         VALUES ($1, 'TEST', $2, $3, $4, 1)`,
+        [organization.id, event.id, event.created_at, target],
+      );
+    }
+    expect(await sql("SELECT 1 FROM notification_deliveries_default WHERE event_id = $1", [events[0].id])).toHaveLength(1);
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+
+    const id = encodeId("WebhookNotificationTarget", target);
+    const index = "notification_deliveries_target_list_idx";
+    const older = `notification_deliveries${suffix(day(-2))}`;
+    const newest = `notification_deliveries${suffix(day(0))}`;
+    const olderBefore = await listScans(older, index);
+    const newestBefore = await listScans(newest, index);
+    const first = (await client.request<any>(LIST, { id, first: 20 })).node.webhookNotificationTargetEvents;
+    expect(first.edges).toHaveLength(20);
+    expect(first.edges[0].node.event.id).toBe(encodeId("NotificationEvent", events[0].id));
+    const times = first.edges.map((edge: any) => Date.parse(edge.node.event.createdAt));
+    expect(times).toEqual([...times].sort((a, b) => b - a));
+    await waitFor(async () => (await listScans(newest, index)) > newestBefore, 20_000, "the list's statistics");
+    expect(await listScans(older, index)).toBe(olderBefore);
+
+    const ids: string[] = first.edges.map((edge: any) => edge.node.event.id);
+    let page = first;
+    while (page.pageInfo.hasNextPage) {
+      const after = page.edges[page.edges.length - 1].cursor;
+      page = (await client.request<any>(LIST, { id, first: 20, after })).node.webhookNotificationTargetEvents;
+      ids.push(...page.edges.map((edge: any) => edge.node.event.id));
+    }
+    const all = await sql<{ id: string }>(
+      "SELECT event_id AS id FROM notification_deliveries WHERE target_id = $1 ORDER BY event_created_at DESC, id DESC",
+      [target],
+    );
+    expect(all).toHaveLength(events.length);
     expect(ids).toEqual(all.map((row) => encodeId("NotificationEvent", row.id)));
   });
 });

@@ -267,6 +267,12 @@ describe("deliveries", () => {
     expect(await targetEvents(t.id, { hasSuccessfulDelivery: true, name: ["API_KEY_CREATED"] })).toHaveLength(0);
     expect(await targetEvents(t.id, { eventCreatedAt: { lte: "2000-01-01T00:00:00Z" } })).toHaveLength(0);
     expect(await targetEvents(t.id, { hasSuccessfulDelivery: true })).toHaveLength(1); // the activation
+    // Each filter alone, matching: the name, and the event's time (both bounds inclusive).
+    const [activation] = await targetEvents(t.id, { name: ["NOTIFICATION_ACTIVATION"] });
+    expect(activation).toMatchObject({ hasSuccessfulDelivery: true, event: { name: "NOTIFICATION_ACTIVATION" } });
+    const at = activation.event.createdAt;
+    expect(await targetEvents(t.id, { eventCreatedAt: { gte: at, lte: at } })).toEqual([activation]);
+    expect(await targetEvents(t.id, { eventCreatedAt: { gte: "2000-01-01T00:00:00Z" } })).toHaveLength(2);
   });
 
   it("deactivates a target that answers 410 Gone and sends it nothing more", async () => {
@@ -464,6 +470,11 @@ describe("events", () => {
     expect(named.totalCount).toBe(1);
     expect(named.edges[0].node.data.id).toBe(keyId);
     expect((await list(server.admin, { createdAt: { lte: before, gte: before } })).totalCount).toBe(0);
+    // An event's own createdAt (shown to the millisecond, stored to the microsecond) as both bounds finds it.
+    const at = named.edges[0].node.createdAt;
+    expect((await list(server.admin, { createdAt: { gte: at, lte: at } })).edges.map((e: any) => e.node.id)).toEqual([
+      named.edges[0].node.id,
+    ]);
 
     const live = server.client(await server.issueKey(APIKeyRole.READONLY, Environment.LIVE));
     const liveEvents = await list(live, {});

@@ -54,7 +54,8 @@ export async function eventPartitionDays(dataSource: DataSource): Promise<string
 /**
  * The time the daily partitions cover without a gap, [start of the first day, end of the last),
  * the newest run of consecutive days; null when there is none. Lists read this span apart from
- * the rest of the table (see PartitionSpan).
+ * the rest of the table (see PartitionSpan). The events' days are the deliveries' and attempts'
+ * too: the three tables' days are created and dropped together.
  */
 export async function eventPartitionSpan(dataSource: DataSource): Promise<PartitionSpan | null> {
   const days = await eventPartitionDays(dataSource);
@@ -132,7 +133,8 @@ export async function deleteExpiredEventRows(dataSource: DataSource, retentionDa
 
 /**
  * The retention's door to the day partitions: it creates and drops partitions and deletes expired
- * rows of every tenant, so the events service reaches it by name, never the data source.
+ * rows of every tenant, so the events service reaches it by name, never the data source. The
+ * lists of events and of a target's events read their span from it.
  */
 export class EventPartitions {
   private cachedSpan: { read: number; span: Promise<PartitionSpan | null> } | null = null;

@@ -28,7 +28,7 @@ export interface Page<T> {
 }
 
 /**
- * The time [from, to) that a table's daily range partitions on `created_at` cover without a gap.
+ * The time [from, to) that a table's daily range partitions on its order column cover without a gap.
  * A table with a DEFAULT partition as well is never read partition after partition: PostgreSQL
  * merges the first rows of every partition (a Merge Append), since the DEFAULT one may hold any
  * time. A page over such a table reads the span (its bounds written into the SQL, so that the
@@ -41,6 +41,18 @@ export interface PartitionSpan {
   from: Date;
   to: Date;
 }
+
+/**
+ * What a list is ordered by, newest first: a timestamp property, then the id. A table partitioned
+ * by day on that property passes the partitions' span (see PartitionSpan).
+ */
+export interface PageOrder {
+  property: string;
+  span: PartitionSpan | null;
+}
+
+/** Most lists: by creation, in a table that is not partitioned. */
+const BY_CREATION: PageOrder = { property: "createdAt", span: null };
 
 /** Statement names by SQL text; a list has a handful of shapes (with or without each filter). */
 const statementNames = new Map<string, string>();
@@ -93,10 +105,10 @@ function shapeOf<T extends ObjectLiteral>(query: SelectQueryBuilder<T>): string 
  * become entities without TypeORM's relation-aware transformer (which cost as much as the
  * query). Joined pages need that transformer.
  */
-async function pageRows<T extends ObjectLiteral>(query: SelectQueryBuilder<T>, span: PartitionSpan | null): Promise<T[]> {
+async function pageRows<T extends ObjectLiteral>(query: SelectQueryBuilder<T>, order: PageOrder): Promise<T[]> {
   const inTransaction = (query as unknown as { queryRunner?: QueryRunner }).queryRunner !== undefined;
   if (inTransaction || query.expressionMap.joinAttributes.length > 0) return query.getMany();
-  const template = pageTemplate(query, span);
+  const template = pageTemplate(query, order);
   const driver = query.connection.driver as PostgresDriver;
   const [text, values] = driver.escapeQueryWithParameters(template, query.getParameters());
   const { fields, rows } = await (driver.master as Pool).query<unknown[]>({ name: statementName(text), text, values, rowMode: "array" });
@@ -104,8 +116,8 @@ async function pageRows<T extends ObjectLiteral>(query: SelectQueryBuilder<T>, s
 }
 
 /** The page's SQL with TypeORM's named parameters: built once per shape (and span), kept in pageTemplates. */
-function pageTemplate<T extends ObjectLiteral>(query: SelectQueryBuilder<T>, span: PartitionSpan | null): string {
-  const build = () => (span === null ? query.getQuery() : spanTemplate(query, span));
+function pageTemplate<T extends ObjectLiteral>(query: SelectQueryBuilder<T>, { property, span }: PageOrder): string {
+  const build = () => (span === null ? query.getQuery() : spanTemplate(query, property, span));
   const shape = shapeOf(query);
   if (shape === null) return build();
   const spanKey = span === null ? "" : `${span.from.toISOString()} ${span.to.toISOString()}`;
@@ -117,18 +129,19 @@ function pageTemplate<T extends ObjectLiteral>(query: SelectQueryBuilder<T>, spa
 }
 
 /** The page as the span's rows and the rest's, each ordered and limited, then together (see PartitionSpan). */
-function spanTemplate<T extends ObjectLiteral>(query: SelectQueryBuilder<T>, span: PartitionSpan): string {
+function spanTemplate<T extends ObjectLiteral>(query: SelectQueryBuilder<T>, property: string, span: PartitionSpan): string {
   const alias = query.alias;
   const from = `'${span.from.toISOString()}'`;
   const to = `'${span.to.toISOString()}'`;
-  const inside = query.clone().andWhere(`${alias}.createdAt >= ${from} AND ${alias}.createdAt < ${to}`).getQuery();
-  const outside = query.clone().andWhere(`(${alias}.createdAt < ${from} OR ${alias}.createdAt >= ${to})`).getQuery();
+  const key = `${alias}.${property}`;
+  const inside = query.clone().andWhere(`${key} >= ${from} AND ${key} < ${to}`).getQuery();
+  const outside = query.clone().andWhere(`(${key} < ${from} OR ${key} >= ${to})`).getQuery();
   const metadata = query.expressionMap.mainAlias!.metadata;
   const order = Object.values(query.expressionMap.orderBys)[0];
   const direction = typeof order === "string" ? order : order.order;
   const column = (property: string) => `"${alias}_${metadata.findColumnWithPropertyName(property)!.databaseName}"`;
   return `SELECT * FROM ((${inside}) UNION ALL (${outside})) AS "page"
-    ORDER BY "page".${column("createdAt")} ${direction}, "page".${column("id")} ${direction} LIMIT ${query.expressionMap.limit}`;
+    ORDER BY "page".${column(property)} ${direction}, "page".${column("id")} ${direction} LIMIT ${query.expressionMap.limit}`;
 }
 
 function encodeCursor(id: string): string {
@@ -146,14 +159,14 @@ export function decodeCursor(cursor: string): string | null {
 export class InvalidPageRequest extends Error {}
 
 /**
- * Keyset pagination, newest first, over (created_at, id): no OFFSET, so page 1,000
- * costs what page 1 does. The cursor names a row; the next page starts strictly
- * after that row's (created_at, id), matched by an index ordered exactly so.
+ * Keyset pagination, newest first, over (created_at, id) or another timestamp's (order): no
+ * OFFSET, so page 1,000 costs what page 1 does. The cursor names a row; the next page starts
+ * strictly after that row's (timestamp, id), matched by an index ordered exactly so.
  */
 export async function paginate<T extends ObjectLiteral & { id: string }>(
   query: SelectQueryBuilder<T>,
   args: PageArgs,
-  span: PartitionSpan | null = null,
+  order: PageOrder = BY_CREATION,
 ): Promise<Page<T>> {
   if (args.first != null && args.last != null) throw new InvalidPageRequest("Pass either first or last, not both");
   for (const [name, value] of [
@@ -164,7 +177,10 @@ export async function paginate<T extends ObjectLiteral & { id: string }>(
       throw new InvalidPageRequest(`${name} must be between 1 and ${PAGE_SIZE_MAX}`);
   }
   const alias = query.alias;
-  const table = query.expressionMap.mainAlias!.metadata.tablePath;
+  const metadata = query.expressionMap.mainAlias!.metadata;
+  const table = metadata.tablePath;
+  const key = `${alias}.${order.property}`;
+  const keyColumn = metadata.findColumnWithPropertyName(order.property)!.databaseName;
   // The count is taken lazily, over the filters alone: no cursor, order or limit.
   const filters = [...query.expressionMap.wheres];
   const backward = args.last != null || (args.before != null && args.first == null);
@@ -177,16 +193,16 @@ export async function paginate<T extends ObjectLiteral & { id: string }>(
     if (cursor == null) continue;
     const id = decodeCursor(cursor);
     if (!id) throw new InvalidPageRequest(`Invalid cursor: ${cursor}`);
-    query.andWhere(`(${alias}.createdAt, ${alias}.id) ${operator} (SELECT c.created_at, c.id FROM ${table} c WHERE c.id = :${name})`, {
+    query.andWhere(`(${key}, ${alias}.id) ${operator} (SELECT c.${keyColumn}, c.id FROM ${table} c WHERE c.id = :${name})`, {
       [name]: id,
     });
   }
   const direction = backward ? "ASC" : "DESC";
   query
-    .orderBy(`${alias}.createdAt`, direction)
+    .orderBy(key, direction)
     .addOrderBy(`${alias}.id`, direction)
     .limit(size + 1);
-  const rows = await pageRows(query, span);
+  const rows = await pageRows(query, order);
 
   const more = rows.length > size;
   const page = more ? rows.slice(0, size) : rows;

@@ -16,6 +16,10 @@ export class NotificationDelivery extends TenantScoped {
   @Column({ name: "event_id", type: "uuid" })
   eventId: string;
 
+  /** The event's creation: the day partition the delivery lives in, and the order of a target's events. */
+  @Column({ name: "event_created_at", type: "timestamptz" })
+  eventCreatedAt: Date;
+
   @Column({ name: "target_id", type: "uuid" })
   targetId: string;
 

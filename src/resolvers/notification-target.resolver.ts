@@ -156,7 +156,9 @@ export class NotificationTargetResolver {
   }
 
   @Allowed("events:read")
-  @FieldResolver(() => WebhookNotificationTargetEventConnection, { description: "The events sent to this target, newest first." })
+  @FieldResolver(() => WebhookNotificationTargetEventConnection, {
+    description: "The events sent to this target, newest event first (by the event's createdAt).",
+  })
   webhookNotificationTargetEvents(
     @Root() target: NotificationTarget,
     @Args() page: ConnectionArgs,

@@ -40,7 +40,7 @@ export class NotificationEventService {
     if (filter?.name?.length) query.andWhere("e.name IN (:...names)", { names: filter.name });
     whereTimestamp(query, "e.createdAt", filter?.createdAt, "createdAt");
     // The daily partitions read newest first, so a page stops at the newest days (PartitionSpan).
-    return paginate(query, args, await this.partitions.span());
+    return paginate(query, args, { property: "createdAt", span: await this.partitions.span() });
   }
 
   /**

@@ -6,6 +6,7 @@ import { NotificationEventName } from "../entities/enums.js";
 import { NotificationDelivery } from "../entities/notification-delivery.js";
 import { NotificationTarget, NotificationTargetStatus } from "../entities/notification-target.js";
 import { NotificationTargetStatusChange } from "../entities/notification-target-status-change.js";
+import type { EventPartitions } from "../db/event-partitions.js";
 import { paginate, type PageArgs } from "../db/pagination.js";
 import { InvalidInput, InvalidState, NotFound } from "./domain-errors.js";
 import { cleanName } from "./names.js";
@@ -35,7 +36,11 @@ export interface TargetEventFilter {
   hasSuccessfulDelivery?: boolean | null;
 }
 
-/** Adds `<column> >= :gte` / `<= :lte` for a timestamp filter. */
+/**
+ * Adds `<column> >= :gte` / `<= :lte` for a timestamp filter. Times are stored to the microsecond
+ * and shown to the millisecond, so `lte` takes in its whole millisecond: a time read back from the
+ * API, passed as both bounds, finds its row.
+ */
 export function whereTimestamp(
   query: { andWhere(sql: string, params: Record<string, unknown>): unknown },
   column: string,
@@ -43,7 +48,7 @@ export function whereTimestamp(
   prefix: string,
 ): void {
   if (filter?.gte) query.andWhere(`${column} >= :${prefix}Gte`, { [`${prefix}Gte`]: filter.gte });
-  if (filter?.lte) query.andWhere(`${column} <= :${prefix}Lte`, { [`${prefix}Lte`]: filter.lte });
+  if (filter?.lte) query.andWhere(`${column} < :${prefix}Before`, { [`${prefix}Before`]: new Date(filter.lte.getTime() + 1) });
 }
 
 /** What the first activation and every re-activation send: the target's own NOTIFICATION_ACTIVATION event. */
@@ -61,6 +66,7 @@ export class NotificationTargetService {
     private readonly transactions: Transactions,
     private readonly outboundHttp: OutboundHttp,
     private readonly signingKeys: SigningKeyService,
+    private readonly partitions: EventPartitions,
   ) {}
 
   async add(ctx: TenantContext, input: NewNotificationTarget): Promise<NotificationTarget> {
@@ -182,18 +188,25 @@ export class NotificationTargetService {
     );
   }
 
-  /** The events sent to a target (one edge per event, however many attempts), newest first. */
-  targetEvents(ctx: TenantContext, targetId: string, args: PageArgs, filter: TargetEventFilter | null | undefined) {
+  /**
+   * The events sent to a target (one edge per event, however many attempts), newest event first.
+   * Ordered by the event's creation, the key the deliveries are partitioned by, so that a page reads
+   * the newest days first and stops (PartitionSpan); the filters stay on the deliveries' table.
+   */
+  async targetEvents(ctx: TenantContext, targetId: string, args: PageArgs, filter: TargetEventFilter | null | undefined) {
     const query = this.transactions.scope(ctx).query(NotificationDelivery, "d").andWhere("d.targetId = :targetId", { targetId });
-    if (filter?.name?.length || filter?.eventCreatedAt) {
-      query.innerJoin("notification_events", "e", "e.id = d.event_id AND e.created_at = d.event_created_at");
-      if (filter.name?.length) query.andWhere("e.name IN (:...names)", { names: filter.name });
-      whereTimestamp(query, "e.created_at", filter.eventCreatedAt, "eventCreatedAt");
+    whereTimestamp(query, "d.eventCreatedAt", filter?.eventCreatedAt, "eventCreatedAt");
+    if (filter?.name?.length) {
+      query.andWhere(
+        `EXISTS (SELECT 1 FROM notification_events e
+          WHERE e.id = d.event_id AND e.created_at = d.event_created_at AND e.name IN (:...names))`,
+        { names: filter.name },
+      );
     }
     if (filter?.hasSuccessfulDelivery != null) {
       query.andWhere(filter.hasSuccessfulDelivery ? "d.succeededAt IS NOT NULL" : "d.succeededAt IS NULL");
     }
-    return paginate(query, args);
+    return paginate(query, args, { property: "eventCreatedAt", span: await this.partitions.span() });
   }
 
   /** One attempt, whether or not its target has been removed since. */

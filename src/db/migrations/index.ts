@@ -10,6 +10,7 @@ import { TwoFactor1763900007000 } from "./1763900007000-two-factor.js";
 import { DeliveryControls1763900008000 } from "./1763900008000-delivery-controls.js";
 import { EventPartitions1763900009000 } from "./1763900009000-event-partitions.js";
 import { PacedQueue1763900010000 } from "./1763900010000-paced-queue.js";
+import { TargetEventsOrder1763900011000 } from "./1763900011000-target-events-order.js";
 
 /** In order. Each capability adds its own file; never edit one that has shipped. */
 export const MIGRATIONS = [
@@ -25,4 +26,5 @@ export const MIGRATIONS = [
   DeliveryControls1763900008000,
   EventPartitions1763900009000,
   PacedQueue1763900010000,
+  TargetEventsOrder1763900011000,
 ];
