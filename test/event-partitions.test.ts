@@ -126,6 +126,41 @@ async function listScans(partition: string, index: string): Promise<number> {
   return Number(row.scans);
 }
 
+/**
+ * Index scans of a day's partitions of the three tables, as the statistics collector last reported
+ * them: every index a list or its nested fields may read (not the expiry index, which the sweep reads).
+ */
+async function dayScans(date: string): Promise<number> {
+  const [row] = await sql<{ scans: string }>(
+    `SELECT coalesce(sum(s.idx_scan), 0) AS scans FROM pg_stat_user_indexes s JOIN pg_inherits i ON i.inhrelid = s.indexrelid
+      WHERE s.relname = ANY($1) AND i.inhparent <> 'notification_events_expires_idx'::regclass`,
+    [TABLES.map((table) => table + suffix(date))],
+  );
+  return Number(row.scans);
+}
+
+/**
+ * Waits until a list's statistics have arrived: each pooled connection reports its own, up to ten
+ * seconds after going idle, so until the newest day's partition of each index the list and its
+ * nested fields read shows more scans than `before`.
+ */
+async function statisticsArrived(newest: string, before: Record<string, number>): Promise<void> {
+  for (const [index, scans] of Object.entries(before)) {
+    await waitFor(
+      async () => (await listScans(TABLES.find((table) => index.startsWith(table)) + suffix(newest), index)) > scans,
+      20_000,
+      index,
+    );
+  }
+}
+
+/** The scans of the newest day's partition of each index, by index. */
+async function newestScans(newest: string, indexes: string[]): Promise<Record<string, number>> {
+  const scans: Record<string, number> = {};
+  for (const index of indexes) scans[index] = await listScans(TABLES.find((table) => index.startsWith(table)) + suffix(newest), index);
+  return scans;
+}
+
 /** An event of the organization at `createdAt` (any day: a day without its partition lands in the DEFAULT one). */
 async function insertEvent(organizationId: string, createdAt: string): Promise<{ id: string; created_at: Date }> {
   const [event] = await sql(
@@ -137,44 +172,41 @@ async function insertEvent(organizationId: string, createdAt: string): Promise<{
 }
 
 /**
- * Three older days (partitions of their own, next to today's) and today: 25 events today, one on
- * each older day, and one a year ahead, which only the DEFAULT partition can hold; oldest last.
+ * Three older days (partitions of their own, created here) and today: 25 events today, one on each
+ * older day, and one a year ahead, which only the DEFAULT partition can hold; newest first.
  */
-function eventTimes(): string[] {
+async function eventTimes(olderDays: [number, number, number]): Promise<string[]> {
+  await sql("SELECT keyway_create_event_partitions($1::date, $2::date)", [day(Math.min(...olderDays)), day(Math.max(...olderDays))]);
   const today = Date.now();
   return [
     new Date(today + 365 * DAY_MS).toISOString(),
     ...Array.from({ length: 25 }, (_, i) => new Date(today - i * 1000).toISOString()),
-    ...[-1, -2, -3].map((offset) => `${day(offset)}T12:00:00Z`),
+    ...olderDays.map((offset) => `${day(offset)}T12:00:00Z`),
   ];
 }
 
 describe("the event list over the daily partitions", () => {
   const LIST = `query($first: Int!, $after: String) { organizations { notificationEvents(first: $first, after: $after) {
-    edges { cursor node { id createdAt } } pageInfo { hasNextPage } } } }`;
+    edges { cursor node { id createdAt deliveryAttempts(first: 1) { totalCount } } } pageInfo { hasNextPage } } } }`;
   it("reads the newest days first and stops at the page's end, and still lists a row of the DEFAULT partition in its place", async () => {
     const organization = await server.otherOrganization();
     const client = server.client(organization.testKey);
-    await sql("SELECT keyway_create_event_partitions($1::date, $2::date)", [day(-3), day(-1)]);
-    const [aheadTime, ...times] = eventTimes();
+    const [aheadTime, ...times] = await eventTimes([-1, -2, -3]);
     const ahead = (await insertEvent(organization.id, aheadTime)).id;
     for (const createdAt of times) await insertEvent(organization.id, createdAt);
     expect(await sql("SELECT 1 FROM notification_events_default WHERE id = $1", [ahead])).toHaveLength(1);
     // The sweep (every 200 ms here) rereads the partitions' span after creating the days ahead.
     await new Promise((resolve) => setTimeout(resolve, 1000));
 
-    const older = `notification_events${suffix(day(-2))}`;
-    const newest = `notification_events${suffix(day(0))}`;
-    const olderBefore = await listScans(older, "notification_events_list_idx");
-    const newestBefore = await listScans(newest, "notification_events_list_idx");
+    const newest = await newestScans(day(0), ["notification_events_list_idx", "delivery_attempts_event_idx"]);
     const first = (await client.request<any>(LIST, { first: 20 })).organizations[0].notificationEvents;
     expect(first.edges).toHaveLength(20);
     expect(first.edges[0].node.id).toBe(encodeId("NotificationEvent", ahead));
     const listed = first.edges.map((edge: any) => Date.parse(edge.node.createdAt));
     expect(listed).toEqual([...listed].sort((a, b) => b - a));
-    // The statistics arrive within seconds of the statement; the newest day's scan shows they have.
-    await waitFor(async () => (await listScans(newest, "notification_events_list_idx")) > newestBefore, 20_000, "the list's statistics");
-    expect(await listScans(older, "notification_events_list_idx")).toBe(olderBefore);
+    // Neither the page nor its events' attempts opened an older day.
+    await statisticsArrived(day(0), newest);
+    expect(await dayScans(day(-2))).toBe(0);
 
     // Every row, in order, page after page, none twice.
     const ids: string[] = first.edges.map((edge: any) => edge.node.id);
@@ -195,12 +227,12 @@ describe("the event list over the daily partitions", () => {
 
 describe("a target's events over the daily partitions", () => {
   const LIST = `query($id: ID!, $first: Int!, $after: String) { node(id: $id) { ... on WebhookNotificationTarget {
-    webhookNotificationTargetEvents(first: $first, after: $after) { edges { cursor node { event { id createdAt } } } pageInfo { hasNextPage } } } } }`;
+    webhookNotificationTargetEvents(first: $first, after: $after) {
+      edges { cursor node { event { id createdAt } deliveryAttempts(first: 1) { totalCount } } } pageInfo { hasNextPage } } } } }`;
 
   it("lists them newest event first, reading the newest days first, with a row of the DEFAULT partition in its place", async () => {
     const organization = await server.otherOrganization();
     const client = server.client(organization.testKey);
-    await sql("SELECT keyway_create_event_partitions($1::date, $2::date)", [day(-3), day(-1)]);
     const [{ id: target }] = await sql(
       `INSERT INTO notification_targets (organization_id, environment, name, uri, subscriptions, status)
        VALUES ($1, 'TEST', 'partitioned', 'https://example.com/hook', '{API_KEY_CREATED}', 'ACTIVE') RETURNING id`,
@@ -209,7 +241,8 @@ describe("a target's events over the daily partitions", () => {
     // Each event's delivery is written in the order below: the older days' last, as a recovery
     // sends old events to a target after the new ones. The list follows the events' times.
     const events = [];
-    for (const createdAt of eventTimes()) events.push(await insertEvent(organization.id, createdAt));
+    // Days of their own, which the event list's test did not read.
+    for (const createdAt of await eventTimes([-4, -5, -6])) events.push(await insertEvent(organization.id, createdAt));
     for (const event of events) {
       await sql(
         `INSERT INTO notification_deliveries (organization_id, environment, event_id, event_created_at, target_id, step)
@@ -221,18 +254,19 @@ describe("a target's events over the daily partitions", () => {
     await new Promise((resolve) => setTimeout(resolve, 1000));
 
     const id = encodeId("WebhookNotificationTarget", target);
-    const index = "notification_deliveries_target_list_idx";
-    const older = `notification_deliveries${suffix(day(-2))}`;
-    const newest = `notification_deliveries${suffix(day(0))}`;
-    const olderBefore = await listScans(older, index);
-    const newestBefore = await listScans(newest, index);
+    const newest = await newestScans(day(0), [
+      "notification_deliveries_target_list_idx",
+      "notification_events_pkey",
+      "delivery_attempts_number_key",
+    ]);
     const first = (await client.request<any>(LIST, { id, first: 20 })).node.webhookNotificationTargetEvents;
     expect(first.edges).toHaveLength(20);
     expect(first.edges[0].node.event.id).toBe(encodeId("NotificationEvent", events[0].id));
     const times = first.edges.map((edge: any) => Date.parse(edge.node.event.createdAt));
     expect(times).toEqual([...times].sort((a, b) => b - a));
-    await waitFor(async () => (await listScans(newest, index)) > newestBefore, 20_000, "the list's statistics");
-    expect(await listScans(older, index)).toBe(olderBefore);
+    // Neither the page, nor its events, nor their attempts opened an older day.
+    await statisticsArrived(day(0), newest);
+    expect(await dayScans(day(-5))).toBe(0);
 
     const ids: string[] = first.edges.map((edge: any) => edge.node.event.id);
     let page = first;

@@ -21,6 +21,10 @@ export class DeliveryAttempt extends NodeRow("DeliveryAttempt", TenantScoped) im
   @Column({ name: "event_id", type: "uuid" })
   eventId: string;
 
+  /** The event's creation: the day partition the attempt lives in. */
+  @Column({ name: "event_created_at", type: "timestamptz" })
+  eventCreatedAt: Date;
+
   @Column({ name: "target_id", type: "uuid" })
   targetId: string;
 

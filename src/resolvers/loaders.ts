@@ -8,6 +8,7 @@ import type { CollaborativeAuthorizationEndpoint } from "../entities/collaborati
 import type { SigningKey } from "../entities/signing-key.js";
 import type { User } from "../entities/user.js";
 import type { NotificationEvent } from "../entities/notification-event.js";
+import type { EventKey } from "../services/notification-events.js";
 import type { NotificationTarget } from "../entities/notification-target.js";
 
 /** Per-request batching for references between objects (createdBy, rotatedFrom, …): one query per page, not per row. */
@@ -15,7 +16,8 @@ export interface Loaders {
   apiKey: DataLoader<string, ApiKey | null>;
   user: DataLoader<string, User | null>;
   collaborativeAuthorizationEndpoint: DataLoader<string, CollaborativeAuthorizationEndpoint | null>;
-  notificationEvent: DataLoader<string, NotificationEvent | null>;
+  /** By id, with the creation the pointing row read (its partition key): see findManyByKey. */
+  notificationEvent: DataLoader<EventKey, NotificationEvent | null, string>;
   /** Removed targets included: attempts keep pointing at them. */
   notificationTarget: DataLoader<string, NotificationTarget | null>;
   /** Unexpired signing keys by owner (target or endpoint). */
@@ -43,10 +45,13 @@ export function loadersFor(ctx: RequestContext, services: Services): Loaders {
         const found = await services.collaborativeAuthorization.findEndpointsById(tenant, ids);
         return ids.map((id) => found.get(id) ?? null);
       }),
-      notificationEvent: new DataLoader(async (ids) => {
-        const found = await services.notificationEvents.findManyById(tenant, ids);
-        return ids.map((id) => found.get(id) ?? null);
-      }),
+      notificationEvent: new DataLoader(
+        async (keys) => {
+          const found = await services.notificationEvents.findManyByKey(tenant, keys);
+          return keys.map((key) => found.get(key.id) ?? null);
+        },
+        { cacheKeyFn: (key) => key.id },
+      ),
       notificationTarget: new DataLoader(async (ids) => {
         const found = await services.notificationTargets.findManyById(tenant, ids);
         return ids.map((id) => found.get(id) ?? null);

@@ -35,7 +35,7 @@ export class NotificationEventResolver {
 
   @FieldResolver(() => DeliveryAttemptConnection, { description: "Every attempt of this event, at every target, newest first." })
   deliveryAttempts(@Root() event: NotificationEvent, @Args() page: ConnectionArgs, @Ctx() ctx: RequestContext) {
-    return toConnection(this.services.notificationTargets.attempts(tenantContext(ctx), "eventId", event.id, page));
+    return toConnection(this.services.notificationTargets.attempts(tenantContext(ctx), "eventId", event.id, page, event.createdAt));
   }
 }
 

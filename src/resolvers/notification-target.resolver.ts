@@ -176,12 +176,14 @@ export class WebhookNotificationTargetEventResolver {
 
   @FieldResolver(() => NotificationEvent)
   event(@Root() delivery: NotificationDelivery, @Ctx() ctx: RequestContext): Promise<NotificationEvent | null> {
-    return loadersFor(ctx, this.services).notificationEvent.load(delivery.eventId);
+    return loadersFor(ctx, this.services).notificationEvent.load({ id: delivery.eventId, createdAt: delivery.eventCreatedAt });
   }
 
   @FieldResolver(() => DeliveryAttemptConnection, { description: "The attempts of this event at this target, newest first." })
   deliveryAttempts(@Root() delivery: NotificationDelivery, @Args() page: ConnectionArgs, @Ctx() ctx: RequestContext) {
-    return toConnection(this.services.notificationTargets.attempts(tenantContext(ctx), "deliveryId", delivery.id, page));
+    return toConnection(
+      this.services.notificationTargets.attempts(tenantContext(ctx), "deliveryId", delivery.id, page, delivery.eventCreatedAt),
+    );
   }
 }
 
@@ -193,7 +195,7 @@ export class DeliveryAttemptResolver {
   @Allowed("events:read")
   @FieldResolver(() => NotificationEvent)
   event(@Root() attempt: DeliveryAttempt, @Ctx() ctx: RequestContext): Promise<NotificationEvent | null> {
-    return loadersFor(ctx, this.services).notificationEvent.load(attempt.eventId);
+    return loadersFor(ctx, this.services).notificationEvent.load({ id: attempt.eventId, createdAt: attempt.eventCreatedAt });
   }
 
   @Allowed("targets:read")

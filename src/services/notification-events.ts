@@ -6,7 +6,7 @@ import { NotificationEventName } from "../entities/enums.js";
 import { NotificationEvent } from "../entities/notification-event.js";
 import { NotificationTarget, NotificationTargetStatus } from "../entities/notification-target.js";
 import { TASKS } from "../jobs/task-names.js";
-import type { EventPartitions } from "../db/event-partitions.js";
+import { partitionKeyWindow, type EventPartitions } from "../db/event-partitions.js";
 import { paginate, type PageArgs } from "../db/pagination.js";
 import type { PacedQueue } from "./paced-queue.js";
 import { InvalidState, NotFound } from "./domain-errors.js";
@@ -16,6 +16,12 @@ import type { Transactions } from "./transaction.js";
 export interface NotificationEventFilter {
   name?: NotificationEventName[] | null;
   createdAt?: TimestampFilter | null;
+}
+
+/** An event's id and its creation as read from a row that points at it. */
+export interface EventKey {
+  id: string;
+  createdAt: Date;
 }
 
 /** The outbox read back: event lists, replay, and the retention sweep. */
@@ -31,8 +37,19 @@ export class NotificationEventService {
     return this.transactions.scope(ctx).findOne(NotificationEvent, { id });
   }
 
-  findManyById(ctx: TenantContext, ids: readonly string[]): Promise<Map<string, NotificationEvent>> {
-    return this.transactions.scope(ctx).findManyById(NotificationEvent, ids);
+  /**
+   * Events by id, each with its creation as another row read it (a delivery's or an attempt's
+   * `eventCreatedAt`): the read opens only the partitions of those days (partitionKeyWindow).
+   */
+  async findManyByKey(ctx: TenantContext, keys: ReadonlyArray<EventKey>): Promise<Map<string, NotificationEvent>> {
+    const { from, to } = partitionKeyWindow(keys.map((key) => key.createdAt));
+    const rows = await this.transactions
+      .scope(ctx)
+      .query(NotificationEvent, "e")
+      .andWhere("e.id IN (:...ids)", { ids: keys.map((key) => key.id) })
+      .andWhere("e.createdAt >= :from AND e.createdAt < :to", { from, to })
+      .getMany();
+    return new Map(rows.map((row) => [row.id, row]));
   }
 
   async list(ctx: TenantContext, args: PageArgs, filter: NotificationEventFilter | null | undefined) {

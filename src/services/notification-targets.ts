@@ -6,7 +6,7 @@ import { NotificationEventName } from "../entities/enums.js";
 import { NotificationDelivery } from "../entities/notification-delivery.js";
 import { NotificationTarget, NotificationTargetStatus } from "../entities/notification-target.js";
 import { NotificationTargetStatusChange } from "../entities/notification-target-status-change.js";
-import type { EventPartitions } from "../db/event-partitions.js";
+import { partitionKeyWindow, type EventPartitions } from "../db/event-partitions.js";
 import { paginate, type PageArgs } from "../db/pagination.js";
 import { InvalidInput, InvalidState, NotFound } from "./domain-errors.js";
 import { cleanName } from "./names.js";
@@ -214,8 +214,17 @@ export class NotificationTargetService {
     return this.transactions.scope(ctx).findOne(DeliveryAttempt, { id });
   }
 
-  attempts(ctx: TenantContext, column: "targetId" | "eventId" | "deliveryId", id: string, args: PageArgs) {
-    return paginate(this.transactions.scope(ctx).query(DeliveryAttempt, "a").andWhere(`a.${column} = :ownerId`, { ownerId: id }), args);
+  /**
+   * The attempts of a target, an event or a delivery, newest first. An event's or a delivery's pass
+   * the event's creation as read (`eventCreatedAt`), which keeps the read to that day's partition.
+   */
+  attempts(ctx: TenantContext, column: "targetId" | "eventId" | "deliveryId", id: string, args: PageArgs, eventCreatedAt?: Date) {
+    const query = this.transactions.scope(ctx).query(DeliveryAttempt, "a").andWhere(`a.${column} = :ownerId`, { ownerId: id });
+    if (eventCreatedAt) {
+      const { from, to } = partitionKeyWindow([eventCreatedAt]);
+      query.andWhere("a.eventCreatedAt >= :eventFrom AND a.eventCreatedAt < :eventTo", { eventFrom: from, eventTo: to });
+    }
+    return paginate(query, args);
   }
 
   /** Changes the status and writes why into statusHistory; the caller saves the target. */
