@@ -144,15 +144,25 @@ function spanTemplate<T extends ObjectLiteral>(query: SelectQueryBuilder<T>, pro
     ORDER BY "page".${column(property)} ${direction}, "page".${column("id")} ${direction} LIMIT ${query.expressionMap.limit}`;
 }
 
-function encodeCursor(id: string): string {
-  return Buffer.from(`c:${id}`).toString("base64url");
+/**
+ * A cursor names a row: its id and its order key as read, to the millisecond. The key keeps the
+ * row's lookup to the partitions of that millisecond's day; cursors written before it carried
+ * the key (`c:<id>`) are still read, the row then looked up by id alone.
+ */
+export interface Cursor {
+  id: string;
+  key: Date | null;
 }
 
-/** The row id a cursor points at, or null for a cursor this server did not write. */
-export function decodeCursor(cursor: string): string | null {
+function encodeCursor(id: string, key: Date): string {
+  return Buffer.from(`c:${id}:${key.getTime()}`).toString("base64url");
+}
+
+/** The row a cursor points at, or null for a cursor this server did not write. */
+export function decodeCursor(cursor: string): Cursor | null {
   const text = Buffer.from(cursor, "base64url").toString("utf8");
-  const match = /^c:([0-9a-f-]{36})$/.exec(text);
-  return match ? match[1] : null;
+  const match = /^c:([0-9a-f-]{36})(?::(\d{1,15}))?$/.exec(text);
+  return match ? { id: match[1], key: match[2] === undefined ? null : new Date(Number(match[2])) } : null;
 }
 
 /** A bad cursor or page size: the client's mistake (BAD_USER_INPUT on a GraphQL field). */
@@ -191,10 +201,13 @@ export async function paginate<T extends ObjectLiteral & { id: string }>(
     [args.before, ">", "beforeId"],
   ] as const) {
     if (cursor == null) continue;
-    const id = decodeCursor(cursor);
-    if (!id) throw new InvalidPageRequest(`Invalid cursor: ${cursor}`);
-    query.andWhere(`(${key}, ${alias}.id) ${operator} (SELECT c.${keyColumn}, c.id FROM ${table} c WHERE c.id = :${name})`, {
-      [name]: id,
+    const decoded = decodeCursor(cursor);
+    if (!decoded) throw new InvalidPageRequest(`Invalid cursor: ${cursor}`);
+    // The key as read stands for its millisecond, [key, key + 1 ms): see partitionKeyWindow.
+    const within = decoded.key === null ? "" : ` AND c.${keyColumn} >= :${name}From AND c.${keyColumn} < :${name}To`;
+    query.andWhere(`(${key}, ${alias}.id) ${operator} (SELECT c.${keyColumn}, c.id FROM ${table} c WHERE c.id = :${name}${within})`, {
+      [name]: decoded.id,
+      ...(decoded.key === null ? {} : { [`${name}From`]: decoded.key, [`${name}To`]: new Date(decoded.key.getTime() + 1) }),
     });
   }
   const direction = backward ? "ASC" : "DESC";
@@ -208,7 +221,7 @@ export async function paginate<T extends ObjectLiteral & { id: string }>(
   const page = more ? rows.slice(0, size) : rows;
   if (backward) page.reverse();
   return {
-    edges: page.map((node) => ({ cursor: encodeCursor(node.id), node })),
+    edges: page.map((node) => ({ cursor: encodeCursor(node.id, node[order.property] as Date), node })),
     hasNextPage: backward ? args.before != null : more,
     hasPreviousPage: backward ? more : args.after != null,
     totalCount: () => {
