@@ -26,20 +26,37 @@ const OLD_SWEEP_ROWS = 100_000;
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 const round = (value, digits = 2) => Number(value.toFixed(digits));
 
-// The event list as Keyway sends it (src/db/pagination.ts, PartitionSpan): the daily partitions'
-// span and the rest of the table apart, each in order, then together.
-const listEvents = ({ from, to }) => {
-  const page = (condition) => `(SELECT e.id, e.name, e.data, e.created_at, e.expires_at, e.organization_id, e.environment
-    FROM notification_events e WHERE e.organization_id = $1 AND e.environment = 'TEST' AND ${condition}
-    ORDER BY e.created_at DESC, e.id DESC LIMIT 21)`;
+// The two lists as Keyway sends them (src/db/pagination.ts, PartitionSpan): the daily partitions'
+// span and the rest of the table apart, each in order by the partition key, then together.
+const spanned = ({ from, to }, page, key) => {
   const [a, b] = [`'${from.toISOString()}'`, `'${to.toISOString()}'`];
-  return `SELECT * FROM (${page(`e.created_at >= ${a} AND e.created_at < ${b}`)} UNION ALL ${page(`(e.created_at < ${a} OR e.created_at >= ${b})`)}) AS page
-    ORDER BY created_at DESC, id DESC LIMIT 21`;
+  return `SELECT * FROM (${page(`${key} >= ${a} AND ${key} < ${b}`)} UNION ALL ${page(`(${key} < ${a} OR ${key} >= ${b})`)}) AS page
+    ORDER BY ${key.split(".")[1]} DESC, id DESC LIMIT 21`;
 };
-const LIST_TARGET_EVENTS = `SELECT d.id, d.event_id, d.target_id, d.created_at, d.step, d.schedule_index, d.attempt_count,
-       d.succeeded_at, d.next_attempt_at, d.organization_id, d.environment
-  FROM notification_deliveries d WHERE d.organization_id = $1 AND d.environment = 'TEST' AND d.target_id = $2
-  ORDER BY d.created_at DESC, d.id DESC LIMIT 21`;
+const listEvents = (span) =>
+  spanned(
+    span,
+    (condition) => `(SELECT e.id, e.name, e.data, e.created_at, e.expires_at, e.organization_id, e.environment
+      FROM notification_events e WHERE e.organization_id = $1 AND e.environment = 'TEST' AND ${condition}
+      ORDER BY e.created_at DESC, e.id DESC LIMIT 21)`,
+    "e.created_at",
+  );
+const listTargetEvents = (span) =>
+  spanned(
+    span,
+    (condition) => `(SELECT d.id, d.event_id, d.event_created_at, d.target_id, d.created_at, d.step, d.schedule_index, d.attempt_count,
+        d.succeeded_at, d.next_attempt_at, d.organization_id, d.environment
+      FROM notification_deliveries d WHERE d.organization_id = $1 AND d.environment = 'TEST' AND d.target_id = $2 AND ${condition}
+      ORDER BY d.event_created_at DESC, d.id DESC LIMIT 21)`,
+    "d.event_created_at",
+  );
+// A page's events, as the loader reads them (NotificationEventService.findManyByKey): by id, within
+// the times the deliveries read (partitionKeyWindow); and, for comparison, by id alone.
+const EVENTS_BY_KEY = `SELECT e.id, e.name, e.data, e.created_at, e.expires_at, e.organization_id, e.environment
+  FROM notification_events e WHERE e.organization_id = $1 AND e.environment = 'TEST' AND e.id = ANY($2::uuid[])
+   AND e.created_at >= $3 AND e.created_at < $4`;
+const EVENTS_BY_ID = `SELECT e.id, e.name, e.data, e.created_at, e.expires_at, e.organization_id, e.environment
+  FROM notification_events e WHERE e.organization_id = $1 AND e.environment = 'TEST' AND e.id = ANY($2::uuid[])`;
 
 /**
  * Database time (planning + execution) of a query: the fastest of ROUNDS (the least disturbed by
@@ -55,7 +72,7 @@ async function dbTime(client, sql, params) {
     plan = result;
   }
   const buffers = plan.Plan["Shared Hit Blocks"] + plan.Plan["Shared Read Blocks"];
-  return { ms: round(Math.min(...times), 3), medianMs: round(median(times), 3), buffers };
+  return { ms: round(Math.min(...times), 3), medianMs: round(median(times), 3), buffers, rows: plan.Plan["Actual Rows"] };
 }
 
 function dayStart(daysAgo) {
@@ -89,7 +106,17 @@ async function load(client, org, target, perDay, offset) {
 }
 
 async function lists(client, org, target, span) {
-  return { events: await dbTime(client, listEvents(span), [org]), targetEvents: await dbTime(client, LIST_TARGET_EVENTS, [org, target]) };
+  const targetEvents = listTargetEvents(span);
+  // The first page's events, with their times as a Date reads them (to the millisecond).
+  const { rows } = await client.query(targetEvents, [org, target]);
+  const times = rows.slice(0, 20).map((row) => row.event_created_at.getTime());
+  const keys = [org, rows.slice(0, 20).map((row) => row.event_id), new Date(Math.min(...times)), new Date(Math.max(...times) + 1)];
+  return {
+    events: await dbTime(client, listEvents(span), [org]),
+    targetEvents: await dbTime(client, targetEvents, [org, target]),
+    pageEvents: await dbTime(client, EVENTS_BY_KEY, keys),
+    pageEventsById: await dbTime(client, EVENTS_BY_ID, keys.slice(0, 2)),
+  };
 }
 
 /**
@@ -241,6 +268,11 @@ async function main() {
           targetEvents: round(small.targetEvents.ms / large.targetEvents.ms),
           eventsBuffers: round(small.events.buffers / large.events.buffers),
           targetEventsBuffers: round(small.targetEvents.buffers / large.targetEvents.buffers),
+          // The page as a client reads it: the list, then its 20 events (a second statement).
+          pageWithEvents: round((small.targetEvents.ms + small.pageEvents.ms) / (large.targetEvents.ms + large.pageEvents.ms)),
+          pageWithEventsBuffers: round(
+            (small.targetEvents.buffers + small.pageEvents.buffers) / (large.targetEvents.buffers + large.pageEvents.buffers),
+          ),
         },
         retention,
         oldSweep: old,
@@ -268,6 +300,9 @@ async function main() {
     "| --- | ---: | ---: | ---: |",
     `| notificationEvents(first: 20) | ${r.small.events.ms} ms (${r.small.events.buffers} buffers) | ${r.large.events.ms} ms (${r.large.events.buffers} buffers) | ${r.ratio.events} |`,
     `| a target's events (first: 20) | ${r.small.targetEvents.ms} ms (${r.small.targetEvents.buffers} buffers) | ${r.large.targetEvents.ms} ms (${r.large.targetEvents.buffers} buffers) | ${r.ratio.targetEvents} |`,
+    `| that page's 20 events (the \`event\` field) | ${r.small.pageEvents.ms} ms (${r.small.pageEvents.buffers} buffers) | ${r.large.pageEvents.ms} ms (${r.large.pageEvents.buffers} buffers) | list and events together: ${r.ratio.pageWithEvents} |`,
+    "",
+    `The page's events read by id alone, as before they carried the deliveries' times: ${r.small.pageEventsById.ms} ms (${r.small.pageEventsById.buffers} buffers) at 10,000 events, ${r.large.pageEventsById.ms} ms (${r.large.pageEventsById.buffers} buffers) at ${r.large.count.toLocaleString("en")}: every day's index is probed for each id.`,
     "",
     `Retention: the expired day (${r.retention.eventsInDay.toLocaleString("en")} events and their deliveries) dropped in ${r.retention.dropMs} ms (target < 1000 ms), measured around the retention's own call. A delivery loop (event, delivery, attempt, the attempt's read) ran meanwhile: ${r.retention.loopIterations} iterations, median ${r.retention.loopMedianMs} ms, longest ${r.retention.loopMaxBeforeMs} ms before the drop and ${r.retention.loopMaxDuringDropMs} ms across it.`,
     "",

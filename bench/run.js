@@ -92,19 +92,15 @@ rows.push(...eventsScaleRows(fresh("events-scale")));
 function eventsScaleRows(scale) {
   if (!scale) return [row("events at scale (10,000,000 events)", "-", "within 10 % of 10,000; retention < 1 s", null)];
   const count = scale.large.count.toLocaleString("en-US");
+  // Judged in database time; the shared buffers read, which the rest of the machine does not move, beside it.
+  const list = (name, time, buffers) =>
+    row(`${name}, ${count} vs 10,000 events`, `${time} (buffers ${buffers})`, `>= ${scale.targets.ratio}`, time >= scale.targets.ratio);
   return [
-    row(
-      `event list, ${count} vs 10,000 events`,
-      String(scale.ratio.events),
-      `>= ${scale.targets.ratio}`,
-      scale.ratio.events >= scale.targets.ratio,
-    ),
-    row(
-      `a target's events, ${count} vs 10,000 events`,
-      String(scale.ratio.targetEvents),
-      `>= ${scale.targets.ratio}`,
-      scale.ratio.targetEvents >= scale.targets.ratio,
-    ),
+    list("event list", scale.ratio.events, scale.ratio.eventsBuffers),
+    list("a target's events", scale.ratio.targetEvents, scale.ratio.targetEventsBuffers),
+    ...(scale.ratio.pageWithEvents == null
+      ? []
+      : [list("a target's events with their event field", scale.ratio.pageWithEvents, scale.ratio.pageWithEventsBuffers)]),
     row(
       `retention: a day of ${scale.retention.eventsInDay.toLocaleString("en-US")} events dropped`,
       `${scale.retention.dropMs} ms`,
