@@ -35,7 +35,8 @@ async function keywayListSql() {
 }
 
 const iso = (date) => (date === null ? null : date.toISOString());
-const cursor = (id) => Buffer.from(`c:${id}`).toString("base64url");
+// A cursor as Keyway writes it (src/db/pagination.ts): the row's id and its order key.
+const cursor = (row) => Buffer.from(`c:${row.k_id}:${row.k_created_at.getTime()}`).toString("base64url");
 
 /** The ten fields of the list query, as Keyway writes them. */
 function node(row) {
@@ -68,7 +69,7 @@ async function main() {
             {
               apiKeys: {
                 edges: page.map((row) => ({ node: node(row) })),
-                pageInfo: { hasNextPage: rows.length > PAGE, endCursor: page.length ? cursor(page[page.length - 1].k_id) : null },
+                pageInfo: { hasNextPage: rows.length > PAGE, endCursor: page.length ? cursor(page[page.length - 1]) : null },
               },
             },
           ],
