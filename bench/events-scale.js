@@ -52,7 +52,7 @@ const listTargetEvents = (span) =>
     "d.event_created_at",
   );
 // A page's events, as the loader reads them (NotificationEventService.findManyByKey): by id, within
-// the times the deliveries read (partitionKeyWindow); and, for comparison, by id alone.
+// the times the deliveries read (millisecondWindow); and, for comparison, by id alone.
 const EVENTS_BY_KEY = `SELECT e.id, e.name, e.data, e.created_at, e.expires_at, e.organization_id, e.environment
   FROM notification_events e WHERE e.organization_id = $1 AND e.environment = 'TEST' AND e.id = ANY($2::uuid[])
    AND e.created_at >= $3 AND e.created_at < $4`;

@@ -144,8 +144,9 @@ async function insertEvent(organizationId: string, createdAt: string): Promise<{
 }
 
 /**
- * Three older days (partitions created here, with the days between them and today) and today: 25 events today, one on each
- * older day, and one a year ahead, which only the DEFAULT partition can hold; newest first.
+ * Three older days (partitions created here, with the days between them and today) and today:
+ * 25 events today, one on each older day, and one a year ahead, which only the DEFAULT partition
+ * can hold; newest first.
  */
 async function eventTimes(olderDays: [number, number, number]): Promise<string[]> {
   // Every day up to today, so that the partitions' span reaches back to the oldest of them.

@@ -26,22 +26,6 @@ const ROW_BATCH = 5000;
 
 const DAY_MS = 86_400_000;
 
-/**
- * The times [from, to) that partition keys read back as Dates stand for: pg reads a timestamp to the
- * millisecond, dropping its microseconds, so a key read as T is in [T, T + 1 ms). A row of these
- * tables looked up by id alone is looked for in every day's index; with its key in this window as
- * well, the planner opens only the days the window touches (one, for the rows of a page of a day).
- */
-export function partitionKeyWindow(keys: readonly Date[]): PartitionSpan {
-  let from = Infinity;
-  let to = -Infinity;
-  for (const key of keys) {
-    from = Math.min(from, key.getTime());
-    to = Math.max(to, key.getTime() + 1);
-  }
-  return { from: new Date(from), to: new Date(to) };
-}
-
 function utcDay(time: number): string {
   return new Date(time).toISOString().slice(0, 10);
 }

@@ -51,6 +51,23 @@ export interface PageOrder {
   span: PartitionSpan | null;
 }
 
+/**
+ * The times [from, to) that timestamps read back as Dates stand for: pg reads a timestamp to the
+ * millisecond, dropping its microseconds, so a time read as T is in [T, T + 1 ms). A row of a
+ * day-partitioned table looked up by id alone is looked for in every day's index; with its key in
+ * this window as well, the planner opens only the days the window touches (one, for the rows of a
+ * page of a day). A time filter's inclusive upper bound takes in its millisecond the same way.
+ */
+export function millisecondWindow(times: readonly Date[]): PartitionSpan {
+  let from = Infinity;
+  let to = -Infinity;
+  for (const time of times) {
+    from = Math.min(from, time.getTime());
+    to = Math.max(to, time.getTime() + 1);
+  }
+  return { from: new Date(from), to: new Date(to) };
+}
+
 /** Most lists: by creation, in a table that is not partitioned. */
 const BY_CREATION: PageOrder = { property: "createdAt", span: null };
 
@@ -139,7 +156,7 @@ function spanTemplate<T extends ObjectLiteral>(query: SelectQueryBuilder<T>, pro
   const metadata = query.expressionMap.mainAlias!.metadata;
   const order = Object.values(query.expressionMap.orderBys)[0];
   const direction = typeof order === "string" ? order : order.order;
-  const column = (property: string) => `"${alias}_${metadata.findColumnWithPropertyName(property)!.databaseName}"`;
+  const column = (name: string) => `"${alias}_${metadata.findColumnWithPropertyName(name)!.databaseName}"`;
   return `SELECT * FROM ((${inside}) UNION ALL (${outside})) AS "page"
     ORDER BY "page".${column(property)} ${direction}, "page".${column("id")} ${direction} LIMIT ${query.expressionMap.limit}`;
 }
@@ -203,11 +220,12 @@ export async function paginate<T extends ObjectLiteral & { id: string }>(
     if (cursor == null) continue;
     const decoded = decodeCursor(cursor);
     if (!decoded) throw new InvalidPageRequest(`Invalid cursor: ${cursor}`);
-    // The key as read stands for its millisecond, [key, key + 1 ms): see partitionKeyWindow.
-    const within = decoded.key === null ? "" : ` AND c.${keyColumn} >= :${name}From AND c.${keyColumn} < :${name}To`;
+    // The key as read stands for its millisecond (millisecondWindow).
+    const window = decoded.key === null ? null : millisecondWindow([decoded.key]);
+    const within = window === null ? "" : ` AND c.${keyColumn} >= :${name}From AND c.${keyColumn} < :${name}To`;
     query.andWhere(`(${key}, ${alias}.id) ${operator} (SELECT c.${keyColumn}, c.id FROM ${table} c WHERE c.id = :${name}${within})`, {
       [name]: decoded.id,
-      ...(decoded.key === null ? {} : { [`${name}From`]: decoded.key, [`${name}To`]: new Date(decoded.key.getTime() + 1) }),
+      ...(window === null ? {} : { [`${name}From`]: window.from, [`${name}To`]: window.to }),
     });
   }
   const direction = backward ? "ASC" : "DESC";

@@ -6,8 +6,8 @@ import { NotificationEventName } from "../entities/enums.js";
 import { NotificationEvent } from "../entities/notification-event.js";
 import { NotificationTarget, NotificationTargetStatus } from "../entities/notification-target.js";
 import { TASKS } from "../jobs/task-names.js";
-import { partitionKeyWindow, type EventPartitions } from "../db/event-partitions.js";
-import { paginate, type PageArgs } from "../db/pagination.js";
+import type { EventPartitions } from "../db/event-partitions.js";
+import { millisecondWindow, paginate, type PageArgs } from "../db/pagination.js";
 import type { PacedQueue } from "./paced-queue.js";
 import { InvalidState, NotFound } from "./domain-errors.js";
 import { TimestampFilter, whereTimestamp } from "./notification-targets.js";
@@ -39,10 +39,10 @@ export class NotificationEventService {
 
   /**
    * Events by id, each with its creation as another row read it (a delivery's or an attempt's
-   * `eventCreatedAt`): the read opens only the partitions of those days (partitionKeyWindow).
+   * `eventCreatedAt`): the read opens only the partitions of those days (millisecondWindow).
    */
   async findManyByKey(ctx: TenantContext, keys: ReadonlyArray<EventKey>): Promise<Map<string, NotificationEvent>> {
-    const { from, to } = partitionKeyWindow(keys.map((key) => key.createdAt));
+    const { from, to } = millisecondWindow(keys.map((key) => key.createdAt));
     const rows = await this.transactions
       .scope(ctx)
       .query(NotificationEvent, "e")

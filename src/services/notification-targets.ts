@@ -6,8 +6,8 @@ import { NotificationEventName } from "../entities/enums.js";
 import { NotificationDelivery } from "../entities/notification-delivery.js";
 import { NotificationTarget, NotificationTargetStatus } from "../entities/notification-target.js";
 import { NotificationTargetStatusChange } from "../entities/notification-target-status-change.js";
-import { partitionKeyWindow, type EventPartitions } from "../db/event-partitions.js";
-import { paginate, type PageArgs } from "../db/pagination.js";
+import type { EventPartitions } from "../db/event-partitions.js";
+import { millisecondWindow, paginate, type PageArgs } from "../db/pagination.js";
 import { InvalidInput, InvalidState, NotFound } from "./domain-errors.js";
 import { cleanName } from "./names.js";
 import { assertMayCreate } from "./plans.js";
@@ -48,7 +48,7 @@ export function whereTimestamp(
   prefix: string,
 ): void {
   if (filter?.gte) query.andWhere(`${column} >= :${prefix}Gte`, { [`${prefix}Gte`]: filter.gte });
-  if (filter?.lte) query.andWhere(`${column} < :${prefix}Before`, { [`${prefix}Before`]: new Date(filter.lte.getTime() + 1) });
+  if (filter?.lte) query.andWhere(`${column} < :${prefix}Before`, { [`${prefix}Before`]: millisecondWindow([filter.lte]).to });
 }
 
 /** What the first activation and every re-activation send: the target's own NOTIFICATION_ACTIVATION event. */
@@ -221,7 +221,7 @@ export class NotificationTargetService {
   attempts(ctx: TenantContext, column: "targetId" | "eventId" | "deliveryId", id: string, args: PageArgs, eventCreatedAt?: Date) {
     const query = this.transactions.scope(ctx).query(DeliveryAttempt, "a").andWhere(`a.${column} = :ownerId`, { ownerId: id });
     if (eventCreatedAt) {
-      const { from, to } = partitionKeyWindow([eventCreatedAt]);
+      const { from, to } = millisecondWindow([eventCreatedAt]);
       query.andWhere("a.eventCreatedAt >= :eventFrom AND a.eventCreatedAt < :eventTo", { eventFrom: from, eventTo: to });
     }
     return paginate(query, args);
