@@ -1,4 +1,4 @@
-// Instructions per request, counted rather than timed: `node bench/instructions.js [viewer|list]`.
+// Instructions per request, counted rather than timed: `node bench/instructions.js [viewer|list|collab]`.
 // Keyway and the scenario's ceiling (Apollo's `{ hello }` for the viewer, node:http + pg for the list) each run
 // under valgrind's callgrind with counting off; WARM requests sent one at a time let V8 compile what it will,
 // then counting is switched on for MEASURE requests. An instruction count does not move with the machine's
@@ -6,11 +6,14 @@
 // by ±30 % round to round. It counts every thread of the server (the garbage collector's and compiler's too)
 // and not the time spent waiting; valgrind runs the server 20-50 times slower, so timers (the job queue's
 // polling) weigh more here than under load. With CALLGRIND_KEEP=1 the profile stays for callgrind_annotate.
+// `collab` counts Keyway alone per simulated authorization (bench/collab.js's mutation and endpoint; the endpoint
+// runs in this process, uncounted): it has no ceiling to divide by, and compares one build with another.
 const { execFileSync } = require("node:child_process");
 const { mkdtempSync, readdirSync, readFileSync, rmSync } = require("node:fs");
 const os = require("node:os");
 const path = require("node:path");
 const { startDatabase, startKeyway, startScript, seedListKeys, sequentialClient } = require("./lib/server");
+const { startEndpoint, activateEndpoint, simulateOnce } = require("./lib/collab-endpoint.js");
 
 /** The HOST startKeyway gives Keyway; callgrind_control finds a process by its HOST variable. */
 const KEYWAY_HOST = "127.0.0.1";
@@ -38,18 +41,19 @@ function control(pid, flag, host) {
 }
 
 /**
- * Instructions per request of one server: `start(wrapper)` it under callgrind, `prepare()` (seeding), warm up,
- * count MEASURE sequential requests, stop.
+ * Instructions per request of one server: `start(wrapper)` it under callgrind, `prepare(server)` (seeding), warm up,
+ * count MEASURE sequential requests, stop. `query` is a query text, or a function sending one request on the client.
  */
 async function count(name, start, query, host, prepare = async () => {}) {
   const outDir = mkdtempSync(path.join(os.tmpdir(), `keyway-callgrind-${name}-`));
   const server = await start(callgrind(outDir));
-  await prepare();
+  await prepare(server);
   const client = sequentialClient(server.url, server.key);
+  const send = typeof query === "function" ? () => query(client) : () => client.request(query);
   try {
-    for (let i = 0; i < WARM; i++) await client.request(query);
+    for (let i = 0; i < WARM; i++) await send();
     control(server.process.pid, "--instr=on", host);
-    for (let i = 0; i < MEASURE; i++) await client.request(query);
+    for (let i = 0; i < MEASURE; i++) await send();
     control(server.process.pid, "--instr=off", host);
     control(server.process.pid, "--dump", host);
   } finally {
@@ -66,9 +70,28 @@ async function count(name, start, query, host, prepare = async () => {}) {
   return total / MEASURE;
 }
 
+/** Keyway's instructions per simulated authorization, against an endpoint on loopback that approves at once. */
+async function countCollab(db) {
+  const endpoint = await startEndpoint();
+  try {
+    const keyway = await count(
+      "keyway",
+      (wrapper) => startKeyway(db.url, { KEYWAY_ALLOW_PRIVATE_URLS: "test" }, { wrapper }),
+      simulateOnce,
+      KEYWAY_HOST,
+      (server) => activateEndpoint(server, endpoint.url),
+    );
+    console.log(`Keyway collab: ${Math.round(keyway).toLocaleString("en-US")} instructions per simulated authorization`);
+    console.log(`(${WARM} to warm up, ${MEASURE} counted, one at a time; the endpoint and the client are not counted)`);
+  } finally {
+    await endpoint.stop();
+  }
+}
+
 async function main() {
   const db = await startDatabase();
   try {
+    if (SCENARIO === "collab") return await countCollab(db);
     let organizationId = null;
     // As bench/profile.js: 10,000 more keys in the bootstrap key's organization, so a list page has 20 rows.
     const keyway = await count(
