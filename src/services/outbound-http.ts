@@ -25,6 +25,9 @@ export function answeredWith2xx(response: OutboundResponse): boolean {
   return response.httpStatus !== null && response.httpStatus >= 200 && response.httpStatus <= 299;
 }
 
+/** At most this many checked URLs are kept; the map starts again when full. */
+const LITERAL_URLS_KEPT = 10_000;
+
 export type DnsLookup = (hostname: string) => Promise<LookupAddress[]>;
 
 const systemLookup: DnsLookup = (hostname) =>
@@ -43,6 +46,13 @@ export class OutboundHttp {
    * reuse spares a TCP (and TLS) handshake per delivery.
    */
   private readonly agents: Record<Environment, { "http:": http.Agent; "https:": https.Agent }>;
+  /**
+   * URLs whose host is an IP address, as `assertSafe` passed them, by environment and text. Their verdict cannot
+   * change while the process runs (the policy is read at start and no lookup is involved), so a delivery or a
+   * decision to the same URL skips parsing and classifying it again. Hostnames are not kept: they are resolved and
+   * checked on each call, as their answer may change.
+   */
+  private readonly literalUrls = new Map<string, URL>();
 
   constructor(
     private readonly allowPrivate: PrivateUrlPolicy,
@@ -98,7 +108,17 @@ export class OutboundHttp {
         throw new UnsafeUrl(`${url.hostname} resolves to ${address}, which is not a public address`, field);
       }
     }
+    if (literal !== null) {
+      if (this.literalUrls.size >= LITERAL_URLS_KEPT) this.literalUrls.clear();
+      this.literalUrls.set(`${environment} ${uri}`, new URL(url.href));
+    }
     return url;
+  }
+
+  /** `assertSafe` for a send: a URL with an IP address that passed before is not checked again (`literalUrls`). */
+  private checkedForSend(uri: string, environment: Environment): Promise<URL> {
+    const passed = this.literalUrls.get(`${environment} ${uri}`);
+    return passed ? Promise.resolve(passed) : this.assertSafe(uri, environment);
   }
 
   private async resolveOrRefuse(host: string, field: string): Promise<string[]> {
@@ -163,7 +183,7 @@ export class OutboundHttp {
         finish(done({ errorMessage: `no response within ${timeoutMs} ms`, timedOut: true }));
         request?.destroy();
       }, timeoutMs);
-      this.assertSafe(uri, environment).then(
+      this.checkedForSend(uri, environment).then(
         (url) => {
           if (settled) return;
           const transport = url.protocol === "https:" ? https : http;
