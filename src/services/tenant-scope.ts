@@ -13,6 +13,30 @@ export const tenantKey = ({ organizationId, environment }: Pick<TenantContext, "
 type EntityClass<T> = new () => T;
 
 /**
+ * By entity class, its columns' properties when TypeORM's `create` would only copy them onto a new instance (no
+ * relation, embedded or lazy relation), or null when it does more. `create` walks the metadata of every column on
+ * each call: building a simulated collaborative authorization's two rows took 3.3 % of Keyway's busy time under load
+ * that way, 0.9 % copying the columns.
+ */
+const copiedColumns = new WeakMap<object, readonly string[] | null>();
+
+export function copiedColumnsOf(em: EntityManager, entity: object): readonly string[] | null {
+  let columns = copiedColumns.get(entity);
+  if (columns === undefined) {
+    const metadata = em.connection.getMetadata(entity as EntityClass<unknown>);
+    const onlyCopies =
+      metadata.relations.length === 0 &&
+      metadata.embeddeds.length === 0 &&
+      metadata.lazyRelations.length === 0 &&
+      !em.connection.options.typename &&
+      metadata.nonVirtualColumns.every((column) => !column.embeddedMetadata && !column.relationMetadata && !column.referencedColumn);
+    columns = onlyCopies ? metadata.nonVirtualColumns.map((column) => column.propertyName) : null;
+    copiedColumns.set(entity, columns);
+  }
+  return columns;
+}
+
+/**
  * The only door to tenant rows: every read is filtered by, and every new row
  * stamped with, the context's organization and environment. A row of another
  * organization or environment is indistinguishable from one that does not exist.
@@ -39,12 +63,21 @@ export class TenantScope {
     return { ...where, organizationId: this.ctx.organizationId, environment: this.ctx.environment };
   }
 
+  /** A new row of this tenant, as TypeORM's `create` builds it: its columns' values copied, anything else left out. */
   create<T extends TenantEntity>(entity: EntityClass<T>, values: DeepPartial<Omit<T, "organizationId" | "environment">>): T {
-    return this.em.create(entity, {
-      ...values,
-      organizationId: this.ctx.organizationId,
-      environment: this.ctx.environment,
-    } as DeepPartial<T>);
+    const { organizationId, environment } = this.ctx;
+    const columns = copiedColumnsOf(this.em, entity);
+    if (!columns) return this.em.create(entity, { ...values, organizationId, environment } as DeepPartial<T>);
+    const given = values as Record<string, unknown>;
+    const row = new entity();
+    const fields = row as Record<string, unknown>;
+    for (const column of columns) {
+      const value = given[column];
+      if (value !== undefined) fields[column] = value;
+    }
+    row.organizationId = organizationId;
+    row.environment = environment;
+    return row;
   }
 
   findOne<T extends TenantEntity>(entity: EntityClass<T>, where: FindOptionsWhere<T>): Promise<T | null> {
