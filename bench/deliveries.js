@@ -96,9 +96,9 @@ async function commitEvents(client, org, name, from, to) {
     `WITH e AS (
        INSERT INTO notification_events (organization_id, environment, name, data, expires_at)
        SELECT $1, 'TEST', $4::notification_event_name, jsonb_build_object('object', 'bench', 'seq', g), now() + interval '30 days'
-         FROM generate_series($2::int, $3::int) g RETURNING id),
+         FROM generate_series($2::int, $3::int) g RETURNING id, created_at),
      jobs AS (
-       SELECT graphile_worker.add_jobs(array_agg(ROW('notification_event.fan_out', json_build_object('eventId', id),
+       SELECT graphile_worker.add_jobs(array_agg(ROW('notification_event.fan_out', json_build_object('eventId', id, 'createdAt', created_at::text),
                 NULL, NULL, NULL, id::text, NULL, NULL)::graphile_worker.job_spec)) FROM e)
      SELECT 'evt_' || replace(id::text, '-', '') AS id FROM e, (SELECT count(*) FROM jobs) AS queued`,
     [org, from, to, name],

@@ -81,3 +81,53 @@ it("reads and records a delivery by key in the generic plan, planned while the p
     await client.end();
   }
 });
+
+it("reads the event a fan-out job names in the event's own day, also in the generic plan", async () => {
+  await activeTarget(server.admin, receiver, "fan-out-day");
+  await keyCreatedEvent(server.admin, "fan-out day probe");
+  await waitFor(() => receiver.to("fan-out-day").some((request) => request.json?.type === "API_KEY_CREATED"), undefined, "the delivery");
+  const reads = seen.filter((statement) => /FROM notification_events WHERE id = \$1/.test(statement.text));
+  expect(reads.length).toBeGreaterThan(0);
+  // Every job queued since the event carried its time.
+  expect(reads.every((statement) => /AND created_at = \$2::timestamptz/.test(statement.text))).toBe(true);
+
+  const client = new Client({ connectionString: server.app.databaseUrl });
+  await client.connect();
+  try {
+    await client.query("SET plan_cache_mode = force_generic_plan");
+    const plan = await genericPlan(client, reads[reads.length - 1], "fan_out_event_read");
+    const partitions = plan.split("\n").filter((line) => /on notification_events_(p\d{8}|default)\b/.test(line));
+    // Today's partition alone: the other days (the next seven and the DEFAULT one here) are pruned when it runs.
+    expect(partitions).toHaveLength(1);
+    expect(plan).toMatch(/Subplans Removed: [1-9]/);
+  } finally {
+    await client.end();
+  }
+});
+
+it("still fans out a job queued with the event's id alone, as jobs were queued before they carried its time", async () => {
+  const targetId = await activeTarget(server.admin, receiver, "id-only-job");
+  const client = new Client({ connectionString: server.app.databaseUrl });
+  await client.connect();
+  try {
+    const [{ organization_id: organizationId }] = (
+      await client.query("SELECT organization_id FROM notification_targets WHERE id = $1", [targetId.replace(/^nt_/, "")])
+    ).rows;
+    const { rows } = await client.query(
+      `WITH event AS (INSERT INTO notification_events (organization_id, environment, name, data, expires_at)
+                      VALUES ($1, 'TEST', 'API_KEY_CREATED', '{"id": "key_0123456789abcdef0123456789abcdef"}', now() + interval '30 days')
+                      RETURNING id)
+       SELECT event.id, graphile_worker.add_job('notification_event.fan_out', json_build_object('eventId', event.id::text),
+                                                job_key => event.id::text) FROM event`,
+      [organizationId],
+    );
+    const eventId = `evt_${(rows[0].id as string).replace(/-/g, "")}`;
+    await waitFor(
+      () => receiver.to("id-only-job").some((request) => request.json?.id === eventId),
+      undefined,
+      "the id-only job's delivery",
+    );
+  } finally {
+    await client.end();
+  }
+});

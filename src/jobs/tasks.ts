@@ -3,6 +3,7 @@ import { systemRequestContext } from "../auth/request-context.js";
 import type { Services } from "../services/registry.js";
 import { keyExpiryTask } from "./key-expiry.js";
 import type { AttemptJob } from "../services/attempt-jobs.js";
+import type { FanOutJob } from "../services/deliveries.js";
 import { TASKS } from "./task-names.js";
 
 /** The tasks of the paced runner (no local queue, so a named queue runs one job at a time). */
@@ -17,7 +18,7 @@ export function createTaskList(services: Services): TaskList {
   const ctx = systemRequestContext();
   return {
     [TASKS.sweepKeyExpiry]: keyExpiryTask(services),
-    [TASKS.fanOutEvent]: (payload) => services.deliveries.fanOut(ctx, (payload as { eventId: string }).eventId),
+    [TASKS.fanOutEvent]: (payload) => services.deliveries.fanOut(ctx, payload as FanOutJob),
     [TASKS.attemptDelivery]: (payload) => services.deliveries.attempt(ctx, payload as AttemptJob, false),
     [TASKS.expireEvents]: async () => {
       await services.notificationEvents.deleteExpired(ctx);

@@ -154,6 +154,16 @@ interface DeliveryRow {
  */
 const KEY_CACHE_MS = 10_000;
 
+/**
+ * A fan-out job's payload. `createdAt` (the event's, as PostgreSQL writes it, to the microsecond) reaches the event
+ * in its own day's partition: by id alone, every day's index is probed. Jobs queued before it was written carry only
+ * the id, and are read that way.
+ */
+export interface FanOutJob {
+  eventId: string;
+  createdAt?: string;
+}
+
 /** The row the attempt statement returns, with the wait the receiver asked for (recordAttempt adds it). */
 type RecordedAttempt = { step: number; schedule_index: number; current: boolean; retry_after_ms?: number | null };
 
@@ -190,7 +200,7 @@ export class DeliveryService {
    * does not hold the event's other targets.
    * A re-run sends the first attempts that were never recorded, with the same webhook-id.
    */
-  async fanOut(_ctx: RequestContext, eventId: string): Promise<void> {
+  async fanOut(_ctx: RequestContext, { eventId, createdAt }: FanOutJob): Promise<void> {
     // The hot statements run as named (prepared) statements, planned once per connection.
     const [row] = await this.transactions.crossTenant.rows<{
       organization_id: string;
@@ -203,9 +213,12 @@ export class DeliveryService {
       created_at_text: string;
     }>(
       "job worker: the event to fan out",
-      sql`SELECT organization_id, environment, name, data, data->>'id' AS target, created_at, created_at::text AS created_at_text
-            FROM notification_events WHERE id = ${eventId}`,
-      "keyway_fan_out_event",
+      createdAt === undefined
+        ? sql`SELECT organization_id, environment, name, data, data->>'id' AS target, created_at, created_at::text AS created_at_text
+                FROM notification_events WHERE id = ${eventId}`
+        : sql`SELECT organization_id, environment, name, data, data->>'id' AS target, created_at, created_at::text AS created_at_text
+                FROM notification_events WHERE id = ${eventId} AND created_at = ${createdAt}::timestamptz`,
+      createdAt === undefined ? "keyway_fan_out_event" : "keyway_fan_out_event_in_its_day",
     );
     if (!row) return; // expired and deleted before it was fanned out
     // An activation event goes to the one target being activated; any other to the ACTIVE subscribers.

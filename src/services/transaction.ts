@@ -58,7 +58,8 @@ async function auditAndEmitOn(
     sql`WITH ${Sql.join(parts, "\n")}
        event AS (INSERT INTO notification_events (organization_id, environment, name, data, expires_at)
                  VALUES (${ORGANIZATION}, ${ENVIRONMENT}, ${name}, ${JSON.stringify(data)}, ${expiresAt}) RETURNING id, created_at),
-       job AS (SELECT graphile_worker.add_job(${TASKS.fanOutEvent}, json_build_object('eventId', event.id::text), job_key => event.id::text)
+       job AS (SELECT graphile_worker.add_job(${TASKS.fanOutEvent}, json_build_object('eventId', event.id::text, 'createdAt', event.created_at::text),
+                                              job_key => event.id::text)
                  FROM event WHERE ${recipientsExist(name)})
        -- The job's count is read so that the job is queued: a SELECT in WITH runs only when referenced.
        SELECT event.id, event.created_at FROM event, (SELECT count(*) FROM job) AS queued`,
