@@ -82,7 +82,7 @@ it("reads and records a delivery by key in the generic plan, planned while the p
   }
 });
 
-it("reads the event a fan-out job names in the event's own day, also in the generic plan", async () => {
+it("reads the event a fan-out job names, and records its attempts, in the event's own day, also in the generic plan", async () => {
   await activeTarget(server.admin, receiver, "fan-out-day");
   await keyCreatedEvent(server.admin, "fan-out day probe");
   await waitFor(() => receiver.to("fan-out-day").some((request) => request.json?.type === "API_KEY_CREATED"), undefined, "the delivery");
@@ -100,6 +100,13 @@ it("reads the event a fan-out job names in the event's own day, also in the gene
     // Today's partition alone: the other days (the next seven and the DEFAULT one here) are pruned when it runs.
     expect(partitions).toHaveLength(1);
     expect(plan).toMatch(/Subplans Removed: [1-9]/);
+    // The attempts' record finds its deliveries (to lock them, then to update them) in today's partition alone as well.
+    const record = seen.filter((statement) => statement.text.includes("INSERT INTO delivery_attempts")).pop()!;
+    const recordPlan = await genericPlan(client, record, "fan_out_record");
+    // (Its UPDATE names every partition it may write; the scans under it are what is opened.)
+    const deliveryScans = recordPlan.split("\n").filter((line) => /Scan .*\bon notification_deliveries_(p\d{8}|default)\b/.test(line));
+    expect(deliveryScans).toHaveLength(2);
+    expect(recordPlan.match(/Subplans Removed: [1-9]/g)).toHaveLength(2);
   } finally {
     await client.end();
   }

@@ -1,7 +1,8 @@
 import type { Logger } from "pino";
 import { systemContext, type RequestContext } from "../auth/request-context.js";
 import type { Config } from "../config.js";
-import { ENVIRONMENT, ORGANIZATION, sql, tenantMatch } from "../db/sql.js";
+import { millisecondWindow } from "../db/pagination.js";
+import { ENVIRONMENT, ORGANIZATION, Sql, sql, tenantMatch } from "../db/sql.js";
 import { DeliveryAttemptStatus } from "../entities/delivery-attempt.js";
 import { Environment, NotificationEventName } from "../entities/enums.js";
 import { NotificationEvent } from "../entities/notification-event.js";
@@ -42,12 +43,14 @@ export function deliveryBody(event: NotificationEvent): string {
   });
 }
 
-/** One attempt to record: which delivery and step, how it ended, and the error to show. */
+/** One attempt to record: which delivery and step, how it ended, the error to show, and its event's creation. */
 interface AttemptOutcome {
   job: AttemptJob;
   success: boolean;
   response: OutboundResponse;
   errorMessage: string | null;
+  /** As read back (to the millisecond): the deliveries are looked up within these times' days only. */
+  eventCreatedAt: Date;
 }
 
 /**
@@ -56,10 +59,14 @@ interface AttemptOutcome {
  * marked it done) finds itself stale and sends nothing. One statement, so it is atomic
  * even outside a transaction, and the same text for one attempt or many (the fan-out records
  * an event's successes together). Rows are reached by `id = ANY`, a key lookup in every plan
- * a connection keeps. Returns, per delivery, `current` = its job was still the current one.
+ * a connection keeps, within their events' times (`millisecondWindow`), so that only those days'
+ * partitions are opened: by id alone, every day's index was probed for every id, twice.
+ * Returns, per delivery, `current` = its job was still the current one.
  */
 const recordAttemptsStatement = (attempts: AttemptOutcome[]) => {
   const ids = sql`${attempts.map(({ job }) => job.deliveryId)}::uuid[]`;
+  const { from, to } = millisecondWindow(attempts.map(({ eventCreatedAt }) => eventCreatedAt));
+  const inTheirDays = (alias: string) => sql`${Sql.raw(alias)}.event_created_at >= ${from} AND ${Sql.raw(alias)}.event_created_at < ${to}`;
   const steps = attempts.map(({ job }) => job.step);
   const successes = attempts.map(({ success }) => success);
   const statuses = attempts.map(({ response }) => response.httpStatus);
@@ -71,7 +78,8 @@ const recordAttemptsStatement = (attempts: AttemptOutcome[]) => {
     SELECT * FROM unnest(${ids}, ${steps}::int[], ${successes}::boolean[], ${statuses}::int[], ${durations}::int[],
                          ${bodies}::text[], ${errors}::text[])
            AS i(id, step, success, http_status, duration_ms, response_body, error_message)),
-  old AS (SELECT id, step FROM notification_deliveries WHERE id = ANY(${ids}) AND ${tenantMatch("notification_deliveries")} FOR UPDATE),
+  old AS (SELECT id, step FROM notification_deliveries
+           WHERE id = ANY(${ids}) AND ${inTheirDays("notification_deliveries")} AND ${tenantMatch("notification_deliveries")} FOR UPDATE),
   d AS (
     UPDATE notification_deliveries d SET
       attempt_count = d.attempt_count + 1,
@@ -79,7 +87,7 @@ const recordAttemptsStatement = (attempts: AttemptOutcome[]) => {
       step = CASE WHEN old.step = i.step THEN old.step + 1 ELSE d.step END,
       next_attempt_at = CASE WHEN old.step = i.step THEN NULL ELSE d.next_attempt_at END
     FROM old JOIN input i ON i.id = old.id
-    WHERE d.id = ANY(${ids}) AND d.id = old.id AND ${tenantMatch("d")}
+    WHERE d.id = ANY(${ids}) AND ${inTheirDays("d")} AND d.id = old.id AND ${tenantMatch("d")}
     RETURNING d.id, d.event_id, d.event_created_at, d.target_id, d.attempt_count, d.step, d.schedule_index,
               i.success, old.step = i.step AS current),
   a AS (
@@ -363,13 +371,14 @@ export class DeliveryService {
     const success = answeredWith2xx(response);
     this.metrics.deliveryOutcomes.inc({ outcome: success ? "success" : "failure" });
     if (success && !activation) {
-      if (successes) await successes.record({ job, success, response, errorMessage: response.errorMessage });
-      else await this.recordAttempt(scope, job, success, response);
+      if (successes)
+        await successes.record({ job, success, response, errorMessage: response.errorMessage, eventCreatedAt: row.created_at });
+      else await this.recordAttempt(scope, job, success, response, row.created_at);
       return;
     }
     // Failures and activations change more than the delivery: the attempt and its consequences commit together.
     await this.transactions.run(this.systemContextOf(row), async (tx) => {
-      const recorded = await this.recordAttempt(tx.scope, job, success, response);
+      const recorded = await this.recordAttempt(tx.scope, job, success, response, row.created_at);
       if (!recorded.current) return; // a replay took over; it schedules its own attempts
       const outcome = response.httpStatus !== null ? `HTTP ${response.httpStatus}` : (response.errorMessage ?? "no response");
       if (activation) return this.settleActivation(tx, row.target_id, success, outcome);
@@ -397,11 +406,17 @@ export class DeliveryService {
   }
 
   /** In the scope's transaction, or on its own as a prepared statement (a single statement is atomic). */
-  private async recordAttempt(scope: TenantScope, job: AttemptJob, success: boolean, response: OutboundResponse): Promise<RecordedAttempt> {
+  private async recordAttempt(
+    scope: TenantScope,
+    job: AttemptJob,
+    success: boolean,
+    response: OutboundResponse,
+    eventCreatedAt: Date,
+  ): Promise<RecordedAttempt> {
     const retryAfter = this.retryAfter(response);
     const errorMessage = retryAfter ? [response.errorMessage, retryAfter.note].filter(Boolean).join("; ") : response.errorMessage;
     const [recorded] = await scope.rows<RecordedAttempt>(
-      recordAttemptsStatement([{ job, success, response, errorMessage }]),
+      recordAttemptsStatement([{ job, success, response, errorMessage, eventCreatedAt }]),
       "keyway_record_attempts",
     );
     return { ...recorded, retry_after_ms: retryAfter?.ms ?? null };
