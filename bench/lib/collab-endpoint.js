@@ -39,39 +39,28 @@ function startEndpoint() {
   );
 }
 
+/** Runs the mutation `field` (input type `inputType`) and returns its payload, `selection` read on `typeName`. */
+async function mutate(keyway, field, inputType, typeName, selection, input) {
+  const query = `mutation ($input: ${inputType}!) { ${field}(input: $input) { __typename ... on ${typeName} { ${selection} } } }`;
+  return (await graphql(keyway.url, keyway.key, query, { input }))[field];
+}
+
 /** Adds `endpointUrl` as the bootstrap key's environment's endpoint and activates it (Keyway calls it to activate). */
 async function activateEndpoint(keyway, endpointUrl) {
-  const added = await graphql(
-    keyway.url,
-    keyway.key,
-    `
-      mutation ($input: AddCollaborativeAuthorizationEndpointInput!) {
-        addCollaborativeAuthorizationEndpoint(input: $input) {
-          __typename
-          ... on CollaborativeAuthorizationEndpoint {
-            id
-          }
-        }
-      }
-    `,
-    { input: { name: "bench", uri: endpointUrl } },
+  const type = "CollaborativeAuthorizationEndpoint";
+  const added = await mutate(keyway, "addCollaborativeAuthorizationEndpoint", "AddCollaborativeAuthorizationEndpointInput", type, "id", {
+    name: "bench",
+    uri: endpointUrl,
+  });
+  const activated = await mutate(
+    keyway,
+    "activateCollaborativeAuthorizationEndpoint",
+    "ActivateCollaborativeAuthorizationEndpointInput",
+    type,
+    "status",
+    { endpointId: added.id },
   );
-  const activated = await graphql(
-    keyway.url,
-    keyway.key,
-    `
-      mutation ($input: ActivateCollaborativeAuthorizationEndpointInput!) {
-        activateCollaborativeAuthorizationEndpoint(input: $input) {
-          __typename
-          ... on CollaborativeAuthorizationEndpoint {
-            status
-          }
-        }
-      }
-    `,
-    { input: { endpointId: added.addCollaborativeAuthorizationEndpoint.id } },
-  );
-  if (activated.activateCollaborativeAuthorizationEndpoint.status !== "ACTIVE") throw new Error("endpoint did not activate");
+  if (activated.status !== "ACTIVE") throw new Error("endpoint did not activate");
 }
 
 /** One simulated authorization over `client` (sequentialClient); throws unless the endpoint decided it. */
