@@ -210,6 +210,8 @@ export class DeliveryService {
    */
   async fanOut(_ctx: RequestContext, { eventId, createdAt }: FanOutJob): Promise<void> {
     // The hot statements run as named (prepared) statements, planned once per connection.
+    // A job that carries its event's time reads the event in that day's partition; one queued before, by id alone.
+    const inItsDay = createdAt === undefined ? Sql.raw("") : sql` AND created_at = ${createdAt}::timestamptz`;
     const [row] = await this.transactions.crossTenant.rows<{
       organization_id: string;
       environment: Environment;
@@ -221,11 +223,8 @@ export class DeliveryService {
       created_at_text: string;
     }>(
       "job worker: the event to fan out",
-      createdAt === undefined
-        ? sql`SELECT organization_id, environment, name, data, data->>'id' AS target, created_at, created_at::text AS created_at_text
-                FROM notification_events WHERE id = ${eventId}`
-        : sql`SELECT organization_id, environment, name, data, data->>'id' AS target, created_at, created_at::text AS created_at_text
-                FROM notification_events WHERE id = ${eventId} AND created_at = ${createdAt}::timestamptz`,
+      sql`SELECT organization_id, environment, name, data, data->>'id' AS target, created_at, created_at::text AS created_at_text
+            FROM notification_events WHERE id = ${eventId}${inItsDay}`,
       createdAt === undefined ? "keyway_fan_out_event" : "keyway_fan_out_event_in_its_day",
     );
     if (!row) return; // expired and deleted before it was fanned out
