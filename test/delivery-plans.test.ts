@@ -18,7 +18,8 @@ let stopObserving: () => void;
 
 beforeAll(async () => {
   receiver = await Receiver.start();
-  server = await startTestServer();
+  // Retries soon after a failure, so that a retry's attempt job runs within a test.
+  server = await startTestServer({ KEYWAY_RETRY_SCHEDULE: "0,200ms,200ms" });
   stopObserving = observeStatements((event) => seen.push(event.statement));
 });
 afterAll(async () => {
@@ -134,6 +135,71 @@ it("still fans out a job queued with the event's id alone, as jobs were queued b
       undefined,
       "the id-only job's delivery",
     );
+  } finally {
+    await client.end();
+  }
+});
+
+/** The partitions of notification_deliveries a generic plan scans (its UPDATEs name every partition they may write). */
+const deliveryScansOf = (plan: string) =>
+  plan.split("\n").filter((line) => /Scan .*\bon notification_deliveries_(p\d{8}|default)\b/.test(line));
+
+it("reads a queued attempt's delivery in its event's own day, for an activation and for a retry, also in the generic plan", async () => {
+  const since = seen.length;
+  await activeTarget(server.admin, receiver, "attempt-day");
+  receiver.answer("attempt-day", 500);
+  const eventId = await keyCreatedEvent(server.admin, "attempt day probe");
+  // The first attempt (sent by the fan-out) fails; the retry is a queued attempt job.
+  await waitFor(() => receiver.to("attempt-day").filter((request) => request.json?.id === eventId).length >= 2, undefined, "the retry");
+  expect(
+    receiver
+      .to("attempt-day")
+      .filter((request) => request.json?.id === eventId)
+      .map((request) => request.answered),
+  ).toEqual([500, 200]);
+  // The activation's attempt and the retry's: every job queued since carried its event's time.
+  const reads = seen.slice(since).filter((statement) => /^SELECT d\.step/.test(statement.text.trim()));
+  expect(reads.length).toBeGreaterThanOrEqual(2);
+  expect(reads.every((statement) => /WHERE d\.id = \$1 AND d\.event_created_at = \$2::timestamptz/.test(statement.text))).toBe(true);
+
+  const client = new Client({ connectionString: server.app.databaseUrl });
+  await client.connect();
+  try {
+    await client.query("SET plan_cache_mode = force_generic_plan");
+    const plan = await genericPlan(client, reads[reads.length - 1], "queued_attempt_read");
+    // Today's partition alone: the other days' are pruned when it runs.
+    expect(deliveryScansOf(plan)).toHaveLength(1);
+    expect(plan).toMatch(/Subplans Removed: [1-9]/);
+  } finally {
+    await client.end();
+  }
+});
+
+it("still attempts a delivery whose job names it by id alone, as attempt jobs were queued before they carried the time", async () => {
+  await activeTarget(server.admin, receiver, "id-only-attempt");
+  const eventId = await keyCreatedEvent(server.admin, "id-only attempt probe");
+  await waitFor(() => receiver.to("id-only-attempt").some((request) => request.json?.id === eventId), undefined, "the delivery");
+  const client = new Client({ connectionString: server.app.databaseUrl });
+  await client.connect();
+  try {
+    // The delivered delivery's current step is its next attempt: a job for it sends the event again.
+    const { rows } = await client.query(
+      `SELECT d.id, d.step FROM notification_deliveries d JOIN notification_targets t ON t.id = d.target_id
+        WHERE t.uri LIKE '%/id-only-attempt' AND d.event_id = $1 AND d.succeeded_at IS NOT NULL`,
+      [eventId.replace(/^evt_/, "")],
+    );
+    expect(rows).toHaveLength(1);
+    await client.query(
+      `SELECT graphile_worker.add_job('notification_delivery.attempt', json_build_object('deliveryId', $1::text, 'step', $2::int))`,
+      [rows[0].id, rows[0].step],
+    );
+    await waitFor(
+      () => receiver.to("id-only-attempt").filter((request) => request.json?.id === eventId).length === 2,
+      undefined,
+      "the id-only job's attempt",
+    );
+    const attempts = await client.query(`SELECT count(*)::int AS n FROM delivery_attempts WHERE delivery_id = $1`, [rows[0].id]);
+    expect(attempts.rows[0].n).toBe(2);
   } finally {
     await client.end();
   }

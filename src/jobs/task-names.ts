@@ -4,7 +4,7 @@ export const TASKS = {
   fanOutEvent: "notification_event.fan_out",
   /** Sweep API keys that expire soon or have expired, writing their events. */
   sweepKeyExpiry: "api_key.sweep_expiry",
-  /** One POST of an event to one target: { deliveryId, step }. */
+  /** One POST of an event to one target: { deliveryId, step, eventCreatedAt }. */
   attemptDelivery: "notification_delivery.attempt",
   /** The same, for a target with maxDeliveriesPerSecond: one job at a time per target, in its own named queue. */
   attemptPacedDelivery: "notification_delivery.attempt_paced",

@@ -148,6 +148,8 @@ interface DeliveryRow {
   name: NotificationEventName;
   data: Record<string, unknown>;
   created_at: Date;
+  /** The delivery's event_created_at as PostgreSQL writes it (a Date would drop the microseconds): its partition's key. */
+  event_created_at_text: string;
   uri: string;
   status: NotificationTargetStatus;
   removed_at: Date | null;
@@ -234,7 +236,10 @@ export class DeliveryService {
     const target = sql`${activationTarget}::uuid`;
     const inline = sql`${this.config.webhooks.inlineFirstAttempts && activationTarget === null}::boolean`;
     const scope = this.transactions.scope({ organizationId: row.organization_id, environment: row.environment });
-    type Send = Omit<DeliveryRow, "organization_id" | "environment" | "event_id" | "name" | "data" | "created_at"> & {
+    type Send = Omit<
+      DeliveryRow,
+      "organization_id" | "environment" | "event_id" | "name" | "data" | "created_at" | "event_created_at_text"
+    > & {
       id: string;
       awaiting_queue: boolean;
     };
@@ -261,7 +266,8 @@ export class DeliveryService {
        pending AS (
          SELECT p.id, p.step, p.target_id, p.awaiting_queue, r.per_second, r.inline, r.uri, r.status, r.removed_at, r.updated_at
            FROM (SELECT * FROM created UNION ALL SELECT * FROM unattempted) p JOIN recipients r ON r.id = p.target_id),
-       queued AS (SELECT id, step, target_id, per_second FROM pending WHERE NOT inline AND NOT awaiting_queue),
+       queued AS (SELECT id, step, ${row.created_at_text}::timestamptz AS event_created_at, target_id, per_second
+                    FROM pending WHERE NOT inline AND NOT awaiting_queue),
        jobs AS (${addAttemptJobs("queued", sql`now()`)})
        -- The jobs' count on the left: read whether or not any delivery is sent here, so the jobs are always added.
        SELECT p.id, p.step, p.target_id, p.uri, p.status, p.removed_at, p.updated_at, p.per_second AS max_deliveries_per_second,
@@ -273,11 +279,19 @@ export class DeliveryService {
     for (const waiting of rows) if (waiting.awaiting_queue) this.pacedQueue.wake(scope.ctx, waiting.target_id);
     const sends = rows.filter((send): send is Send => send.id !== null && !send.awaiting_queue);
     if (sends.length === 0) return;
-    const event = { organization_id: row.organization_id, environment: row.environment, event_id: eventId, name: row.name, data: row.data };
+    const event = {
+      organization_id: row.organization_id,
+      environment: row.environment,
+      event_id: eventId,
+      name: row.name,
+      data: row.data,
+      created_at: row.created_at,
+      event_created_at_text: row.created_at_text,
+    };
     const successes = this.successRecorder(scope);
     await Promise.all(
       sends.map(({ id, awaiting_queue: _waiting, ...send }) =>
-        this.send(scope, { deliveryId: id, step: send.step }, { ...event, ...send, created_at: row.created_at }, successes),
+        this.send(scope, { deliveryId: id, step: send.step }, { ...event, ...send }, successes),
       ),
     );
   }
@@ -308,9 +322,11 @@ export class DeliveryService {
    * `paced`: the job runs in its target's queue and may reserve a send slot.
    */
   async attempt(_ctx: RequestContext, job: AttemptJob, paced: boolean): Promise<void> {
+    // A job that carries its event's time reads the delivery in that day's partition; one queued before, by id alone.
+    const inItsDay = job.eventCreatedAt === undefined ? Sql.raw("") : sql` AND d.event_created_at = ${job.eventCreatedAt}::timestamptz`;
     const [row] = await this.transactions.crossTenant.rows<DeliveryRow>(
       "job worker: the delivery to attempt",
-      sql`SELECT d.step, d.organization_id, d.environment, d.event_id, d.target_id,
+      sql`SELECT d.step, d.organization_id, d.environment, d.event_id, d.target_id, d.event_created_at::text AS event_created_at_text,
               e.name, e.data, e.created_at, t.uri, t.status, t.removed_at, t.updated_at,
               t.max_deliveries_per_second
          FROM notification_deliveries d
@@ -319,8 +335,8 @@ export class DeliveryService {
                WHERE e.id = d.event_id AND e.created_at = d.event_created_at AND e.organization_id = d.organization_id AND e.environment = d.environment
               OFFSET 0) e
          JOIN notification_targets t ON t.id = d.target_id AND t.organization_id = d.organization_id AND t.environment = d.environment
-        WHERE d.id = ${job.deliveryId}`,
-      "keyway_delivery",
+        WHERE d.id = ${job.deliveryId}${inItsDay}`,
+      job.eventCreatedAt === undefined ? "keyway_delivery" : "keyway_delivery_in_its_day",
     );
     if (!row || row.step !== job.step) return;
     const scope = this.transactions.scope({ organizationId: row.organization_id, environment: row.environment });
@@ -329,7 +345,8 @@ export class DeliveryService {
     if (row.removed_at || row.status !== wanted) {
       await scope.rows(
         sql`UPDATE notification_deliveries SET next_attempt_at = NULL, step = step + 1
-             WHERE id = ${job.deliveryId} AND ${tenantMatch("notification_deliveries")} AND step = ${job.step}`,
+             WHERE id = ${job.deliveryId} AND event_created_at = ${row.event_created_at_text}::timestamptz
+               AND ${tenantMatch("notification_deliveries")} AND step = ${job.step}`,
       );
       return;
     }
@@ -337,7 +354,7 @@ export class DeliveryService {
       // Queued before the target got its limit: move to the target's queue, where sends are paced.
       if (!paced)
         return this.transactions.run(this.systemContextOf(row), (tx) =>
-          this.pacedQueue.queueAttempts(tx, [{ id: job.deliveryId, step: job.step }]),
+          this.pacedQueue.queueAttempts(tx, [{ id: job.deliveryId, step: job.step, eventCreatedAt: row.event_created_at_text }]),
         );
     }
 
@@ -398,9 +415,14 @@ export class DeliveryService {
       const runAt = new Date(Date.now() + Math.max(schedule[nextIndex], recorded.retry_after_ms ?? 0));
       await tx.scope.rows(
         sql`UPDATE notification_deliveries SET schedule_index = ${nextIndex}, next_attempt_at = ${runAt}
-             WHERE id = ${job.deliveryId} AND ${tenantMatch("notification_deliveries")}`,
+             WHERE id = ${job.deliveryId} AND event_created_at = ${row.event_created_at_text}::timestamptz
+               AND ${tenantMatch("notification_deliveries")}`,
       );
-      await this.pacedQueue.queueAttempts(tx, [{ id: job.deliveryId, step: recorded.step }], runAt);
+      await this.pacedQueue.queueAttempts(
+        tx,
+        [{ id: job.deliveryId, step: recorded.step, eventCreatedAt: row.event_created_at_text }],
+        runAt,
+      );
     });
   }
 

@@ -3,6 +3,7 @@ import type { TenantContext } from "../auth/request-context.js";
 import { ENVIRONMENT, ORGANIZATION, sql, tenantMatch } from "../db/sql.js";
 import { NotificationEventRecovery } from "../entities/notification-event-recovery.js";
 import { NotificationTarget, NotificationTargetStatus } from "../entities/notification-target.js";
+import type { QueuedAttempt } from "./attempt-jobs.js";
 import type { PacedQueue } from "./paced-queue.js";
 import { InvalidInput, InvalidState, LimitExceeded, NotFound } from "./domain-errors.js";
 import type { TenantScope } from "./tenant-scope.js";
@@ -60,7 +61,7 @@ export class NotificationEventRecoveryService {
           "until",
         );
       }
-      const rows = await tx.scope.rows<{ id: string; step: number; ord: string }>(
+      const rows = await tx.scope.rows<QueuedAttempt & { ord: string }>(
         sql`WITH events AS (SELECT e.id, e.created_at, row_number() OVER (ORDER BY e.created_at, e.id) AS ord ${undelivered(targetId, range)}),
          upserted AS (
            INSERT INTO notification_deliveries (organization_id, environment, event_id, event_created_at, target_id, step, next_attempt_at)
@@ -68,8 +69,8 @@ export class NotificationEventRecoveryService {
            ON CONFLICT (event_id, target_id, event_created_at) DO UPDATE
              SET step = notification_deliveries.step + 1, schedule_index = 0, next_attempt_at = now()
              WHERE notification_deliveries.succeeded_at IS NULL
-           RETURNING id, step, event_id)
-         SELECT u.id, u.step, e.ord FROM upserted u JOIN events e ON e.id = u.event_id ORDER BY e.ord`,
+           RETURNING id, step, event_id, event_created_at)
+         SELECT u.id, u.step, u.event_created_at::text AS "eventCreatedAt", e.ord FROM upserted u JOIN events e ON e.id = u.event_id ORDER BY e.ord`,
       );
       await this.pacedQueue.queueAttempts(tx, rows);
       const recovery = await tx.scope.save(

@@ -8,6 +8,7 @@ import { NotificationTarget, NotificationTargetStatus } from "../entities/notifi
 import { TASKS } from "../jobs/task-names.js";
 import type { EventPartitions } from "../db/event-partitions.js";
 import { millisecondWindow, paginate, type PageArgs } from "../db/pagination.js";
+import type { QueuedAttempt } from "./attempt-jobs.js";
 import type { PacedQueue } from "./paced-queue.js";
 import { InvalidState, NotFound } from "./domain-errors.js";
 import { TimestampFilter, whereTimestamp } from "./notification-targets.js";
@@ -93,14 +94,14 @@ export class NotificationEventService {
           .getMany();
         if (targets.length === 0) throw new InvalidState(`No ACTIVE target subscribes to ${event.name}`, "notificationEventId");
       }
-      const deliveries = await tx.scope.rows<{ id: string; step: number }>(
+      const deliveries = await tx.scope.rows<QueuedAttempt>(
         sql`INSERT INTO notification_deliveries (organization_id, environment, event_id, event_created_at, target_id, step, next_attempt_at)
             SELECT ${ORGANIZATION}, ${ENVIRONMENT}, e.id, e.created_at, t, 1, now()
               FROM notification_events e CROSS JOIN unnest(${[...new Set(targets.map((target) => target.id))]}::uuid[]) AS t
              WHERE e.id = ${event.id} AND ${tenantMatch("e")}
             ON CONFLICT (event_id, target_id, event_created_at) DO UPDATE
               SET step = notification_deliveries.step + 1, schedule_index = 0, next_attempt_at = now()
-            RETURNING id, step`,
+            RETURNING id, step, event_created_at::text AS "eventCreatedAt"`,
       );
       await this.pacedQueue.queueAttempts(tx, deliveries);
       await tx.audit("notification_event.replay", event.nodeId);

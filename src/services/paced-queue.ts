@@ -1,7 +1,7 @@
 import type { Logger } from "pino";
 import { sql, tenantMatch } from "../db/sql.js";
 import type { Environment } from "../entities/enums.js";
-import { addAttemptJobs, queueAttempts } from "./attempt-jobs.js";
+import { addAttemptJobs, queueAttempts, type QueuedAttempt } from "./attempt-jobs.js";
 import type { TenantScope } from "./tenant-scope.js";
 import type { Transaction, Transactions } from "./transaction.js";
 
@@ -40,7 +40,7 @@ const feedStatement = (targetId: string, queued: string[], seconds: number) => s
   moved AS (
     UPDATE notification_deliveries d SET awaiting_queue = false FROM picked p
      WHERE d.id = p.id AND d.event_created_at = p.event_created_at AND ${tenantMatch("d")}
-    RETURNING d.id, d.step, d.target_id, (SELECT per_second FROM target) AS per_second),
+    RETURNING d.id, d.step, d.event_created_at, d.target_id, (SELECT per_second FROM target) AS per_second),
   jobs AS (${addAttemptJobs("moved", sql`now()`)})
   SELECT (SELECT count(*) FROM jobs)::int AS calls,
          array(SELECT id FROM still UNION ALL SELECT id FROM moved)::text[] AS queued,
@@ -83,7 +83,7 @@ export class PacedQueue {
    * Queues attempts in the caller's transaction (queueAttempts); those due now to rate-limited targets wait
    * instead, and this process feeds their targets once the transaction has committed.
    */
-  async queueAttempts(tx: Transaction, deliveries: Array<{ id: string; step: number }>, runAt: Date | null = null): Promise<void> {
+  async queueAttempts(tx: Transaction, deliveries: QueuedAttempt[], runAt: Date | null = null): Promise<void> {
     const waiting = await queueAttempts(tx, deliveries, runAt);
     if (waiting.length > 0) tx.afterCommit(() => waiting.forEach((targetId) => this.wake(tx.ctx, targetId)));
   }
