@@ -1,6 +1,6 @@
 import { Client } from "pg";
 import { observeStatements, type BuiltStatement } from "../src/db/sql";
-import { activeTarget, keyCreatedEvent } from "./helpers/delivery-controls";
+import { activeTarget, deliveredIds, keyCreatedEvent } from "./helpers/delivery-controls";
 import { Receiver } from "./helpers/receiver";
 import { startTestServer, TestServer } from "./helpers/server";
 import { waitFor } from "./helpers/wait";
@@ -200,6 +200,36 @@ it("still attempts a delivery whose job names it by id alone, as attempt jobs we
     );
     const attempts = await client.query(`SELECT count(*)::int AS n FROM delivery_attempts WHERE delivery_id = $1`, [rows[0].id]);
     expect(attempts.rows[0].n).toBe(2);
+  } finally {
+    await client.end();
+  }
+});
+
+it("feeds a rate-limited target finding the deliveries it queued before in their events' days, also in the generic plan", async () => {
+  const since = seen.length;
+  await activeTarget(server.admin, receiver, "paced-day", { maxDeliveriesPerSecond: 2 });
+  for (let i = 0; i < 6; i++) await keyCreatedEvent(server.admin, `paced day probe ${i}`);
+  // A feed after the first one names the deliveries queued by the one before.
+  const feedsWithQueued = () =>
+    seen
+      .slice(since)
+      .filter((statement) => statement.text.includes("still AS (") && statement.values.some((v) => Array.isArray(v) && v.length > 0));
+  await waitFor(() => feedsWithQueued().length > 0, undefined, "a feed naming queued deliveries");
+  await waitFor(() => deliveredIds(receiver, "paced-day").length === 6, undefined, "the six deliveries");
+
+  const client = new Client({ connectionString: server.app.databaseUrl });
+  await client.connect();
+  try {
+    await client.query("SET plan_cache_mode = force_generic_plan");
+    const plan = (await genericPlan(client, feedsWithQueued()[0], "paced_feed")).split("\n");
+    // The lookup of the queued deliveries (the `still` part of the statement), apart from the backlog's own reads.
+    const start = plan.findIndex((line) => /^\s*CTE still$/.test(line));
+    expect(start).toBeGreaterThanOrEqual(0);
+    const indent = plan[start].search(/\S/);
+    const end = plan.findIndex((line, i) => i > start && line.search(/\S/) <= indent);
+    const still = plan.slice(start, end === -1 ? undefined : end).join("\n");
+    expect(deliveryScansOf(still)).toHaveLength(1);
+    expect(still).toMatch(/Subplans Removed: [1-9]/);
   } finally {
     await client.end();
   }

@@ -22,15 +22,18 @@ const SWEEP_INTERVAL_MS = 30_000;
  * added in one statement, so a crash leaves each either waiting or queued), as many as `seconds` of the target's
  * limit less those of the previous feeds not yet attempted (`queued`: due, and no attempt recorded since), so the
  * job queue holds about that many of the target's deliveries however far behind the target is. Returns the ids
- * still queued and whether more wait; `calls` is read so that the jobs are added.
+ * still queued, with the span of their events' times, and whether more wait; `calls` is read so that the jobs are added.
+ * The queued deliveries are looked up within that span, so that only its days' partitions are opened: by id alone, every
+ * day's index was probed for every id, twice a second.
  */
-const feedStatement = (targetId: string, queued: string[], seconds: number) => sql`
+const feedStatement = (targetId: string, queued: Queued, seconds: number) => sql`
   WITH target AS (
     SELECT max_deliveries_per_second AS per_second FROM notification_targets
      WHERE id = ${targetId} AND ${tenantMatch("notification_targets")}),
   still AS (
-    SELECT q.id FROM notification_deliveries q
-     WHERE q.id = ANY(${queued}::uuid[]) AND ${tenantMatch("q")} AND q.next_attempt_at <= now()),
+    SELECT q.id, q.event_created_at FROM notification_deliveries q
+     WHERE q.id = ANY(${queued.ids}::uuid[]) AND q.event_created_at >= ${queued.from}::timestamptz
+       AND q.event_created_at <= ${queued.to}::timestamptz AND ${tenantMatch("q")} AND q.next_attempt_at <= now()),
   picked AS (
     SELECT w.id, w.event_created_at FROM notification_deliveries w
      WHERE w.target_id = ${targetId} AND w.awaiting_queue AND ${tenantMatch("w")}
@@ -44,9 +47,20 @@ const feedStatement = (targetId: string, queued: string[], seconds: number) => s
   jobs AS (${addAttemptJobs("moved", sql`now()`)})
   SELECT (SELECT count(*) FROM jobs)::int AS calls,
          array(SELECT id FROM still UNION ALL SELECT id FROM moved)::text[] AS queued,
+         (SELECT min(event_created_at)::text FROM (SELECT event_created_at FROM still UNION ALL SELECT event_created_at FROM moved) q) AS queued_from,
+         (SELECT max(event_created_at)::text FROM (SELECT event_created_at FROM still UNION ALL SELECT event_created_at FROM moved) q) AS queued_to,
          EXISTS (SELECT 1 FROM notification_deliveries m
                   WHERE m.target_id = ${targetId} AND m.awaiting_queue AND ${tenantMatch("m")}
                     AND m.id NOT IN (SELECT id FROM picked)) AS more`;
+
+/** A target's deliveries queued by this process and not started at its last feed, with the span of their events' times (as text: to the microsecond). */
+interface Queued {
+  ids: string[];
+  from: string | null;
+  to: string | null;
+}
+
+const NONE_QUEUED: Queued = { ids: [], from: null, to: null };
 
 interface Feeding {
   scope: TenantScope;
@@ -68,7 +82,7 @@ interface Feeding {
 export class PacedQueue {
   private readonly feeding = new Map<string, Feeding>();
   /** Per target, the deliveries this process queued that had not started at its last feed: a new feeder counts them too. */
-  private readonly queuedOf = new Map<string, string[]>();
+  private readonly queuedOf = new Map<string, Queued>();
   private readonly loops = new Set<Promise<void>>();
   private readonly sleeps = new Set<() => void>();
   private sweepTimer: NodeJS.Timeout | null = null;
@@ -108,15 +122,15 @@ export class PacedQueue {
   }
 
   private async feed(feeding: Feeding, targetId: string): Promise<void> {
-    let queued = this.queuedOf.get(targetId) ?? [];
+    let queued = this.queuedOf.get(targetId) ?? NONE_QUEUED;
     while (!this.stopped) {
       feeding.again = false;
-      const [fed] = await feeding.scope.rows<{ queued: string[]; more: boolean }>(
+      const [fed] = await feeding.scope.rows<{ queued: string[]; queued_from: string | null; queued_to: string | null; more: boolean }>(
         feedStatement(targetId, queued, QUEUED_SECONDS),
         "keyway_feed_paced_target",
       );
-      queued = fed.queued;
-      if (queued.length > 0) this.queuedOf.set(targetId, queued);
+      queued = { ids: fed.queued, from: fed.queued_from, to: fed.queued_to };
+      if (queued.ids.length > 0) this.queuedOf.set(targetId, queued);
       else this.queuedOf.delete(targetId);
       // Decided and left in the same turn of the event loop: a wake after this starts a new feeder.
       if (!fed.more && !feeding.again) {
