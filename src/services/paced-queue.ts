@@ -44,14 +44,14 @@ const feedStatement = (targetId: string, queued: Queued, seconds: number) => sql
     UPDATE notification_deliveries d SET awaiting_queue = false FROM picked p
      WHERE d.id = p.id AND d.event_created_at = p.event_created_at AND ${tenantMatch("d")}
     RETURNING d.id, d.step, d.event_created_at, d.target_id, (SELECT per_second FROM target) AS per_second),
-  jobs AS (${addAttemptJobs("moved", sql`now()`)})
-  SELECT (SELECT count(*) FROM jobs)::int AS calls,
-         array(SELECT id FROM still UNION ALL SELECT id FROM moved)::text[] AS queued,
-         (SELECT min(event_created_at)::text FROM (SELECT event_created_at FROM still UNION ALL SELECT event_created_at FROM moved) q) AS queued_from,
-         (SELECT max(event_created_at)::text FROM (SELECT event_created_at FROM still UNION ALL SELECT event_created_at FROM moved) q) AS queued_to,
+  jobs AS (${addAttemptJobs("moved", sql`now()`)}),
+  queued AS (SELECT id, event_created_at FROM still UNION ALL SELECT id, event_created_at FROM moved)
+  SELECT (SELECT count(*) FROM jobs)::int AS calls, q.queued, q.queued_from, q.queued_to,
          EXISTS (SELECT 1 FROM notification_deliveries m
                   WHERE m.target_id = ${targetId} AND m.awaiting_queue AND ${tenantMatch("m")}
-                    AND m.id NOT IN (SELECT id FROM picked)) AS more`;
+                    AND m.id NOT IN (SELECT id FROM picked)) AS more
+    FROM (SELECT coalesce(array_agg(id), '{}')::text[] AS queued, min(event_created_at)::text AS queued_from,
+                 max(event_created_at)::text AS queued_to FROM queued) AS q`;
 
 /** A target's deliveries queued by this process and not started at its last feed, with the span of their events' times (as text: to the microsecond). */
 interface Queued {
