@@ -165,6 +165,17 @@ interface DeliveryRow {
 const KEY_CACHE_MS = 10_000;
 
 /**
+ * A job's read of its row by id: when the job carries its event's time (as PostgreSQL writes it), the row's partition
+ * key is matched too, so that only that day's partition is opened; a job queued before it carried the time is read by
+ * id alone. The two are different texts, so each is its own named statement: the name follows the condition.
+ */
+function inItsDay(column: string, time: string | undefined, name: string): { condition: Sql; name: string } {
+  return time === undefined
+    ? { condition: Sql.raw(""), name }
+    : { condition: sql` AND ${Sql.raw(column)} = ${time}::timestamptz`, name: `${name}_in_its_day` };
+}
+
+/**
  * A fan-out job's payload. `createdAt` (the event's, as PostgreSQL writes it, to the microsecond) reaches the event
  * in its own day's partition: by id alone, every day's index is probed. Jobs queued before it was written carry only
  * the id, and are read that way.
@@ -212,8 +223,7 @@ export class DeliveryService {
    */
   async fanOut(_ctx: RequestContext, { eventId, createdAt }: FanOutJob): Promise<void> {
     // The hot statements run as named (prepared) statements, planned once per connection.
-    // A job that carries its event's time reads the event in that day's partition; one queued before, by id alone.
-    const inItsDay = createdAt === undefined ? Sql.raw("") : sql` AND created_at = ${createdAt}::timestamptz`;
+    const read = inItsDay("created_at", createdAt, "keyway_fan_out_event");
     const [row] = await this.transactions.crossTenant.rows<{
       organization_id: string;
       environment: Environment;
@@ -226,8 +236,8 @@ export class DeliveryService {
     }>(
       "job worker: the event to fan out",
       sql`SELECT organization_id, environment, name, data, data->>'id' AS target, created_at, created_at::text AS created_at_text
-            FROM notification_events WHERE id = ${eventId}${inItsDay}`,
-      createdAt === undefined ? "keyway_fan_out_event" : "keyway_fan_out_event_in_its_day",
+            FROM notification_events WHERE id = ${eventId}${read.condition}`,
+      read.name,
     );
     if (!row) return; // expired and deleted before it was fanned out
     // An activation event goes to the one target being activated; any other to the ACTIVE subscribers.
@@ -322,8 +332,7 @@ export class DeliveryService {
    * `paced`: the job runs in its target's queue and may reserve a send slot.
    */
   async attempt(_ctx: RequestContext, job: AttemptJob, paced: boolean): Promise<void> {
-    // A job that carries its event's time reads the delivery in that day's partition; one queued before, by id alone.
-    const inItsDay = job.eventCreatedAt === undefined ? Sql.raw("") : sql` AND d.event_created_at = ${job.eventCreatedAt}::timestamptz`;
+    const read = inItsDay("d.event_created_at", job.eventCreatedAt, "keyway_delivery");
     const [row] = await this.transactions.crossTenant.rows<DeliveryRow>(
       "job worker: the delivery to attempt",
       sql`SELECT d.step, d.organization_id, d.environment, d.event_id, d.target_id, d.event_created_at::text AS event_created_at_text,
@@ -335,8 +344,8 @@ export class DeliveryService {
                WHERE e.id = d.event_id AND e.created_at = d.event_created_at AND e.organization_id = d.organization_id AND e.environment = d.environment
               OFFSET 0) e
          JOIN notification_targets t ON t.id = d.target_id AND t.organization_id = d.organization_id AND t.environment = d.environment
-        WHERE d.id = ${job.deliveryId}${inItsDay}`,
-      job.eventCreatedAt === undefined ? "keyway_delivery" : "keyway_delivery_in_its_day",
+        WHERE d.id = ${job.deliveryId}${read.condition}`,
+      read.name,
     );
     if (!row || row.step !== job.step) return;
     const scope = this.transactions.scope({ organizationId: row.organization_id, environment: row.environment });
