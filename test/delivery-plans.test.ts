@@ -45,6 +45,10 @@ async function genericPlan(client: Client, statement: BuiltStatement, name: stri
   return rows.map((row: Record<string, string>) => row["QUERY PLAN"]).join("\n");
 }
 
+/** The partitions of notification_deliveries a generic plan scans (its UPDATEs name every partition they may write). */
+const deliveryScansOf = (plan: string) =>
+  plan.split("\n").filter((line) => /Scan .*\bon notification_deliveries_(p\d{8}|default)\b/.test(line));
+
 const EVENT_TABLES = /(notification_deliveries|notification_events|delivery_attempts)/;
 
 it("reads and records a delivery by key in the generic plan, planned while the partitions are nearly empty", async () => {
@@ -104,9 +108,7 @@ it("reads the event a fan-out job names, and records its attempts, in the event'
     // The attempts' record finds its deliveries (to lock them, then to update them) in today's partition alone as well.
     const record = seen.filter((statement) => statement.text.includes("INSERT INTO delivery_attempts")).pop()!;
     const recordPlan = await genericPlan(client, record, "fan_out_record");
-    // (Its UPDATE names every partition it may write; the scans under it are what is opened.)
-    const deliveryScans = recordPlan.split("\n").filter((line) => /Scan .*\bon notification_deliveries_(p\d{8}|default)\b/.test(line));
-    expect(deliveryScans).toHaveLength(2);
+    expect(deliveryScansOf(recordPlan)).toHaveLength(2);
     expect(recordPlan.match(/Subplans Removed: [1-9]/g)).toHaveLength(2);
   } finally {
     await client.end();
@@ -139,10 +141,6 @@ it("still fans out a job queued with the event's id alone, as jobs were queued b
     await client.end();
   }
 });
-
-/** The partitions of notification_deliveries a generic plan scans (its UPDATEs name every partition they may write). */
-const deliveryScansOf = (plan: string) =>
-  plan.split("\n").filter((line) => /Scan .*\bon notification_deliveries_(p\d{8}|default)\b/.test(line));
 
 it("reads a queued attempt's delivery in its event's own day, for an activation and for a retry, also in the generic plan", async () => {
   const since = seen.length;
